@@ -1,0 +1,361 @@
+//! [`Authenticated<U>`]: the proof that a credential was verified.
+
+use std::fmt;
+use std::ops::Deref;
+use std::time::SystemTime;
+
+/// Proof that a request's credential was verified, carrying the principal `U`.
+///
+/// There is no public constructor, no `Default`, no `From<U>` and no `Deserialize`:
+/// the only way to hold one is to run an [`Authenticator`](crate::Authenticator)
+/// through [`authenticate`](crate::authenticate) (which framework adapters do for
+/// you). Functions that must only run for a signed-in caller take it as a parameter,
+/// and [`#[requires]`](crate::requires) demands one.
+///
+/// It dereferences to `U`, and [`info`](Self::info) tells how the caller
+/// authenticated: subject, mechanism, token id, lifetimes, scopes, `amr`.
+///
+/// ```compile_fail
+/// # struct User;
+/// // A principal cannot be made up; it has to come out of an authenticator.
+/// let forged: auth_core::Authenticated<User> = auth_core::Authenticated::from(User);
+/// ```
+#[derive(Clone)]
+pub struct Authenticated<U> {
+    user: U,
+    info: AuthInfo,
+}
+
+impl<U> Authenticated<U> {
+    /// Only [`crate::authenticate`] (and the `testing` constructor) may call this.
+    pub(crate) fn from_identity(identity: Identity<U>) -> Self {
+        Authenticated {
+            user: identity.user,
+            info: identity.info,
+        }
+    }
+
+    /// The principal.
+    pub fn user(&self) -> &U {
+        &self.user
+    }
+
+    /// Gives up the proof and returns the principal.
+    pub fn into_user(self) -> U {
+        self.user
+    }
+
+    /// How the principal authenticated.
+    pub fn info(&self) -> &AuthInfo {
+        &self.info
+    }
+
+    /// The subject identifier (`sub` of a token, a session's user id, a key's owner).
+    pub fn subject(&self) -> &str {
+        &self.info.subject
+    }
+
+    /// The scopes the credential grants.
+    pub fn scopes(&self) -> &Scopes {
+        &self.info.scopes
+    }
+
+    /// A test-only door: wraps `identity` without running an authenticator.
+    ///
+    /// Available only with the `testing` feature. Enable it in
+    /// `[dev-dependencies]`, never in `[dependencies]`: Cargo unifies features, so a
+    /// crate that enables `testing` as a normal dependency turns this door on for
+    /// every crate of the build that uses `auth-core`, including your service.
+    /// A build can refuse it with a `cfg` check; see the crate docs.
+    ///
+    /// ```
+    /// # #[cfg(feature = "testing")] {
+    /// use auth_core::{Authenticated, Identity, Mechanism};
+    ///
+    /// let alice = Authenticated::for_testing(Identity::new("alice", "1", Mechanism::Test));
+    /// assert_eq!(alice.subject(), "1");
+    /// # }
+    /// ```
+    #[cfg(feature = "testing")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+    pub fn for_testing(identity: Identity<U>) -> Self {
+        Self::from_identity(identity)
+    }
+}
+
+impl<U> Deref for Authenticated<U> {
+    type Target = U;
+
+    fn deref(&self) -> &U {
+        &self.user
+    }
+}
+
+impl<U: fmt::Debug> fmt::Debug for Authenticated<U> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Authenticated")
+            .field("user", &self.user)
+            .field("info", &self.info)
+            .finish()
+    }
+}
+
+/// What an authenticator learned about a credential, besides the principal.
+///
+/// Policies read it for step-up checks (`auth_time`, `amr`) or token-bound limits
+/// (`scopes`). It holds no secret: no token bytes, no key material.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthInfo {
+    subject: String,
+    mechanism: Mechanism,
+    token_id: Option<String>,
+    issued_at: Option<SystemTime>,
+    expires_at: Option<SystemTime>,
+    auth_time: Option<SystemTime>,
+    scopes: Scopes,
+    amr: Vec<String>,
+}
+
+impl AuthInfo {
+    /// The subject identifier.
+    pub fn subject(&self) -> &str {
+        &self.subject
+    }
+
+    /// Which kind of credential was verified.
+    pub fn mechanism(&self) -> Mechanism {
+        self.mechanism
+    }
+
+    /// The credential's unique id (`jti`), if it has one.
+    pub fn token_id(&self) -> Option<&str> {
+        self.token_id.as_deref()
+    }
+
+    /// When the credential was issued (`iat`).
+    pub fn issued_at(&self) -> Option<SystemTime> {
+        self.issued_at
+    }
+
+    /// When the credential stops being valid (`exp`).
+    pub fn expires_at(&self) -> Option<SystemTime> {
+        self.expires_at
+    }
+
+    /// When the user last actively authenticated (`auth_time`), for step-up checks.
+    pub fn auth_time(&self) -> Option<SystemTime> {
+        self.auth_time
+    }
+
+    /// The scopes the credential grants.
+    pub fn scopes(&self) -> &Scopes {
+        &self.scopes
+    }
+
+    /// Authentication methods used (`amr`, RFC 8176), e.g. `["pwd", "otp"]`.
+    pub fn amr(&self) -> &[String] {
+        &self.amr
+    }
+}
+
+/// The kind of credential behind an [`Authenticated`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Mechanism {
+    /// A bearer token (RFC 6750), e.g. a JWT access token.
+    BearerToken,
+    /// A server-side session, e.g. from a cookie.
+    Session,
+    /// An API key.
+    ApiKey,
+    /// Made by a test through the `testing` feature, or by a test authenticator.
+    Test,
+}
+
+impl Mechanism {
+    /// A stable lowercase name, for logs and audit.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mechanism::BearerToken => "bearer_token",
+            Mechanism::Session => "session",
+            Mechanism::ApiKey => "api_key",
+            Mechanism::Test => "test",
+        }
+    }
+}
+
+impl fmt::Display for Mechanism {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The scopes a credential grants, as a normalized space-separated list.
+///
+/// ```
+/// use auth_core::Scopes;
+///
+/// let scopes = Scopes::from_space_separated("orders:read  orders:write");
+/// assert!(scopes.contains("orders:write"));
+/// assert!(!scopes.contains("orders"));
+/// assert_eq!(scopes.as_str(), "orders:read orders:write");
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Scopes(String);
+
+impl Scopes {
+    /// No scopes.
+    pub const fn none() -> Self {
+        Scopes(String::new())
+    }
+
+    /// Parses an OAuth `scope` string (RFC 6749 §3.3): scopes separated by spaces.
+    pub fn from_space_separated(scope: &str) -> Self {
+        scope.split_ascii_whitespace().collect()
+    }
+
+    /// Whether `scope` is granted. Scopes compare exactly: `orders` does not grant
+    /// `orders:read`.
+    pub fn contains(&self, scope: &str) -> bool {
+        self.iter().any(|granted| granted == scope)
+    }
+
+    /// Iterates the scopes.
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        self.0.split(' ').filter(|s| !s.is_empty())
+    }
+
+    /// The scopes joined by single spaces.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether no scope is granted.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl<'a> FromIterator<&'a str> for Scopes {
+    fn from_iter<I: IntoIterator<Item = &'a str>>(iter: I) -> Self {
+        let mut joined = String::new();
+        for scope in iter {
+            if scope.is_empty() || scope.contains(' ') {
+                continue;
+            }
+            if !joined.is_empty() {
+                joined.push(' ');
+            }
+            joined.push_str(scope);
+        }
+        Scopes(joined)
+    }
+}
+
+impl fmt::Display for Scopes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// What an [`Authenticator`](crate::Authenticator) returns after verifying a
+/// credential: the principal and what it learned about the credential.
+///
+/// An `Identity` proves nothing by itself; only [`crate::authenticate`] turns it
+/// into an [`Authenticated`], by running the authenticator that produced it.
+///
+/// ```
+/// use auth_core::{Identity, Mechanism, Scopes};
+///
+/// let identity = Identity::new("alice", "user-1", Mechanism::BearerToken)
+///     .token_id("3f1c")
+///     .scopes(Scopes::from_space_separated("orders:read"));
+/// assert_eq!(identity.info().subject(), "user-1");
+/// ```
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct Identity<U> {
+    user: U,
+    info: AuthInfo,
+}
+
+impl<U> Identity<U> {
+    /// The principal `user`, known by `subject`, verified through `mechanism`.
+    pub fn new(user: U, subject: impl Into<String>, mechanism: Mechanism) -> Self {
+        Identity {
+            user,
+            info: AuthInfo {
+                subject: subject.into(),
+                mechanism,
+                token_id: None,
+                issued_at: None,
+                expires_at: None,
+                auth_time: None,
+                scopes: Scopes::none(),
+                amr: Vec::new(),
+            },
+        }
+    }
+
+    /// Sets the credential's unique id (`jti`).
+    pub fn token_id(mut self, id: impl Into<String>) -> Self {
+        self.info.token_id = Some(id.into());
+        self
+    }
+
+    /// Sets when the credential was issued.
+    pub fn issued_at(mut self, at: SystemTime) -> Self {
+        self.info.issued_at = Some(at);
+        self
+    }
+
+    /// Sets when the credential expires.
+    pub fn expires_at(mut self, at: SystemTime) -> Self {
+        self.info.expires_at = Some(at);
+        self
+    }
+
+    /// Sets when the user last actively authenticated.
+    pub fn auth_time(mut self, at: SystemTime) -> Self {
+        self.info.auth_time = Some(at);
+        self
+    }
+
+    /// Sets the granted scopes.
+    pub fn scopes(mut self, scopes: Scopes) -> Self {
+        self.info.scopes = scopes;
+        self
+    }
+
+    /// Sets the authentication methods (`amr`).
+    pub fn amr<I, S>(mut self, methods: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.info.amr = methods.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The principal.
+    pub fn user(&self) -> &U {
+        &self.user
+    }
+
+    /// Replaces the principal, keeping what was learned about the credential.
+    ///
+    /// Authenticators use it to swap claims for a user reloaded from the source
+    /// of truth. It is on `Identity`, not on `Authenticated`, so it cannot
+    /// change who a proven principal is.
+    pub fn map_user<V>(self, f: impl FnOnce(U) -> V) -> Identity<V> {
+        Identity {
+            user: f(self.user),
+            info: self.info,
+        }
+    }
+
+    /// What is known about the credential.
+    pub fn info(&self) -> &AuthInfo {
+        &self.info
+    }
+}

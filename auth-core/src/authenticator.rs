@@ -1,0 +1,123 @@
+//! The [`Authenticator`] trait: how a credential becomes an [`Authenticated`].
+
+use std::future::Future;
+use std::sync::Arc;
+
+use http::request::Parts;
+
+use crate::audit;
+use crate::{AuthError, Authenticated, Identity};
+
+/// Verifies the credential of a request.
+///
+/// Implement it to plug a credential kind into the library: the JWT bearer
+/// authenticator ([`crate::jwt`]) is one, and framework adapters run whichever you
+/// configure. It receives the request head only (method, URI, headers,
+/// extensions), never the body.
+///
+/// Implementing this trait is the one sanctioned way to vouch for a principal, so
+/// treat an implementation as security code: return [`AuthError::MissingCredentials`]
+/// when no credential was sent, [`AuthError::InvalidToken`] when one was sent and
+/// failed, and an [`Identity`] only after verifying it.
+///
+/// ```
+/// use auth_core::{authenticate, AuthError, Authenticator, Identity, Mechanism, TokenError};
+/// use http::request::Parts;
+///
+/// /// Accepts one fixed API key. (A real one compares in constant time and hashes keys.)
+/// struct OneKey;
+///
+/// impl Authenticator for OneKey {
+///     type User = String;
+///
+///     async fn authenticate(&self, request: &Parts) -> Result<Identity<String>, AuthError> {
+///         match request.headers.get("x-api-key") {
+///             None => Err(AuthError::MissingCredentials),
+///             Some(key) if key == "k-123" => {
+///                 Ok(Identity::new("robot".to_owned(), "robot", Mechanism::ApiKey))
+///             }
+///             Some(_) => Err(TokenError::InvalidSignature.into()),
+///         }
+///     }
+/// }
+///
+/// # tokio_test(async {
+/// let (parts, ()) = http::Request::builder()
+///     .header("x-api-key", "k-123")
+///     .body(())
+///     .unwrap()
+///     .into_parts();
+/// let robot = authenticate(&OneKey, &parts).await.unwrap();
+/// assert_eq!(robot.subject(), "robot");
+/// # });
+/// # fn tokio_test(f: impl std::future::Future<Output = ()>) {
+/// #     tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(f)
+/// # }
+/// ```
+pub trait Authenticator: Send + Sync {
+    /// The principal this authenticator produces.
+    type User: Send + Sync + 'static;
+
+    /// Verifies the request's credential.
+    fn authenticate(
+        &self,
+        request: &Parts,
+    ) -> impl Future<Output = Result<Identity<Self::User>, AuthError>> + Send;
+}
+
+impl<A: Authenticator + ?Sized> Authenticator for &A {
+    type User = A::User;
+
+    fn authenticate(
+        &self,
+        request: &Parts,
+    ) -> impl Future<Output = Result<Identity<Self::User>, AuthError>> + Send {
+        (**self).authenticate(request)
+    }
+}
+
+impl<A: Authenticator + ?Sized> Authenticator for Box<A> {
+    type User = A::User;
+
+    fn authenticate(
+        &self,
+        request: &Parts,
+    ) -> impl Future<Output = Result<Identity<Self::User>, AuthError>> + Send {
+        (**self).authenticate(request)
+    }
+}
+
+impl<A: Authenticator + ?Sized> Authenticator for Arc<A> {
+    type User = A::User;
+
+    fn authenticate(
+        &self,
+        request: &Parts,
+    ) -> impl Future<Output = Result<Identity<Self::User>, AuthError>> + Send {
+        (**self).authenticate(request)
+    }
+}
+
+/// Runs `authenticator` on `request`: the one way to obtain an [`Authenticated`].
+///
+/// Framework adapters call it for you; call it yourself from anything that has an
+/// [`http::request::Parts`] (hyper, tonic, lambda, a test). Each outcome is
+/// recorded as an audit event ([`crate::audit`]).
+pub async fn authenticate<A>(
+    authenticator: &A,
+    request: &Parts,
+) -> Result<Authenticated<A::User>, AuthError>
+where
+    A: Authenticator + ?Sized,
+{
+    match authenticator.authenticate(request).await {
+        Ok(identity) => {
+            audit::authenticated(identity.info());
+            Ok(Authenticated::from_identity(identity))
+        }
+        Err(error) => {
+            audit::authentication_failed(&error);
+            Err(error)
+        }
+    }
+}

@@ -1,0 +1,379 @@
+//! Errors, and the one place that maps them to HTTP.
+//!
+//! Every failure in this crate is an [`AuthError`]. Its kind decides the HTTP status
+//! and the RFC 6750 `WWW-Authenticate` challenge, in [`AuthError::response`], and
+//! nowhere else: framework adapters only translate the [`ErrorResponse`] it returns
+//! into their own response types.
+//!
+//! | kind | status | `WWW-Authenticate` | body `error` |
+//! |---|---|---|---|
+//! | [`MissingCredentials`](AuthError::MissingCredentials) | 401 | `Bearer realm=".."` (no `error`, RFC 6750 §3.1) | `missing_credentials` |
+//! | [`InvalidRequest`](AuthError::InvalidRequest) | 400 | `Bearer realm="..", error="invalid_request", ..` | `invalid_request` |
+//! | [`InvalidToken`](AuthError::InvalidToken) | 401 | `Bearer realm="..", error="invalid_token", ..` | `invalid_token` |
+//! | [`InsufficientScope`](AuthError::InsufficientScope) | 403 | `Bearer realm="..", error="insufficient_scope", .., scope=".."` | `insufficient_scope` |
+//! | [`Forbidden`](AuthError::Forbidden) | 403 | none: a new token would not help | `forbidden` |
+//! | [`NotFound`](AuthError::NotFound) | 404 | none | `not_found` |
+//! | [`Unavailable`](AuthError::Unavailable) | 503 | none | `temporarily_unavailable` |
+//!
+//! Messages never contain a token, a secret or a policy's reason: reasons go to the
+//! audit log ([`crate::audit`]), not to the client.
+
+use std::borrow::Cow;
+use std::error::Error as StdError;
+use std::fmt;
+
+use http::StatusCode;
+
+/// Why a request was not allowed through.
+///
+/// Authentication failures (who are you?) are 401, authorization failures (may you
+/// do this?) are 403, or 404 when the policy hides that the resource exists.
+/// [`AuthError::response`] is the single mapping to HTTP.
+///
+/// ```
+/// use auth_core::AuthError;
+/// use http::StatusCode;
+///
+/// let err = AuthError::insufficient_scope("orders:write");
+/// let response = err.response("orders-api");
+/// assert_eq!(response.status, StatusCode::FORBIDDEN);
+/// assert_eq!(
+///     response.www_authenticate.as_deref(),
+///     Some(r#"Bearer realm="orders-api", error="insufficient_scope", error_description="the access token lacks a required scope", scope="orders:write""#),
+/// );
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AuthError {
+    /// The request carried no credentials at all.
+    #[error("no credentials were sent")]
+    MissingCredentials,
+
+    /// The request is malformed: two credentials at once, a broken `Authorization`
+    /// header. The reason is a fixed string chosen by this crate, never request data.
+    #[error("malformed request: {reason}")]
+    InvalidRequest {
+        /// What is wrong with the request, for the client's developer.
+        reason: &'static str,
+    },
+
+    /// A credential was sent and failed verification.
+    #[error("invalid credentials: {0}")]
+    InvalidToken(#[from] TokenError),
+
+    /// The token is valid but lacks a scope the operation needs.
+    #[error("insufficient scope: `{scope}` is required")]
+    InsufficientScope {
+        /// The scope (or space-separated scopes) that would have allowed the request.
+        scope: Cow<'static, str>,
+    },
+
+    /// A policy denied the request. The reason is for the audit log, and is not
+    /// part of this error's message.
+    #[error("access denied")]
+    Forbidden {
+        /// Why the policy denied, for logs and audit; never sent to the client.
+        reason: Cow<'static, str>,
+    },
+
+    /// The resource does not exist, or a policy chose to hide that it does.
+    #[error("not found")]
+    NotFound {
+        /// Why, for logs and audit; never sent to the client.
+        reason: Cow<'static, str>,
+    },
+
+    /// A component the decision depends on (a revocation store, a key set, a user
+    /// store) could not be reached. The request fails closed.
+    #[error("the {component} is unavailable")]
+    Unavailable {
+        /// Which component, e.g. `"revocation store"`.
+        component: &'static str,
+        /// The underlying error, for logs.
+        #[source]
+        source: Option<Box<dyn StdError + Send + Sync + 'static>>,
+    },
+}
+
+impl AuthError {
+    /// A malformed request (400 `invalid_request`).
+    pub const fn invalid_request(reason: &'static str) -> Self {
+        AuthError::InvalidRequest { reason }
+    }
+
+    /// A 403 with an `insufficient_scope` challenge naming `scope`.
+    pub fn insufficient_scope(scope: impl Into<Cow<'static, str>>) -> Self {
+        AuthError::InsufficientScope {
+            scope: scope.into(),
+        }
+    }
+
+    /// A 403 denial; `reason` goes to logs only.
+    pub fn forbidden(reason: impl Into<Cow<'static, str>>) -> Self {
+        AuthError::Forbidden {
+            reason: reason.into(),
+        }
+    }
+
+    /// A 404; `reason` goes to logs only.
+    pub fn not_found(reason: impl Into<Cow<'static, str>>) -> Self {
+        AuthError::NotFound {
+            reason: reason.into(),
+        }
+    }
+
+    /// A 503 because `component` could not be reached.
+    pub fn unavailable(
+        component: &'static str,
+        source: impl Into<Box<dyn StdError + Send + Sync + 'static>>,
+    ) -> Self {
+        AuthError::Unavailable {
+            component,
+            source: Some(source.into()),
+        }
+    }
+
+    /// The HTTP status of this error.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AuthError::MissingCredentials | AuthError::InvalidToken(_) => StatusCode::UNAUTHORIZED,
+            AuthError::InvalidRequest { .. } => StatusCode::BAD_REQUEST,
+            AuthError::InsufficientScope { .. } | AuthError::Forbidden { .. } => {
+                StatusCode::FORBIDDEN
+            }
+            AuthError::NotFound { .. } => StatusCode::NOT_FOUND,
+            AuthError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    /// The machine-readable code: RFC 6750 error codes where one applies.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AuthError::MissingCredentials => "missing_credentials",
+            AuthError::InvalidRequest { .. } => "invalid_request",
+            AuthError::InvalidToken(_) => "invalid_token",
+            AuthError::InsufficientScope { .. } => "insufficient_scope",
+            AuthError::Forbidden { .. } => "forbidden",
+            AuthError::NotFound { .. } => "not_found",
+            AuthError::Unavailable { .. } => "temporarily_unavailable",
+        }
+    }
+
+    /// A description safe to send to the client: fixed text per kind, never a
+    /// reason, token or internal detail.
+    pub fn public_description(&self) -> &'static str {
+        match self {
+            AuthError::MissingCredentials => "authentication is required",
+            AuthError::InvalidRequest { reason } => reason,
+            AuthError::InvalidToken(TokenError::Expired) => "the access token expired",
+            AuthError::InvalidToken(_) => "the access token is invalid",
+            AuthError::InsufficientScope { .. } => "the access token lacks a required scope",
+            AuthError::Forbidden { .. } => "you may not perform this action",
+            AuthError::NotFound { .. } => "the resource was not found",
+            AuthError::Unavailable { .. } => "the service cannot verify access right now",
+        }
+    }
+
+    /// Whether this is an authentication failure (401).
+    pub fn is_authentication(&self) -> bool {
+        self.status() == StatusCode::UNAUTHORIZED
+    }
+
+    /// The one mapping from an error to what the client sees: status, the RFC 6750
+    /// challenge for `realm`, and a small body.
+    pub fn response(&self, realm: &str) -> ErrorResponse {
+        ErrorResponse {
+            status: self.status(),
+            www_authenticate: self.challenge(realm),
+            error: self.code(),
+            error_description: self.public_description(),
+        }
+    }
+
+    /// The `WWW-Authenticate` value for `realm`, if this kind carries one.
+    ///
+    /// 401s always carry one; with no credentials sent it has no `error` attribute
+    /// (RFC 6750 §3.1). A 403 carries one only for `insufficient_scope`: a plain
+    /// policy denial is not fixed by presenting another token.
+    pub fn challenge(&self, realm: &str) -> Option<String> {
+        let mut challenge = String::with_capacity(96);
+        challenge.push_str("Bearer realm=");
+        push_quoted(&mut challenge, realm);
+        match self {
+            AuthError::MissingCredentials => {}
+            AuthError::InvalidRequest { .. } | AuthError::InvalidToken(_) => {
+                push_error(&mut challenge, self.code(), self.public_description());
+            }
+            AuthError::InsufficientScope { scope } => {
+                push_error(&mut challenge, self.code(), self.public_description());
+                challenge.push_str(", scope=");
+                push_quoted(&mut challenge, scope);
+            }
+            AuthError::Forbidden { .. }
+            | AuthError::NotFound { .. }
+            | AuthError::Unavailable { .. } => return None,
+        }
+        Some(challenge)
+    }
+}
+
+fn push_error(out: &mut String, code: &str, description: &str) {
+    out.push_str(", error=");
+    push_quoted(out, code);
+    out.push_str(", error_description=");
+    push_quoted(out, description);
+}
+
+/// Appends `value` as an RFC 9110 quoted-string, dropping characters RFC 6750
+/// forbids in attribute values (`"`, `\` and controls) rather than escaping them.
+fn push_quoted(out: &mut String, value: &str) {
+    out.push('"');
+    out.extend(
+        value
+            .chars()
+            .filter(|c| matches!(c, ' ' | '!' | '#'..='[' | ']'..='~')),
+    );
+    out.push('"');
+}
+
+/// What an [`AuthError`] looks like on the wire, ready for an adapter to send.
+///
+/// The JSON body is `{"error": error, "error_description": error_description}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ErrorResponse {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// The `WWW-Authenticate` header value, when the status calls for one.
+    pub www_authenticate: Option<String>,
+    /// The machine-readable code.
+    pub error: &'static str,
+    /// A fixed, client-safe description.
+    pub error_description: &'static str,
+}
+
+impl ErrorResponse {
+    /// The JSON body, `{"error":"..","error_description":".."}`.
+    ///
+    /// Both strings are fixed by this crate and contain no characters that need
+    /// JSON escaping, so this needs no serializer.
+    pub fn json_body(&self) -> String {
+        format!(
+            r#"{{"error":"{}","error_description":"{}"}}"#,
+            self.error, self.error_description
+        )
+    }
+}
+
+/// Why a credential failed verification. The [`Display`](fmt::Display) text is
+/// for logs; clients only ever see [`AuthError::public_description`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TokenError {
+    /// Not a well-formed token: wrong number of segments, bad base64, bad JSON.
+    Malformed,
+    /// Larger than the configured limit; rejected before any parsing.
+    TooLarge,
+    /// The signature does not verify.
+    InvalidSignature,
+    /// The header's `alg` is not the algorithm pinned to the key.
+    AlgorithmMismatch,
+    /// No configured key matches the token's `kid`.
+    UnknownKey,
+    /// The token's `exp` has passed.
+    Expired,
+    /// The token's `nbf` is in the future.
+    NotYetValid,
+    /// `iss` is missing or not the configured issuer.
+    InvalidIssuer,
+    /// `aud` is missing or does not contain the configured audience.
+    InvalidAudience,
+    /// The header `typ` is not the configured type (e.g. an ID token sent as an access token).
+    InvalidType,
+    /// A required claim is missing.
+    MissingClaim(&'static str),
+    /// A claim has the wrong type or an invalid value.
+    InvalidClaim(&'static str),
+    /// The header lists a `crit` extension this verifier does not understand.
+    UnsupportedCritical,
+    /// The token was revoked.
+    Revoked,
+    /// Every token of this subject issued before some instant was revoked.
+    SubjectRevoked,
+    /// The token is valid but its subject no longer exists.
+    UnknownSubject,
+}
+
+impl fmt::Display for TokenError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TokenError::Malformed => f.write_str("the token is malformed"),
+            TokenError::TooLarge => f.write_str("the token is larger than the configured limit"),
+            TokenError::InvalidSignature => f.write_str("the signature does not verify"),
+            TokenError::AlgorithmMismatch => {
+                f.write_str("the token's `alg` is not the algorithm pinned to the key")
+            }
+            TokenError::UnknownKey => f.write_str("no configured key matches the token's `kid`"),
+            TokenError::Expired => f.write_str("the token expired"),
+            TokenError::NotYetValid => f.write_str("the token is not valid yet (`nbf`)"),
+            TokenError::InvalidIssuer => f.write_str("the issuer (`iss`) is not trusted"),
+            TokenError::InvalidAudience => f.write_str("the audience (`aud`) does not match"),
+            TokenError::InvalidType => f.write_str("the token type (`typ`) does not match"),
+            TokenError::MissingClaim(claim) => write!(f, "the `{claim}` claim is missing"),
+            TokenError::InvalidClaim(claim) => write!(f, "the `{claim}` claim is invalid"),
+            TokenError::UnsupportedCritical => {
+                f.write_str("the header lists an unsupported `crit` extension")
+            }
+            TokenError::Revoked => f.write_str("the token was revoked"),
+            TokenError::SubjectRevoked => f.write_str("the subject's tokens were revoked"),
+            TokenError::UnknownSubject => f.write_str("the token's subject no longer exists"),
+        }
+    }
+}
+
+impl StdError for TokenError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_credentials_challenge_has_no_error_attribute() {
+        let challenge = AuthError::MissingCredentials.challenge("api");
+        assert_eq!(challenge.as_deref(), Some(r#"Bearer realm="api""#));
+    }
+
+    #[test]
+    fn realm_cannot_break_out_of_its_quotes() {
+        let challenge = AuthError::MissingCredentials.challenge("a\"b\\c\r\nd");
+        assert_eq!(challenge.as_deref(), Some(r#"Bearer realm="abcd""#));
+    }
+
+    #[test]
+    fn statuses_follow_the_table() {
+        let cases = [
+            (AuthError::MissingCredentials, 401),
+            (AuthError::invalid_request("two credentials"), 400),
+            (AuthError::InvalidToken(TokenError::Expired), 401),
+            (AuthError::insufficient_scope("a"), 403),
+            (AuthError::forbidden("not owner"), 403),
+            (AuthError::not_found("hidden"), 404),
+            (
+                AuthError::unavailable("revocation store", "connection refused"),
+                503,
+            ),
+        ];
+        for (error, status) in cases {
+            assert_eq!(error.status().as_u16(), status, "{error:?}");
+        }
+    }
+
+    #[test]
+    fn reasons_never_reach_display_or_the_client() {
+        let err = AuthError::forbidden("secret-reason");
+        assert!(!err.to_string().contains("secret-reason"));
+        let response = err.response("api");
+        assert!(!response.json_body().contains("secret-reason"));
+        assert_eq!(response.www_authenticate, None);
+    }
+}

@@ -1,0 +1,127 @@
+//! [`Guarded<T>`]: the output of a handler whose gates ran.
+
+use std::fmt;
+
+use crate::{AuthError, Clearance};
+
+/// What a [`#[requires]`](crate::requires) or [`#[public]`](crate::public) handler
+/// returns: its own output, or the [`AuthError`] a gate answered with.
+///
+/// A handler function (a free function, no `self`) under one of those attributes
+/// returns `Guarded<R>` where it declared `R`. The type is the proof the secure
+/// mount points ask for ([`crate::mount`], and the axum and actix-web adapters):
+/// a function that has neither attribute returns a plain `R` and does not compile
+/// there.
+///
+/// Framework adapters turn it into a response (the denial through
+/// [`AuthError::response`]); elsewhere take it apart with
+/// [`into_result`](Self::into_result), or [`flatten`](Self::flatten) when the
+/// handler returns `Result<T, E>` with `E: From<AuthError>`.
+///
+/// ```
+/// # #[cfg(feature = "testing")] {
+/// use auth_core::{requires, AuthError, Authenticated, Identity, Mechanism};
+///
+/// #[requires(authenticated)]
+/// fn whoami(user: Authenticated<()>) -> String {
+///     user.subject().to_owned()
+/// }
+///
+/// let alice = Authenticated::for_testing(Identity::new((), "alice", Mechanism::Test));
+/// let out: auth_core::Guarded<String> = whoami(alice);
+/// assert_eq!(out.into_result()?, "alice");
+/// # }
+/// # Ok::<(), auth_core::AuthError>(())
+/// ```
+#[must_use = "a guarded handler's output holds either the response or the denial"]
+pub struct Guarded<T> {
+    outcome: Result<T, AuthError>,
+}
+
+impl<T> Guarded<T> {
+    /// The output of a handler whose gates all allowed.
+    pub fn new(clearance: Clearance, value: T) -> Self {
+        let _ = clearance;
+        Guarded { outcome: Ok(value) }
+    }
+
+    /// The output of a `#[public]` handler.
+    pub fn public(value: T) -> Self {
+        Guarded { outcome: Ok(value) }
+    }
+
+    /// The output of a handler stopped by a gate.
+    pub fn denied(error: AuthError) -> Self {
+        Guarded {
+            outcome: Err(error),
+        }
+    }
+
+    /// The handler's output, or the denial.
+    pub fn into_result(self) -> Result<T, AuthError> {
+        self.outcome
+    }
+
+    /// Borrows the handler's output, or the denial.
+    pub fn as_result(&self) -> Result<&T, &AuthError> {
+        self.outcome.as_ref()
+    }
+
+    /// Whether a gate denied.
+    pub fn is_denied(&self) -> bool {
+        self.outcome.is_err()
+    }
+
+    /// Maps the handler's output, keeping a denial.
+    pub fn map<V>(self, f: impl FnOnce(T) -> V) -> Guarded<V> {
+        Guarded {
+            outcome: self.outcome.map(f),
+        }
+    }
+}
+
+impl<T, E: From<AuthError>> Guarded<Result<T, E>> {
+    /// Folds a denial into the handler's own error type.
+    pub fn flatten(self) -> Result<T, E> {
+        match self.outcome {
+            Ok(result) => result,
+            Err(denied) => Err(E::from(denied)),
+        }
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for Guarded<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.outcome {
+            Ok(value) => f.debug_tuple("Guarded").field(value).finish(),
+            Err(error) => f.debug_tuple("Guarded::Denied").field(error).finish(),
+        }
+    }
+}
+
+/// A return type that can carry a denial: what a `#[requires]` *method* (one with
+/// `self`) returns, since its signature cannot change.
+///
+/// Implemented for `Result<T, E>` where `E: From<AuthError>`, and for
+/// [`Guarded<T>`].
+#[diagnostic::on_unimplemented(
+    message = "a `#[requires]` method must return `Result<_, E>` with `E: From<auth_core::AuthError>`, found `{Self}`",
+    label = "cannot carry an authorization failure",
+    note = "a method keeps its signature, so a denial is returned as `Err(E::from(auth_error))`; free functions return `auth_core::Guarded<_>` instead"
+)]
+pub trait Rejection {
+    /// The value that reports `error` to the caller.
+    fn reject(error: AuthError) -> Self;
+}
+
+impl<T, E: From<AuthError>> Rejection for Result<T, E> {
+    fn reject(error: AuthError) -> Self {
+        Err(E::from(error))
+    }
+}
+
+impl<T> Rejection for Guarded<T> {
+    fn reject(error: AuthError) -> Self {
+        Guarded::denied(error)
+    }
+}

@@ -1,0 +1,213 @@
+//! Deny by default: mount points that accept only guarded or public handlers.
+//!
+//! [`#[requires]`](crate::requires) and [`#[public]`](crate::public) make a handler
+//! function return [`Guarded<R>`](crate::Guarded). A secure mount point asks for
+//! that type, so a handler that has neither attribute, a forgotten check, does not
+//! compile there:
+//!
+//! ```compile_fail
+//! use auth_core::mount::SecureRoutes;
+//!
+//! fn forgot_the_check(_request: &String) -> String { "all the orders".into() }
+//!
+//! // error: `forgot_the_check` is neither `#[requires(..)]` nor `#[public]`
+//! let routes = SecureRoutes::<&str, (), String, String>::new().route("/orders", forgot_the_check);
+//! ```
+//!
+//! This module holds the framework-free mount point, [`SecureRoutes`], and the
+//! marker traits every adapter's mount point uses ([`GuardedOutput`]). The axum
+//! and actix-web adapters build their secure routers on the same traits.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use http::request::Parts;
+
+use crate::{AuthError, Authenticated, Authenticator, Guarded};
+
+/// The output of a handler that went through `#[requires]` or `#[public]`:
+/// implemented for [`Guarded<T>`] only.
+#[diagnostic::on_unimplemented(
+    message = "this handler is neither `#[requires(..)]` nor `#[public]`: it returns `{Self}`, not `auth_core::Guarded<_>`",
+    label = "unguarded handler on a secure mount point",
+    note = "add `#[auth_core::requires(..)]` to say who may call it, or `#[auth_core::public]` if anyone may"
+)]
+pub trait GuardedOutput {
+    /// What the handler produced when it ran.
+    type Output;
+
+    /// Takes the handler's output apart.
+    fn into_guarded(self) -> Guarded<Self::Output>;
+}
+
+impl<T> GuardedOutput for Guarded<T> {
+    type Output = T;
+
+    fn into_guarded(self) -> Guarded<T> {
+        self
+    }
+}
+
+/// A handler [`SecureRoutes`] accepts. `Marker` tells the two shapes apart:
+/// `fn(Authenticated<U>, &Req) -> Guarded<Res>` for `#[requires]`, and
+/// `fn(&Req) -> Guarded<Res>` for `#[public]`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be mounted: it is neither `#[requires(..)]` nor `#[public]`",
+    label = "unguarded handler on a secure mount point",
+    note = "a guarded handler is `#[requires(..)] fn(Authenticated<User>, &Request) -> Response`; a public one is `#[public] fn(&Request) -> Response`"
+)]
+pub trait SecureHandler<U, Req, Res, Marker>: Send + Sync + 'static {
+    /// Calls the handler; `principal` is `None` for public handlers.
+    #[doc(hidden)]
+    fn call(&self, principal: Option<Authenticated<U>>, request: &Req) -> Guarded<Res>;
+
+    /// Whether the handler needs an authenticated caller.
+    #[doc(hidden)]
+    fn needs_principal(&self) -> bool;
+}
+
+/// Marker for a `#[requires]` handler shape.
+#[derive(Debug)]
+pub enum RequiresPrincipal {}
+
+/// Marker for a `#[public]` handler shape.
+#[derive(Debug)]
+pub enum NoPrincipal {}
+
+impl<F, O, U, Req, Res> SecureHandler<U, Req, Res, RequiresPrincipal> for F
+where
+    F: Fn(Authenticated<U>, &Req) -> O + Send + Sync + 'static,
+    O: GuardedOutput<Output = Res>,
+{
+    fn call(&self, principal: Option<Authenticated<U>>, request: &Req) -> Guarded<Res> {
+        match principal {
+            Some(principal) => self(principal, request).into_guarded(),
+            None => Guarded::denied(AuthError::MissingCredentials),
+        }
+    }
+
+    fn needs_principal(&self) -> bool {
+        true
+    }
+}
+
+impl<F, O, U, Req, Res> SecureHandler<U, Req, Res, NoPrincipal> for F
+where
+    F: Fn(&Req) -> O + Send + Sync + 'static,
+    O: GuardedOutput<Output = Res>,
+{
+    fn call(&self, _principal: Option<Authenticated<U>>, request: &Req) -> Guarded<Res> {
+        self(request).into_guarded()
+    }
+
+    fn needs_principal(&self) -> bool {
+        false
+    }
+}
+
+type BoxedHandler<U, Req, Res> = Box<dyn Fn(Option<Authenticated<U>>, &Req) -> Guarded<Res> + Send + Sync>;
+
+struct Route<U, Req, Res> {
+    needs_principal: bool,
+    handler: BoxedHandler<U, Req, Res>,
+}
+
+/// A framework-free table of routes that accepts only guarded or public handlers.
+///
+/// `K` is the route key (e.g. `(Method, &'static str)`), `Req` what handlers read,
+/// `Res` what they return. [`dispatch`](Self::dispatch) authenticates before a
+/// guarded handler runs, so authentication failures (401) always win over a
+/// handler's gates (403), and a public handler never triggers authentication.
+///
+/// ```
+/// # #[cfg(feature = "testing")] {
+/// use auth_core::mount::SecureRoutes;
+/// use auth_core::{public, requires, Authenticated};
+///
+/// #[public]
+/// fn health(_req: &String) -> String { "ok".into() }
+///
+/// #[requires(authenticated)]
+/// fn me(user: Authenticated<String>, _req: &String) -> String { user.subject().into() }
+///
+/// let routes = SecureRoutes::<&str, String, String, String>::new()
+///     .route("/health", health)
+///     .route("/me", me);
+/// assert_eq!(routes.len(), 2);
+/// # }
+/// ```
+pub struct SecureRoutes<K, U, Req, Res> {
+    routes: BTreeMap<K, Route<U, Req, Res>>,
+}
+
+impl<K: Ord, U, Req, Res> SecureRoutes<K, U, Req, Res> {
+    /// An empty table.
+    pub fn new() -> Self {
+        SecureRoutes {
+            routes: BTreeMap::new(),
+        }
+    }
+
+    /// Mounts `handler` at `key`, replacing any handler already there.
+    #[must_use]
+    pub fn route<H, M>(mut self, key: K, handler: H) -> Self
+    where
+        H: SecureHandler<U, Req, Res, M>,
+    {
+        let needs_principal = handler.needs_principal();
+        self.routes.insert(
+            key,
+            Route {
+                needs_principal,
+                handler: Box::new(move |principal, request| handler.call(principal, request)),
+            },
+        );
+        self
+    }
+
+    /// How many routes are mounted.
+    pub fn len(&self) -> usize {
+        self.routes.len()
+    }
+
+    /// Whether no route is mounted.
+    pub fn is_empty(&self) -> bool {
+        self.routes.is_empty()
+    }
+
+    /// Runs the handler at `key`: authenticates `head` with `authenticator` first
+    /// when the handler is guarded. `None` when no route matches.
+    pub async fn dispatch<A>(
+        &self,
+        key: &K,
+        authenticator: &A,
+        head: &Parts,
+        request: &Req,
+    ) -> Option<Result<Res, AuthError>>
+    where
+        A: Authenticator<User = U> + ?Sized,
+    {
+        let route = self.routes.get(key)?;
+        let principal = if route.needs_principal {
+            match crate::authenticate(authenticator, head).await {
+                Ok(principal) => Some(principal),
+                Err(error) => return Some(Err(error)),
+            }
+        } else {
+            None
+        };
+        Some((route.handler)(principal, request).into_result())
+    }
+}
+
+impl<K: Ord, U, Req, Res> Default for SecureRoutes<K, U, Req, Res> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<K: fmt::Debug, U, Req, Res> fmt::Debug for SecureRoutes<K, U, Req, Res> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.routes.keys()).finish()
+    }
+}

@@ -1,0 +1,69 @@
+//! Plumbing for the code `#[requires]` and `#[public]` write. Not public API.
+//!
+//! Nothing here mints an `Authenticated` or a `Permit`: the macros reach those only
+//! through the public API ([`crate::Gatekeeper`], [`crate::Guarded`]).
+
+use std::future::Future;
+
+pub use ::inventory;
+
+use crate::{AuthError, Rejection};
+
+/// Gives an `async` block the expected output type, so `?` in a handler body
+/// infers its error type as it would in the function itself.
+#[inline(always)]
+pub fn output<T, F: Future<Output = T>>(future: F) -> F {
+    future
+}
+
+/// The denial, in a method's own return type.
+#[inline]
+pub fn reject<R: Rejection>(error: AuthError) -> R {
+    R::reject(error)
+}
+
+/// Accepts a predicate's decision, whether it returned one or a future of one.
+pub trait IntoDecisionFuture {
+    /// The future of the decision.
+    type Future: Future<Output = crate::Decision>;
+
+    /// Converts.
+    fn into_decision_future(self) -> Self::Future;
+}
+
+impl IntoDecisionFuture for crate::Decision {
+    type Future = std::future::Ready<crate::Decision>;
+
+    fn into_decision_future(self) -> Self::Future {
+        std::future::ready(self)
+    }
+}
+
+impl<F> IntoDecisionFuture for F
+where
+    F: Future<Output = crate::Decision>,
+{
+    type Future = F;
+
+    fn into_decision_future(self) -> F {
+        self
+    }
+}
+
+/// In a sync handler, a predicate must return a [`crate::Decision`].
+#[diagnostic::on_unimplemented(
+    message = "a `check(..)` predicate must return `auth_core::Decision`, found `{Self}`",
+    label = "not a decision",
+    note = "a predicate that returns a future needs an `async fn` handler"
+)]
+pub trait IntoDecision {
+    /// Converts.
+    fn into_decision(self) -> crate::Decision;
+}
+
+impl IntoDecision for crate::Decision {
+    #[inline]
+    fn into_decision(self) -> crate::Decision {
+        self
+    }
+}

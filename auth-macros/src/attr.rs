@@ -1,0 +1,432 @@
+//! Parses the arguments of `#[requires(..)]`.
+//!
+//! The input is split at top-level commas first, so one bad gate is one error and
+//! the others are still checked: the user sees every mistake in one build.
+
+use proc_macro2::{Delimiter, Ident, TokenStream, TokenTree};
+use quote::ToTokens;
+use syn::{Expr, LitStr, Path};
+
+use crate::ast::{CombineKind, Gate, NamedKind, RequiresArgs};
+use crate::ctxt::Ctxt;
+
+const KEYWORDS: &[&str] = &[
+    "authenticated",
+    "role",
+    "scope",
+    "permission",
+    "any",
+    "all",
+    "not",
+    "check",
+];
+
+const EXPECTED: &str = "expected `authenticated`, `role`, `scope`, `permission`, `any`, `all`, `not`, `check` or an action such as `Update(order)`";
+
+pub(crate) fn parse_requires(cx: &mut Ctxt, input: TokenStream) -> RequiresArgs {
+    let mut args = RequiresArgs {
+        gates: Vec::new(),
+        state: None,
+        krate: None,
+    };
+    for chunk in split_commas(cx, input) {
+        parse_item(cx, &mut args, &chunk);
+    }
+    args
+}
+
+/// Splits at top-level commas. Commas inside `(..)` belong to nested gates. A
+/// trailing comma is allowed; an empty item is an error.
+fn split_commas(cx: &mut Ctxt, input: TokenStream) -> Vec<Vec<TokenTree>> {
+    let mut chunks = vec![Vec::new()];
+    for tree in input {
+        match &tree {
+            TokenTree::Punct(p) if p.as_char() == ',' => {
+                if chunks.last().is_some_and(Vec::is_empty) {
+                    cx.error_spanned_by(&tree, format!("{EXPECTED}, found `,`"));
+                }
+                chunks.push(Vec::new());
+            }
+            _ => {
+                if let Some(last) = chunks.last_mut() {
+                    last.push(tree);
+                }
+            }
+        }
+    }
+    if chunks.last().is_some_and(Vec::is_empty) {
+        chunks.pop();
+    }
+    chunks
+}
+
+fn parse_item(cx: &mut Ctxt, args: &mut RequiresArgs, chunk: &[TokenTree]) {
+    if let [TokenTree::Ident(key), TokenTree::Punct(eq), rest @ ..] = chunk {
+        if eq.as_char() == '=' {
+            let rest: TokenStream = rest.iter().cloned().collect();
+            if key == "state" {
+                parse_state(cx, args, key, rest);
+                return;
+            }
+            if key == "crate" {
+                parse_crate(cx, args, key, rest);
+                return;
+            }
+            cx.error_spanned_by(
+                key,
+                format!("unknown option `{key}`: expected `state = ..` or `crate = ..`"),
+            );
+            return;
+        }
+    }
+    if let Some(gate) = parse_gate(cx, chunk, Nesting::Top) {
+        args.gates.push(gate);
+    }
+}
+
+fn parse_state(cx: &mut Ctxt, args: &mut RequiresArgs, key: &Ident, rest: TokenStream) {
+    if rest.is_empty() {
+        cx.error_spanned_by(
+            key,
+            "expected an expression after `state =`, e.g. `state = policies` naming a parameter",
+        );
+        return;
+    }
+    match syn::parse2::<Expr>(rest) {
+        Ok(expr) if args.state.is_some() => {
+            cx.error_spanned_by(expr, "duplicate `state`: a handler has one policy state");
+        }
+        Ok(expr) => args.state = Some(expr),
+        Err(err) => cx.push(err),
+    }
+}
+
+fn parse_crate(cx: &mut Ctxt, args: &mut RequiresArgs, key: &Ident, rest: TokenStream) {
+    if rest.is_empty() {
+        cx.error_spanned_by(key, "expected a path after `crate =`, e.g. `crate = ::auth_core`");
+        return;
+    }
+    match syn::parse2::<Path>(rest) {
+        Ok(path) if args.krate.is_some() => {
+            cx.error_spanned_by(path, "duplicate `crate`: name the path to auth_core once");
+        }
+        Ok(path) => args.krate = Some(path),
+        Err(err) => cx.push(syn::Error::new(
+            err.span(),
+            "expected a path after `crate =`, e.g. `crate = ::auth_core`",
+        )),
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Nesting {
+    Top,
+    Inside(&'static str),
+}
+
+fn parse_gate(cx: &mut Ctxt, chunk: &[TokenTree], nesting: Nesting) -> Option<Gate> {
+    let Some(first) = chunk.first() else {
+        return None;
+    };
+    let (head, args) = match chunk.split_last() {
+        Some((TokenTree::Group(group), head)) if group.delimiter() == Delimiter::Parenthesis => {
+            (head, Some(group))
+        }
+        _ => (chunk, None),
+    };
+    if head.is_empty() {
+        cx.error_spanned_by(first, format!("{EXPECTED}, found `(`"));
+        return None;
+    }
+    let head_tokens: TokenStream = head.iter().cloned().collect();
+    let Ok(path) = syn::parse2::<Path>(head_tokens.clone()) else {
+        cx.error_spanned_by(head_tokens, format!("{EXPECTED}, found `{}`", tokens_text(head)));
+        return None;
+    };
+    let args_tokens = args.map(proc_macro2::Group::stream);
+
+    if let Some(ident) = path.get_ident() {
+        let name = ident.to_string();
+        if KEYWORDS.contains(&name.as_str()) {
+            return parse_keyword_gate(cx, ident, &name, args, args_tokens);
+        }
+        if name == "state" || name == "crate" {
+            cx.error_spanned_by(ident, format!("expected `{name} = ..`"));
+            return None;
+        }
+        if name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_') {
+            let hint = closest_keyword(&name)
+                .map(|k| format!(" (did you mean `{k}`?)"))
+                .unwrap_or_default();
+            cx.error_spanned_by(ident, format!("{EXPECTED}, found `{name}`{hint}"));
+            return None;
+        }
+    }
+
+    parse_resource_gate(cx, path, args, args_tokens, nesting)
+}
+
+fn parse_keyword_gate(
+    cx: &mut Ctxt,
+    ident: &Ident,
+    name: &str,
+    group: Option<&proc_macro2::Group>,
+    args: Option<TokenStream>,
+) -> Option<Gate> {
+    let keyword = ident.clone();
+    match name {
+        "authenticated" => {
+            if let Some(group) = group {
+                cx.error_spanned_by(group, "`authenticated` takes no arguments");
+                return None;
+            }
+            Some(Gate::Authenticated(keyword))
+        }
+        "role" | "scope" | "permission" => {
+            let kind = match name {
+                "role" => NamedKind::Role,
+                "scope" => NamedKind::Scope,
+                _ => NamedKind::Permission,
+            };
+            let value = parse_named_value(cx, ident, kind, group, args)?;
+            Some(Gate::Named {
+                kind,
+                keyword,
+                value,
+            })
+        }
+        "any" | "all" => {
+            let kind = if name == "any" {
+                CombineKind::Any
+            } else {
+                CombineKind::All
+            };
+            let Some(args) = args else {
+                cx.error_spanned_by(
+                    ident,
+                    format!("expected `{name}(..)` with the gates to combine"),
+                );
+                return None;
+            };
+            let chunks = split_commas(cx, args);
+            if chunks.is_empty() {
+                let verdict = if name == "any" {
+                    "would never allow"
+                } else {
+                    "would check nothing"
+                };
+                cx.error_spanned_by(
+                    group.map_or_else(|| ident.to_token_stream(), ToTokens::to_token_stream),
+                    format!("`{name}()` with no gates {verdict}; list at least one gate, e.g. `{name}(role(\"admin\"), scope(\"orders:write\"))`"),
+                );
+                return None;
+            }
+            let mut gates = Vec::new();
+            let mut ok = true;
+            for chunk in &chunks {
+                match parse_gate(cx, chunk, Nesting::Inside(kind.keyword())) {
+                    Some(gate) => gates.push(gate),
+                    None => ok = false,
+                }
+            }
+            ok.then_some(Gate::Combine {
+                kind,
+                keyword,
+                gates,
+            })
+        }
+        "not" => {
+            let Some(args) = args else {
+                cx.error_spanned_by(ident, "expected `not(gate)`, e.g. `not(role(\"suspended\"))`");
+                return None;
+            };
+            let chunks = split_commas(cx, args);
+            match chunks.as_slice() {
+                [single] => {
+                    let gate = parse_gate(cx, single, Nesting::Inside("not"))?;
+                    Some(Gate::Not {
+                        keyword,
+                        gate: Box::new(gate),
+                    })
+                }
+                [] => {
+                    cx.error_spanned_by(
+                        group.map_or_else(|| ident.to_token_stream(), ToTokens::to_token_stream),
+                        "`not()` needs exactly one gate, e.g. `not(role(\"suspended\"))`",
+                    );
+                    None
+                }
+                _ => {
+                    cx.error_spanned_by(
+                        group.map_or_else(|| ident.to_token_stream(), ToTokens::to_token_stream),
+                        "`not(..)` takes one gate; to negate several write `not(any(..))` or `not(all(..))`",
+                    );
+                    None
+                }
+            }
+        }
+        _ => {
+            // "check"
+            let Some(args) = args.filter(|a| !a.is_empty()) else {
+                cx.error_spanned_by(
+                    ident,
+                    "expected `check(path::to::predicate)`, a function `fn(&Authenticated<User>) -> Decision`",
+                );
+                return None;
+            };
+            match syn::parse2::<Path>(args.clone()) {
+                Ok(predicate) => Some(Gate::Check {
+                    keyword,
+                    predicate,
+                }),
+                Err(_) => {
+                    cx.error_spanned_by(
+                        args,
+                        "expected the path of a predicate function, e.g. `check(policies::is_verified)`",
+                    );
+                    None
+                }
+            }
+        }
+    }
+}
+
+fn parse_named_value(
+    cx: &mut Ctxt,
+    ident: &Ident,
+    kind: NamedKind,
+    group: Option<&proc_macro2::Group>,
+    args: Option<TokenStream>,
+) -> Option<LitStr> {
+    let name = kind.keyword();
+    let example = match kind {
+        NamedKind::Role => "role(\"admin\")",
+        NamedKind::Scope => "scope(\"orders:write\")",
+        NamedKind::Permission => "permission(\"orders.delete\")",
+    };
+    let Some(args) = args else {
+        cx.error_spanned_by(ident, format!("expected `{example}`"));
+        return None;
+    };
+    let span_of_args = group.map_or_else(|| ident.to_token_stream(), ToTokens::to_token_stream);
+    let value = match syn::parse2::<LitStr>(args.clone()) {
+        Ok(value) => value,
+        Err(_) => {
+            let several = args
+                .clone()
+                .into_iter()
+                .any(|t| matches!(&t, TokenTree::Punct(p) if p.as_char() == ','));
+            if several {
+                cx.error_spanned_by(
+                    span_of_args,
+                    format!("`{name}` takes one name; for alternatives write `any({name}(\"a\"), {name}(\"b\"))`, for all of them `all(..)`"),
+                );
+            } else {
+                cx.error_spanned_by(
+                    if args.is_empty() { span_of_args } else { args },
+                    format!("expected a string literal: `{example}`"),
+                );
+            }
+            return None;
+        }
+    };
+    let text = value.value();
+    if text.trim().is_empty() {
+        cx.error_spanned_by(&value, format!("`{name}(\"\")` names nothing; write the {name}, e.g. `{example}`"));
+        return None;
+    }
+    if kind == NamedKind::Scope && text.contains(char::is_whitespace) {
+        cx.error_spanned_by(
+            &value,
+            "a scope has no spaces; to require several write `scope(\"a\"), scope(\"b\")`",
+        );
+        return None;
+    }
+    Some(value)
+}
+
+fn parse_resource_gate(
+    cx: &mut Ctxt,
+    action: Path,
+    group: Option<&proc_macro2::Group>,
+    args: Option<TokenStream>,
+    nesting: Nesting,
+) -> Option<Gate> {
+    let action_text = crate::ast::render_path(&action);
+    if let Nesting::Inside(combinator) = nesting {
+        cx.error_spanned_by(
+            &action,
+            format!("a resource gate cannot be inside `{combinator}(..)`: a permit comes only from its own policy; put alternatives such as an admin override inside `impl Policy for {action_text}`"),
+        );
+        return None;
+    }
+    let Some(args) = args else {
+        cx.error_spanned_by(
+            &action,
+            format!("`{action_text}` needs the parameter it guards, e.g. `{action_text}(order)`"),
+        );
+        return None;
+    };
+    match syn::parse2::<Ident>(args.clone()) {
+        Ok(param) => Some(Gate::Resource { action, param }),
+        Err(_) => {
+            cx.error_spanned_by(
+                group.map_or(args, ToTokens::to_token_stream),
+                format!("expected the name of the parameter `{action_text}` guards, e.g. `{action_text}(order)`"),
+            );
+            None
+        }
+    }
+}
+
+fn tokens_text(tokens: &[TokenTree]) -> String {
+    tokens
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn closest_keyword(name: &str) -> Option<&'static str> {
+    KEYWORDS
+        .iter()
+        .map(|k| (levenshtein(name, k), *k))
+        .filter(|(d, k)| *d <= 2.min(k.len() / 2))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut previous = row.first().copied().unwrap_or(0);
+        if let Some(first) = row.first_mut() {
+            *first = i + 1;
+        }
+        for (j, cb) in b.iter().enumerate() {
+            let above = row.get(j + 1).copied().unwrap_or(0);
+            let left = row.get(j).copied().unwrap_or(0);
+            let cost = usize::from(ca != *cb);
+            let value = (previous + cost).min(above + 1).min(left + 1);
+            previous = above;
+            if let Some(cell) = row.get_mut(j + 1) {
+                *cell = value;
+            }
+        }
+    }
+    row.last().copied().unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_the_nearest_keyword() {
+        assert_eq!(closest_keyword("rol"), Some("role"));
+        assert_eq!(closest_keyword("scopes"), Some("scope"));
+        assert_eq!(closest_keyword("authenticatd"), Some("authenticated"));
+        assert_eq!(closest_keyword("xyz"), None);
+    }
+}

@@ -1,0 +1,365 @@
+//! Writes the guarded function.
+//!
+//! The generated code calls only auth-core's public API (`Gatekeeper`, `Guarded`,
+//! `gate::*`, `All`/`Any`, `Decision`) plus the `__private` plumbing, which mints
+//! nothing. Paths are absolute and locals are `__auth_` prefixed, so a user who
+//! shadows `Result`, `Ok` or `Option` does not change what runs.
+
+use proc_macro2::{Literal, Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::visit_mut::VisitMut;
+use syn::{Lifetime, Path, ReturnType, Type};
+
+use crate::ast::{CombineKind, Gate, NamedKind, RequiresArgs};
+use crate::attr;
+use crate::ctxt::Ctxt;
+use crate::handler::{Handler, Shape, conflicting_attribute};
+use crate::valid;
+
+pub(crate) fn requires(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let mut cx = Ctxt::default();
+    let args = attr::parse_requires(&mut cx, attr);
+    let original = item.clone();
+    let mut handler = match Handler::parse(&mut cx, "requires", item) {
+        Ok(handler) => handler,
+        Err(item) => return with_errors(cx, item),
+    };
+    if let Some(public) = conflicting_attribute(&handler.item, &["public"]) {
+        cx.error_spanned_by(
+            public,
+            "`#[public]` and `#[requires]` contradict each other: a handler is either open to anyone or guarded; keep one",
+        );
+    }
+    if let Some(again) = conflicting_attribute(&handler.item, &["requires"]) {
+        cx.error_spanned_by(
+            again,
+            "`#[requires]` appears twice: list every gate in one attribute, e.g. `#[requires(role(\"admin\"), Update(order))]`",
+        );
+    }
+    let principal = handler.principal(&mut cx);
+    valid::check(&mut cx, &args, &handler, principal.as_ref());
+    match principal {
+        Some(principal) if !cx.has_errors() => expand_requires(&args, handler, &principal),
+        // Emit the function as written, so the user sees our errors and not a
+        // cascade of unrelated ones, and IDEs keep working.
+        _ => with_errors(cx, original),
+    }
+}
+
+pub(crate) fn public(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let mut cx = Ctxt::default();
+    if !attr.is_empty() {
+        cx.error_spanned_by(
+            &attr,
+            "`#[public]` takes no arguments; to guard a handler use `#[requires(..)]`",
+        );
+    }
+    let original = item.clone();
+    let handler = match Handler::parse(&mut cx, "public", item) {
+        Ok(handler) => handler,
+        Err(item) => return with_errors(cx, item),
+    };
+    if let Some(requires) = conflicting_attribute(&handler.item, &["requires"]) {
+        cx.error_spanned_by(
+            requires,
+            "`#[public]` and `#[requires]` contradict each other: a handler is either open to anyone or guarded; keep one",
+        );
+    }
+    for input in &handler.item.sig.inputs {
+        if let syn::FnArg::Typed(typed) = input {
+            if is_required_principal(&typed.ty) {
+                cx.error_spanned_by(
+                    &typed.ty,
+                    "a `#[public]` handler cannot demand an `Authenticated<_>`: it would admit every signed-in caller without saying so; write `#[requires(authenticated)]`, or take `Option<Authenticated<_>>` for optional sign-in",
+                );
+            }
+        }
+    }
+    if cx.has_errors() {
+        return with_errors(cx, original);
+    }
+    expand_public(handler)
+}
+
+fn with_errors(cx: Ctxt, item: TokenStream) -> TokenStream {
+    let errors = cx.into_compile_errors();
+    quote!(#errors #item)
+}
+
+fn is_required_principal(ty: &Type) -> bool {
+    match ty {
+        Type::Reference(r) => is_required_principal(&r.elem),
+        Type::Paren(p) => is_required_principal(&p.elem),
+        Type::Path(p) => p
+            .path
+            .segments
+            .last()
+            .is_some_and(|s| s.ident == "Authenticated"),
+        _ => false,
+    }
+}
+
+fn krate(args: &RequiresArgs) -> Path {
+    args.krate
+        .clone()
+        .unwrap_or_else(|| syn::parse_quote!(::auth_core))
+}
+
+fn handler_info(krate: &Path, handler: &Handler, gates: Option<&[Gate]>) -> TokenStream {
+    let name = handler.item.sig.ident.to_string();
+    let info = match gates {
+        Some(gates) => {
+            let texts = gates.iter().map(Gate::render);
+            quote! {
+                #krate::inventory::HandlerInfo::guarded(
+                    #name, ::core::module_path!(), ::core::file!(), ::core::line!(), &[#(#texts),*],
+                )
+            }
+        }
+        None => quote! {
+            #krate::inventory::HandlerInfo::public(
+                #name, ::core::module_path!(), ::core::file!(), ::core::line!(),
+            )
+        },
+    };
+    quote! {
+        const __AUTH_HANDLER: #krate::inventory::HandlerInfo = #info;
+        #krate::__private::inventory::submit! { __AUTH_HANDLER }
+    }
+}
+
+fn expand_requires(args: &RequiresArgs, mut handler: Handler, principal: &syn::Ident) -> TokenStream {
+    let krate = krate(args);
+    let shape = handler.shape;
+    let is_async = handler.is_async();
+    let info = handler_info(&krate, &handler, Some(&args.gates));
+
+    let deny = match shape {
+        Shape::Function => quote!(#krate::Guarded::denied(__auth_err)),
+        Shape::Method | Shape::AsyncTraitMethod => quote!(#krate::__private::reject(__auth_err)),
+    };
+    let state = args.state.as_ref().map(|state| quote!(let __auth_state = &(#state);));
+    let state_ref = if args.state.is_some() {
+        quote!(__auth_state)
+    } else {
+        quote!(&())
+    };
+
+    let mut labels = 0usize;
+    let mut gates = TokenStream::new();
+    for (index, gate) in args.gates.iter().enumerate() {
+        let index = Literal::usize_unsuffixed(index);
+        if let Gate::Resource { action, param } = gate {
+            let span = action.segments.last().map_or_else(Span::call_site, |s| s.ident.span());
+            let call = if is_async {
+                quote_spanned!(span=> __auth_gate.authorize_async::<#action, _, _>(#index, #param, #state_ref).await)
+            } else {
+                quote_spanned!(span=> __auth_gate.authorize::<#action, _, _>(#index, #param, #state_ref))
+            };
+            gates.extend(quote! {
+                let #param = match #call {
+                    ::core::result::Result::Ok(__auth_permit) => __auth_permit,
+                    ::core::result::Result::Err(__auth_err) => return #deny,
+                };
+            });
+        } else {
+            let decision = Decisions {
+                krate: &krate,
+                is_async,
+                has_state: args.state.is_some(),
+                labels: &mut labels,
+            }
+            .expr(gate);
+            gates.extend(quote! {
+                if let ::core::result::Result::Err(__auth_err) = __auth_gate.check(#index, #decision) {
+                    return #deny;
+                }
+            });
+        }
+    }
+    let prologue = quote! {
+        #info
+        let __auth_gate = #krate::Gatekeeper::new(&#principal, &__AUTH_HANDLER);
+        #state
+        #gates
+        let __auth_clearance = __auth_gate.clear();
+    };
+
+    match shape {
+        Shape::Function => {
+            let body = wrap_body(&krate, &mut handler, is_async);
+            *handler.item.block = syn::parse_quote!({
+                #prologue
+                #krate::Guarded::new(__auth_clearance, #body)
+            });
+        }
+        Shape::Method => {
+            let block = &handler.item.block;
+            *handler.item.block = syn::parse_quote!({
+                #prologue
+                let _ = __auth_clearance;
+                #block
+            });
+        }
+        Shape::AsyncTraitMethod => {
+            if let Some(body) = handler.async_trait_body_mut() {
+                let stmts = &body.stmts;
+                *body = syn::parse_quote!({
+                    #prologue
+                    let _ = __auth_clearance;
+                    #(#stmts)*
+                });
+            }
+        }
+    }
+    let item = &handler.item;
+    quote!(#item)
+}
+
+fn expand_public(mut handler: Handler) -> TokenStream {
+    let krate: Path = syn::parse_quote!(::auth_core);
+    let info = handler_info(&krate, &handler, None);
+    match handler.shape {
+        Shape::Function => {
+            let is_async = handler.is_async();
+            let body = wrap_body(&krate, &mut handler, is_async);
+            *handler.item.block = syn::parse_quote!({
+                #info
+                #krate::Guarded::public(#body)
+            });
+        }
+        Shape::Method | Shape::AsyncTraitMethod => {
+            let block = &handler.item.block;
+            *handler.item.block = syn::parse_quote!({
+                #info
+                #block
+            });
+        }
+    }
+    let item = &handler.item;
+    quote!(#item)
+}
+
+/// Makes the handler return `Guarded<R>` and turns its body into an expression of
+/// type `R`. The body moves into a closure (or an `async move` block), so its own
+/// `return` and `?` still produce an `R`.
+fn wrap_body(krate: &Path, handler: &mut Handler, is_async: bool) -> TokenStream {
+    let sig = &mut handler.item.sig;
+    let output: Type = match &sig.output {
+        ReturnType::Default => syn::parse_quote!(()),
+        ReturnType::Type(_, ty) => (**ty).clone(),
+    };
+    let arrow = match &sig.output {
+        ReturnType::Type(arrow, _) => *arrow,
+        ReturnType::Default => syn::parse_quote!(->),
+    };
+    sig.output = ReturnType::Type(arrow, Box::new(syn::parse_quote!(#krate::Guarded<#output>)));
+    let hint = inference_hint(output);
+    let block = &handler.item.block;
+    if is_async {
+        quote!(#krate::__private::output::<#hint, _>(async move #block).await)
+    } else {
+        quote!((move || -> #hint #block)())
+    }
+}
+
+/// The declared output with every `impl Trait` replaced by `_`: a type the body's
+/// wrapper can be annotated with, so `?` infers as it did in the function.
+fn inference_hint(mut ty: Type) -> Type {
+    struct Placeholders;
+    impl VisitMut for Placeholders {
+        fn visit_type_mut(&mut self, ty: &mut Type) {
+            if let Type::ImplTrait(_) = ty {
+                *ty = syn::parse_quote!(_);
+            } else {
+                syn::visit_mut::visit_type_mut(self, ty);
+            }
+        }
+    }
+    Placeholders.visit_type_mut(&mut ty);
+    ty
+}
+
+/// Builds the `Decision` expression of a function-level gate.
+struct Decisions<'a> {
+    krate: &'a Path,
+    is_async: bool,
+    has_state: bool,
+    labels: &'a mut usize,
+}
+
+impl Decisions<'_> {
+    fn expr(&mut self, gate: &Gate) -> TokenStream {
+        let krate = self.krate;
+        let principal = quote!(__auth_gate.principal());
+        match gate {
+            Gate::Authenticated(keyword) => {
+                quote_spanned!(keyword.span()=> #krate::gate::authenticated(#principal))
+            }
+            Gate::Named {
+                kind,
+                keyword,
+                value,
+            } => {
+                let function = match kind {
+                    NamedKind::Role => quote_spanned!(keyword.span()=> role),
+                    NamedKind::Scope => quote_spanned!(keyword.span()=> scope),
+                    NamedKind::Permission => quote_spanned!(keyword.span()=> permission),
+                };
+                quote_spanned!(keyword.span()=> #krate::gate::#function(#principal, #value))
+            }
+            Gate::Not { gate, keyword } => {
+                let inner = self.expr(gate);
+                quote_spanned!(keyword.span()=> #krate::Decision::negate(#inner))
+            }
+            Gate::Combine { kind, gates, .. } => {
+                *self.labels += 1;
+                let n = *self.labels;
+                let (name, ty) = match kind {
+                    CombineKind::Any => ("any", quote!(#krate::Any)),
+                    CombineKind::All => ("all", quote!(#krate::All)),
+                };
+                let label = Lifetime::new(&format!("'__auth_{name}_{n}"), Span::call_site());
+                let acc = format_ident!("__auth_{}_{}", name, n);
+                let pushes: Vec<TokenStream> = gates
+                    .iter()
+                    .map(|gate| {
+                        let decision = self.expr(gate);
+                        quote! {
+                            if #acc.push(#decision).is_break() {
+                                break #label #acc.finish();
+                            }
+                        }
+                    })
+                    .collect();
+                quote! {
+                    #label: {
+                        let mut #acc = #ty::new();
+                        #(#pushes)*
+                        #acc.finish()
+                    }
+                }
+            }
+            Gate::Check { predicate, keyword } => {
+                let args = if self.has_state {
+                    quote!(#principal, __auth_state)
+                } else {
+                    principal
+                };
+                if self.is_async {
+                    quote_spanned!(keyword.span()=>
+                        #krate::__private::IntoDecisionFuture::into_decision_future(#predicate(#args)).await
+                    )
+                } else {
+                    quote_spanned!(keyword.span()=>
+                        #krate::__private::IntoDecision::into_decision(#predicate(#args))
+                    )
+                }
+            }
+            Gate::Resource { .. } => {
+                // Rejected by the parser anywhere but the top level.
+                quote!(::core::compile_error!("a resource gate cannot be nested"))
+            }
+        }
+    }
+}

@@ -1,0 +1,216 @@
+//! Reads the function under the attribute: its shape, its parameters, and where
+//! its body really is.
+
+use proc_macro2::{Span, TokenStream};
+use quote::format_ident;
+use syn::{Block, Expr, FnArg, ItemFn, Pat, Stmt, Type};
+
+use crate::ctxt::Ctxt;
+
+/// The function a `#[requires]` or `#[public]` attribute sits on.
+pub(crate) struct Handler {
+    pub(crate) item: ItemFn,
+    pub(crate) shape: Shape,
+    /// Every name the parameters bind, for resource gates to refer to.
+    pub(crate) bindings: Vec<syn::Ident>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Shape {
+    /// No `self`: a handler. Its output becomes `Guarded<R>`.
+    Function,
+    /// Has `self`: the signature stays; a denial is `Err(E::from(AuthError))`.
+    Method,
+    /// A method already expanded by `#[async_trait]`: the body is
+    /// `Box::pin(async move { .. })` and the gates go inside that block.
+    AsyncTraitMethod,
+}
+
+impl Handler {
+    pub(crate) fn is_async(&self) -> bool {
+        self.item.sig.asyncness.is_some() || self.shape == Shape::AsyncTraitMethod
+    }
+
+    /// Parses `item`, or reports why it cannot be guarded and returns it unchanged.
+    pub(crate) fn parse(
+        cx: &mut Ctxt,
+        attribute: &str,
+        item: TokenStream,
+    ) -> Result<Handler, TokenStream> {
+        let item: ItemFn = match syn::parse2(item.clone()) {
+            Ok(item) => item,
+            Err(_) => {
+                let message = if syn::parse2::<syn::TraitItemFn>(item.clone()).is_ok() {
+                    format!("`#[{attribute}]` needs a function body: put it on the function in the `impl` block, not on the trait's declaration")
+                } else {
+                    format!("`#[{attribute}]` goes on a function, e.g. `#[{attribute}] async fn handler(..)`")
+                };
+                cx.error_at(Span::call_site(), message);
+                return Err(item);
+            }
+        };
+        let sig = &item.sig;
+        if let Some(constness) = &sig.constness {
+            cx.error_spanned_by(
+                constness,
+                format!("`#[{attribute}]` cannot guard a `const fn`: gates run when the request arrives, not at compile time"),
+            );
+        }
+        if let Some(abi) = &sig.abi {
+            cx.error_spanned_by(
+                abi,
+                format!("`#[{attribute}]` cannot guard an `extern` function: its callers cannot receive a denial"),
+            );
+        }
+        if let Some(variadic) = &sig.variadic {
+            cx.error_spanned_by(variadic, format!("`#[{attribute}]` cannot guard a variadic function"));
+        }
+        let shape = if sig.receiver().is_none() {
+            Shape::Function
+        } else if sig.asyncness.is_none() && async_trait_index(&item.block).is_some() {
+            Shape::AsyncTraitMethod
+        } else {
+            Shape::Method
+        };
+        let mut bindings = Vec::new();
+        for input in &sig.inputs {
+            if let FnArg::Typed(typed) = input {
+                collect_bindings(&typed.pat, &mut bindings);
+            }
+        }
+        Ok(Handler {
+            item,
+            shape,
+            bindings,
+        })
+    }
+
+    /// Finds the `Authenticated<_>` parameter and returns the expression that names
+    /// it. A `_` pattern is renamed so the gates can still read it.
+    pub(crate) fn principal(&mut self, cx: &mut Ctxt) -> Option<syn::Ident> {
+        let mut found: Vec<usize> = Vec::new();
+        for (index, input) in self.item.sig.inputs.iter().enumerate() {
+            if let FnArg::Typed(typed) = input {
+                if is_authenticated(&typed.ty) {
+                    found.push(index);
+                }
+            }
+        }
+        let Some(&first) = found.first() else {
+            let sig = &self.item.sig;
+            cx.error_spanned_by(
+                &sig.ident,
+                format!(
+                    "`#[requires]` needs to know who is asking: add a parameter of type `Authenticated<_>` to `{}`, e.g. `user: Authenticated<User>` (or mark it `#[public]` if anyone may call it)",
+                    sig.ident
+                ),
+            );
+            return None;
+        };
+        for &extra in found.iter().skip(1) {
+            if let Some(FnArg::Typed(typed)) = self.item.sig.inputs.iter().nth(extra) {
+                cx.error_spanned_by(
+                    &typed.ty,
+                    "a `#[requires]` function takes one `Authenticated<_>` parameter; remove this one",
+                );
+            }
+        }
+        let Some(FnArg::Typed(typed)) = self.item.sig.inputs.iter_mut().nth(first) else {
+            return None;
+        };
+        match &*typed.pat {
+            Pat::Ident(pat) if pat.subpat.is_none() => Some(pat.ident.clone()),
+            Pat::Wild(_) => {
+                let ident = format_ident!("__auth_principal");
+                *typed.pat = syn::parse_quote!(#ident);
+                Some(ident)
+            }
+            other => {
+                cx.error_spanned_by(
+                    other,
+                    "bind the `Authenticated<_>` parameter to a name, e.g. `user: Authenticated<User>`",
+                );
+                None
+            }
+        }
+    }
+
+    /// The `async move` block `#[async_trait]` wrapped the original body in.
+    pub(crate) fn async_trait_body_mut(&mut self) -> Option<&mut Block> {
+        let index = async_trait_index(&self.item.block)?;
+        match self.item.block.stmts.get_mut(index) {
+            Some(Stmt::Expr(Expr::Call(call), None)) => match call.args.first_mut() {
+                Some(Expr::Async(block)) => Some(&mut block.block),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+}
+
+/// Whether `ty` is `Authenticated<_>` or a reference to it, by any path.
+fn is_authenticated(ty: &Type) -> bool {
+    match ty {
+        Type::Reference(reference) => is_authenticated(&reference.elem),
+        Type::Paren(paren) => is_authenticated(&paren.elem),
+        Type::Group(group) => is_authenticated(&group.elem),
+        Type::Path(path) => path
+            .path
+            .segments
+            .last()
+            .is_some_and(|segment| segment.ident == "Authenticated"),
+        _ => false,
+    }
+}
+
+fn collect_bindings(pat: &Pat, out: &mut Vec<syn::Ident>) {
+    match pat {
+        Pat::Ident(pat) => {
+            out.push(pat.ident.clone());
+            if let Some((_, sub)) = &pat.subpat {
+                collect_bindings(sub, out);
+            }
+        }
+        Pat::TupleStruct(pat) => pat.elems.iter().for_each(|p| collect_bindings(p, out)),
+        Pat::Tuple(pat) => pat.elems.iter().for_each(|p| collect_bindings(p, out)),
+        Pat::Struct(pat) => pat
+            .fields
+            .iter()
+            .for_each(|field| collect_bindings(&field.pat, out)),
+        Pat::Reference(pat) => collect_bindings(&pat.pat, out),
+        Pat::Type(pat) => collect_bindings(&pat.pat, out),
+        Pat::Slice(pat) => pat.elems.iter().for_each(|p| collect_bindings(p, out)),
+        Pat::Paren(pat) => collect_bindings(&pat.pat, out),
+        _ => {}
+    }
+}
+
+/// The index of `Box::pin(async move { .. })` as the last statement: what
+/// `#[async_trait]` makes of an `async fn`.
+fn async_trait_index(block: &Block) -> Option<usize> {
+    let index = block.stmts.len().checked_sub(1)?;
+    let Some(Stmt::Expr(Expr::Call(call), None)) = block.stmts.get(index) else {
+        return None;
+    };
+    let Expr::Path(func) = &*call.func else {
+        return None;
+    };
+    let mut segments = func.path.segments.iter().rev();
+    let is_box_pin = segments.next().is_some_and(|s| s.ident == "pin")
+        && segments.next().is_some_and(|s| s.ident == "Box");
+    let single_async = call.args.len() == 1 && matches!(call.args.first(), Some(Expr::Async(_)));
+    (is_box_pin && single_async).then_some(index)
+}
+
+/// The user's own attributes that conflict with ours.
+pub(crate) fn conflicting_attribute<'a>(
+    item: &'a ItemFn,
+    names: &[&str],
+) -> Option<&'a syn::Attribute> {
+    item.attrs.iter().find(|attr| {
+        attr.path()
+            .segments
+            .last()
+            .is_some_and(|s| names.iter().any(|n| s.ident == n))
+    })
+}

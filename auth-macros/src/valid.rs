@@ -1,0 +1,123 @@
+//! Cross-checks between the attribute and the function, after both parsed.
+
+use std::collections::HashSet;
+
+use proc_macro2::{Span, TokenStream};
+use quote::ToTokens;
+
+use crate::ast::{Gate, RequiresArgs};
+use crate::ctxt::Ctxt;
+use crate::handler::Handler;
+
+pub(crate) fn check(
+    cx: &mut Ctxt,
+    args: &RequiresArgs,
+    handler: &Handler,
+    principal: Option<&syn::Ident>,
+) {
+    if args.gates.is_empty() && !cx.has_errors() {
+        cx.error_at(
+            Span::call_site(),
+            "`#[requires]` needs at least one gate; write `#[requires(authenticated)]` to admit any signed-in caller",
+        );
+    }
+    check_duplicates(cx, &args.gates);
+
+    let mut guarded_params: HashSet<String> = HashSet::new();
+    let mut reads_state = false;
+    for gate in &args.gates {
+        reads_state |= gate_reads_state(gate);
+        if let Gate::Resource { action, param } = gate {
+            let name = param.to_string();
+            if !handler.bindings.iter().any(|b| *b == name) {
+                let known: Vec<String> = handler
+                    .bindings
+                    .iter()
+                    .filter(|b| principal.is_none_or(|p| *b != p))
+                    .map(|b| format!("`{b}`"))
+                    .collect();
+                let known = if known.is_empty() {
+                    "it has none besides the principal".to_owned()
+                } else {
+                    format!("it has {}", known.join(", "))
+                };
+                cx.error_spanned_by(
+                    param,
+                    format!("`{name}` is not a parameter of `{}`: a resource gate names the parameter holding the resource; {known}", handler.item.sig.ident),
+                );
+            } else if principal.is_some_and(|p| *p == name) {
+                cx.error_spanned_by(
+                    param,
+                    format!("`{name}` is the principal, not a resource: name the parameter holding the resource, e.g. `{}(order)`", crate::ast::render_path(action)),
+                );
+            } else if !guarded_params.insert(name.clone()) {
+                cx.error_spanned_by(
+                    param,
+                    format!("`{name}` already has a resource gate: a parameter becomes one permit, so give it one action"),
+                );
+            }
+        }
+    }
+    if let Some(state) = &args.state {
+        if !reads_state {
+            cx.error_spanned_by(
+                state,
+                "`state` is read only by resource gates and `check(..)` predicates, and this attribute has neither; remove it",
+            );
+        }
+    }
+}
+
+fn gate_reads_state(gate: &Gate) -> bool {
+    match gate {
+        Gate::Resource { .. } | Gate::Check { .. } => true,
+        Gate::Combine { gates, .. } => gates.iter().any(gate_reads_state),
+        Gate::Not { gate, .. } => gate_reads_state(gate),
+        Gate::Authenticated(_) | Gate::Named { .. } => false,
+    }
+}
+
+/// Two identical gates in one list are a mistake (usually a copy-paste that was
+/// meant to say something else), at every nesting level.
+fn check_duplicates(cx: &mut Ctxt, gates: &[Gate]) {
+    let mut seen: HashSet<String> = HashSet::new();
+    for gate in gates {
+        let text = gate.render();
+        if !seen.insert(text.clone()) {
+            cx.error_spanned_by(
+                gate_tokens(gate),
+                format!("duplicate gate `{text}`: it is already required; remove it or write the gate you meant"),
+            );
+        }
+        match gate {
+            Gate::Combine { gates, .. } => check_duplicates(cx, gates),
+            Gate::Not { gate, .. } => check_duplicates(cx, std::slice::from_ref(gate)),
+            _ => {}
+        }
+    }
+}
+
+/// The tokens to point at for a whole gate.
+pub(crate) fn gate_tokens(gate: &Gate) -> TokenStream {
+    match gate {
+        Gate::Authenticated(keyword) => keyword.to_token_stream(),
+        Gate::Named { keyword, value, .. } => {
+            let mut tokens = keyword.to_token_stream();
+            value.to_tokens(&mut tokens);
+            tokens
+        }
+        Gate::Combine { keyword, .. } | Gate::Not { keyword, .. } => keyword.to_token_stream(),
+        Gate::Check {
+            keyword, predicate, ..
+        } => {
+            let mut tokens = keyword.to_token_stream();
+            predicate.to_tokens(&mut tokens);
+            tokens
+        }
+        Gate::Resource { action, param } => {
+            let mut tokens = action.to_token_stream();
+            param.to_tokens(&mut tokens);
+            tokens
+        }
+    }
+}
