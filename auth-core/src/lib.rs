@@ -85,6 +85,7 @@ pub mod mount;
 mod permit;
 mod policy;
 mod resource;
+pub mod revocation;
 
 #[doc(hidden)]
 #[path = "private.rs"]
