@@ -76,8 +76,8 @@ impl<A: Authenticator + ?Sized> Authenticator for &A {
     }
 }
 
-impl<A: Authenticator + ?Sized> Authenticator for Box<A> {
-    type User = A::User;
+impl<T: Authenticator + ?Sized> Authenticator for Box<T> {
+    type User = T::User;
 
     fn authenticate(
         &self,
@@ -87,8 +87,8 @@ impl<A: Authenticator + ?Sized> Authenticator for Box<A> {
     }
 }
 
-impl<A: Authenticator + ?Sized> Authenticator for Arc<A> {
-    type User = A::User;
+impl<T: Authenticator + ?Sized> Authenticator for Arc<T> {
+    type User = T::User;
 
     fn authenticate(
         &self,
@@ -103,6 +103,12 @@ impl<A: Authenticator + ?Sized> Authenticator for Arc<A> {
 /// Framework adapters call it for you; call it yourself from anything that has an
 /// [`http::request::Parts`] (hyper, tonic, lambda, a test). Each outcome is
 /// recorded as an audit event ([`crate::audit`]).
+///
+/// # Errors
+/// Whatever the authenticator answered: [`AuthError::MissingCredentials`] when no
+/// credential was sent, [`AuthError::InvalidToken`] when it failed verification,
+/// [`AuthError::InvalidRequest`] when the request was malformed, and
+/// [`AuthError::Unavailable`] when a store it needs could not be reached.
 pub async fn authenticate<A>(
     authenticator: &A,
     request: &Parts,

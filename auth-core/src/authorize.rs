@@ -69,6 +69,10 @@ impl<U> Authenticated<U> {
     /// # }
     /// # Ok::<(), auth_core::AuthError>(())
     /// ```
+    ///
+    /// # Errors
+    /// [`AuthError::Forbidden`] when the policy denies, [`AuthError::NotFound`] when
+    /// it hides the resource, [`AuthError::InsufficientScope`] when a scope is missing.
     pub fn authorize<A, R>(&self, resource: R) -> Result<Permit<A, R>, AuthError>
     where
         A: Policy<R, U>,
@@ -78,6 +82,10 @@ impl<U> Authenticated<U> {
     }
 
     /// Like [`authorize`](Self::authorize), for a policy that reads `state`.
+    ///
+    /// # Errors
+    /// [`AuthError::Forbidden`] when the policy denies, [`AuthError::NotFound`] when
+    /// it hides the resource, [`AuthError::InsufficientScope`] when a scope is missing.
     pub fn authorize_with<A, R, S>(&self, resource: R, state: &S) -> Result<Permit<A, R>, AuthError>
     where
         A: Policy<R, U, S>,
@@ -89,6 +97,10 @@ impl<U> Authenticated<U> {
 
     /// Like [`authorize_with`](Self::authorize_with), for a policy that awaits
     /// (pass `&()` when it reads no state).
+    ///
+    /// # Errors
+    /// [`AuthError::Forbidden`] when the policy denies, [`AuthError::NotFound`] when
+    /// it hides the resource, [`AuthError::InsufficientScope`] when a scope is missing.
     pub async fn authorize_async<A, R, S>(
         &self,
         resource: R,
@@ -163,7 +175,10 @@ impl<'p, U> Gatekeeper<'p, U> {
     }
 
     /// Records the decision of function-level gate number `gate` (an index into
-    /// [`HandlerInfo::gates`]); `Err` when it denies.
+    /// [`HandlerInfo::gates`]).
+    ///
+    /// # Errors
+    /// The error the denial maps to ([`Decision::into_result`]).
     pub fn check(&self, gate: usize, decision: Decision) -> Result<(), AuthError> {
         audit::decision(
             &Subject {
@@ -180,6 +195,10 @@ impl<'p, U> Gatekeeper<'p, U> {
     }
 
     /// Runs resource gate number `gate`: policy `A` on `resource`.
+    ///
+    /// # Errors
+    /// [`AuthError::Forbidden`] when the policy denies, [`AuthError::NotFound`] when
+    /// it hides the resource, [`AuthError::InsufficientScope`] when a scope is missing.
     pub fn authorize<A, R, S>(
         &self,
         gate: usize,
@@ -201,6 +220,10 @@ impl<'p, U> Gatekeeper<'p, U> {
     }
 
     /// Runs resource gate number `gate` with a policy that may await.
+    ///
+    /// # Errors
+    /// [`AuthError::Forbidden`] when the policy denies, [`AuthError::NotFound`] when
+    /// it hides the resource, [`AuthError::InsufficientScope`] when a scope is missing.
     pub async fn authorize_async<A, R, S>(
         &self,
         gate: usize,

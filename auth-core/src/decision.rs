@@ -145,6 +145,11 @@ impl Decision {
     }
 
     /// `Ok(())` when allowed, or the [`AuthError`] the denial maps to.
+    ///
+    /// # Errors
+    /// Deny → [`AuthError::Forbidden`], not-found → [`AuthError::NotFound`],
+    /// insufficient scope → [`AuthError::InsufficientScope`]; the reason goes along
+    /// for logs but never into the error's message.
     pub fn into_result(self) -> Result<(), AuthError> {
         match self.verdict {
             Verdict::Allow => Ok(()),
@@ -166,7 +171,6 @@ impl Decision {
             Decision::allow_because(format!("not: {}", self.reason))
         }
     }
-
 }
 
 impl Verdict {

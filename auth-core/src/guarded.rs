@@ -40,6 +40,10 @@ pub struct Guarded<T> {
 
 impl<T> Guarded<T> {
     /// The output of a handler whose gates all allowed.
+    #[allow(
+        clippy::needless_pass_by_value,
+        reason = "taking the clearance spends it: one clearance, one output"
+    )]
     pub fn new(clearance: Clearance, value: T) -> Self {
         let _ = clearance;
         Guarded { outcome: Ok(value) }
@@ -58,11 +62,17 @@ impl<T> Guarded<T> {
     }
 
     /// The handler's output, or the denial.
+    ///
+    /// # Errors
+    /// The [`AuthError`] a gate answered with.
     pub fn into_result(self) -> Result<T, AuthError> {
         self.outcome
     }
 
     /// Borrows the handler's output, or the denial.
+    ///
+    /// # Errors
+    /// The [`AuthError`] a gate answered with.
     pub fn as_result(&self) -> Result<&T, &AuthError> {
         self.outcome.as_ref()
     }
@@ -82,6 +92,9 @@ impl<T> Guarded<T> {
 
 impl<T, E: From<AuthError>> Guarded<Result<T, E>> {
     /// Folds a denial into the handler's own error type.
+    ///
+    /// # Errors
+    /// The handler's own error, or `E::from` the denial.
     pub fn flatten(self) -> Result<T, E> {
         match self.outcome {
             Ok(result) => result,

@@ -105,7 +105,8 @@ where
     }
 }
 
-type BoxedHandler<U, Req, Res> = Box<dyn Fn(Option<Authenticated<U>>, &Req) -> Guarded<Res> + Send + Sync>;
+type BoxedHandler<U, Req, Res> =
+    Box<dyn Fn(Option<Authenticated<U>>, &Req) -> Guarded<Res> + Send + Sync>;
 
 struct Route<U, Req, Res> {
     needs_principal: bool,

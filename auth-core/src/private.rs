@@ -11,7 +11,7 @@ use crate::{AuthError, Rejection};
 
 /// Gives an `async` block the expected output type, so `?` in a handler body
 /// infers its error type as it would in the function itself.
-#[inline(always)]
+#[inline]
 pub fn output<T, F: Future<Output = T>>(future: F) -> F {
     future
 }

@@ -14,9 +14,17 @@ pub(crate) enum Gate {
     /// `authenticated`
     Authenticated(Ident),
     /// `role("admin")`, `scope("orders:write")`, `permission("orders.delete")`
-    Named { kind: NamedKind, keyword: Ident, value: LitStr },
+    Named {
+        kind: NamedKind,
+        keyword: Ident,
+        value: LitStr,
+    },
     /// `any(..)`, `all(..)`
-    Combine { kind: CombineKind, keyword: Ident, gates: Vec<Gate> },
+    Combine {
+        kind: CombineKind,
+        keyword: Ident,
+        gates: Vec<Gate>,
+    },
     /// `not(..)`
     Not { keyword: Ident, gate: Box<Gate> },
     /// `check(path::to::predicate)`

@@ -61,23 +61,23 @@ fn split_commas(cx: &mut Ctxt, input: TokenStream) -> Vec<Vec<TokenTree>> {
 }
 
 fn parse_item(cx: &mut Ctxt, args: &mut RequiresArgs, chunk: &[TokenTree]) {
-    if let [TokenTree::Ident(key), TokenTree::Punct(eq), rest @ ..] = chunk {
-        if eq.as_char() == '=' {
-            let rest: TokenStream = rest.iter().cloned().collect();
-            if key == "state" {
-                parse_state(cx, args, key, rest);
-                return;
-            }
-            if key == "crate" {
-                parse_crate(cx, args, key, rest);
-                return;
-            }
-            cx.error_spanned_by(
-                key,
-                format!("unknown option `{key}`: expected `state = ..` or `crate = ..`"),
-            );
+    if let [TokenTree::Ident(key), TokenTree::Punct(eq), rest @ ..] = chunk
+        && eq.as_char() == '='
+    {
+        let rest: TokenStream = rest.iter().cloned().collect();
+        if key == "state" {
+            parse_state(cx, args, key, rest);
             return;
         }
+        if key == "crate" {
+            parse_crate(cx, args, key, rest);
+            return;
+        }
+        cx.error_spanned_by(
+            key,
+            format!("unknown option `{key}`: expected `state = ..` or `crate = ..`"),
+        );
+        return;
     }
     if let Some(gate) = parse_gate(cx, chunk, Nesting::Top) {
         args.gates.push(gate);
@@ -103,7 +103,10 @@ fn parse_state(cx: &mut Ctxt, args: &mut RequiresArgs, key: &Ident, rest: TokenS
 
 fn parse_crate(cx: &mut Ctxt, args: &mut RequiresArgs, key: &Ident, rest: TokenStream) {
     if rest.is_empty() {
-        cx.error_spanned_by(key, "expected a path after `crate =`, e.g. `crate = ::auth_core`");
+        cx.error_spanned_by(
+            key,
+            "expected a path after `crate =`, e.g. `crate = ::auth_core`",
+        );
         return;
     }
     match syn::parse2::<Path>(rest) {
@@ -125,9 +128,7 @@ enum Nesting {
 }
 
 fn parse_gate(cx: &mut Ctxt, chunk: &[TokenTree], nesting: Nesting) -> Option<Gate> {
-    let Some(first) = chunk.first() else {
-        return None;
-    };
+    let first = chunk.first()?;
     let (head, args) = match chunk.split_last() {
         Some((TokenTree::Group(group), head)) if group.delimiter() == Delimiter::Parenthesis => {
             (head, Some(group))
@@ -140,7 +141,10 @@ fn parse_gate(cx: &mut Ctxt, chunk: &[TokenTree], nesting: Nesting) -> Option<Ga
     }
     let head_tokens: TokenStream = head.iter().cloned().collect();
     let Ok(path) = syn::parse2::<Path>(head_tokens.clone()) else {
-        cx.error_spanned_by(head_tokens, format!("{EXPECTED}, found `{}`", tokens_text(head)));
+        cx.error_spanned_by(
+            head_tokens,
+            format!("{EXPECTED}, found `{}`", tokens_text(head)),
+        );
         return None;
     };
     let args_tokens = args.map(proc_macro2::Group::stream);
@@ -195,99 +199,118 @@ fn parse_keyword_gate(
                 value,
             })
         }
-        "any" | "all" => {
-            let kind = if name == "any" {
-                CombineKind::Any
-            } else {
-                CombineKind::All
-            };
-            let Some(args) = args else {
-                cx.error_spanned_by(
-                    ident,
-                    format!("expected `{name}(..)` with the gates to combine"),
-                );
-                return None;
-            };
-            let chunks = split_commas(cx, args);
-            if chunks.is_empty() {
-                let verdict = if name == "any" {
-                    "would never allow"
-                } else {
-                    "would check nothing"
-                };
-                cx.error_spanned_by(
-                    group.map_or_else(|| ident.to_token_stream(), ToTokens::to_token_stream),
-                    format!("`{name}()` with no gates {verdict}; list at least one gate, e.g. `{name}(role(\"admin\"), scope(\"orders:write\"))`"),
-                );
-                return None;
-            }
-            let mut gates = Vec::new();
-            let mut ok = true;
-            for chunk in &chunks {
-                match parse_gate(cx, chunk, Nesting::Inside(kind.keyword())) {
-                    Some(gate) => gates.push(gate),
-                    None => ok = false,
-                }
-            }
-            ok.then_some(Gate::Combine {
-                kind,
-                keyword,
-                gates,
+        "any" | "all" => parse_combine(cx, ident, name, group, args),
+        "not" => parse_not(cx, ident, group, args),
+        _ => parse_check(cx, ident, args),
+    }
+}
+
+fn parse_combine(
+    cx: &mut Ctxt,
+    ident: &Ident,
+    name: &str,
+    group: Option<&proc_macro2::Group>,
+    args: Option<TokenStream>,
+) -> Option<Gate> {
+    let kind = if name == "any" {
+        CombineKind::Any
+    } else {
+        CombineKind::All
+    };
+    let Some(args) = args else {
+        cx.error_spanned_by(
+            ident,
+            format!("expected `{name}(..)` with the gates to combine"),
+        );
+        return None;
+    };
+    let chunks = split_commas(cx, args);
+    if chunks.is_empty() {
+        let verdict = if name == "any" {
+            "would never allow"
+        } else {
+            "would check nothing"
+        };
+        cx.error_spanned_by(
+            group.map_or_else(|| ident.to_token_stream(), ToTokens::to_token_stream),
+            format!("`{name}()` with no gates {verdict}; list at least one gate, e.g. `{name}(role(\"admin\"), scope(\"orders:write\"))`"),
+        );
+        return None;
+    }
+    let mut gates = Vec::new();
+    let mut ok = true;
+    for chunk in &chunks {
+        match parse_gate(cx, chunk, Nesting::Inside(kind.keyword())) {
+            Some(gate) => gates.push(gate),
+            None => ok = false,
+        }
+    }
+    ok.then(|| Gate::Combine {
+        kind,
+        keyword: ident.clone(),
+        gates,
+    })
+}
+
+fn parse_not(
+    cx: &mut Ctxt,
+    ident: &Ident,
+    group: Option<&proc_macro2::Group>,
+    args: Option<TokenStream>,
+) -> Option<Gate> {
+    let Some(args) = args else {
+        cx.error_spanned_by(
+            ident,
+            "expected `not(gate)`, e.g. `not(role(\"suspended\"))`",
+        );
+        return None;
+    };
+    let chunks = split_commas(cx, args);
+    let span = group.map_or_else(|| ident.to_token_stream(), ToTokens::to_token_stream);
+    match chunks.as_slice() {
+        [single] => {
+            let gate = parse_gate(cx, single, Nesting::Inside("not"))?;
+            Some(Gate::Not {
+                keyword: ident.clone(),
+                gate: Box::new(gate),
             })
         }
-        "not" => {
-            let Some(args) = args else {
-                cx.error_spanned_by(ident, "expected `not(gate)`, e.g. `not(role(\"suspended\"))`");
-                return None;
-            };
-            let chunks = split_commas(cx, args);
-            match chunks.as_slice() {
-                [single] => {
-                    let gate = parse_gate(cx, single, Nesting::Inside("not"))?;
-                    Some(Gate::Not {
-                        keyword,
-                        gate: Box::new(gate),
-                    })
-                }
-                [] => {
-                    cx.error_spanned_by(
-                        group.map_or_else(|| ident.to_token_stream(), ToTokens::to_token_stream),
-                        "`not()` needs exactly one gate, e.g. `not(role(\"suspended\"))`",
-                    );
-                    None
-                }
-                _ => {
-                    cx.error_spanned_by(
-                        group.map_or_else(|| ident.to_token_stream(), ToTokens::to_token_stream),
-                        "`not(..)` takes one gate; to negate several write `not(any(..))` or `not(all(..))`",
-                    );
-                    None
-                }
-            }
+        [] => {
+            cx.error_spanned_by(
+                span,
+                "`not()` needs exactly one gate, e.g. `not(role(\"suspended\"))`",
+            );
+            None
         }
         _ => {
-            // "check"
-            let Some(args) = args.filter(|a| !a.is_empty()) else {
-                cx.error_spanned_by(
-                    ident,
-                    "expected `check(path::to::predicate)`, a function `fn(&Authenticated<User>) -> Decision`",
-                );
-                return None;
-            };
-            match syn::parse2::<Path>(args.clone()) {
-                Ok(predicate) => Some(Gate::Check {
-                    keyword,
-                    predicate,
-                }),
-                Err(_) => {
-                    cx.error_spanned_by(
-                        args,
-                        "expected the path of a predicate function, e.g. `check(policies::is_verified)`",
-                    );
-                    None
-                }
-            }
+            cx.error_spanned_by(
+                span,
+                "`not(..)` takes one gate; to negate several write `not(any(..))` or `not(all(..))`",
+            );
+            None
         }
+    }
+}
+
+fn parse_check(cx: &mut Ctxt, ident: &Ident, args: Option<TokenStream>) -> Option<Gate> {
+    let Some(args) = args.filter(|a| !a.is_empty()) else {
+        cx.error_spanned_by(
+            ident,
+            "expected `check(path::to::predicate)`, a function `fn(&Authenticated<User>) -> Decision`",
+        );
+        return None;
+    };
+    if let Ok(predicate) = syn::parse2::<Path>(args.clone()) {
+        Some(Gate::Check {
+            keyword: ident.clone(),
+            predicate,
+        })
+    } else {
+        cx.error_spanned_by(
+            args,
+            "expected the path of a predicate function, e.g. `check(policies::is_verified)`",
+        );
+        None
     }
 }
 
@@ -309,30 +332,30 @@ fn parse_named_value(
         return None;
     };
     let span_of_args = group.map_or_else(|| ident.to_token_stream(), ToTokens::to_token_stream);
-    let value = match syn::parse2::<LitStr>(args.clone()) {
-        Ok(value) => value,
-        Err(_) => {
-            let several = args
-                .clone()
-                .into_iter()
-                .any(|t| matches!(&t, TokenTree::Punct(p) if p.as_char() == ','));
-            if several {
-                cx.error_spanned_by(
-                    span_of_args,
-                    format!("`{name}` takes one name; for alternatives write `any({name}(\"a\"), {name}(\"b\"))`, for all of them `all(..)`"),
-                );
-            } else {
-                cx.error_spanned_by(
-                    if args.is_empty() { span_of_args } else { args },
-                    format!("expected a string literal: `{example}`"),
-                );
-            }
-            return None;
+    let Ok(value) = syn::parse2::<LitStr>(args.clone()) else {
+        let several = args
+            .clone()
+            .into_iter()
+            .any(|t| matches!(&t, TokenTree::Punct(p) if p.as_char() == ','));
+        if several {
+            cx.error_spanned_by(
+                span_of_args,
+                format!("`{name}` takes one name; for alternatives write `any({name}(\"a\"), {name}(\"b\"))`, for all of them `all(..)`"),
+            );
+        } else {
+            cx.error_spanned_by(
+                if args.is_empty() { span_of_args } else { args },
+                format!("expected a string literal: `{example}`"),
+            );
         }
+        return None;
     };
     let text = value.value();
     if text.trim().is_empty() {
-        cx.error_spanned_by(&value, format!("`{name}(\"\")` names nothing; write the {name}, e.g. `{example}`"));
+        cx.error_spanned_by(
+            &value,
+            format!("`{name}(\"\")` names nothing; write the {name}, e.g. `{example}`"),
+        );
         return None;
     }
     if kind == NamedKind::Scope && text.contains(char::is_whitespace) {
@@ -367,15 +390,14 @@ fn parse_resource_gate(
         );
         return None;
     };
-    match syn::parse2::<Ident>(args.clone()) {
-        Ok(param) => Some(Gate::Resource { action, param }),
-        Err(_) => {
-            cx.error_spanned_by(
-                group.map_or(args, ToTokens::to_token_stream),
-                format!("expected the name of the parameter `{action_text}` guards, e.g. `{action_text}(order)`"),
-            );
-            None
-        }
+    if let Ok(param) = syn::parse2::<Ident>(args.clone()) {
+        Some(Gate::Resource { action, param })
+    } else {
+        cx.error_spanned_by(
+            group.map_or(args, ToTokens::to_token_stream),
+            format!("expected the name of the parameter `{action_text}` guards, e.g. `{action_text}(order)`"),
+        );
+        None
     }
 }
 

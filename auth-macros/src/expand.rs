@@ -22,7 +22,7 @@ pub(crate) fn requires(attr: TokenStream, item: TokenStream) -> TokenStream {
     let original = item.clone();
     let mut handler = match Handler::parse(&mut cx, "requires", item) {
         Ok(handler) => handler,
-        Err(item) => return with_errors(cx, item),
+        Err(item) => return with_errors(cx, &item),
     };
     if let Some(public) = conflicting_attribute(&handler.item, &["public"]) {
         cx.error_spanned_by(
@@ -42,22 +42,22 @@ pub(crate) fn requires(attr: TokenStream, item: TokenStream) -> TokenStream {
         Some(principal) if !cx.has_errors() => expand_requires(&args, handler, &principal),
         // Emit the function as written, so the user sees our errors and not a
         // cascade of unrelated ones, and IDEs keep working.
-        _ => with_errors(cx, original),
+        _ => with_errors(cx, &original),
     }
 }
 
-pub(crate) fn public(attr: TokenStream, item: TokenStream) -> TokenStream {
+pub(crate) fn public(attr: &TokenStream, item: TokenStream) -> TokenStream {
     let mut cx = Ctxt::default();
     if !attr.is_empty() {
         cx.error_spanned_by(
-            &attr,
+            attr,
             "`#[public]` takes no arguments; to guard a handler use `#[requires(..)]`",
         );
     }
     let original = item.clone();
     let handler = match Handler::parse(&mut cx, "public", item) {
         Ok(handler) => handler,
-        Err(item) => return with_errors(cx, item),
+        Err(item) => return with_errors(cx, &item),
     };
     if let Some(requires) = conflicting_attribute(&handler.item, &["requires"]) {
         cx.error_spanned_by(
@@ -66,22 +66,22 @@ pub(crate) fn public(attr: TokenStream, item: TokenStream) -> TokenStream {
         );
     }
     for input in &handler.item.sig.inputs {
-        if let syn::FnArg::Typed(typed) = input {
-            if is_required_principal(&typed.ty) {
-                cx.error_spanned_by(
+        if let syn::FnArg::Typed(typed) = input
+            && is_required_principal(&typed.ty)
+        {
+            cx.error_spanned_by(
                     &typed.ty,
                     "a `#[public]` handler cannot demand an `Authenticated<_>`: it would admit every signed-in caller without saying so; write `#[requires(authenticated)]`, or take `Option<Authenticated<_>>` for optional sign-in",
                 );
-            }
         }
     }
     if cx.has_errors() {
-        return with_errors(cx, original);
+        return with_errors(cx, &original);
     }
     expand_public(handler)
 }
 
-fn with_errors(cx: Ctxt, item: TokenStream) -> TokenStream {
+fn with_errors(cx: Ctxt, item: &TokenStream) -> TokenStream {
     let errors = cx.into_compile_errors();
     quote!(#errors #item)
 }
@@ -107,20 +107,19 @@ fn krate(args: &RequiresArgs) -> Path {
 
 fn handler_info(krate: &Path, handler: &Handler, gates: Option<&[Gate]>) -> TokenStream {
     let name = handler.item.sig.ident.to_string();
-    let info = match gates {
-        Some(gates) => {
-            let texts = gates.iter().map(Gate::render);
-            quote! {
-                #krate::inventory::HandlerInfo::guarded(
-                    #name, ::core::module_path!(), ::core::file!(), ::core::line!(), &[#(#texts),*],
-                )
-            }
+    let info = if let Some(gates) = gates {
+        let texts = gates.iter().map(Gate::render);
+        quote! {
+            #krate::inventory::HandlerInfo::guarded(
+                #name, ::core::module_path!(), ::core::file!(), ::core::line!(), &[#(#texts),*],
+            )
         }
-        None => quote! {
+    } else {
+        quote! {
             #krate::inventory::HandlerInfo::public(
                 #name, ::core::module_path!(), ::core::file!(), ::core::line!(),
             )
-        },
+        }
     };
     quote! {
         const __AUTH_HANDLER: #krate::inventory::HandlerInfo = #info;
@@ -128,7 +127,11 @@ fn handler_info(krate: &Path, handler: &Handler, gates: Option<&[Gate]>) -> Toke
     }
 }
 
-fn expand_requires(args: &RequiresArgs, mut handler: Handler, principal: &syn::Ident) -> TokenStream {
+fn expand_requires(
+    args: &RequiresArgs,
+    mut handler: Handler,
+    principal: &syn::Ident,
+) -> TokenStream {
     let krate = krate(args);
     let shape = handler.shape;
     let is_async = handler.is_async();
@@ -138,7 +141,10 @@ fn expand_requires(args: &RequiresArgs, mut handler: Handler, principal: &syn::I
         Shape::Function => quote!(#krate::Guarded::denied(__auth_err)),
         Shape::Method | Shape::AsyncTraitMethod => quote!(#krate::__private::reject(__auth_err)),
     };
-    let state = args.state.as_ref().map(|state| quote!(let __auth_state = &(#state);));
+    let state = args
+        .state
+        .as_ref()
+        .map(|state| quote!(let __auth_state = &(#state);));
     let state_ref = if args.state.is_some() {
         quote!(__auth_state)
     } else {
@@ -150,7 +156,10 @@ fn expand_requires(args: &RequiresArgs, mut handler: Handler, principal: &syn::I
     for (index, gate) in args.gates.iter().enumerate() {
         let index = Literal::usize_unsuffixed(index);
         if let Gate::Resource { action, param } = gate {
-            let span = action.segments.last().map_or_else(Span::call_site, |s| s.ident.span());
+            let span = action
+                .segments
+                .last()
+                .map_or_else(Span::call_site, |s| s.ident.span());
             let call = if is_async {
                 quote_spanned!(span=> __auth_gate.authorize_async::<#action, _, _>(#index, #param, #state_ref).await)
             } else {
@@ -179,6 +188,8 @@ fn expand_requires(args: &RequiresArgs, mut handler: Handler, principal: &syn::I
     }
     let prologue = quote! {
         #info
+        // The principal is often bound as `_user` when only the gates read it.
+        #[allow(clippy::used_underscore_binding)]
         let __auth_gate = #krate::Gatekeeper::new(&#principal, &__AUTH_HANDLER);
         #state
         #gates

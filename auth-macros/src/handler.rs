@@ -37,17 +37,20 @@ impl Handler {
         attribute: &str,
         item: TokenStream,
     ) -> Result<Handler, TokenStream> {
-        let item: ItemFn = match syn::parse2(item.clone()) {
-            Ok(item) => item,
-            Err(_) => {
-                let message = if syn::parse2::<syn::TraitItemFn>(item.clone()).is_ok() {
-                    format!("`#[{attribute}]` needs a function body: put it on the function in the `impl` block, not on the trait's declaration")
-                } else {
-                    format!("`#[{attribute}]` goes on a function, e.g. `#[{attribute}] async fn handler(..)`")
-                };
-                cx.error_at(Span::call_site(), message);
-                return Err(item);
-            }
+        let item: ItemFn = if let Ok(item) = syn::parse2(item.clone()) {
+            item
+        } else {
+            let message = if syn::parse2::<syn::TraitItemFn>(item.clone()).is_ok() {
+                format!(
+                    "`#[{attribute}]` needs a function body: put it on the function in the `impl` block, not on the trait's declaration"
+                )
+            } else {
+                format!(
+                    "`#[{attribute}]` goes on a function, e.g. `#[{attribute}] async fn handler(..)`"
+                )
+            };
+            cx.error_at(Span::call_site(), message);
+            return Err(item);
         };
         let sig = &item.sig;
         if let Some(constness) = &sig.constness {
@@ -63,7 +66,10 @@ impl Handler {
             );
         }
         if let Some(variadic) = &sig.variadic {
-            cx.error_spanned_by(variadic, format!("`#[{attribute}]` cannot guard a variadic function"));
+            cx.error_spanned_by(
+                variadic,
+                format!("`#[{attribute}]` cannot guard a variadic function"),
+            );
         }
         let shape = if sig.receiver().is_none() {
             Shape::Function
@@ -90,10 +96,10 @@ impl Handler {
     pub(crate) fn principal(&mut self, cx: &mut Ctxt) -> Option<syn::Ident> {
         let mut found: Vec<usize> = Vec::new();
         for (index, input) in self.item.sig.inputs.iter().enumerate() {
-            if let FnArg::Typed(typed) = input {
-                if is_authenticated(&typed.ty) {
-                    found.push(index);
-                }
+            if let FnArg::Typed(typed) = input
+                && is_authenticated(&typed.ty)
+            {
+                found.push(index);
             }
         }
         let Some(&first) = found.first() else {

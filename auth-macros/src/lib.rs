@@ -31,7 +31,7 @@ pub fn requires(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// Documented in `auth_core::public`.
 #[proc_macro_attribute]
 pub fn public(attr: TokenStream, item: TokenStream) -> TokenStream {
-    expand::public(attr.into(), item.into()).into()
+    expand::public(&attr.into(), item.into()).into()
 }
 
 /// Declares an action type. Documented in `auth_core::Action`.

@@ -58,13 +58,13 @@ pub(crate) fn check(
             }
         }
     }
-    if let Some(state) = &args.state {
-        if !reads_state {
-            cx.error_spanned_by(
+    if let Some(state) = &args.state
+        && !reads_state
+    {
+        cx.error_spanned_by(
                 state,
                 "`state` is read only by resource gates and `check(..)` predicates, and this attribute has neither; remove it",
             );
-        }
     }
 }
 
@@ -100,13 +100,14 @@ fn check_duplicates(cx: &mut Ctxt, gates: &[Gate]) {
 /// The tokens to point at for a whole gate.
 pub(crate) fn gate_tokens(gate: &Gate) -> TokenStream {
     match gate {
-        Gate::Authenticated(keyword) => keyword.to_token_stream(),
+        Gate::Authenticated(keyword)
+        | Gate::Combine { keyword, .. }
+        | Gate::Not { keyword, .. } => keyword.to_token_stream(),
         Gate::Named { keyword, value, .. } => {
             let mut tokens = keyword.to_token_stream();
             value.to_tokens(&mut tokens);
             tokens
         }
-        Gate::Combine { keyword, .. } | Gate::Not { keyword, .. } => keyword.to_token_stream(),
         Gate::Check {
             keyword, predicate, ..
         } => {
