@@ -81,6 +81,34 @@ impl<U> Authenticated<U> {
     pub fn for_testing(identity: Identity<U>) -> Self {
         Self::from_identity(identity)
     }
+
+    /// Without the `testing` feature the door is shut: this stub exists only so
+    /// that calling it explains which feature to enable. Its bound can never hold,
+    /// so it can never be called.
+    #[cfg(not(feature = "testing"))]
+    #[doc(hidden)]
+    pub fn for_testing(identity: Identity<U>) -> Self
+    where
+        U: testing_door::TestingFeatureEnabled,
+    {
+        <U as testing_door::TestingFeatureEnabled>::unreachable(identity)
+    }
+}
+
+#[cfg(not(feature = "testing"))]
+mod testing_door {
+    use super::{Authenticated, Identity};
+
+    /// Implemented for no type, and unnameable outside this crate.
+    #[diagnostic::on_unimplemented(
+        message = "`Authenticated::for_testing` needs the `testing` feature of auth-core",
+        label = "the test door is shut in this build",
+        note = "enable it for tests only: `[dev-dependencies] auth-core = {{ version = \"..\", features = [\"testing\"] }}`",
+        note = "never in `[dependencies]`: Cargo unifies features, which would open the door in production builds"
+    )]
+    pub trait TestingFeatureEnabled: Sized {
+        fn unreachable(identity: Identity<Self>) -> Authenticated<Self>;
+    }
 }
 
 impl<U> Deref for Authenticated<U> {

@@ -194,59 +194,83 @@ impl<'p, U> Gatekeeper<'p, U> {
         decision.into_result()
     }
 
-    /// Runs resource gate number `gate`: policy `A` on `resource`.
+    /// Starts resource gate number `gate`: a policy will decide about `resource`,
+    /// reading `state` (`&()` when it reads none). Name the action next, with
+    /// [`ResourceCheck::authorize`] or [`ResourceCheck::authorize_async`].
     ///
-    /// # Errors
-    /// [`AuthError::Forbidden`] when the policy denies, [`AuthError::NotFound`] when
-    /// it hides the resource, [`AuthError::InsufficientScope`] when a scope is missing.
-    pub fn authorize<A, R, S>(
-        &self,
+    /// The resource and state are fixed before the action is named, so a missing
+    /// policy is reported for these exact types.
+    pub fn resource<'a, R, S>(
+        &'a self,
         gate: usize,
         resource: R,
-        state: &S,
-    ) -> Result<Permit<A, R>, AuthError>
+        state: &'a S,
+    ) -> ResourceCheck<'a, U, R, S>
     where
-        A: Policy<R, U, S>,
         R: Resource,
     {
-        let decision = <A as Policy<R, U, S>>::decide(self.principal, &resource, state);
-        conclude(
-            self.principal,
-            self.handler.name(),
-            self.handler.gate(gate),
+        ResourceCheck {
+            principal: self.principal,
+            handler: self.handler,
+            gate,
             resource,
-            decision,
-        )
-    }
-
-    /// Runs resource gate number `gate` with a policy that may await.
-    ///
-    /// # Errors
-    /// [`AuthError::Forbidden`] when the policy denies, [`AuthError::NotFound`] when
-    /// it hides the resource, [`AuthError::InsufficientScope`] when a scope is missing.
-    pub async fn authorize_async<A, R, S>(
-        &self,
-        gate: usize,
-        resource: R,
-        state: &S,
-    ) -> Result<Permit<A, R>, AuthError>
-    where
-        A: AsyncPolicy<R, U, S>,
-        R: Resource,
-    {
-        let decision = <A as AsyncPolicy<R, U, S>>::decide(self.principal, &resource, state).await;
-        conclude(
-            self.principal,
-            self.handler.name(),
-            self.handler.gate(gate),
-            resource,
-            decision,
-        )
+            state,
+        }
     }
 
     /// Ends the checks: every gate allowed.
     pub fn clear(self) -> Clearance {
         Clearance { _private: () }
+    }
+}
+
+/// One resource gate of a [`Gatekeeper`], waiting for its action.
+#[must_use = "a resource check does nothing until `authorize` runs the policy"]
+pub struct ResourceCheck<'a, U, R, S> {
+    principal: &'a Authenticated<U>,
+    handler: &'static HandlerInfo,
+    gate: usize,
+    resource: R,
+    state: &'a S,
+}
+
+impl<U, R: Resource, S> ResourceCheck<'_, U, R, S> {
+    /// Runs policy `A` and returns the permit.
+    ///
+    /// # Errors
+    /// [`AuthError::Forbidden`] when the policy denies, [`AuthError::NotFound`] when
+    /// it hides the resource, [`AuthError::InsufficientScope`] when a scope is missing.
+    pub fn authorize<A>(self) -> Result<Permit<A, R>, AuthError>
+    where
+        A: Action + Policy<R, U, S>,
+    {
+        let decision = <A as Policy<R, U, S>>::decide(self.principal, &self.resource, self.state);
+        conclude(
+            self.principal,
+            self.handler.name(),
+            self.handler.gate(self.gate),
+            self.resource,
+            decision,
+        )
+    }
+
+    /// Runs policy `A`, which may await, and returns the permit.
+    ///
+    /// # Errors
+    /// As [`authorize`](Self::authorize).
+    pub async fn authorize_async<A>(self) -> Result<Permit<A, R>, AuthError>
+    where
+        A: Action + AsyncPolicy<R, U, S>,
+    {
+        let decision =
+            <A as AsyncPolicy<R, U, S>>::decide(self.principal, &self.resource, self.state).await;
+        conclude(
+            self.principal,
+            self.handler.name(),
+            self.handler.gate(self.gate),
+            self.resource,
+            decision,
+        )
     }
 }
 

@@ -68,6 +68,7 @@
 //! | feature | default | what |
 //! |---|---|---|
 //! | `testing` | no | [`Authenticated::for_testing`], a door for tests. Enable it in `[dev-dependencies]` only: Cargo unifies features, so enabling it in `[dependencies]` opens the door in production builds. |
+//! | `jwt` | yes | [`jwt::JwtAuthenticator`]: bearer JWT verification on `jsonwebtoken`. Needs a crypto backend: `aws_lc_rs` (default) or `rust_crypto`; without one the build fails with a message naming both. |
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -81,6 +82,9 @@ mod error;
 pub mod gate;
 mod guarded;
 pub mod inventory;
+#[cfg(feature = "jwt")]
+#[cfg_attr(docsrs, doc(cfg(feature = "jwt")))]
+pub mod jwt;
 pub mod mount;
 mod permit;
 mod policy;
@@ -94,7 +98,7 @@ pub mod __private;
 pub use crate::action::Action;
 pub use crate::authenticated::{AuthInfo, Authenticated, Identity, Mechanism, Scopes};
 pub use crate::authenticator::{Authenticator, authenticate};
-pub use crate::authorize::{Clearance, Gatekeeper};
+pub use crate::authorize::{Clearance, Gatekeeper, ResourceCheck};
 pub use crate::decision::{All, Any, Decision, Outcome};
 pub use crate::error::{AuthError, ErrorResponse, TokenError};
 pub use crate::guarded::{Guarded, Rejection};

@@ -67,3 +67,48 @@ impl IntoDecision for crate::Decision {
         self
     }
 }
+
+/// The state a policy reads, from a `state = expr` option: `expr` may be a `T` or
+/// a `&T`, and the policy reads `&T` either way. Method resolution picks
+/// [`PeelReference`] when `expr` is a reference and [`ByReference`] otherwise.
+pub struct StateRef<'a, T: ?Sized>(pub &'a T);
+
+impl<T: ?Sized> Clone for StateRef<'_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T: ?Sized> Copy for StateRef<'_, T> {}
+
+/// `state = expr` where `expr: &T`: the policy reads that `&T`.
+pub trait PeelReference<'a> {
+    /// What the policy reads.
+    type Target: ?Sized;
+    /// The state.
+    fn state(self) -> &'a Self::Target;
+}
+
+impl<'a, 'b: 'a, T: ?Sized> PeelReference<'a> for &StateRef<'a, &'b T> {
+    type Target = T;
+
+    fn state(self) -> &'a T {
+        self.0
+    }
+}
+
+/// `state = expr` where `expr: T`: the policy reads `&expr`.
+pub trait ByReference<'a> {
+    /// What the policy reads.
+    type Target: ?Sized;
+    /// The state.
+    fn state(self) -> &'a Self::Target;
+}
+
+impl<'a, T: ?Sized> ByReference<'a> for StateRef<'a, T> {
+    type Target = T;
+
+    fn state(self) -> &'a T {
+        self.0
+    }
+}

@@ -129,6 +129,14 @@ enum Nesting {
 
 fn parse_gate(cx: &mut Ctxt, chunk: &[TokenTree], nesting: Nesting) -> Option<Gate> {
     let first = chunk.first()?;
+    let after_group = chunk
+        .iter()
+        .position(|t| matches!(t, TokenTree::Group(_)))
+        .and_then(|position| chunk.get(position + 1));
+    if let Some(next) = after_group {
+        cx.error_spanned_by(next, format!("expected `,` between gates, found `{next}`"));
+        return None;
+    }
     let (head, args) = match chunk.split_last() {
         Some((TokenTree::Group(group), head)) if group.delimiter() == Delimiter::Parenthesis => {
             (head, Some(group))

@@ -6,7 +6,7 @@
 //! shadows `Result`, `Ok` or `Option` does not change what runs.
 
 use proc_macro2::{Literal, Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::visit_mut::VisitMut;
 use syn::{Lifetime, Path, ReturnType, Type};
 
@@ -29,6 +29,8 @@ pub(crate) fn requires(attr: TokenStream, item: TokenStream) -> TokenStream {
             public,
             "`#[public]` and `#[requires]` contradict each other: a handler is either open to anyone or guarded; keep one",
         );
+        // One mistake, one error: `#[public]` must not also run on what we emit.
+        return with_errors(cx, &without_attribute(&handler.item, "public"));
     }
     if let Some(again) = conflicting_attribute(&handler.item, &["requires"]) {
         cx.error_spanned_by(
@@ -41,7 +43,13 @@ pub(crate) fn requires(attr: TokenStream, item: TokenStream) -> TokenStream {
     match principal {
         Some(principal) if !cx.has_errors() => expand_requires(&args, handler, &principal),
         // Emit the function as written, so the user sees our errors and not a
-        // cascade of unrelated ones, and IDEs keep working.
+        // cascade of unrelated ones, and IDEs keep working. A `const` we already
+        // reported is dropped so rustc does not report it a second time.
+        _ if handler.item.sig.constness.is_some() => {
+            let mut item = handler.item;
+            item.sig.constness = None;
+            with_errors(cx, &item.to_token_stream())
+        }
         _ => with_errors(cx, &original),
     }
 }
@@ -64,6 +72,7 @@ pub(crate) fn public(attr: &TokenStream, item: TokenStream) -> TokenStream {
             requires,
             "`#[public]` and `#[requires]` contradict each other: a handler is either open to anyone or guarded; keep one",
         );
+        return with_errors(cx, &without_attribute(&handler.item, "requires"));
     }
     for input in &handler.item.sig.inputs {
         if let syn::FnArg::Typed(typed) = input
@@ -79,6 +88,13 @@ pub(crate) fn public(attr: &TokenStream, item: TokenStream) -> TokenStream {
         return with_errors(cx, &original);
     }
     expand_public(handler)
+}
+
+fn without_attribute(item: &syn::ItemFn, name: &str) -> TokenStream {
+    let mut item = item.clone();
+    item.attrs
+        .retain(|attr| attr.path().segments.last().is_none_or(|s| s.ident != name));
+    item.to_token_stream()
 }
 
 fn with_errors(cx: Ctxt, item: &TokenStream) -> TokenStream {
@@ -139,12 +155,27 @@ fn expand_requires(
 
     let deny = match shape {
         Shape::Function => quote!(#krate::Guarded::denied(__auth_err)),
-        Shape::Method | Shape::AsyncTraitMethod => quote!(#krate::__private::reject(__auth_err)),
+        Shape::Method | Shape::AsyncTraitMethod => {
+            // Spanned at the declared return type: that is what must change when
+            // it cannot carry a denial.
+            let span = match &handler.item.sig.output {
+                ReturnType::Type(_, ty) => syn::spanned::Spanned::span(&**ty),
+                ReturnType::Default => handler.item.sig.ident.span(),
+            };
+            let krate = respan(&krate, span);
+            quote_spanned!(span=> #krate::__private::reject(__auth_err))
+        }
     };
-    let state = args
-        .state
-        .as_ref()
-        .map(|state| quote!(let __auth_state = &(#state);));
+    // The policy reads `&T` whether `state = expr` names a `T` or a `&T`.
+    let state = args.state.as_ref().map(|state| {
+        quote! {
+            let __auth_state = {
+                #[allow(unused_imports)]
+                use #krate::__private::{ByReference as _, PeelReference as _};
+                (&#krate::__private::StateRef(&(#state))).state()
+            };
+        }
+    });
     let state_ref = if args.state.is_some() {
         quote!(__auth_state)
     } else {
@@ -160,10 +191,11 @@ fn expand_requires(
                 .segments
                 .last()
                 .map_or_else(Span::call_site, |s| s.ident.span());
+            let check = quote_spanned!(span=> __auth_gate.resource(#index, #param, #state_ref));
             let call = if is_async {
-                quote_spanned!(span=> __auth_gate.authorize_async::<#action, _, _>(#index, #param, #state_ref).await)
+                quote_spanned!(span=> #check.authorize_async::<#action>().await)
             } else {
-                quote_spanned!(span=> __auth_gate.authorize::<#action, _, _>(#index, #param, #state_ref))
+                quote_spanned!(span=> #check.authorize::<#action>())
             };
             gates.extend(quote! {
                 let #param = match #call {
@@ -291,6 +323,18 @@ fn inference_hint(mut ty: Type) -> Type {
     ty
 }
 
+/// `path` with every token at `span`, so an error in a call through it points at
+/// the user's gate rather than at the whole attribute.
+fn respan(path: &Path, span: Span) -> TokenStream {
+    path.to_token_stream()
+        .into_iter()
+        .map(|mut tree| {
+            tree.set_span(span);
+            tree
+        })
+        .collect()
+}
+
 /// Builds the `Decision` expression of a function-level gate.
 struct Decisions<'a> {
     krate: &'a Path,
@@ -301,10 +345,11 @@ struct Decisions<'a> {
 
 impl Decisions<'_> {
     fn expr(&mut self, gate: &Gate) -> TokenStream {
-        let krate = self.krate;
-        let principal = quote!(__auth_gate.principal());
+        let principal = |span: Span| quote_spanned!(span=> __auth_gate.principal());
         match gate {
             Gate::Authenticated(keyword) => {
+                let krate = respan(self.krate, keyword.span());
+                let principal = principal(keyword.span());
                 quote_spanned!(keyword.span()=> #krate::gate::authenticated(#principal))
             }
             Gate::Named {
@@ -312,18 +357,22 @@ impl Decisions<'_> {
                 keyword,
                 value,
             } => {
+                let krate = respan(self.krate, keyword.span());
                 let function = match kind {
                     NamedKind::Role => quote_spanned!(keyword.span()=> role),
                     NamedKind::Scope => quote_spanned!(keyword.span()=> scope),
                     NamedKind::Permission => quote_spanned!(keyword.span()=> permission),
                 };
+                let principal = principal(keyword.span());
                 quote_spanned!(keyword.span()=> #krate::gate::#function(#principal, #value))
             }
             Gate::Not { gate, keyword } => {
+                let krate = respan(self.krate, keyword.span());
                 let inner = self.expr(gate);
                 quote_spanned!(keyword.span()=> #krate::Decision::negate(#inner))
             }
             Gate::Combine { kind, gates, .. } => {
+                let krate = self.krate;
                 *self.labels += 1;
                 let n = *self.labels;
                 let (name, ty) = match kind {
@@ -352,8 +401,10 @@ impl Decisions<'_> {
                 }
             }
             Gate::Check { predicate, keyword } => {
+                let krate = respan(self.krate, keyword.span());
+                let principal = principal(keyword.span());
                 let args = if self.has_state {
-                    quote!(#principal, __auth_state)
+                    quote_spanned!(keyword.span()=> #principal, __auth_state)
                 } else {
                     principal
                 };

@@ -1,0 +1,9 @@
+// There is no default permit.
+use auth_core::Permit;
+use auth_tests::{Delete, Order};
+
+fn forge() -> Permit<Delete, Order> {
+    Permit::default()
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+// A permit cannot be cloned, so it cannot be kept and reused for something else.
+use auth_core::Permit;
+use auth_tests::{Delete, Order};
+
+fn keep(permit: &Permit<Delete, Order>) -> Permit<Delete, Order> {
+    permit.clone()
+}
+
+fn main() {}
