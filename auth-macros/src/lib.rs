@@ -39,3 +39,6 @@ pub fn public(attr: TokenStream, item: TokenStream) -> TokenStream {
 pub fn derive_action(input: TokenStream) -> TokenStream {
     action::derive(input.into()).into()
 }
+
+#[cfg(test)]
+mod snapshots;

@@ -1,0 +1,5 @@
+// The explicit opt-out: registered in the inventory, output `Guarded<R>`.
+#[public]
+fn health() -> &'static str {
+    "ok"
+}
