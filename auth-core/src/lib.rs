@@ -68,7 +68,7 @@
 //! | feature | default | what |
 //! |---|---|---|
 //! | `testing` | no | [`Authenticated::for_testing`], a door for tests. Enable it in `[dev-dependencies]` only: Cargo unifies features, so enabling it in `[dependencies]` opens the door in production builds. |
-//! | `jwt` | yes | [`jwt::JwtAuthenticator`]: bearer JWT verification on `jsonwebtoken`. Needs a crypto backend: `aws_lc_rs` (default) or `rust_crypto`; without one the build fails with a message naming both. |
+//! | `jwt` | yes | `jwt::JwtAuthenticator`: bearer JWT verification on `jsonwebtoken`. Needs a crypto backend: `aws_lc_rs` (default) or `rust_crypto`; without one the build fails with a message naming both. |
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -108,11 +108,106 @@ pub use crate::resource::Resource;
 
 /// Guards a function: its body runs only after authentication and every gate.
 ///
-/// See the [crate documentation](crate) and the README for the full grammar.
+/// ```
+/// use auth_core::{requires, Authenticated, Permit};
+/// # use auth_core::{Action, Decision, HasRoles, Policy, Resource};
+/// # #[derive(Action)] pub struct Update;
+/// # pub struct User; pub struct Order; pub struct Db;
+/// # impl HasRoles for User { fn has_role(&self, _: &str) -> bool { true } }
+/// # impl Resource for Order { const KIND: &'static str = "order"; fn id(&self) -> impl std::fmt::Display + '_ { 1 } }
+/// # impl Policy<Order, User, Db> for Update { fn decide(_: &Authenticated<User>, _: &Order, _: &Db) -> Decision { Decision::allow("x") } }
+/// # fn save(_: &Permit<Update, Order>, _: &Db) {}
+///
+/// #[requires(role("customer"), scope("orders:write"), Update(order), state = db)]
+/// async fn update_order(user: Authenticated<User>, db: Db, order: Order) -> &'static str {
+///     save(&order, &db); // `order` is a `Permit<Update, Order>` here
+///     "updated"
+/// }
+/// ```
+///
+/// # Gates
+///
+/// Several gates in one attribute are all required, checked in the order written;
+/// the first denial answers.
+///
+/// | gate | allows when | denial |
+/// |---|---|---|
+/// | `authenticated` | always (the `Authenticated` parameter is the check) | — |
+/// | `role("admin")` | the principal [`HasRoles`] `admin` | 403 |
+/// | `scope("orders:write")` | the credential grants the scope | 403 `insufficient_scope`, `scope="orders:write"` |
+/// | `permission("orders.delete")` | the principal [`HasPermissions`] it | 403 |
+/// | `check(path::to::predicate)` | `predicate(&user)` (or `predicate(&user, &state)` with `state = ..`) returns an allowing [`Decision`]; it may be `async` in an `async fn` | its decision |
+/// | `any(g, ..)` | some gate allows (the first allow decides) | the strongest denial; missing scopes are merged |
+/// | `all(g, ..)` | every gate allows | the first denial |
+/// | `not(g)` | the gate denies | 403 |
+/// | `Action(param)` | [`Policy<R, U, S>`](Policy) for `Action` allows on the value of `param` | 403, or 404 when the policy hides the resource |
+///
+/// After `Action(param)` the body sees `param` as a [`Permit<Action, R>`](Permit)
+/// holding the checked value. Resource gates stand at the top level only: an
+/// alternative such as an admin override belongs inside the policy, so a permit
+/// always comes from its own policy. `any()` and `all()` of nothing, an unknown
+/// or duplicated gate, and a resource gate naming no parameter are compile
+/// errors that say what to write.
+///
+/// # Options
+///
+/// - `state = expr`: what resource policies (`S`) and `check` predicates read.
+///   `expr` is usually a parameter (`state = db`) or a field (`state =
+///   self.limits`); the policy reads `&T` whether `expr` is a `T` or a `&T`.
+///   Without it, policies are asked for `S = ()`.
+/// - `crate = path`: where `auth_core` is, for crates that re-export it.
+///
+/// # What it does to the function
+///
+/// The function must take one `Authenticated<_>` (or `&Authenticated<_>`)
+/// parameter, by any name; that is who the gates check.
+///
+/// - **A function without `self`** (a handler) returns [`Guarded<R>`] where it
+///   declared `R`: the denial travels in the output, and the secure mount points
+///   ([`mount`], the framework adapters) accept only `Guarded` outputs. `R` may be
+///   anything: `impl Trait`, `Result<T, E>` (no bound on `E`), `()`. The body moves
+///   into a closure (or an `async move` block), so its own `return` and `?` keep
+///   their meaning.
+/// - **A method** (`&self`, `&mut self`, `self`) keeps its signature, because
+///   trait impls must: it returns the denial as `Err(E::from(AuthError))`, so it
+///   must return `Result<T, E>` with `E: From<AuthError>` (or `Guarded<T>`). This
+///   covers trait impls, native `async fn` in traits, and `#[async_trait]` impls.
+///
+/// `sync` and `async fn`, generics and where-clauses are supported. `const fn`,
+/// `extern` functions and trait declarations without a body are errors.
+///
+/// # Other attributes
+///
+/// Attributes apply top-down, so an attribute *above* `#[requires]` sees the
+/// function as you wrote it, and one *below* sees the guarded one:
+/// `#[tracing::instrument(err)]` reads the declared `Result`, so put it above;
+/// `#[axum::debug_handler]` and `#[utoipa::path(..)]` work in either place.
+///
+/// # Expansion
+///
+/// The generated code calls only public, safe API of this crate ([`Gatekeeper`],
+/// [`Guarded`], [`gate`]); `tests/expand/*.expanded.rs` in the repository shows
+/// it for three representative functions.
 pub use auth_macros::requires;
 
 /// Marks a handler that deliberately needs no authentication: the one explicit
 /// opt-out of deny-by-default.
+///
+/// Like [`requires`], it makes a function without `self` return [`Guarded<R>`],
+/// so the handler can be mounted on a secure mount point, and it records the
+/// handler in the [`inventory`] as public, so the authorization matrix shows it.
+/// A `#[public]` handler cannot take an `Authenticated<_>` (that would be
+/// `#[requires(authenticated)]` in disguise); it may take
+/// `Option<Authenticated<_>>` for optional sign-in.
+///
+/// ```
+/// use auth_core::public;
+///
+/// #[public]
+/// async fn health() -> &'static str {
+///     "ok"
+/// }
+/// ```
 pub use auth_macros::public;
 
 /// Declares an action type. See [`Action`](trait@Action).

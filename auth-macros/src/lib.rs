@@ -21,20 +21,18 @@ mod valid;
 use proc_macro::TokenStream;
 
 /// Guards a function: the body runs only after authentication and every gate.
-/// Documented in `auth_core::requires`.
 #[proc_macro_attribute]
 pub fn requires(attr: TokenStream, item: TokenStream) -> TokenStream {
     expand::requires(attr.into(), item.into()).into()
 }
 
 /// Marks a handler that deliberately needs no authentication.
-/// Documented in `auth_core::public`.
 #[proc_macro_attribute]
 pub fn public(attr: TokenStream, item: TokenStream) -> TokenStream {
     expand::public(&attr.into(), item.into()).into()
 }
 
-/// Declares an action type. Documented in `auth_core::Action`.
+/// Declares an action type.
 #[proc_macro_derive(Action, attributes(action))]
 pub fn derive_action(input: TokenStream) -> TokenStream {
     action::derive(input.into()).into()
