@@ -127,3 +127,90 @@ where
         }
     }
 }
+
+/// A cloneable, type-erased [`Authenticator`] with the realm its challenges name:
+/// what framework adapters keep in application state.
+///
+/// ```
+/// # use auth_core::{AuthError, Authenticator, Identity};
+/// # struct Jwt;
+/// # impl Authenticator for Jwt {
+/// #     type User = ();
+/// #     async fn authenticate(&self, _: &http::request::Parts) -> Result<Identity<()>, AuthError> {
+/// #         Err(AuthError::MissingCredentials)
+/// #     }
+/// # }
+/// use auth_core::SharedAuthenticator;
+///
+/// let authenticator = SharedAuthenticator::new(Jwt).with_realm("orders-api");
+/// assert_eq!(authenticator.realm(), "orders-api");
+/// ```
+pub struct SharedAuthenticator<U> {
+    inner: Arc<dyn ErasedAuthenticator<U>>,
+    realm: Arc<str>,
+}
+
+type IdentityFuture<'a, U> =
+    std::pin::Pin<Box<dyn Future<Output = Result<Identity<U>, AuthError>> + Send + 'a>>;
+
+trait ErasedAuthenticator<U>: Send + Sync {
+    fn authenticate_boxed<'a>(&'a self, request: &'a Parts) -> IdentityFuture<'a, U>;
+}
+
+impl<A: Authenticator> ErasedAuthenticator<A::User> for A {
+    fn authenticate_boxed<'a>(&'a self, request: &'a Parts) -> IdentityFuture<'a, A::User> {
+        Box::pin(self.authenticate(request))
+    }
+}
+
+impl<U: Send + Sync + 'static> SharedAuthenticator<U> {
+    /// Wraps `authenticator`. The realm is empty (left out of challenges) until
+    /// [`with_realm`](Self::with_realm) names one.
+    pub fn new<A>(authenticator: A) -> Self
+    where
+        A: Authenticator<User = U> + 'static,
+    {
+        SharedAuthenticator {
+            inner: Arc::new(authenticator),
+            realm: Arc::from(""),
+        }
+    }
+
+    /// Names the protection space in `WWW-Authenticate` challenges, e.g. the
+    /// service name.
+    #[must_use]
+    pub fn with_realm(mut self, realm: impl Into<Arc<str>>) -> Self {
+        self.realm = realm.into();
+        self
+    }
+
+    /// The realm challenges name.
+    pub fn realm(&self) -> &str {
+        &self.realm
+    }
+}
+
+impl<U> Clone for SharedAuthenticator<U> {
+    fn clone(&self) -> Self {
+        SharedAuthenticator {
+            inner: Arc::clone(&self.inner),
+            realm: Arc::clone(&self.realm),
+        }
+    }
+}
+
+impl<U> std::fmt::Debug for SharedAuthenticator<U> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SharedAuthenticator")
+            .field("realm", &self.realm)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<U: Send + Sync + 'static> Authenticator for SharedAuthenticator<U> {
+    type User = U;
+
+    async fn authenticate(&self, request: &Parts) -> Result<Identity<U>, AuthError> {
+        self.inner.authenticate_boxed(request).await
+    }
+}

@@ -205,10 +205,7 @@ impl<'p, U> Gatekeeper<'p, U> {
         gate: usize,
         resource: R,
         state: &'a S,
-    ) -> ResourceCheck<'a, U, R, S>
-    where
-        R: Resource,
-    {
+    ) -> ResourceCheck<'a, U, R, S> {
         ResourceCheck {
             principal: self.principal,
             handler: self.handler,
@@ -234,7 +231,7 @@ pub struct ResourceCheck<'a, U, R, S> {
     state: &'a S,
 }
 
-impl<U, R: Resource, S> ResourceCheck<'_, U, R, S> {
+impl<U, R, S> ResourceCheck<'_, U, R, S> {
     /// Runs policy `A` and returns the permit.
     ///
     /// # Errors
@@ -242,6 +239,7 @@ impl<U, R: Resource, S> ResourceCheck<'_, U, R, S> {
     /// it hides the resource, [`AuthError::InsufficientScope`] when a scope is missing.
     pub fn authorize<A>(self) -> Result<Permit<A, R>, AuthError>
     where
+        R: Resource,
         A: Action + Policy<R, U, S>,
     {
         let decision = <A as Policy<R, U, S>>::decide(self.principal, &self.resource, self.state);
@@ -260,6 +258,7 @@ impl<U, R: Resource, S> ResourceCheck<'_, U, R, S> {
     /// As [`authorize`](Self::authorize).
     pub async fn authorize_async<A>(self) -> Result<Permit<A, R>, AuthError>
     where
+        R: Resource,
         A: Action + AsyncPolicy<R, U, S>,
     {
         let decision =

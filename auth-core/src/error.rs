@@ -190,15 +190,19 @@ impl AuthError {
         }
     }
 
-    /// The `WWW-Authenticate` value for `realm`, if this kind carries one.
+    /// The `WWW-Authenticate` value for `realm`, if this kind carries one. An
+    /// empty `realm` leaves the attribute out (it is optional in RFC 6750 §3).
     ///
     /// 401s always carry one; with no credentials sent it has no `error` attribute
     /// (RFC 6750 §3.1). A 403 carries one only for `insufficient_scope`: a plain
     /// policy denial is not fixed by presenting another token.
     pub fn challenge(&self, realm: &str) -> Option<String> {
         let mut challenge = String::with_capacity(96);
-        challenge.push_str("Bearer realm=");
-        push_quoted(&mut challenge, realm);
+        challenge.push_str("Bearer");
+        if !realm.is_empty() {
+            challenge.push_str(" realm=");
+            push_quoted(&mut challenge, realm);
+        }
         match self {
             AuthError::MissingCredentials => {}
             AuthError::InvalidRequest { .. } | AuthError::InvalidToken(_) => {
@@ -218,7 +222,11 @@ impl AuthError {
 }
 
 fn push_error(out: &mut String, code: &str, description: &str) {
-    out.push_str(", error=");
+    out.push_str(if out.len() > "Bearer".len() {
+        ", error="
+    } else {
+        " error="
+    });
     push_quoted(out, code);
     out.push_str(", error_description=");
     push_quoted(out, description);
@@ -341,6 +349,20 @@ mod tests {
     fn missing_credentials_challenge_has_no_error_attribute() {
         let challenge = AuthError::MissingCredentials.challenge("api");
         assert_eq!(challenge.as_deref(), Some(r#"Bearer realm="api""#));
+    }
+
+    #[test]
+    fn an_empty_realm_is_left_out() {
+        assert_eq!(
+            AuthError::MissingCredentials.challenge("").as_deref(),
+            Some("Bearer")
+        );
+        assert_eq!(
+            AuthError::insufficient_scope("a").challenge("").as_deref(),
+            Some(
+                r#"Bearer error="insufficient_scope", error_description="the access token lacks a required scope", scope="a""#
+            )
+        );
     }
 
     #[test]

@@ -97,7 +97,7 @@ pub mod __private;
 
 pub use crate::action::Action;
 pub use crate::authenticated::{AuthInfo, Authenticated, Identity, Mechanism, Scopes};
-pub use crate::authenticator::{Authenticator, authenticate};
+pub use crate::authenticator::{Authenticator, SharedAuthenticator, authenticate};
 pub use crate::authorize::{Clearance, Gatekeeper, ResourceCheck};
 pub use crate::decision::{All, Any, Decision, Outcome};
 pub use crate::error::{AuthError, ErrorResponse, TokenError};

@@ -182,42 +182,7 @@ fn expand_requires(
         quote!(&())
     };
 
-    let mut labels = 0usize;
-    let mut gates = TokenStream::new();
-    for (index, gate) in args.gates.iter().enumerate() {
-        let index = Literal::usize_unsuffixed(index);
-        if let Gate::Resource { action, param } = gate {
-            let span = action
-                .segments
-                .last()
-                .map_or_else(Span::call_site, |s| s.ident.span());
-            let check = quote_spanned!(span=> __auth_gate.resource(#index, #param, #state_ref));
-            let call = if is_async {
-                quote_spanned!(span=> #check.authorize_async::<#action>().await)
-            } else {
-                quote_spanned!(span=> #check.authorize::<#action>())
-            };
-            gates.extend(quote! {
-                let #param = match #call {
-                    ::core::result::Result::Ok(__auth_permit) => __auth_permit,
-                    ::core::result::Result::Err(__auth_err) => return #deny,
-                };
-            });
-        } else {
-            let decision = Decisions {
-                krate: &krate,
-                is_async,
-                has_state: args.state.is_some(),
-                labels: &mut labels,
-            }
-            .expr(gate);
-            gates.extend(quote! {
-                if let ::core::result::Result::Err(__auth_err) = __auth_gate.check(#index, #decision) {
-                    return #deny;
-                }
-            });
-        }
-    }
+    let gates = gate_checks(args, &krate, is_async, &deny, &state_ref);
     let prologue = quote! {
         #info
         // The principal is often bound as `_user` when only the gates read it.
@@ -257,6 +222,54 @@ fn expand_requires(
     }
     let item = &handler.item;
     quote!(#item)
+}
+
+/// One check per gate, in order: function gates through `Gatekeeper::check`,
+/// resource gates rebinding their parameter to the permit.
+fn gate_checks(
+    args: &RequiresArgs,
+    krate: &Path,
+    is_async: bool,
+    deny: &TokenStream,
+    state_ref: &TokenStream,
+) -> TokenStream {
+    let mut labels = 0usize;
+    let mut gates = TokenStream::new();
+    for (index, gate) in args.gates.iter().enumerate() {
+        let index = Literal::usize_unsuffixed(index);
+        if let Gate::Resource { action, param } = gate {
+            let span = action
+                .segments
+                .last()
+                .map_or_else(Span::call_site, |s| s.ident.span());
+            let check = quote_spanned!(span=> __auth_gate.resource(#index, #param, #state_ref));
+            let call = if is_async {
+                quote_spanned!(span=> #check.authorize_async::<#action>().await)
+            } else {
+                quote_spanned!(span=> #check.authorize::<#action>())
+            };
+            gates.extend(quote! {
+                let #param = match #call {
+                    ::core::result::Result::Ok(__auth_permit) => __auth_permit,
+                    ::core::result::Result::Err(__auth_err) => return #deny,
+                };
+            });
+        } else {
+            let decision = Decisions {
+                krate,
+                is_async,
+                has_state: args.state.is_some(),
+                labels: &mut labels,
+            }
+            .expr(gate);
+            gates.extend(quote! {
+                if let ::core::result::Result::Err(__auth_err) = __auth_gate.check(#index, #decision) {
+                    return #deny;
+                }
+            });
+        }
+    }
+    gates
 }
 
 fn expand_public(mut handler: Handler) -> TokenStream {

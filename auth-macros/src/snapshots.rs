@@ -5,6 +5,8 @@
 //! `.expanded.rs` file beside it. Regenerate with
 //! `SNAPSHOTS=overwrite cargo test -p auth-macros` and read the diff.
 
+#![allow(clippy::panic, reason = "a test reports failure by panicking")]
+
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -38,12 +40,11 @@ impl Expand {
 
 impl VisitMut for Expand {
     fn visit_item_mut(&mut self, item: &mut syn::Item) {
-        if let syn::Item::Fn(function) = item {
-            if let Some(file) = Self::expand(function) {
-                if let [single] = file.items.as_slice() {
-                    *item = single.clone();
-                }
-            }
+        if let syn::Item::Fn(function) = item
+            && let Some(file) = Self::expand(function)
+            && let [single] = file.items.as_slice()
+        {
+            *item = single.clone();
         }
         syn::visit_mut::visit_item_mut(self, item);
     }
@@ -55,12 +56,12 @@ impl VisitMut for Expand {
             sig: method.sig.clone(),
             block: Box::new(method.block.clone()),
         };
-        if let Some(file) = Self::expand(&mut function) {
-            if let [syn::Item::Fn(expanded)] = file.items.as_slice() {
-                method.attrs.clone_from(&expanded.attrs);
-                method.sig = expanded.sig.clone();
-                method.block = (*expanded.block).clone();
-            }
+        if let Some(file) = Self::expand(&mut function)
+            && let [syn::Item::Fn(expanded)] = file.items.as_slice()
+        {
+            method.attrs.clone_from(&expanded.attrs);
+            method.sig = expanded.sig.clone();
+            method.block = (*expanded.block).clone();
         }
     }
 }

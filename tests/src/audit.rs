@@ -1,8 +1,13 @@
 //! Captures audit events, to assert what reached the audit log.
+//!
+//! One global subscriber records every audit event into a buffer of the thread
+//! that emitted it, if that thread is capturing. (Per-thread default subscribers
+//! race with `tracing`'s callsite-interest cache when tests run in parallel.)
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Once;
 
 use tracing::field::{Field, Visit};
 use tracing::{Event, Subscriber};
@@ -12,21 +17,11 @@ use tracing_subscriber::registry::Registry;
 /// One captured event: its fields as strings.
 pub type Record = BTreeMap<String, String>;
 
-/// Audit events captured while a closure ran.
-#[derive(Debug, Clone, Default)]
-pub struct Captured(Arc<Mutex<Vec<Record>>>);
-
-impl Captured {
-    /// Every captured event, in order.
-    pub fn events(&self) -> Vec<Record> {
-        self.0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
-    }
+thread_local! {
+    static CAPTURED: RefCell<Option<Vec<Record>>> = const { RefCell::new(None) };
 }
 
-struct Capture(Captured);
+struct Capture;
 
 struct Fields<'a>(&'a mut Record);
 
@@ -45,20 +40,27 @@ impl<S: Subscriber> Layer<S> for Capture {
         if event.metadata().target() != auth_core::audit::TARGET {
             return;
         }
-        let mut record = Record::new();
-        event.record(&mut Fields(&mut record));
-        (self.0)
-            .0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(record);
+        CAPTURED.with(|captured| {
+            if let Some(events) = captured.borrow_mut().as_mut() {
+                let mut record = Record::new();
+                event.record(&mut Fields(&mut record));
+                events.push(record);
+            }
+        });
     }
 }
 
-/// Runs `f` with audit capture on this thread and returns its result and the events.
+/// Runs `f` with audit capture on this thread and returns its result and the
+/// audit events it emitted (on this thread), in order.
 pub fn capture<T>(f: impl FnOnce() -> T) -> (T, Vec<Record>) {
-    let captured = Captured::default();
-    let subscriber = Registry::default().with(Capture(captured.clone()));
-    let out = tracing::subscriber::with_default(subscriber, f);
-    (out, captured.events())
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        // Another subscriber already installed by the test binary wins; then
+        // nothing is captured and the assertions say so.
+        let _ = tracing::subscriber::set_global_default(Registry::default().with(Capture));
+    });
+    CAPTURED.with(|captured| *captured.borrow_mut() = Some(Vec::new()));
+    let out = f();
+    let events = CAPTURED.with(|captured| captured.borrow_mut().take().unwrap_or_default());
+    (out, events)
 }

@@ -95,7 +95,9 @@ fn alices_order() -> Order {
 
 #[test]
 fn each_gate_runs_the_body_only_when_it_allows() {
-    let cases: Vec<(&str, (u16, usize), (u16, usize))> = vec![
+    // (case, (status, body runs) observed, expected)
+    type Case = (&'static str, (u16, usize), (u16, usize));
+    let cases: Vec<Case> = vec![
         (
             "authenticated",
             run(|c| gate_authenticated(sign_in(ALICE, ""), c)),
@@ -322,9 +324,8 @@ fn xor_ab(_user: Authenticated<User>) {}
 
 #[test]
 fn combinators_follow_their_truth_tables() {
-    let allowed = |f: fn(Authenticated<User>) -> Guarded<()>, scopes: &str| {
-        f(sign_in(ALICE, scopes)).into_result().is_ok()
-    };
+    type Handler = fn(Authenticated<User>) -> Guarded<()>;
+    let allowed = |f: Handler, scopes: &str| f(sign_in(ALICE, scopes)).into_result().is_ok();
     // scopes, then: any(a,b), all(a,b), not(a), `a, b` listed, a → b, a xor b
     let table = [
         ("", [false, false, true, false, true, false]),
@@ -332,7 +333,7 @@ fn combinators_follow_their_truth_tables() {
         ("b", [true, false, true, false, true, true]),
         ("a b", [true, true, false, true, true, false]),
     ];
-    let handlers: [(&str, fn(Authenticated<User>) -> Guarded<()>); 6] = [
+    let handlers: [(&str, Handler); 6] = [
         ("any(a, b)", any_ab),
         ("all(a, b)", all_ab),
         ("not(a)", not_a),

@@ -4,11 +4,87 @@
 //! revoked: one token by its id (`jti`), or every token of a subject issued before
 //! an instant (logout everywhere, a role or password change). A store that cannot
 //! be reached fails closed: [`AuthError::Unavailable`], a 503, never a pass.
+//!
+//! | store | shared by | what |
+//! |---|---|---|
+//! | [`MemoryRevocationStore`] | one process | revoked tokens and subject cutoffs, bounded and expiring |
+//! | [`RedisRevocationStore`] (feature `redis`) | every instance of a service | the same, in Redis: one round trip per check |
+//! | [`MemoryRefreshStore`] | one process | refresh-token families: rotation, reuse detection, logout ([`refresh`]) |
+//! | [`RedisRefreshStore`] (feature `redis`) | every instance | the same, atomic through Lua scripts |
+//!
+//! A subject cutoff covers the whole second it falls in, and an issuer resumes
+//! issuing for that subject in the next second ([`SubjectCutoffs`]): the
+//! [same-second rule](cutoff). How long entries are kept is [`Retention`].
+//!
+//! # Redis
+//!
+//! With the `redis` feature, one [`RedisConnection`] (it reconnects by itself)
+//! serves both Redis stores; every call is bounded by a timeout (500 ms by
+//! default), and any Redis error or timeout is a 503 and an error event:
+//!
+//! ```no_run
+//! # #[cfg(feature = "redis")]
+//! # async fn configure() -> Result<(), auth_core::AuthError> {
+//! use std::time::Duration;
+//! use auth_core::revocation::{
+//!     RedisConnection, RedisOptions, RedisRefreshStore, RedisRevocationStore, Retention,
+//! };
+//!
+//! let redis = RedisConnection::connect(
+//!     RedisOptions::new("redis://127.0.0.1:6379/")
+//!         .prefix("orders-api:")              // namespaces every key
+//!         .timeout(Duration::from_millis(500)),
+//! )
+//! .await?;
+//! let revocations = RedisRevocationStore::new(redis.clone())
+//!     .with_retention(Retention::new().with_token_grace(Duration::from_secs(60)));
+//! let refresh_tokens = RedisRefreshStore::new(redis);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! See [`RedisRevocationStore`] and [`RedisRefreshStore`] for the keys they write.
+//! Run Redis with persistence (AOF) where revocations must survive its restart.
+//!
+#![cfg_attr(
+    feature = "redis",
+    doc = "[`RedisConnection`]: RedisConnection\n\
+           [`RedisRevocationStore`]: RedisRevocationStore\n\
+           [`RedisRefreshStore`]: RedisRefreshStore"
+)]
+#![cfg_attr(
+    not(feature = "redis"),
+    doc = "[`RedisConnection`]: #redis\n\
+           [`RedisRevocationStore`]: #redis\n\
+           [`RedisRefreshStore`]: #redis"
+)]
+
+pub mod cutoff;
+mod expiring;
+mod memory;
+#[cfg(feature = "redis")]
+mod redis;
+pub mod refresh;
+mod retention;
+mod store_error;
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use crate::AuthError;
+
+pub use self::cutoff::SubjectCutoffs;
+pub use self::memory::MemoryRevocationStore;
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub use self::redis::{RedisConnection, RedisOptions, RedisRevocationStore};
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub use self::refresh::RedisRefreshStore;
+pub use self::refresh::{MemoryRefreshStore, RefreshFamily, RefreshStore, Rotation};
+pub use self::retention::Retention;
+pub use self::store_error::StoreError;
 
 /// The facts about a verified token that revocation is decided on.
 #[derive(Debug, Clone, Copy)]
@@ -45,4 +121,26 @@ pub trait RevocationStore: Send + Sync {
     /// TokenError::SubjectRevoked)` when it is; `Err(AuthError::Unavailable)` when
     /// the store cannot answer.
     fn check(&self, token: &TokenRef<'_>) -> impl Future<Output = Result<(), AuthError>> + Send;
+}
+
+impl<T: RevocationStore> RevocationStore for Arc<T> {
+    fn revoke_token(
+        &self,
+        token_id: &str,
+        expires_at: SystemTime,
+    ) -> impl Future<Output = Result<(), AuthError>> + Send {
+        (**self).revoke_token(token_id, expires_at)
+    }
+
+    fn revoke_subject(
+        &self,
+        subject: &str,
+        issued_before: SystemTime,
+    ) -> impl Future<Output = Result<(), AuthError>> + Send {
+        (**self).revoke_subject(subject, issued_before)
+    }
+
+    fn check(&self, token: &TokenRef<'_>) -> impl Future<Output = Result<(), AuthError>> + Send {
+        (**self).check(token)
+    }
 }

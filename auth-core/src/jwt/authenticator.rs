@@ -1,0 +1,389 @@
+//! [`JwtAuthenticator`]: the bearer-JWT [`Authenticator`], and its builder.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::request::Parts;
+
+use super::bearer::{self, CredentialSource};
+use super::cache::TokenCache;
+use super::jws::{self, TypeRule};
+use super::validation::{self, Validation};
+use super::{Claims, ClaimsMapper, ConfigError, KeySet};
+use crate::revocation::{RevocationStore, TokenRef};
+use crate::{AuthError, Authenticator, Identity, Mechanism, TokenError};
+
+/// The clock skew tolerated on `exp`, `nbf` and `iat` unless configured: 30 seconds.
+///
+/// Hosts that sync their clocks (NTP) drift by well under a second; 30 s covers a VM
+/// resumed from suspend or a container host with a lazy clock, and adds 3% to a
+/// 15-minute access token. Set 0 when every host syncs.
+pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(30);
+
+/// The largest leeway accepted: 5 minutes. More defeats short-lived tokens.
+pub const MAX_LEEWAY: Duration = Duration::from_secs(300);
+
+/// The largest token accepted unless configured: 8 KiB, checked before any parsing.
+///
+/// A JWT with an RS256 signature and a dozen claims is well under 2 KiB; 8 KiB also
+/// matches the header size limit of common proxies.
+pub const DEFAULT_MAX_TOKEN_BYTES: usize = 8 * 1024;
+
+/// Verifies bearer JWTs and maps their claims to your user type.
+///
+/// For each request, in order:
+///
+/// 1. the credential: `Authorization: Bearer <token>` (RFC 6750 §2.1), or the
+///    configured cookie; never the URL query. None is
+///    [`AuthError::MissingCredentials`]; two are [`AuthError::InvalidRequest`];
+/// 2. the size, before any parsing ([`DEFAULT_MAX_TOKEN_BYTES`]);
+/// 3. the JWS: three segments of canonical base64url, a header without duplicate
+///    members or unknown `crit`, the key its `kid` names, `alg` equal to that key's
+///    pinned algorithm, `typ` when required, and one signature verification;
+/// 4. the claims, parsed once: `exp` required, `nbf`, `iat`, `iss`, `aud`, each of
+///    its registered type ([`Claims`]);
+/// 5. the [`RevocationStore`], on every request, cached token or not;
+/// 6. your [`ClaimsMapper`], which builds or reloads the user.
+///
+/// Every failure of 2–4 is [`AuthError::InvalidToken`] with the [`TokenError`]
+/// kind; a revocation store or user store that cannot answer fails closed with
+/// [`AuthError::Unavailable`].
+///
+/// See the [module documentation](super) for configuration examples.
+pub struct JwtAuthenticator<M, S> {
+    keys: KeySet,
+    validation: Validation,
+    typ: Option<TypeRule>,
+    credentials: CredentialSource,
+    max_token_bytes: usize,
+    cache: Option<TokenCache>,
+    revocation: S,
+    mapper: M,
+}
+
+impl JwtAuthenticator<(), RevocationUnset> {
+    /// Starts configuring an authenticator that trusts `keys` and maps claims with
+    /// `mapper`. Choosing how tokens are revoked is required before
+    /// [`build`](JwtAuthenticatorBuilder::build).
+    pub fn builder<M: ClaimsMapper>(
+        keys: KeySet,
+        mapper: M,
+    ) -> JwtAuthenticatorBuilder<M, RevocationUnset> {
+        JwtAuthenticatorBuilder {
+            keys,
+            mapper,
+            revocation: RevocationUnset(()),
+            issuer: None,
+            audiences: Vec::new(),
+            leeway: DEFAULT_LEEWAY,
+            typ: None,
+            max_token_bytes: DEFAULT_MAX_TOKEN_BYTES,
+            cookie: None,
+            cache_capacity: None,
+        }
+    }
+}
+
+impl<M, S> JwtAuthenticator<M, S>
+where
+    M: ClaimsMapper,
+    S: RevocationStore,
+{
+    /// Verifies `token` outside of an HTTP request (a WebSocket message, a queue
+    /// job): every check of [`authenticate`](Authenticator::authenticate) but the
+    /// credential extraction.
+    ///
+    /// The [`Identity`] it returns proves nothing by itself; only
+    /// [`crate::authenticate`] makes an [`Authenticated`](crate::Authenticated).
+    ///
+    /// # Errors
+    ///
+    /// As [`authenticate`](Authenticator::authenticate).
+    pub async fn verify(&self, token: &str) -> Result<Identity<M::User>, AuthError> {
+        self.verify_bytes(token.as_bytes()).await
+    }
+
+    /// The trusted keys.
+    pub fn keys(&self) -> &KeySet {
+        &self.keys
+    }
+
+    async fn verify_bytes(&self, token: &[u8]) -> Result<Identity<M::User>, AuthError> {
+        if token.len() > self.max_token_bytes {
+            return Err(TokenError::TooLarge.into());
+        }
+        let now = validation::unix_now();
+        if let Some(cache) = &self.cache
+            && let Some(claims) = cache.get(token, now)
+        {
+            return self.admit(&claims).await;
+        }
+        let payload = jws::verify(&self.keys, token, self.typ.as_ref())?;
+        let claims = Claims::parse(&payload)?;
+        self.validation.check(&claims, now)?;
+        if let Some(cache) = &self.cache {
+            cache.insert(token, Arc::new(claims.clone().into_owned()), now);
+        }
+        self.admit(&claims).await
+    }
+
+    /// The checks that run on every request, cached token or not.
+    async fn admit(&self, claims: &Claims<'_>) -> Result<Identity<M::User>, AuthError> {
+        let token = TokenRef {
+            token_id: claims.token_id(),
+            subject: claims.subject(),
+            issued_at: claims.issued_at(),
+        };
+        self.revocation.check(&token).await?;
+        let user = self.mapper.map(claims).await?;
+
+        let mut identity = Identity::new(user, claims.subject(), Mechanism::BearerToken)
+            .expires_at(claims.expires_at())
+            .scopes(claims.scopes())
+            .amr(claims.amr());
+        if let Some(id) = claims.token_id() {
+            identity = identity.token_id(id);
+        }
+        if let Some(at) = claims.issued_at() {
+            identity = identity.issued_at(at);
+        }
+        if let Some(at) = claims.auth_time() {
+            identity = identity.auth_time(at);
+        }
+        Ok(identity)
+    }
+}
+
+impl<M, S> Authenticator for JwtAuthenticator<M, S>
+where
+    M: ClaimsMapper,
+    S: RevocationStore,
+{
+    type User = M::User;
+
+    async fn authenticate(&self, request: &Parts) -> Result<Identity<M::User>, AuthError> {
+        let token = self.credentials.extract(request, self.max_token_bytes)?;
+        self.verify_bytes(token).await
+    }
+}
+
+impl<M, S> std::fmt::Debug for JwtAuthenticator<M, S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JwtAuthenticator")
+            .field("keys", &self.keys)
+            .field("validation", &self.validation)
+            .field("typ", &self.typ)
+            .field("cookie", &self.credentials.cookie)
+            .field("max_token_bytes", &self.max_token_bytes)
+            .field("cache", &self.cache.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Configures a [`JwtAuthenticator`]; see [`JwtAuthenticator::builder`].
+#[must_use = "call `.build()` to get the authenticator"]
+pub struct JwtAuthenticatorBuilder<M, S> {
+    keys: KeySet,
+    mapper: M,
+    revocation: S,
+    issuer: Option<String>,
+    audiences: Vec<String>,
+    leeway: Duration,
+    typ: Option<String>,
+    max_token_bytes: usize,
+    cookie: Option<String>,
+    cache_capacity: Option<usize>,
+}
+
+impl<M, S> JwtAuthenticatorBuilder<M, S> {
+    /// Requires `iss` to equal `issuer`, exactly: no prefix, substring or
+    /// case-insensitive match.
+    pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
+        self.issuer = Some(issuer.into());
+        self
+    }
+
+    /// Accepts tokens whose `aud` contains `audience`. Call again to accept any of
+    /// several. With no audience configured, a token that carries `aud` is refused.
+    pub fn audience(mut self, audience: impl Into<String>) -> Self {
+        self.audiences.push(audience.into());
+        self
+    }
+
+    /// The clock skew tolerated on `exp`, `nbf` and `iat`, in whole seconds;
+    /// [`DEFAULT_LEEWAY`] unless set, at most [`MAX_LEEWAY`].
+    pub fn leeway(mut self, leeway: Duration) -> Self {
+        self.leeway = leeway;
+        self
+    }
+
+    /// Requires the header `typ` to name this media type, e.g. `at+jwt` for OAuth
+    /// access tokens (RFC 9068), so an ID token cannot be used as an access token.
+    /// Compared case-insensitively, with or without the `application/` prefix.
+    pub fn require_type(mut self, typ: impl Into<String>) -> Self {
+        self.typ = Some(typ.into());
+        self
+    }
+
+    /// The largest token accepted, in bytes; [`DEFAULT_MAX_TOKEN_BYTES`] unless set.
+    pub fn max_token_bytes(mut self, max: usize) -> Self {
+        self.max_token_bytes = max;
+        self
+    }
+
+    /// Also reads the token from the cookie `name` (for browser clients). A request
+    /// that sends both the header and the cookie is refused as ambiguous.
+    pub fn cookie(mut self, name: impl Into<String>) -> Self {
+        self.cookie = Some(name.into());
+        self
+    }
+
+    /// Caches up to `capacity` verified tokens, keyed by their exact bytes, until
+    /// their `exp`: a repeated token skips signature verification. Revocation and
+    /// the claims mapper still run on every request. Memory is about `capacity` ×
+    /// (token size + claims size).
+    pub fn verified_token_cache(mut self, capacity: usize) -> Self {
+        self.cache_capacity = Some(capacity);
+        self
+    }
+
+    /// Checks every token against `store`: revoked tokens and subjects stop working
+    /// at once. Pass an `Arc` of the store to share it with the code that revokes (a
+    /// logout handler, the token issuer). See [`crate::revocation`].
+    pub fn revocation<T: RevocationStore>(self, store: T) -> JwtAuthenticatorBuilder<M, T> {
+        JwtAuthenticatorBuilder {
+            keys: self.keys,
+            mapper: self.mapper,
+            revocation: store,
+            issuer: self.issuer,
+            audiences: self.audiences,
+            leeway: self.leeway,
+            typ: self.typ,
+            max_token_bytes: self.max_token_bytes,
+            cookie: self.cookie,
+            cache_capacity: self.cache_capacity,
+        }
+    }
+
+    /// Checks no revocation: a stolen token works until it expires, and logout
+    /// cannot end a session. Only for services whose tokens are short-lived enough
+    /// that this is an accepted risk.
+    pub fn dangerous_without_revocation(self) -> JwtAuthenticatorBuilder<M, NoRevocation> {
+        self.revocation(NoRevocation(()))
+    }
+
+    /// Checks the configuration and builds the authenticator.
+    ///
+    /// Compiles only once revocation was chosen, with
+    /// [`revocation`](Self::revocation) or
+    /// [`dangerous_without_revocation`](Self::dangerous_without_revocation):
+    ///
+    /// ```compile_fail
+    /// use auth_core::jwt::{HmacAlgorithm, JwtAuthenticator, KeySet, PrincipalMapper, VerifyingKey};
+    ///
+    /// let keys = KeySet::single(VerifyingKey::hmac(HmacAlgorithm::HS256, [1u8; 32]).unwrap());
+    /// let authenticator = JwtAuthenticator::builder(keys, PrincipalMapper::new()).build();
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// A [`ConfigError`] for an empty key set, an empty issuer, audience, type or
+    /// cookie name, a leeway above [`MAX_LEEWAY`], a zero size limit or a cache of
+    /// fewer than 2 entries.
+    pub fn build(self) -> Result<JwtAuthenticator<M, S>, ConfigError>
+    where
+        S: RevocationChoice,
+    {
+        if self.keys.is_empty() {
+            return Err(ConfigError::EmptyKeySet);
+        }
+        if self.issuer.as_deref().is_some_and(str::is_empty) {
+            return Err(ConfigError::EmptyIssuer);
+        }
+        if self.audiences.iter().any(String::is_empty) {
+            return Err(ConfigError::EmptyAudience);
+        }
+        if self.typ.as_deref().is_some_and(str::is_empty) {
+            return Err(ConfigError::EmptyType);
+        }
+        if self.leeway > MAX_LEEWAY {
+            return Err(ConfigError::LeewayTooLarge {
+                seconds: self.leeway.as_secs(),
+                maximum: MAX_LEEWAY.as_secs(),
+            });
+        }
+        if self.max_token_bytes == 0 {
+            return Err(ConfigError::ZeroMaxTokenSize);
+        }
+        if self
+            .cookie
+            .as_deref()
+            .is_some_and(|name| !bearer::is_cookie_name(name))
+        {
+            return Err(ConfigError::InvalidCookieName);
+        }
+        if self.cache_capacity.is_some_and(|capacity| capacity < 2) {
+            return Err(ConfigError::CacheCapacity);
+        }
+        Ok(JwtAuthenticator {
+            keys: self.keys,
+            validation: Validation {
+                issuer: self.issuer,
+                audiences: self.audiences,
+                leeway_secs: self.leeway.as_secs(),
+            },
+            typ: self.typ.as_deref().map(TypeRule::new),
+            credentials: CredentialSource {
+                cookie: self.cookie,
+            },
+            max_token_bytes: self.max_token_bytes,
+            cache: self.cache_capacity.map(TokenCache::new),
+            revocation: self.revocation,
+            mapper: self.mapper,
+        })
+    }
+}
+
+/// The revocation choice of a builder on which neither
+/// [`revocation`](JwtAuthenticatorBuilder::revocation) nor
+/// [`dangerous_without_revocation`](JwtAuthenticatorBuilder::dangerous_without_revocation)
+/// was called yet. It is not a store, so `build` does not compile.
+#[derive(Debug)]
+pub struct RevocationUnset(());
+
+/// The "store" of an authenticator built with
+/// [`dangerous_without_revocation`](JwtAuthenticatorBuilder::dangerous_without_revocation):
+/// nothing is ever revoked, and revoking fails. It cannot be constructed directly,
+/// so the choice is always spelled out.
+#[derive(Debug)]
+pub struct NoRevocation(());
+
+impl RevocationStore for NoRevocation {
+    async fn revoke_token(&self, _: &str, _: std::time::SystemTime) -> Result<(), AuthError> {
+        Err(AuthError::unavailable(
+            "revocation store",
+            "the authenticator was built without revocation",
+        ))
+    }
+
+    async fn revoke_subject(&self, _: &str, _: std::time::SystemTime) -> Result<(), AuthError> {
+        Err(AuthError::unavailable(
+            "revocation store",
+            "the authenticator was built without revocation",
+        ))
+    }
+
+    async fn check(&self, _: &TokenRef<'_>) -> Result<(), AuthError> {
+        Ok(())
+    }
+}
+
+/// A revocation choice was made: implemented for every [`RevocationStore`].
+#[diagnostic::on_unimplemented(
+    message = "choose how tokens are revoked before `build`",
+    label = "no revocation store was chosen",
+    note = "call `.revocation(store)` so revoked tokens stop working at once, or, knowingly, `.dangerous_without_revocation()`"
+)]
+pub trait RevocationChoice: RevocationStore {}
+
+impl<S: RevocationStore> RevocationChoice for S {}

@@ -1,0 +1,139 @@
+//! The verified-token cache: a repeated token skips signature verification and claim
+//! parsing, never the revocation check or the claims mapper.
+//!
+//! Two generations of a hash map, keyed by the token's exact bytes. Inserts go to the
+//! current generation; when it is full it becomes the previous one and the old
+//! previous one is dropped, so memory stays under `capacity` entries with O(1) work
+//! and no background task. A hit in the previous generation moves the entry back to
+//! the current one, so tokens in use survive rotation. Entries are never served at or
+//! after their `exp`.
+//!
+//! A hit costs one lock, one or two hash lookups and an `Arc` clone: no allocation.
+
+use std::collections::HashMap;
+use std::mem;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use super::Claims;
+
+#[derive(Debug)]
+pub(crate) struct TokenCache {
+    generations: Mutex<Generations>,
+    per_generation: usize,
+}
+
+#[derive(Debug, Default)]
+struct Generations {
+    current: HashMap<Box<[u8]>, Entry>,
+    previous: HashMap<Box<[u8]>, Entry>,
+}
+
+#[derive(Debug)]
+struct Entry {
+    claims: Arc<Claims<'static>>,
+    expires_at: u64,
+}
+
+impl TokenCache {
+    /// A cache of at most `capacity` tokens (at least 2).
+    pub(crate) fn new(capacity: usize) -> Self {
+        TokenCache {
+            generations: Mutex::new(Generations::default()),
+            per_generation: (capacity / 2).max(1),
+        }
+    }
+
+    /// The verified claims of `token`, if it was verified before and has not expired
+    /// at `now` (seconds since the Unix epoch).
+    pub(crate) fn get(&self, token: &[u8], now: u64) -> Option<Arc<Claims<'static>>> {
+        // A panic elsewhere while holding the lock leaves the maps consistent: every
+        // mutation below is a single map operation.
+        let mut generations = self
+            .generations
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let generations = &mut *generations;
+        if let Some(entry) = generations.current.get(token) {
+            if entry.expires_at > now {
+                return Some(Arc::clone(&entry.claims));
+            }
+            generations.current.remove(token);
+            return None;
+        }
+        let (key, entry) = generations.previous.remove_entry(token)?;
+        if entry.expires_at <= now {
+            return None;
+        }
+        let claims = Arc::clone(&entry.claims);
+        self.insert_current(generations, key, entry);
+        Some(claims)
+    }
+
+    /// Remembers that `token` verified to `claims`, until `exp`.
+    pub(crate) fn insert(&self, token: &[u8], claims: Arc<Claims<'static>>, now: u64) {
+        let expires_at = claims.expires_at_secs();
+        if expires_at <= now {
+            return;
+        }
+        let mut generations = self
+            .generations
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        self.insert_current(&mut generations, token.into(), Entry { claims, expires_at });
+    }
+
+    fn insert_current(&self, generations: &mut Generations, key: Box<[u8]>, entry: Entry) {
+        if generations.current.len() >= self.per_generation
+            && !generations.current.contains_key(&key)
+        {
+            generations.previous = mem::take(&mut generations.current);
+        }
+        generations.current.insert(key, entry);
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        let generations = self
+            .generations
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        generations.current.len() + generations.previous.len()
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::panic)]
+mod tests {
+    use super::*;
+
+    fn claims(exp: u64) -> Arc<Claims<'static>> {
+        let json = format!(r#"{{"sub":"u","exp":{exp}}}"#);
+        match Claims::parse(json.as_bytes()) {
+            Ok(claims) => Arc::new(claims.into_owned()),
+            Err(error) => panic!("test claims refused: {error}"),
+        }
+    }
+
+    #[test]
+    fn entries_expire_at_exp() {
+        let cache = TokenCache::new(8);
+        cache.insert(b"t", claims(100), 50);
+        assert!(cache.get(b"t", 99).is_some());
+        assert!(cache.get(b"t", 100).is_none());
+        assert!(cache.get(b"t", 99).is_none(), "an expired entry is dropped");
+        cache.insert(b"old", claims(100), 100);
+        assert_eq!(cache.len(), 0, "an expired token is not cached");
+    }
+
+    #[test]
+    fn size_stays_bounded_and_hot_entries_survive() {
+        let cache = TokenCache::new(4);
+        cache.insert(b"hot", claims(1_000), 0);
+        for i in 0..100_u32 {
+            cache.insert(&i.to_be_bytes(), claims(1_000), 0);
+            assert!(cache.get(b"hot", 1).is_some(), "hot entry lost at {i}");
+            assert!(cache.len() <= 4);
+        }
+        assert!(cache.get(&0_u32.to_be_bytes(), 1).is_none());
+    }
+}

@@ -1,0 +1,549 @@
+//! [`Claims`]: a verified token's claims, parsed once, borrowing from the payload.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::Deserialize;
+use serde::de::{self, Deserializer as _, IgnoredAny, MapAccess, Visitor};
+use serde_json::value::RawValue;
+
+use super::RolesClaim;
+use super::strict_json::{self, CowStr, Loose, MemberNames};
+use crate::{Scopes, TokenError};
+
+/// The latest instant a `NumericDate` may name: 9999-12-31T23:59:59Z. Later values
+/// are refused rather than risk overflowing a `SystemTime`.
+const MAX_NUMERIC_DATE: u64 = 253_402_300_799;
+
+/// The claims of a token whose signature, header and registered claims were verified.
+///
+/// A [`ClaimsMapper`](super::ClaimsMapper) receives it to build the application's
+/// user. Registered claims are typed accessors; any other claim is read with
+/// [`get`](Self::get), and roles with [`roles`](Self::roles). Strings borrow from the
+/// decoded payload where no JSON escape forced a copy.
+///
+/// By the time you see it: `exp` is present, a number and in the future; `nbf` and
+/// `iat` (if present) are numbers and not in the future; `sub` is a non-empty
+/// string; `iss` and `aud` matched the configuration; no object in the token
+/// repeats a member name.
+#[derive(Debug, Clone)]
+pub struct Claims<'a> {
+    subject: Cow<'a, str>,
+    issuer: Option<Cow<'a, str>>,
+    audience: Vec<Cow<'a, str>>,
+    expires_at: u64,
+    not_before: Option<u64>,
+    issued_at: Option<u64>,
+    auth_time: Option<u64>,
+    token_id: Option<Cow<'a, str>>,
+    scopes: Vec<Cow<'a, str>>,
+    amr: Vec<Cow<'a, str>>,
+    extra: Vec<(Cow<'a, str>, Cow<'a, RawValue>)>,
+}
+
+impl<'a> Claims<'a> {
+    /// Parses a JWT claims set. JSON errors (including a repeated member name) are
+    /// [`TokenError::Malformed`]; a registered claim of the wrong type is
+    /// [`TokenError::InvalidClaim`], never skipped.
+    pub(crate) fn parse(payload: &'a [u8]) -> Result<Self, TokenError> {
+        let mut deserializer = serde_json::Deserializer::from_slice(payload);
+        let raw = deserializer
+            .deserialize_map(ClaimsVisitor)
+            .map_err(|_| TokenError::Malformed)?;
+        deserializer.end().map_err(|_| TokenError::Malformed)?;
+        raw.into_claims()
+    }
+
+    /// The subject (`sub`): who the token is about.
+    pub fn subject(&self) -> &str {
+        &self.subject
+    }
+
+    /// The issuer (`iss`).
+    pub fn issuer(&self) -> Option<&str> {
+        self.issuer.as_deref()
+    }
+
+    /// The audiences (`aud`), whether the token sent one string or an array.
+    pub fn audience(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        self.audience.iter().map(AsRef::as_ref)
+    }
+
+    /// When the token expires (`exp`).
+    pub fn expires_at(&self) -> SystemTime {
+        to_system_time(self.expires_at)
+    }
+
+    /// When the token starts being valid (`nbf`).
+    pub fn not_before(&self) -> Option<SystemTime> {
+        self.not_before.map(to_system_time)
+    }
+
+    /// When the token was issued (`iat`).
+    pub fn issued_at(&self) -> Option<SystemTime> {
+        self.issued_at.map(to_system_time)
+    }
+
+    /// When the user last actively authenticated (`auth_time`, `OpenID` Connect).
+    pub fn auth_time(&self) -> Option<SystemTime> {
+        self.auth_time.map(to_system_time)
+    }
+
+    /// The token's unique id (`jti`).
+    pub fn token_id(&self) -> Option<&str> {
+        self.token_id.as_deref()
+    }
+
+    /// The scopes granted: the space-separated `scope` claim (RFC 8693, RFC 9068)
+    /// together with `scp`, an array or a space-separated string as some identity
+    /// providers send it.
+    ///
+    /// ```
+    /// # use auth_core::jwt::Claims;
+    /// fn can_read(claims: &Claims<'_>) -> bool {
+    ///     claims.scopes().contains("orders:read")
+    /// }
+    /// ```
+    pub fn scopes(&self) -> Scopes {
+        self.scopes.iter().map(AsRef::as_ref).collect()
+    }
+
+    /// Whether `scope` is granted, compared exactly.
+    pub fn has_scope(&self, scope: &str) -> bool {
+        self.scopes.iter().any(|s| s == scope)
+    }
+
+    /// The authentication methods (`amr`, RFC 8176).
+    pub fn amr(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        self.amr.iter().map(AsRef::as_ref)
+    }
+
+    /// Whether the token carries the claim `name` besides the registered claims
+    /// above.
+    pub fn contains(&self, name: &str) -> bool {
+        self.raw(name).is_some()
+    }
+
+    /// Reads the claim `name` (not one of the registered claims with an accessor) as
+    /// `T`: `Ok(None)` when absent, [`TokenError::InvalidClaim`] when it is not a `T`.
+    ///
+    /// # Errors
+    ///
+    /// [`TokenError::InvalidClaim`]`(name)` when the claim is not a `T`.
+    ///
+    /// ```
+    /// # use auth_core::jwt::Claims;
+    /// # use auth_core::TokenError;
+    /// fn tenant<'c>(claims: &'c Claims<'_>) -> Result<&'c str, TokenError> {
+    ///     claims.get("tenant")?.ok_or(TokenError::MissingClaim("tenant"))
+    /// }
+    /// ```
+    pub fn get<'s, T: Deserialize<'s>>(
+        &'s self,
+        name: &'static str,
+    ) -> Result<Option<T>, TokenError> {
+        self.raw(name)
+            .map(|raw| serde_json::from_str(raw.get()).map_err(|_| TokenError::InvalidClaim(name)))
+            .transpose()
+    }
+
+    /// The roles at `claim`: an array of strings (or one string) at a claim path
+    /// such as Keycloak's `realm_access.roles`. An absent path has no roles; a path
+    /// through a non-object, or roles of another type, is
+    /// [`TokenError::InvalidClaim`]`("roles")`.
+    ///
+    /// # Errors
+    ///
+    /// [`TokenError::InvalidClaim`]`("roles")` for a value of the wrong shape.
+    ///
+    /// ```
+    /// # use auth_core::jwt::{Claims, RolesClaim};
+    /// # use auth_core::TokenError;
+    /// fn is_admin(claims: &Claims<'_>) -> Result<bool, TokenError> {
+    ///     let roles = claims.roles(&RolesClaim::keycloak_realm())?;
+    ///     Ok(roles.iter().any(|role| role == "admin"))
+    /// }
+    /// ```
+    pub fn roles(&self, claim: &RolesClaim) -> Result<Vec<String>, TokenError> {
+        const INVALID: TokenError = TokenError::InvalidClaim("roles");
+        let mut segments = claim.segments_iter();
+        let Some(mut raw) = segments.next().and_then(|first| self.raw(first)) else {
+            return Ok(Vec::new());
+        };
+        for segment in segments {
+            match member(raw, segment).map_err(|_| INVALID)? {
+                Some(next) => raw = next,
+                None => return Ok(Vec::new()),
+            }
+        }
+        match serde_json::from_str::<Loose<'_>>(raw.get()).map_err(|_| INVALID)? {
+            Loose::Str(role) => Ok(vec![role.into_owned()]),
+            Loose::Array(items) => items
+                .into_iter()
+                .map(|item| match item {
+                    Loose::Str(role) => Ok(role.into_owned()),
+                    _ => Err(INVALID),
+                })
+                .collect(),
+            _ => Err(INVALID),
+        }
+    }
+
+    /// The same claims, owning their strings.
+    pub fn into_owned(self) -> Claims<'static> {
+        fn own(s: Cow<'_, str>) -> Cow<'static, str> {
+            Cow::Owned(s.into_owned())
+        }
+        fn own_all(v: Vec<Cow<'_, str>>) -> Vec<Cow<'static, str>> {
+            v.into_iter().map(own).collect()
+        }
+        Claims {
+            subject: own(self.subject),
+            issuer: self.issuer.map(own),
+            audience: own_all(self.audience),
+            expires_at: self.expires_at,
+            not_before: self.not_before,
+            issued_at: self.issued_at,
+            auth_time: self.auth_time,
+            token_id: self.token_id.map(own),
+            scopes: own_all(self.scopes),
+            amr: own_all(self.amr),
+            extra: self
+                .extra
+                .into_iter()
+                .map(|(name, raw)| (own(name), Cow::Owned(raw.into_owned())))
+                .collect(),
+        }
+    }
+
+    pub(crate) fn expires_at_secs(&self) -> u64 {
+        self.expires_at
+    }
+
+    pub(crate) fn not_before_secs(&self) -> Option<u64> {
+        self.not_before
+    }
+
+    pub(crate) fn issued_at_secs(&self) -> Option<u64> {
+        self.issued_at
+    }
+
+    fn raw(&self, name: &str) -> Option<&RawValue> {
+        self.extra
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, raw)| raw.as_ref())
+    }
+}
+
+fn to_system_time(secs: u64) -> SystemTime {
+    // `secs` is at most MAX_NUMERIC_DATE, far from overflowing.
+    UNIX_EPOCH
+        .checked_add(Duration::from_secs(secs))
+        .unwrap_or(UNIX_EPOCH)
+}
+
+/// The member `name` of the JSON object `raw`: `Ok(None)` when absent, an error
+/// when `raw` is not an object.
+fn member<'r>(raw: &'r RawValue, name: &str) -> Result<Option<&'r RawValue>, serde_json::Error> {
+    struct Find<'n>(&'n str);
+
+    impl<'de> Visitor<'de> for Find<'_> {
+        type Value = Option<&'de RawValue>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an object")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut found = None;
+            while let Some(CowStr(key)) = map.next_key()? {
+                if key == self.0 {
+                    found = Some(map.next_value()?);
+                } else {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+            Ok(found)
+        }
+    }
+
+    let mut deserializer = serde_json::Deserializer::from_str(raw.get());
+    deserializer.deserialize_map(Find(name))
+}
+
+/// The claims as read, before their types are checked.
+#[derive(Default)]
+struct RawClaims<'a> {
+    iss: Option<Loose<'a>>,
+    sub: Option<Loose<'a>>,
+    aud: Option<Loose<'a>>,
+    exp: Option<Loose<'a>>,
+    nbf: Option<Loose<'a>>,
+    iat: Option<Loose<'a>>,
+    jti: Option<Loose<'a>>,
+    auth_time: Option<Loose<'a>>,
+    scope: Option<Loose<'a>>,
+    scp: Option<Loose<'a>>,
+    amr: Option<Loose<'a>>,
+    extra: Vec<(Cow<'a, str>, Cow<'a, RawValue>)>,
+}
+
+impl<'a> RawClaims<'a> {
+    fn into_claims(self) -> Result<Claims<'a>, TokenError> {
+        let subject = match self.sub {
+            None => return Err(TokenError::MissingClaim("sub")),
+            Some(Loose::Str(sub)) if !sub.is_empty() => sub,
+            Some(_) => return Err(TokenError::InvalidClaim("sub")),
+        };
+        let expires_at = match self.exp {
+            None => return Err(TokenError::MissingClaim("exp")),
+            Some(exp) => numeric_date(&exp).ok_or(TokenError::InvalidClaim("exp"))?,
+        };
+        let audience = match self.aud {
+            None => Vec::new(),
+            Some(Loose::Str(aud)) => vec![aud],
+            Some(Loose::Array(items)) => strings(items).ok_or(TokenError::InvalidClaim("aud"))?,
+            Some(_) => return Err(TokenError::InvalidClaim("aud")),
+        };
+        let mut scopes = Vec::new();
+        match self.scope {
+            None => {}
+            Some(Loose::Str(scope)) => split_scopes(scope, &mut scopes),
+            Some(_) => return Err(TokenError::InvalidClaim("scope")),
+        }
+        match self.scp {
+            None => {}
+            Some(Loose::Str(scp)) => split_scopes(scp, &mut scopes),
+            Some(Loose::Array(items)) => {
+                scopes.extend(strings(items).ok_or(TokenError::InvalidClaim("scp"))?);
+            }
+            Some(_) => return Err(TokenError::InvalidClaim("scp")),
+        }
+        let amr = match self.amr {
+            None => Vec::new(),
+            Some(Loose::Array(items)) => strings(items).ok_or(TokenError::InvalidClaim("amr"))?,
+            Some(_) => return Err(TokenError::InvalidClaim("amr")),
+        };
+        Ok(Claims {
+            subject,
+            issuer: optional_string(self.iss, "iss")?,
+            audience,
+            expires_at,
+            not_before: optional_date(self.nbf, "nbf")?,
+            issued_at: optional_date(self.iat, "iat")?,
+            auth_time: optional_date(self.auth_time, "auth_time")?,
+            token_id: optional_string(self.jti, "jti")?,
+            scopes,
+            amr,
+            extra: self.extra,
+        })
+    }
+}
+
+fn optional_string<'a>(
+    value: Option<Loose<'a>>,
+    claim: &'static str,
+) -> Result<Option<Cow<'a, str>>, TokenError> {
+    match value {
+        None => Ok(None),
+        Some(Loose::Str(s)) => Ok(Some(s)),
+        Some(_) => Err(TokenError::InvalidClaim(claim)),
+    }
+}
+
+fn optional_date(value: Option<Loose<'_>>, claim: &'static str) -> Result<Option<u64>, TokenError> {
+    value
+        .map(|v| numeric_date(&v).ok_or(TokenError::InvalidClaim(claim)))
+        .transpose()
+}
+
+/// A `NumericDate` (RFC 7519 §2): a JSON number of seconds, possibly fractional.
+/// Anything else — a string, a negative or absurdly large number — is refused.
+fn numeric_date(value: &Loose<'_>) -> Option<u64> {
+    match *value {
+        Loose::UInt(secs) if secs <= MAX_NUMERIC_DATE => Some(secs),
+        #[allow(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            clippy::cast_precision_loss,
+            reason = "the value is finite, non-negative and at most MAX_NUMERIC_DATE"
+        )]
+        Loose::Float(secs)
+            if secs.is_finite() && secs >= 0.0 && secs <= MAX_NUMERIC_DATE as f64 =>
+        {
+            Some(secs.floor() as u64)
+        }
+        _ => None,
+    }
+}
+
+fn strings(items: Vec<Loose<'_>>) -> Option<Vec<Cow<'_, str>>> {
+    items
+        .into_iter()
+        .map(|item| match item {
+            Loose::Str(s) => Some(s),
+            _ => None,
+        })
+        .collect()
+}
+
+fn split_scopes<'a>(scope: Cow<'a, str>, out: &mut Vec<Cow<'a, str>>) {
+    match scope {
+        Cow::Borrowed(s) => out.extend(s.split_ascii_whitespace().map(Cow::Borrowed)),
+        Cow::Owned(s) => out.extend(
+            s.split_ascii_whitespace()
+                .map(|piece| Cow::Owned(piece.to_owned())),
+        ),
+    }
+}
+
+struct ClaimsVisitor;
+
+impl<'de> Visitor<'de> for ClaimsVisitor {
+    type Value = RawClaims<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JWT claims set")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawClaims<'de>, A::Error> {
+        let mut names = MemberNames::new();
+        let mut raw = RawClaims::default();
+        while let Some(CowStr(name)) = map.next_key()? {
+            names.insert::<A::Error>(name.clone())?;
+            let slot = match name.as_ref() {
+                "iss" => &mut raw.iss,
+                "sub" => &mut raw.sub,
+                "aud" => &mut raw.aud,
+                "exp" => &mut raw.exp,
+                "nbf" => &mut raw.nbf,
+                "iat" => &mut raw.iat,
+                "jti" => &mut raw.jti,
+                "auth_time" => &mut raw.auth_time,
+                "scope" => &mut raw.scope,
+                "scp" => &mut raw.scp,
+                "amr" => &mut raw.amr,
+                _ => {
+                    let value: &'de RawValue = map.next_value()?;
+                    strict_json::check_no_duplicates(value.get()).map_err(de::Error::custom)?;
+                    raw.extra.push((name, Cow::Borrowed(value)));
+                    continue;
+                }
+            };
+            *slot = Some(map.next_value()?);
+        }
+        Ok(raw)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::panic)]
+mod tests {
+    use super::*;
+
+    fn parse(json: &str) -> Result<Claims<'_>, TokenError> {
+        Claims::parse(json.as_bytes())
+    }
+
+    #[test]
+    fn registered_claims_are_typed() {
+        let claims = parse(
+            r#"{"sub":"u1","exp":2000000000.7,"iat":1,"aud":["a","b"],"scope":"x y","scp":["z"],"amr":["pwd"],"tenant":"t"}"#,
+        );
+        let Ok(claims) = claims else {
+            panic!("valid claims refused: {claims:?}");
+        };
+        assert_eq!(claims.subject(), "u1");
+        assert_eq!(claims.expires_at_secs(), 2_000_000_000);
+        assert_eq!(claims.audience().collect::<Vec<_>>(), ["a", "b"]);
+        assert_eq!(claims.scopes().as_str(), "x y z");
+        assert_eq!(claims.get::<&str>("tenant"), Ok(Some("t")));
+        assert_eq!(
+            claims.get::<u8>("tenant"),
+            Err(TokenError::InvalidClaim("tenant"))
+        );
+        assert!(matches!(claims.subject, Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn wrong_types_are_errors_not_skips() {
+        let cases = [
+            (
+                r#"{"sub":"u","exp":"2000000000"}"#,
+                TokenError::InvalidClaim("exp"),
+            ),
+            (
+                r#"{"sub":"u","exp":2000000000,"nbf":"1"}"#,
+                TokenError::InvalidClaim("nbf"),
+            ),
+            (
+                r#"{"sub":"u","exp":2000000000,"iat":null}"#,
+                TokenError::InvalidClaim("iat"),
+            ),
+            (r#"{"sub":"u","exp":-1}"#, TokenError::InvalidClaim("exp")),
+            (
+                r#"{"sub":"u","exp":1e300}"#,
+                TokenError::InvalidClaim("exp"),
+            ),
+            (
+                r#"{"sub":"u","exp":2000000000,"aud":[1]}"#,
+                TokenError::InvalidClaim("aud"),
+            ),
+            (
+                r#"{"sub":"","exp":2000000000}"#,
+                TokenError::InvalidClaim("sub"),
+            ),
+            (r#"{"sub":"u"}"#, TokenError::MissingClaim("exp")),
+            (r#"{"exp":2000000000}"#, TokenError::MissingClaim("sub")),
+            (
+                r#"{"sub":"u","exp":1,"exp":2000000000}"#,
+                TokenError::Malformed,
+            ),
+            (
+                r#"{"sub":"u","exp":2000000000,"x":{"a":1,"a":2}}"#,
+                TokenError::Malformed,
+            ),
+            (r"[1]", TokenError::Malformed),
+            ("", TokenError::Malformed),
+        ];
+        for (json, expected) in cases {
+            assert_eq!(parse(json).err(), Some(expected), "{json}");
+        }
+    }
+
+    #[test]
+    fn roles_follow_a_path() {
+        let Ok(claims) = parse(
+            r#"{"sub":"u","exp":2000000000,"realm_access":{"roles":["admin","user"]},"groups":"ops","bad":{"roles":[1]}}"#,
+        ) else {
+            panic!("valid claims refused");
+        };
+        assert_eq!(
+            claims.roles(&RolesClaim::keycloak_realm()),
+            Ok(vec!["admin".to_owned(), "user".to_owned()])
+        );
+        assert_eq!(
+            claims.roles(&RolesClaim::top_level("groups")),
+            Ok(vec!["ops".to_owned()])
+        );
+        assert_eq!(
+            claims.roles(&RolesClaim::path("missing.roles")),
+            Ok(Vec::new())
+        );
+        assert_eq!(
+            claims.roles(&RolesClaim::path("bad.roles")),
+            Err(TokenError::InvalidClaim("roles"))
+        );
+        assert_eq!(
+            claims.roles(&RolesClaim::path("groups.roles")),
+            Err(TokenError::InvalidClaim("roles"))
+        );
+        let owned = claims.into_owned();
+        assert_eq!(
+            owned.roles(&RolesClaim::top_level("groups")),
+            Ok(vec!["ops".to_owned()])
+        );
+    }
+}

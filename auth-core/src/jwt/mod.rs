@@ -1,0 +1,142 @@
+//! Bearer JWT authentication: [`JwtAuthenticator`] turns a verified token into an
+//! [`Identity`](crate::Identity).
+//!
+//! Verification follows RFC 8725 (JWT best current practices) on `jsonwebtoken`'s
+//! crypto: every key pinned to one [`Algorithm`], keys chosen by `kid` only, strict
+//! parsing, `exp` required, claims typed, revocation checked on every request. The
+//! [`JwtAuthenticator`] docs list the checks in order.
+//!
+//! # HS256, with a shared secret
+//!
+//! ```
+//! use auth_core::authenticate;
+//! use auth_core::jwt::{HmacAlgorithm, JwtAuthenticator, KeySet, PrincipalMapper, VerifyingKey};
+//! use auth_core::revocation::MemoryRevocationStore;
+//!
+//! // At least 32 bytes for HS256; read it from your secret store, not from code.
+//! let secret = b"an example secret of 32 bytes...";
+//! let keys = KeySet::single(VerifyingKey::hmac(HmacAlgorithm::HS256, secret)?);
+//!
+//! let authenticator = JwtAuthenticator::builder(keys, PrincipalMapper::new())
+//!     .issuer("https://auth.example.com")
+//!     .audience("orders-api")
+//!     .require_type("at+jwt") // RFC 9068 access tokens: an ID token is refused
+//!     .revocation(MemoryRevocationStore::new())
+//!     .build()?;
+//!
+//! let token = "eyJhbGciOiJIUzI1NiIsInR5cCI6ImF0K2p3dCJ9.eyJpc3MiOiJodHRwczovL2F1dGguZXhhbX\
+//!     BsZS5jb20iLCJhdWQiOiJvcmRlcnMtYXBpIiwic3ViIjoidXNlci0xIiwiZXhwIjo0MTAyNDQ0ODAwLCJzY29wZ\
+//!     SI6Im9yZGVyczpyZWFkIn0.BOAdgVtBT-BvfCHuB7Q0K7CyjJil3-EvPwWooLHtyrU";
+//! let (request, ()) = http::Request::builder()
+//!     .header("authorization", format!("Bearer {token}"))
+//!     .body(())?
+//!     .into_parts();
+//!
+//! # tokio::runtime::Builder::new_current_thread().build()?.block_on(async {
+//! let user = authenticate(&authenticator, &request).await?;
+//! assert_eq!(user.subject(), "user-1");
+//! assert!(user.scopes().contains("orders:read"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # })?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # RS256 from a JWK Set, with Keycloak roles
+//!
+//! ```
+//! use std::sync::Arc;
+//! use std::time::Duration;
+//!
+//! use auth_core::jwt::{JwtAuthenticator, KeySet, PrincipalMapper, RolesClaim};
+//! use auth_core::revocation::MemoryRevocationStore;
+//!
+//! // One store, shared with the logout handler that revokes in it.
+//! let revocations = Arc::new(MemoryRevocationStore::new());
+//!
+//! // The document at the provider's `jwks_uri`. Keys for encryption (`use: enc`) are
+//! // set aside; each signing key is pinned to its `alg` and found by its `kid`.
+//! let jwks = r#"{"keys":[
+//!   {"kty":"RSA","kid":"bilbo.baggins@hobbiton.example","use":"sig","alg":"RS256",
+//!    "n":"n4EPtAOCc9AlkeQHPzHStgAbgs7bTZLwUBZdR8_KuKPEHLd4rHVTeT-O-XV2jRojdNhxJWTDvNd7nqQ0VEiZQHz_AJmSCpMaJMRBSFKrKb2wqVwGU_NsYOYL-QtiWN2lbzcEe6XC0dApr5ydQLrHqkHHig3RBordaZ6Aj-oBHqFEHYpPe7Tpe-OfVfHd1E6cS6M1FZcD1NNLYD5lFHpPI9bTwJlsde3uhGqC0ZCuEHg8lhzwOHrtIQbS0FVbb9k3-tVTU4fg_3L_vniUFAKwuCLqKnS2BYwdq_mzSnbLY7h_qixoR7jig3__kRhuaxwUkRz5iaiQkqgc5gHdrNP5zw",
+//!    "e":"AQAB"},
+//!   {"kty":"RSA","kid":"enc-1","use":"enc","alg":"RSA-OAEP",
+//!    "n":"n4EPtAOCc9AlkeQHPzHStgAbgs7bTZLwUBZdR8_KuKPEHLd4rHVTeT-O-XV2jRojdNhxJWTDvNd7nqQ0VEiZQHz_AJmSCpMaJMRBSFKrKb2wqVwGU_NsYOYL-QtiWN2lbzcEe6XC0dApr5ydQLrHqkHHig3RBordaZ6Aj-oBHqFEHYpPe7Tpe-OfVfHd1E6cS6M1FZcD1NNLYD5lFHpPI9bTwJlsde3uhGqC0ZCuEHg8lhzwOHrtIQbS0FVbb9k3-tVTU4fg_3L_vniUFAKwuCLqKnS2BYwdq_mzSnbLY7h_qixoR7jig3__kRhuaxwUkRz5iaiQkqgc5gHdrNP5zw",
+//!    "e":"AQAB"}
+//! ]}"#;
+//! let keys = KeySet::from_jwk_set(jwks)?;
+//! assert_eq!(keys.len(), 1);
+//! assert_eq!(keys.skipped().len(), 1);
+//!
+//! let authenticator = JwtAuthenticator::builder(
+//!     keys,
+//!     PrincipalMapper::new().roles(RolesClaim::keycloak_realm()),
+//! )
+//! .issuer("https://keycloak.example.com/realms/shop")
+//! .audience("orders-api")
+//! .leeway(Duration::from_secs(10))
+//! .verified_token_cache(10_000) // a repeated token skips RSA verification
+//! .revocation(Arc::clone(&revocations))
+//! .build()?;
+//! # let _ = authenticator;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Reloading the user on every request
+//!
+//! Roles in a token are as old as the token. For gates that must see a demotion at
+//! once, implement [`ClaimsMapper`] over your user store: it runs on every request,
+//! after the revocation check, and can refuse a subject that no longer exists
+//! ([`TokenError::UnknownSubject`](crate::TokenError::UnknownSubject)).
+//!
+//! # Defaults
+//!
+//! | setting | default | why |
+//! |---|---|---|
+//! | leeway | [`DEFAULT_LEEWAY`] (30 s), at most [`MAX_LEEWAY`] | clock drift, not token lifetime |
+//! | size limit | [`DEFAULT_MAX_TOKEN_BYTES`] (8 KiB) | checked before any parsing |
+//! | issuer | any, type-checked | a key set is usually one issuer's; set it when not |
+//! | audience | a token with `aud` is refused | RFC 7519 §4.1.3 |
+//! | `typ` | not checked | set `at+jwt` for RFC 9068 access tokens |
+//! | revocation | must be chosen | [`dangerous_without_revocation`](JwtAuthenticatorBuilder::dangerous_without_revocation) is the explicit opt-out |
+//! | cache | off | [`verified_token_cache`](JwtAuthenticatorBuilder::verified_token_cache) |
+//! | cookie | off | [`cookie`](JwtAuthenticatorBuilder::cookie); never the URL query |
+//!
+//! # Crypto backend
+//!
+//! Signatures are verified with `jsonwebtoken`'s crypto, on AWS-LC (feature
+//! `aws_lc_rs`, the default) or `RustCrypto` (feature `rust_crypto`, pure Rust; use
+//! `default-features = false, features = ["rust_crypto"]`). A build with `jwt` and
+//! neither fails to compile with a message naming both. When both are enabled
+//! (Cargo unifies features across a build), AWS-LC is used: this crate names its
+//! provider itself rather than going through `jsonwebtoken`'s process default, which
+//! would panic on first use in that case. [`crypto_backend`] tells which one is in
+//! use. With `rust_crypto`, RSA keys are limited to 4096 bits.
+
+mod algorithm;
+mod authenticator;
+mod backend;
+mod bearer;
+mod cache;
+mod claims;
+pub mod dangerous;
+mod error;
+mod jwk;
+mod jws;
+mod key;
+mod key_set;
+mod mapping;
+mod roca;
+mod strict_json;
+mod validation;
+
+pub use self::algorithm::{Algorithm, EcAlgorithm, HmacAlgorithm, RsaAlgorithm};
+pub use self::authenticator::{
+    DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_BYTES, JwtAuthenticator, JwtAuthenticatorBuilder, MAX_LEEWAY,
+    NoRevocation, RevocationChoice, RevocationUnset,
+};
+pub use self::backend::crypto_backend;
+pub use self::claims::Claims;
+pub use self::error::{ConfigError, KeyError};
+pub use self::key::VerifyingKey;
+pub use self::key_set::{KeySet, SkippedKey};
+pub use self::mapping::{ClaimsMapper, FnMapper, Principal, PrincipalMapper, RolesClaim, from_fn};

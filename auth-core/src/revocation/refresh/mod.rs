@@ -1,0 +1,194 @@
+//! Refresh-token families: rotation, reuse detection and logout.
+//!
+//! Every login starts a *family*; each refresh token of that login belongs to it.
+//! Refreshing *rotates*: the presented token becomes used and a new one becomes the
+//! family's current token, in one atomic step. A token that is presented again
+//! after it was used means two parties hold the family's tokens (a thief and the
+//! user, or a replayed request), and the store cannot tell which is which: the
+//! whole family is revoked, and both must log in again (OAuth 2.0 Security BCP,
+//! RFC 9700 §4.14.2; OAuth 2.1 §4.3.1).
+//!
+//! ```
+//! use std::time::{Duration, SystemTime};
+//! use auth_core::revocation::{MemoryRefreshStore, RefreshFamily, RefreshStore, Rotation};
+//!
+//! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+//! let store = MemoryRefreshStore::new();
+//! let now = SystemTime::now();
+//! let family = RefreshFamily::new("fam-1", "alice", now, now + Duration::from_secs(30 * 86_400));
+//! store.register(&family, "rt-1").await?; // login
+//!
+//! // Refresh: rt-1 is used up, rt-2 is current.
+//! assert!(matches!(store.rotate("rt-1", "rt-2").await?, Rotation::Rotated(_)));
+//! // rt-1 again: reuse. The family is revoked, rt-2 dies with it.
+//! assert!(matches!(store.rotate("rt-1", "rt-3").await?, Rotation::Reused(_)));
+//! assert!(matches!(store.rotate("rt-2", "rt-4").await?, Rotation::Revoked(_)));
+//! # Ok::<(), auth_core::AuthError>(())
+//! # }).unwrap();
+//! ```
+//!
+//! # What the issuer must add
+//!
+//! - **Ids, not secrets.** Stores key refresh tokens by an id: the `jti` of a
+//!   signed refresh token, or a SHA-256 of an opaque one. Never the raw secret,
+//!   which would then sit in Redis and could reach logs.
+//! - **Subject cutoffs.** "Log out everywhere" is a subject cutoff in the
+//!   [`RevocationStore`](super::RevocationStore). After a [`Rotation::Rotated`],
+//!   check the family against it as a token issued at
+//!   [`RefreshFamily::authenticated_at`]: `TokenRef { token_id: None, subject,
+//!   issued_at: Some(family.authenticated_at) }`. The login time, not the rotation
+//!   time: otherwise every rotation would launder the session past the cutoff.
+//!   Start families with `authenticated_at` no earlier than
+//!   [`SubjectCutoffs::earliest_issued_at`](super::SubjectCutoffs::earliest_issued_at).
+//!   Keep the cutoff retention ([`Retention`](super::Retention)) at least as long
+//!   as families live.
+//! - **Expiry.** A family lives until its [`expires_at`](RefreshFamily::expires_at)
+//!   (an absolute session lifetime); then all its tokens are unknown. Issue
+//!   refresh tokens that expire no later than their family.
+
+mod memory;
+#[cfg(feature = "redis")]
+mod redis;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use crate::AuthError;
+
+pub use self::memory::MemoryRefreshStore;
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub use self::redis::RedisRefreshStore;
+
+/// One login session's refresh tokens, as the store knows them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RefreshFamily {
+    /// The family's id: random, unique, not secret (it may be logged, and an
+    /// access token may carry it so that logout can revoke the family).
+    pub id: String,
+    /// The subject (`sub`) the family was issued to.
+    pub subject: String,
+    /// When the user authenticated (the login that started the family). Subject
+    /// cutoffs are checked against this instant. Stores keep millisecond precision.
+    pub authenticated_at: SystemTime,
+    /// When the family, and every token in it, expires. Millisecond precision.
+    pub expires_at: SystemTime,
+}
+
+impl RefreshFamily {
+    /// A family `id` of `subject`, started by a login at `authenticated_at` and
+    /// ending at `expires_at`.
+    pub fn new(
+        id: impl Into<String>,
+        subject: impl Into<String>,
+        authenticated_at: SystemTime,
+        expires_at: SystemTime,
+    ) -> Self {
+        RefreshFamily {
+            id: id.into(),
+            subject: subject.into(),
+            authenticated_at,
+            expires_at,
+        }
+    }
+}
+
+/// What happened to a refresh token presented for rotation.
+///
+/// Only [`Rotated`](Rotation::Rotated) may be answered with new tokens; every other
+/// outcome is a 401 (`invalid_grant` at a token endpoint).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+#[must_use]
+pub enum Rotation {
+    /// The token was its family's current one: it is now used, and the new token
+    /// is current.
+    Rotated(RefreshFamily),
+    /// The token had been used already: a reuse. The whole family is now revoked
+    /// and the store emitted a warning event naming the family and subject.
+    Reused(RefreshFamily),
+    /// The token's family was revoked before: a logout, or an earlier reuse.
+    Revoked(RefreshFamily),
+    /// No such token: never registered, or its family expired.
+    Unknown,
+}
+
+impl Rotation {
+    /// The family, when the rotation succeeded.
+    pub fn rotated(self) -> Option<RefreshFamily> {
+        match self {
+            Rotation::Rotated(family) => Some(family),
+            Rotation::Reused(_) | Rotation::Revoked(_) | Rotation::Unknown => None,
+        }
+    }
+}
+
+/// Where refresh-token families are kept.
+///
+/// Implementations: [`MemoryRefreshStore`] for a single instance, and
+/// [`RedisRefreshStore`](super#redis) (feature `redis`) shared by every
+/// instance of a service. Every operation is atomic: two instances rotating the
+/// same token at once produce one [`Rotation::Rotated`] and one
+/// [`Rotation::Reused`], never two new tokens. A store that cannot answer returns
+/// [`AuthError::Unavailable`] (503).
+pub trait RefreshStore: Send + Sync {
+    /// Starts `family` with `token_id` as its current token (a login).
+    ///
+    /// Fails with [`AuthError::Unavailable`] and
+    /// [`StoreError::DuplicateId`](super::StoreError::DuplicateId) when the family
+    /// or the token id exists already.
+    fn register(
+        &self,
+        family: &RefreshFamily,
+        token_id: &str,
+    ) -> impl Future<Output = Result<(), AuthError>> + Send;
+
+    /// Presents `old_token_id` and, if it is its family's current token, makes it
+    /// used and `new_token_id` current, atomically. A used token revokes its
+    /// family ([`Rotation::Reused`]).
+    ///
+    /// Fails with [`StoreError::DuplicateId`](super::StoreError::DuplicateId) when
+    /// `new_token_id` exists already; the family is then unchanged.
+    fn rotate(
+        &self,
+        old_token_id: &str,
+        new_token_id: &str,
+    ) -> impl Future<Output = Result<Rotation, AuthError>> + Send;
+
+    /// Revokes the family `family_id` (a logout): every token in it is refused
+    /// from now on. Revoking an unknown or expired family does nothing.
+    fn revoke_family(&self, family_id: &str) -> impl Future<Output = Result<(), AuthError>> + Send;
+}
+
+impl<T: RefreshStore> RefreshStore for Arc<T> {
+    fn register(
+        &self,
+        family: &RefreshFamily,
+        token_id: &str,
+    ) -> impl Future<Output = Result<(), AuthError>> + Send {
+        (**self).register(family, token_id)
+    }
+
+    fn rotate(
+        &self,
+        old_token_id: &str,
+        new_token_id: &str,
+    ) -> impl Future<Output = Result<Rotation, AuthError>> + Send {
+        (**self).rotate(old_token_id, new_token_id)
+    }
+
+    fn revoke_family(&self, family_id: &str) -> impl Future<Output = Result<(), AuthError>> + Send {
+        (**self).revoke_family(family_id)
+    }
+}
+
+/// The event every store emits on reuse: the one signal of a stolen token.
+fn report_reuse(family: &RefreshFamily) {
+    tracing::warn!(
+        family = %family.id,
+        subject = %family.subject,
+        "refresh token reused: the whole family is revoked"
+    );
+}

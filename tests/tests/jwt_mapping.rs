@@ -1,0 +1,324 @@
+//! From verified claims to the application's user: identity metadata, roles and
+//! scopes in their common shapes, a user store that sees a demotion at once, and the
+//! verified-token cache (which must never skip revocation or expiry).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod jwt_support;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use auth_core::jwt::{
+    self, Claims, ClaimsMapper, HmacAlgorithm, JwtAuthenticator, KeySet, PrincipalMapper,
+    RolesClaim, VerifyingKey,
+};
+use auth_core::revocation::RevocationStore as _;
+use auth_core::{AuthError, HasRoles, Mechanism, TokenError, authenticate};
+use jsonwebtoken::Algorithm as JwtAlgorithm;
+use jwt_support::*;
+
+fn keys() -> KeySet {
+    KeySet::new()
+        .with_key(
+            "hs",
+            VerifyingKey::hmac(HmacAlgorithm::HS256, HMAC_SECRET).unwrap(),
+        )
+        .unwrap()
+}
+
+#[tokio::test]
+async fn identity_carries_the_token_metadata() {
+    let auth = JwtAuthenticator::builder(
+        keys(),
+        PrincipalMapper::new().roles(RolesClaim::keycloak_realm()),
+    )
+    .audience(AUDIENCE)
+    .revocation(TestStore::default())
+    .build()
+    .unwrap();
+    let now = now();
+    let mut claims = good_claims();
+    claims.insert("auth_time".into(), (now - 100).into());
+    claims.insert("amr".into(), serde_json::json!(["pwd", "otp"]));
+    claims.insert(
+        "realm_access".into(),
+        serde_json::json!({"roles": ["admin", "user"]}),
+    );
+    let user = authenticate(&auth, &bearer(&hs256(&claims))).await.unwrap();
+
+    let info = user.info();
+    assert_eq!(info.subject(), "user-1");
+    assert_eq!(info.mechanism(), Mechanism::BearerToken);
+    assert_eq!(info.token_id(), claims["jti"].as_str());
+    assert_eq!(info.issued_at(), Some(unix(now - 10)));
+    assert_eq!(info.expires_at(), Some(unix(now + 600)));
+    assert_eq!(info.auth_time(), Some(unix(now - 100)));
+    assert_eq!(info.amr(), ["pwd", "otp"]);
+    assert_eq!(user.scopes().as_str(), "orders:read orders:write");
+    assert!(user.has_role("admin") && user.has_role("user") && !user.has_role("root"));
+    assert_eq!(user.roles(), ["admin", "user"]);
+}
+
+#[tokio::test]
+async fn scopes_and_roles_come_in_common_shapes() {
+    let shapes = [
+        // OAuth `scope`, space-separated.
+        (serde_json::json!({"scope": "a b"}), "a b"),
+        // Okta: `scp` array.
+        (serde_json::json!({"scp": ["a", "b"]}), "a b"),
+        // Azure AD: `scp` space-separated string.
+        (serde_json::json!({"scp": "a b"}), "a b"),
+        (serde_json::json!({"scope": "a", "scp": ["b"]}), "a b"),
+    ];
+    let auth = JwtAuthenticator::builder(keys(), PrincipalMapper::new())
+        .audience(AUDIENCE)
+        .dangerous_without_revocation()
+        .build()
+        .unwrap();
+    for (extra, expected) in shapes {
+        let mut claims = good_claims();
+        claims.remove("scope");
+        claims.extend(extra.as_object().unwrap().clone());
+        let identity = auth.verify(&hs256(&claims)).await.unwrap();
+        assert_eq!(identity.info().scopes().as_str(), expected);
+    }
+    let mut claims = good_claims();
+    claims.insert("scp".into(), serde_json::json!([1]));
+    assert_invalid(
+        auth.verify(&hs256(&claims)).await,
+        TokenError::InvalidClaim("scp"),
+    );
+
+    for (roles_claim, value) in [
+        (
+            RolesClaim::top_level("roles"),
+            serde_json::json!({"roles": ["admin"]}),
+        ),
+        (
+            RolesClaim::top_level("groups"),
+            serde_json::json!({"groups": "admin"}),
+        ),
+        (
+            RolesClaim::keycloak_client("orders-api"),
+            serde_json::json!({"resource_access": {"orders-api": {"roles": ["admin"]}, "other": {"roles": ["x"]}}}),
+        ),
+        (
+            RolesClaim::segments(["https://example.com/roles"]),
+            serde_json::json!({"https://example.com/roles": ["admin"]}),
+        ),
+    ] {
+        let auth = JwtAuthenticator::builder(keys(), PrincipalMapper::new().roles(roles_claim))
+            .audience(AUDIENCE)
+            .dangerous_without_revocation()
+            .build()
+            .unwrap();
+        let mut claims = good_claims();
+        claims.extend(value.as_object().unwrap().clone());
+        let identity = auth.verify(&hs256(&claims)).await.unwrap();
+        assert!(identity.user().has_role("admin"), "{value}");
+        assert!(!identity.user().has_role("x"));
+    }
+}
+
+#[tokio::test]
+async fn a_closure_maps_custom_claims() {
+    #[derive(Debug)]
+    struct Tenant {
+        user: String,
+        tenant: String,
+    }
+    let mapper = jwt::from_fn(|claims: &Claims<'_>| -> Result<Tenant, AuthError> {
+        Ok(Tenant {
+            user: claims.subject().to_owned(),
+            tenant: claims
+                .get::<String>("tenant")?
+                .ok_or(TokenError::MissingClaim("tenant"))?,
+        })
+    });
+    let auth = JwtAuthenticator::builder(keys(), mapper)
+        .audience(AUDIENCE)
+        .dangerous_without_revocation()
+        .build()
+        .unwrap();
+    let mut claims = good_claims();
+    claims.insert("tenant".into(), "acme".into());
+    let identity = auth.verify(&hs256(&claims)).await.unwrap();
+    assert_eq!(identity.user().tenant, "acme");
+    assert_eq!(identity.user().user, "user-1");
+    claims.insert("tenant".into(), 7.into());
+    assert_invalid(
+        auth.verify(&hs256(&claims)).await,
+        TokenError::InvalidClaim("tenant"),
+    );
+    claims.remove("tenant");
+    assert_invalid(
+        auth.verify(&hs256(&claims)).await,
+        TokenError::MissingClaim("tenant"),
+    );
+}
+
+#[derive(Debug, Clone)]
+struct User {
+    id: String,
+    admin: bool,
+}
+
+impl HasRoles for User {
+    fn has_role(&self, role: &str) -> bool {
+        role == "admin" && self.admin
+    }
+}
+
+/// The source of truth: reloaded on every request.
+#[derive(Default)]
+struct UserStore {
+    users: RwLock<HashMap<String, User>>,
+    down: AtomicBool,
+}
+
+impl ClaimsMapper for UserStore {
+    type User = User;
+
+    async fn map(&self, claims: &Claims<'_>) -> Result<User, AuthError> {
+        if self.down.load(Ordering::SeqCst) {
+            return Err(AuthError::unavailable("user store", "connection refused"));
+        }
+        self.users
+            .read()
+            .unwrap()
+            .get(claims.subject())
+            .cloned()
+            .ok_or_else(|| TokenError::UnknownSubject.into())
+    }
+}
+
+#[tokio::test]
+async fn a_demoted_admin_is_refused_at_once() {
+    let users = Arc::new(UserStore::default());
+    users.users.write().unwrap().insert(
+        "user-1".into(),
+        User {
+            id: "user-1".into(),
+            admin: true,
+        },
+    );
+    let auth = JwtAuthenticator::builder(keys(), Arc::clone(&users))
+        .audience(AUDIENCE)
+        .verified_token_cache(16)
+        .revocation(TestStore::default())
+        .build()
+        .unwrap();
+    // The token still says admin; only the store knows better.
+    let mut claims = good_claims();
+    claims.insert(
+        "realm_access".into(),
+        serde_json::json!({"roles": ["admin"]}),
+    );
+    let token = hs256(&claims);
+
+    let admin = authenticate(&auth, &bearer(&token)).await.unwrap();
+    assert!(admin.has_role("admin"));
+    assert_eq!(admin.id, "user-1");
+
+    users
+        .users
+        .write()
+        .unwrap()
+        .get_mut("user-1")
+        .unwrap()
+        .admin = false;
+    let demoted = authenticate(&auth, &bearer(&token)).await.unwrap();
+    assert!(
+        !demoted.has_role("admin"),
+        "the same (cached) token no longer makes an admin"
+    );
+
+    users.users.write().unwrap().remove("user-1");
+    assert_invalid(
+        authenticate(&auth, &bearer(&token)).await,
+        TokenError::UnknownSubject,
+    );
+
+    users.down.store(true, Ordering::SeqCst);
+    let error = authenticate(&auth, &bearer(&token)).await.unwrap_err();
+    assert_eq!(error.response(REALM).status.as_u16(), 503);
+}
+
+#[tokio::test]
+async fn the_cache_never_skips_revocation() {
+    let store = Arc::new(TestStore::default());
+    let auth = JwtAuthenticator::builder(keys(), PrincipalMapper::new())
+        .audience(AUDIENCE)
+        .verified_token_cache(16)
+        .revocation(Arc::clone(&store))
+        .build()
+        .unwrap();
+    let claims = good_claims();
+    let token = sign(
+        JwtAlgorithm::HS256,
+        &hmac_key(),
+        r#"{"alg":"HS256","kid":"hs"}"#,
+        &json(&claims),
+    );
+    for _ in 0..3 {
+        authenticate(&auth, &bearer(&token)).await.unwrap();
+    }
+    assert_eq!(
+        store.checks(),
+        3,
+        "every request, cached or not, asks the store"
+    );
+    store
+        .revoke_token(claims["jti"].as_str().unwrap(), unix(now() + 600))
+        .await
+        .unwrap();
+    assert_invalid(
+        authenticate(&auth, &bearer(&token)).await,
+        TokenError::Revoked,
+    );
+    store.set_down(true);
+    let error = authenticate(&auth, &bearer(&token)).await.unwrap_err();
+    assert_eq!(error.response(REALM).status.as_u16(), 503);
+}
+
+#[tokio::test]
+async fn the_cache_never_serves_an_expired_token() {
+    let auth = JwtAuthenticator::builder(keys(), PrincipalMapper::new())
+        .audience(AUDIENCE)
+        .leeway(Duration::ZERO)
+        .verified_token_cache(16)
+        .dangerous_without_revocation()
+        .build()
+        .unwrap();
+    let mut claims = good_claims();
+    claims.insert("exp".into(), (now() + 1).into());
+    let token = hs256(&claims);
+    let _ = auth.verify(&token).await.unwrap();
+    let _ = auth.verify(&token).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    assert_invalid(auth.verify(&token).await, TokenError::Expired);
+}
+
+#[tokio::test]
+async fn a_cached_token_is_still_the_exact_token() {
+    let auth = JwtAuthenticator::builder(keys(), PrincipalMapper::new())
+        .audience(AUDIENCE)
+        .verified_token_cache(16)
+        .dangerous_without_revocation()
+        .build()
+        .unwrap();
+    let token = hs256(&good_claims());
+    let _ = auth.verify(&token).await.unwrap();
+    // A one-character change is a different key in the cache, and a bad signature.
+    let (input, signature) = token.rsplit_once('.').unwrap();
+    let flipped = if signature.starts_with('A') { 'B' } else { 'A' };
+    let tampered = format!("{input}.{flipped}{}", &signature[1..]);
+    assert_invalid_token(auth.verify(&tampered).await);
+}

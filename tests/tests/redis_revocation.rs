@@ -1,0 +1,524 @@
+//! The Redis stores against a real `redis-server` on loopback.
+//!
+//! Each test starts its own server on a free port (no persistence), so tests are
+//! self-contained and run in parallel. Two `RedisConnection`s stand for two
+//! instances of a service. Without `redis-server` on `PATH` the tests are skipped
+//! with a note, except under `CI=true`, where that is a failure.
+//!
+//! Every wait is bounded: no test can hang.
+#![cfg(unix)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::error::Error as _;
+use std::net::{Ipv4Addr, TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use auth_core::revocation::{
+    RedisConnection, RedisOptions, RedisRefreshStore, RedisRevocationStore, RefreshFamily,
+    RefreshStore, Retention, RevocationStore, Rotation, StoreError, SubjectCutoffs, TokenRef,
+};
+use auth_core::{AuthError, TokenError};
+
+/// The bound on each store call in these tests.
+const CALL_TIMEOUT: Duration = Duration::from_millis(300);
+/// How late past [`CALL_TIMEOUT`] a failure may arrive on a busy machine.
+const SLACK: Duration = Duration::from_millis(700);
+/// The outer bound on anything a test awaits.
+const WAIT: Duration = Duration::from_secs(10);
+
+/// A `redis-server` child process on a loopback port, killed on drop.
+struct RedisServer {
+    port: u16,
+    child: Option<Child>,
+}
+
+impl RedisServer {
+    /// Starts a server, or `None` (after saying why) when `redis-server` is not
+    /// installed and this is not CI.
+    fn start() -> Option<Self> {
+        if Command::new("redis-server")
+            .arg("--version")
+            .stdout(Stdio::null())
+            .status()
+            .is_err()
+        {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "`redis-server` is not on PATH: CI must install it (apt-get install redis-server)"
+            );
+            eprintln!("skipped: `redis-server` is not on PATH (apt-get install redis-server)");
+            return None;
+        }
+        let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+            .and_then(|listener| listener.local_addr())
+            .expect("a free loopback port")
+            .port();
+        let mut server = RedisServer { port, child: None };
+        server.spawn();
+        Some(server)
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/", self.port)
+    }
+
+    /// (Re)starts the server on this port and waits until it accepts connections.
+    fn spawn(&mut self) {
+        let child = Command::new("redis-server")
+            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server starts");
+        self.child = Some(child);
+        let deadline = Instant::now() + WAIT;
+        while TcpStream::connect((Ipv4Addr::LOCALHOST, self.port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "redis-server did not start listening"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Kills the server (as a crash would) and waits for it to be gone.
+    fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Sends a signal to the server process: `STOP` freezes it with its sockets
+    /// open (a hung Redis), `CONT` thaws it.
+    fn signal(&self, signal: &str) {
+        let pid = self.child.as_ref().expect("a running server").id();
+        let status = Command::new("kill")
+            .args([format!("-{signal}"), pid.to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success(), "kill -{signal} {pid}");
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        if let Some(child) = self.child.as_ref() {
+            // A frozen server does not die of SIGKILL any slower, but thaw it anyway.
+            let _ = Command::new("kill")
+                .args(["-CONT", &child.id().to_string()])
+                .status();
+        }
+        self.kill();
+    }
+}
+
+/// One "service instance": its own connection to the shared server.
+async fn instance(server: &RedisServer, prefix: &str) -> RedisConnection {
+    let options = RedisOptions::new(server.url())
+        .prefix(prefix)
+        .timeout(CALL_TIMEOUT);
+    bounded(RedisConnection::connect(options))
+        .await
+        .expect("connects to the test server")
+}
+
+/// Awaits `future`, failing the test if it takes longer than [`WAIT`].
+async fn bounded<F: Future>(future: F) -> F::Output {
+    tokio::time::timeout(WAIT, future)
+        .await
+        .expect("a store call outlived every timeout")
+}
+
+/// Now, truncated to whole milliseconds (what Redis keeps).
+fn now_ms() -> SystemTime {
+    let ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis();
+    UNIX_EPOCH + Duration::from_millis(u64::try_from(ms).unwrap())
+}
+
+fn token<'a>(id: Option<&'a str>, subject: &'a str, iat: Option<SystemTime>) -> TokenRef<'a> {
+    TokenRef {
+        token_id: id,
+        subject,
+        issued_at: iat,
+    }
+}
+
+fn assert_unavailable(result: Result<(), AuthError>, component: &str) {
+    match result {
+        Err(AuthError::Unavailable { component: got, .. }) => {
+            assert_eq!(got, component);
+        }
+        other => panic!("expected a 503 from the {component}, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_token_revoked_on_one_instance_is_refused_on_another() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let a = RedisRevocationStore::new(instance(&server, "svc:").await);
+    let b = RedisRevocationStore::new(instance(&server, "svc:").await);
+    let other_service = RedisRevocationStore::new(instance(&server, "other:").await);
+
+    let exp = SystemTime::now() + Duration::from_secs(900);
+    bounded(a.revoke_token("jti-1", exp)).await.unwrap();
+
+    let revoked = token(Some("jti-1"), "alice", Some(SystemTime::now()));
+    let result = bounded(b.check(&revoked)).await;
+    assert!(matches!(
+        result,
+        Err(AuthError::InvalidToken(TokenError::Revoked))
+    ));
+    assert_eq!(result.unwrap_err().status().as_u16(), 401);
+    let fine = token(Some("jti-2"), "alice", Some(SystemTime::now()));
+    bounded(b.check(&fine)).await.unwrap();
+    // Keys are namespaced: another prefix sees nothing.
+    bounded(other_service.check(&revoked)).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_revoked_token_is_forgotten_after_exp_plus_grace() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let retention = Retention::new().with_token_grace(Duration::from_millis(200));
+    let store =
+        RedisRevocationStore::new(instance(&server, "svc:").await).with_retention(retention);
+    let exp = SystemTime::now() + Duration::from_millis(300);
+    bounded(store.revoke_token("short", exp)).await.unwrap();
+    let revoked = token(Some("short"), "alice", None);
+    assert!(bounded(store.check(&revoked)).await.is_err());
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    bounded(store.check(&revoked)).await.unwrap();
+    // A token already past its exp and grace is not stored at all.
+    let long_ago = SystemTime::now() - Duration::from_secs(3600);
+    bounded(store.revoke_token("old", long_ago)).await.unwrap();
+    bounded(store.check(&token(Some("old"), "alice", None)))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn revoking_a_token_again_never_shortens_its_revocation() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let retention = Retention::new().with_token_grace(Duration::ZERO);
+    let a = RedisRevocationStore::new(instance(&server, "svc:").await).with_retention(retention);
+    let b = RedisRevocationStore::new(instance(&server, "svc:").await).with_retention(retention);
+    let now = SystemTime::now();
+    bounded(a.revoke_token("jti", now + Duration::from_secs(900)))
+        .await
+        .unwrap();
+    bounded(b.revoke_token("jti", now + Duration::from_millis(200)))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(matches!(
+        bounded(b.check(&token(Some("jti"), "alice", None))).await,
+        Err(AuthError::InvalidToken(TokenError::Revoked))
+    ));
+}
+
+#[tokio::test]
+async fn a_subject_cutoff_is_shared_covers_its_second_and_only_moves_forward() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let a = RedisRevocationStore::new(instance(&server, "svc:").await);
+    let b = RedisRevocationStore::new(instance(&server, "svc:").await);
+    assert_eq!(bounded(b.earliest_issued_at("alice")).await.unwrap(), None);
+
+    let logout_all = SystemTime::now();
+    bounded(a.revoke_subject("alice", logout_all))
+        .await
+        .unwrap();
+
+    // Older tokens, and any token stamped with the cutoff's second, are refused...
+    let second =
+        UNIX_EPOCH + Duration::from_secs(logout_all.duration_since(UNIX_EPOCH).unwrap().as_secs());
+    for iat in [
+        Some(logout_all - Duration::from_secs(600)),
+        Some(second),
+        Some(second + Duration::from_millis(999)),
+        None,
+    ] {
+        let result = bounded(b.check(&token(Some("t"), "alice", iat))).await;
+        assert!(
+            matches!(
+                result,
+                Err(AuthError::InvalidToken(TokenError::SubjectRevoked))
+            ),
+            "iat {iat:?}: {result:?}"
+        );
+    }
+    // ...a fresh login issued from the earliest allowed instant works...
+    let earliest = bounded(b.earliest_issued_at("alice"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(earliest, second + Duration::from_secs(1));
+    bounded(b.check(&token(Some("t"), "alice", Some(earliest))))
+        .await
+        .unwrap();
+    // ...other subjects are untouched...
+    bounded(b.check(&token(None, "bob", Some(second))))
+        .await
+        .unwrap();
+    // ...and an older cutoff does not lower it.
+    bounded(b.revoke_subject("alice", logout_all - Duration::from_secs(3600)))
+        .await
+        .unwrap();
+    assert!(
+        bounded(a.check(&token(None, "alice", Some(second))))
+            .await
+            .is_err()
+    );
+    assert_eq!(
+        bounded(a.earliest_issued_at("alice")).await.unwrap(),
+        Some(earliest)
+    );
+}
+
+fn family(id: &str, now: SystemTime) -> RefreshFamily {
+    RefreshFamily::new(id, "alice", now, now + Duration::from_secs(3600))
+}
+
+#[tokio::test]
+async fn refresh_rotation_and_reuse_detection_hold_across_instances() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let a = RedisRefreshStore::new(instance(&server, "svc:").await);
+    let b = RedisRefreshStore::new(instance(&server, "svc:").await);
+    let now = now_ms();
+    let fam = family("fam-1", now);
+
+    bounded(a.register(&fam, "r1")).await.unwrap();
+    // Instance B rotates the token instance A issued.
+    assert_eq!(
+        bounded(b.rotate("r1", "r2")).await.unwrap(),
+        Rotation::Rotated(fam.clone())
+    );
+    // r1 comes back to instance A: reuse, and the whole family is revoked.
+    assert_eq!(
+        bounded(a.rotate("r1", "r3")).await.unwrap(),
+        Rotation::Reused(fam.clone())
+    );
+    assert_eq!(
+        bounded(b.rotate("r2", "r4")).await.unwrap(),
+        Rotation::Revoked(fam.clone())
+    );
+    assert_eq!(
+        bounded(b.rotate("r3", "r5")).await.unwrap(),
+        Rotation::Unknown
+    );
+    assert_eq!(
+        bounded(a.rotate("nope", "r6")).await.unwrap(),
+        Rotation::Unknown
+    );
+
+    // Logout on A revokes the family for B.
+    let fam2 = family("fam-2", now);
+    bounded(a.register(&fam2, "s1")).await.unwrap();
+    bounded(a.revoke_family("fam-2")).await.unwrap();
+    bounded(a.revoke_family("never-existed")).await.unwrap();
+    assert_eq!(
+        bounded(b.rotate("s1", "s2")).await.unwrap(),
+        Rotation::Revoked(fam2)
+    );
+
+    // Ids are unique: a taken family or token id is refused, and changes nothing.
+    let fam3 = family("fam-3", now);
+    bounded(a.register(&fam3, "t1")).await.unwrap();
+    for (family_id, token_id) in [("fam-3", "t9"), ("fam-9", "t1")] {
+        let err = bounded(b.register(&family(family_id, now), token_id))
+            .await
+            .unwrap_err();
+        let source = err.source().and_then(|s| s.downcast_ref::<StoreError>());
+        assert!(matches!(source, Some(StoreError::DuplicateId)), "{err:?}");
+    }
+    let err = bounded(b.rotate("t1", "r1")).await.unwrap_err();
+    assert_eq!(err.status().as_u16(), 503);
+    assert!(matches!(
+        bounded(b.rotate("t1", "t2")).await.unwrap(),
+        Rotation::Rotated(_)
+    ));
+}
+
+#[tokio::test]
+async fn concurrent_rotations_of_one_token_yield_one_winner() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let a = RedisRefreshStore::new(instance(&server, "svc:").await);
+    let b = RedisRefreshStore::new(instance(&server, "svc:").await);
+    for round in 0..20 {
+        let fam = family(&format!("fam-{round}"), now_ms());
+        let old = format!("old-{round}");
+        bounded(a.register(&fam, &old)).await.unwrap();
+        let (new_a, new_b) = (format!("a-{round}"), format!("b-{round}"));
+        let (x, y) =
+            bounded(async { tokio::join!(a.rotate(&old, &new_a), b.rotate(&old, &new_b)) }).await;
+        let mut outcomes = [x.unwrap(), y.unwrap()];
+        outcomes.sort_by_key(|o| matches!(o, Rotation::Reused(_)));
+        assert!(
+            matches!(outcomes, [Rotation::Rotated(_), Rotation::Reused(_)]),
+            "round {round}: {outcomes:?}"
+        );
+    }
+}
+
+/// Redis dies mid-test: every call fails closed with a 503 within the timeout;
+/// Redis comes back on the same port: calls succeed again, with no new store.
+#[tokio::test]
+async fn a_dead_redis_fails_closed_then_recovers() {
+    let Some(mut server) = RedisServer::start() else {
+        return;
+    };
+    let revocations = RedisRevocationStore::new(instance(&server, "svc:").await);
+    let refresh = RedisRefreshStore::new(instance(&server, "svc:").await);
+    let fresh = token(Some("jti-ok"), "alice", Some(SystemTime::now()));
+    bounded(revocations.check(&fresh)).await.unwrap();
+
+    server.kill();
+
+    let started = Instant::now();
+    let result = bounded(revocations.check(&fresh)).await;
+    assert!(started.elapsed() < CALL_TIMEOUT + SLACK);
+    let err = result.unwrap_err();
+    assert_eq!(err.status().as_u16(), 503);
+    assert_eq!(err.code(), "temporarily_unavailable");
+    assert_unavailable(Err(err), "revocation store");
+    // Every other operation fails closed too, each within its bound.
+    for _ in 0..3 {
+        let started = Instant::now();
+        assert_unavailable(bounded(revocations.check(&fresh)).await, "revocation store");
+        assert!(started.elapsed() < CALL_TIMEOUT + SLACK);
+    }
+    let exp = SystemTime::now() + Duration::from_secs(900);
+    assert_unavailable(
+        bounded(revocations.revoke_token("jti-x", exp)).await,
+        "revocation store",
+    );
+    assert_unavailable(
+        bounded(revocations.revoke_subject("alice", SystemTime::now())).await,
+        "revocation store",
+    );
+    assert!(
+        bounded(revocations.earliest_issued_at("alice"))
+            .await
+            .is_err()
+    );
+    assert_unavailable(
+        bounded(refresh.register(&family("fam", now_ms()), "r1")).await,
+        "refresh token store",
+    );
+    assert!(matches!(
+        bounded(refresh.rotate("r1", "r2")).await,
+        Err(AuthError::Unavailable { .. })
+    ));
+
+    server.spawn();
+
+    // The same store objects recover by themselves.
+    let deadline = Instant::now() + WAIT;
+    while bounded(revocations.check(&fresh)).await.is_err() {
+        assert!(Instant::now() < deadline, "the store did not recover");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    bounded(revocations.revoke_token("jti-ok", exp))
+        .await
+        .unwrap();
+    assert!(matches!(
+        bounded(revocations.check(&fresh)).await,
+        Err(AuthError::InvalidToken(TokenError::Revoked))
+    ));
+    let deadline = Instant::now() + WAIT;
+    while bounded(refresh.register(&family("fam", now_ms()), "r1"))
+        .await
+        .is_err()
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the refresh store did not recover"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(matches!(
+        bounded(refresh.rotate("r1", "r2")).await.unwrap(),
+        Rotation::Rotated(_)
+    ));
+}
+
+/// A frozen Redis (connection open, no answer) cannot hang a request.
+#[tokio::test]
+async fn a_hung_redis_fails_closed_within_the_timeout() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let revocations = RedisRevocationStore::new(instance(&server, "svc:").await);
+    let refresh = RedisRefreshStore::new(instance(&server, "svc:").await);
+    let fresh = token(Some("jti"), "alice", Some(SystemTime::now()));
+    bounded(revocations.check(&fresh)).await.unwrap();
+
+    server.signal("STOP");
+    for _ in 0..2 {
+        let started = Instant::now();
+        let result = bounded(revocations.check(&fresh)).await;
+        let elapsed = started.elapsed();
+        assert_unavailable(result, "revocation store");
+        assert!(
+            elapsed >= CALL_TIMEOUT / 2 && elapsed < CALL_TIMEOUT + SLACK,
+            "answered after {elapsed:?}"
+        );
+    }
+    let started = Instant::now();
+    assert!(matches!(
+        bounded(refresh.rotate("r1", "r2")).await,
+        Err(AuthError::Unavailable { .. })
+    ));
+    assert!(started.elapsed() < CALL_TIMEOUT + SLACK);
+    server.signal("CONT");
+
+    let deadline = Instant::now() + WAIT;
+    while bounded(revocations.check(&fresh)).await.is_err() {
+        assert!(Instant::now() < deadline, "the store did not recover");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn connecting_to_nothing_fails_within_the_timeout() {
+    let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .and_then(|listener| listener.local_addr())
+        .unwrap()
+        .port();
+    let options = RedisOptions::new(format!("redis://127.0.0.1:{port}/")).timeout(CALL_TIMEOUT);
+    let started = Instant::now();
+    let err = bounded(RedisConnection::connect(options))
+        .await
+        .unwrap_err();
+    assert!(started.elapsed() < CALL_TIMEOUT + SLACK);
+    assert!(matches!(
+        err,
+        AuthError::Unavailable {
+            component: "redis",
+            ..
+        }
+    ));
+    // The URL (which may hold a password) never shows in `Debug`.
+    let options = RedisOptions::new("redis://:hunter2@127.0.0.1:1/");
+    assert!(!format!("{options:?}").contains("hunter2"));
+    let err = bounded(RedisConnection::connect(RedisOptions::new("not a url")))
+        .await
+        .unwrap_err();
+    assert_eq!(err.status().as_u16(), 503);
+}
