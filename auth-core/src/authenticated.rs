@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::ops::Deref;
+use std::sync::Arc;
 use std::time::SystemTime;
 
 /// Proof that a request's credential was verified, carrying the principal `U`.
@@ -142,6 +143,7 @@ pub struct AuthInfo {
     auth_time: Option<SystemTime>,
     scopes: Scopes,
     amr: Vec<String>,
+    realm: Option<Arc<str>>,
 }
 
 impl AuthInfo {
@@ -183,6 +185,16 @@ impl AuthInfo {
     /// Authentication methods used (`amr`, RFC 8176), e.g. `["pwd", "otp"]`.
     pub fn amr(&self) -> &[String] {
         &self.amr
+    }
+
+    /// The protection space the credential was verified for, named in the
+    /// challenges of later denials; empty when none was set.
+    pub fn realm(&self) -> &str {
+        self.realm.as_deref().unwrap_or("")
+    }
+
+    pub(crate) fn realm_arc(&self) -> Option<Arc<str>> {
+        self.realm.clone()
     }
 }
 
@@ -321,6 +333,7 @@ impl<U> Identity<U> {
                 auth_time: None,
                 scopes: Scopes::none(),
                 amr: Vec::new(),
+                realm: None,
             },
         }
     }
@@ -363,6 +376,19 @@ impl<U> Identity<U> {
     {
         self.info.amr = methods.into_iter().map(Into::into).collect();
         self
+    }
+
+    /// Sets the realm later challenges name. [`SharedAuthenticator`] sets its own
+    /// when the authenticator did not.
+    ///
+    /// [`SharedAuthenticator`]: crate::SharedAuthenticator
+    pub fn realm(mut self, realm: impl Into<Arc<str>>) -> Self {
+        self.info.realm = Some(realm.into());
+        self
+    }
+
+    pub(crate) fn has_realm(&self) -> bool {
+        self.info.realm.is_some()
     }
 
     /// The principal.

@@ -188,6 +188,11 @@ impl<U: Send + Sync + 'static> SharedAuthenticator<U> {
     pub fn realm(&self) -> &str {
         &self.realm
     }
+
+    #[cfg_attr(not(any(feature = "axum", feature = "actix-web")), allow(dead_code))]
+    pub(crate) fn realm_arc(&self) -> Arc<str> {
+        Arc::clone(&self.realm)
+    }
 }
 
 impl<U> Clone for SharedAuthenticator<U> {
@@ -211,6 +216,11 @@ impl<U: Send + Sync + 'static> Authenticator for SharedAuthenticator<U> {
     type User = U;
 
     async fn authenticate(&self, request: &Parts) -> Result<Identity<U>, AuthError> {
-        self.inner.authenticate_boxed(request).await
+        let identity = self.inner.authenticate_boxed(request).await?;
+        if identity.has_realm() || self.realm.is_empty() {
+            Ok(identity)
+        } else {
+            Ok(identity.realm(Arc::clone(&self.realm)))
+        }
     }
 }

@@ -1,8 +1,9 @@
 //! [`Guarded<T>`]: the output of a handler whose gates ran.
 
 use std::fmt;
+use std::sync::Arc;
 
-use crate::{AuthError, Clearance};
+use crate::{AuthError, Authenticated, Clearance};
 
 /// What a [`#[requires]`](crate::requires) or [`#[public]`](crate::public) handler
 /// returns: its own output, or the [`AuthError`] a gate answered with.
@@ -36,6 +37,8 @@ use crate::{AuthError, Clearance};
 #[must_use = "a guarded handler's output holds either the response or the denial"]
 pub struct Guarded<T> {
     outcome: Result<T, AuthError>,
+    /// The realm a denial's challenge names: the principal's.
+    realm: Option<Arc<str>>,
 }
 
 impl<T> Guarded<T> {
@@ -46,19 +49,46 @@ impl<T> Guarded<T> {
     )]
     pub fn new(clearance: Clearance, value: T) -> Self {
         let _ = clearance;
-        Guarded { outcome: Ok(value) }
+        Guarded {
+            outcome: Ok(value),
+            realm: None,
+        }
     }
 
     /// The output of a `#[public]` handler.
     pub fn public(value: T) -> Self {
-        Guarded { outcome: Ok(value) }
+        Guarded {
+            outcome: Ok(value),
+            realm: None,
+        }
     }
 
     /// The output of a handler stopped by a gate.
     pub fn denied(error: AuthError) -> Self {
         Guarded {
             outcome: Err(error),
+            realm: None,
         }
+    }
+
+    /// The output of a handler stopped by a gate, for `principal`: the denial's
+    /// challenge names the realm `principal` authenticated in.
+    pub fn denied_to<U>(principal: &Authenticated<U>, error: AuthError) -> Self {
+        Guarded {
+            outcome: Err(error),
+            realm: principal.info().realm_arc(),
+        }
+    }
+
+    /// The realm a denial's challenge names; empty when unknown.
+    pub fn realm(&self) -> &str {
+        self.realm.as_deref().unwrap_or("")
+    }
+
+    /// Splits into the outcome and the realm, for adapters.
+    #[cfg_attr(not(any(feature = "axum", feature = "actix-web")), allow(dead_code))]
+    pub(crate) fn into_parts(self) -> (Result<T, AuthError>, Option<Arc<str>>) {
+        (self.outcome, self.realm)
     }
 
     /// The handler's output, or the denial.
@@ -86,6 +116,7 @@ impl<T> Guarded<T> {
     pub fn map<V>(self, f: impl FnOnce(T) -> V) -> Guarded<V> {
         Guarded {
             outcome: self.outcome.map(f),
+            realm: self.realm,
         }
     }
 }

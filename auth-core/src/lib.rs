@@ -67,16 +67,27 @@
 //!
 //! | feature | default | what |
 //! |---|---|---|
+//! | `jwt` | yes | `auth_core::jwt`: bearer JWT verification and issuance on `jsonwebtoken` |
+//! | `aws_lc_rs` / `rust_crypto` | `aws_lc_rs` | `jsonwebtoken`'s crypto backend; `jwt` needs one (a build without one stops with a `compile_error!`) |
+//! | `jwks` | no | remote JWK Sets over HTTPS, cached and refreshed |
+//! | `redis` | no | Redis revocation and refresh-token stores, shared by every instance |
+//! | `axum` | no | `auth_core::axum`: extractor, responses, `SecureRouter` |
+//! | `actix-web` | no | `auth_core::actix`: extractor, responses, `SecureScope` |
 //! | `testing` | no | [`Authenticated::for_testing`], a door for tests. Enable it in `[dev-dependencies]` only: Cargo unifies features, so enabling it in `[dependencies]` opens the door in production builds. |
-//! | `jwt` | yes | `jwt::JwtAuthenticator`: bearer JWT verification on `jsonwebtoken`. Needs a crypto backend: `aws_lc_rs` (default) or `rust_crypto`; without one the build fails with a message naming both. |
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod action;
+#[cfg(feature = "actix-web")]
+#[cfg_attr(docsrs, doc(cfg(feature = "actix-web")))]
+pub mod actix;
 pub mod audit;
 mod authenticated;
 mod authenticator;
 mod authorize;
+#[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+pub mod axum;
 mod decision;
 mod error;
 pub mod gate;
@@ -212,3 +223,8 @@ pub use auth_macros::public;
 
 /// Declares an action type. See [`Action`](trait@Action).
 pub use auth_macros::Action;
+
+/// The README's code, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

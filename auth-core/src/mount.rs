@@ -25,6 +25,38 @@ use http::request::Parts;
 
 use crate::{AuthError, Authenticated, Authenticator, Guarded};
 
+/// Calls `$m!(T1)`, `$m!(T1, T2)`, .. up to sixteen parameters: the handler
+/// arities the framework adapters implement their marker traits for.
+#[cfg_attr(
+    not(any(feature = "axum", feature = "actix-web")),
+    allow(unused_macros)
+)]
+macro_rules! for_each_arity {
+    ($m:ident) => {
+        $m!(T1);
+        $m!(T1, T2);
+        $m!(T1, T2, T3);
+        $m!(T1, T2, T3, T4);
+        $m!(T1, T2, T3, T4, T5);
+        $m!(T1, T2, T3, T4, T5, T6);
+        $m!(T1, T2, T3, T4, T5, T6, T7);
+        $m!(T1, T2, T3, T4, T5, T6, T7, T8);
+        $m!(T1, T2, T3, T4, T5, T6, T7, T8, T9);
+        $m!(T1, T2, T3, T4, T5, T6, T7, T8, T9, T10);
+        $m!(T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11);
+        $m!(T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12);
+        $m!(T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13);
+        $m!(T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14);
+        $m!(
+            T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14, T15
+        );
+        $m!(
+            T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14, T15, T16
+        );
+    };
+}
+pub(crate) use for_each_arity;
+
 /// The output of a handler that went through `#[requires]` or `#[public]`:
 /// implemented for [`Guarded<T>`] only.
 #[diagnostic::on_unimplemented(

@@ -154,7 +154,9 @@ fn expand_requires(
     let info = handler_info(&krate, &handler, Some(&args.gates));
 
     let deny = match shape {
-        Shape::Function => quote!(#krate::Guarded::denied(__auth_err)),
+        Shape::Function => {
+            quote!(#krate::Guarded::denied_to(__auth_gate.principal(), __auth_err))
+        }
         Shape::Method | Shape::AsyncTraitMethod => {
             // Spanned at the declared return type: that is what must change when
             // it cannot carry a denial.

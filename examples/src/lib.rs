@@ -1,1 +1,21 @@
-//! Example services.
+//! Example services built on auth-core, meant to be copied.
+//!
+//! - `orders-api` ([`orders_api`]): the reference service on axum.
+//! - `orders-actix` ([`orders_actix`]): the same policies and service on actix-web.
+//! - `plain`: no web framework; authentication from `http::request::Parts`, and a
+//!   tonic-style mapping of failures to gRPC status codes.
+//!
+//! The framework-independent parts are shared by all three: [`domain`] (the
+//! data), [`policy`] (who may do what, written once), [`db`] (`SQLite`; its data
+//! functions demand permits), [`service`] (login, refresh, logout, roles) and
+//! [`config`].
+
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod orders_actix;
+pub mod orders_api;
+pub mod policy;
+pub mod service;
+pub mod stores;

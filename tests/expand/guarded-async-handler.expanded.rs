@@ -18,12 +18,12 @@ async fn update_order(
     if let ::core::result::Result::Err(__auth_err) = __auth_gate
         .check(0, ::auth_core::gate::role(__auth_gate.principal(), "customer"))
     {
-        return ::auth_core::Guarded::denied(__auth_err);
+        return ::auth_core::Guarded::denied_to(__auth_gate.principal(), __auth_err);
     }
     if let ::core::result::Result::Err(__auth_err) = __auth_gate
         .check(1, ::auth_core::gate::scope(__auth_gate.principal(), "orders:write"))
     {
-        return ::auth_core::Guarded::denied(__auth_err);
+        return ::auth_core::Guarded::denied_to(__auth_gate.principal(), __auth_err);
     }
     let order = match __auth_gate
         .resource(2, order, &())
@@ -32,7 +32,7 @@ async fn update_order(
     {
         ::core::result::Result::Ok(__auth_permit) => __auth_permit,
         ::core::result::Result::Err(__auth_err) => {
-            return ::auth_core::Guarded::denied(__auth_err);
+            return ::auth_core::Guarded::denied_to(__auth_gate.principal(), __auth_err);
         }
     };
     let __auth_clearance = __auth_gate.clear();

@@ -7,9 +7,9 @@ use http::request::Parts;
 
 use super::bearer::{self, CredentialSource};
 use super::cache::TokenCache;
-use super::jws::{self, TypeRule};
+use super::jws::TypeRule;
 use super::validation::{self, Validation};
-use super::{Claims, ClaimsMapper, ConfigError, KeySet};
+use super::{Claims, ClaimsMapper, ConfigError, KeySet, KeySource};
 use crate::revocation::{RevocationStore, TokenRef};
 use crate::{AuthError, Authenticator, Identity, Mechanism, TokenError};
 
@@ -51,7 +51,7 @@ pub const DEFAULT_MAX_TOKEN_BYTES: usize = 8 * 1024;
 ///
 /// See the [module documentation](super) for configuration examples.
 pub struct JwtAuthenticator<M, S> {
-    keys: KeySet,
+    keys: KeySource,
     validation: Validation,
     typ: Option<TypeRule>,
     credentials: CredentialSource,
@@ -62,15 +62,16 @@ pub struct JwtAuthenticator<M, S> {
 }
 
 impl JwtAuthenticator<(), RevocationUnset> {
-    /// Starts configuring an authenticator that trusts `keys` and maps claims with
+    /// Starts configuring an authenticator that trusts `keys` (a [`KeySet`], or with
+    /// the `jwks` feature a remote key set, see [`KeySource`]) and maps claims with
     /// `mapper`. Choosing how tokens are revoked is required before
     /// [`build`](JwtAuthenticatorBuilder::build).
     pub fn builder<M: ClaimsMapper>(
-        keys: KeySet,
+        keys: impl Into<KeySource>,
         mapper: M,
     ) -> JwtAuthenticatorBuilder<M, RevocationUnset> {
         JwtAuthenticatorBuilder {
-            keys,
+            keys: keys.into(),
             mapper,
             revocation: RevocationUnset(()),
             issuer: None,
@@ -103,9 +104,9 @@ where
         self.verify_bytes(token.as_bytes()).await
     }
 
-    /// The trusted keys.
-    pub fn keys(&self) -> &KeySet {
-        &self.keys
+    /// The trusted keys now; `None` while a remote key set has never been fetched.
+    pub fn keys(&self) -> Option<Arc<KeySet>> {
+        self.keys.keys()
     }
 
     async fn verify_bytes(&self, token: &[u8]) -> Result<Identity<M::User>, AuthError> {
@@ -113,16 +114,24 @@ where
             return Err(TokenError::TooLarge.into());
         }
         let now = validation::unix_now();
+        let keys = self.keys.current().await?;
+        // Entries are keyed by the key set's generation: a token whose key was
+        // removed by a rotation is verified again, and refused.
         if let Some(cache) = &self.cache
-            && let Some(claims) = cache.get(token, now)
+            && let Some(claims) = cache.get(token, now, keys.generation)
         {
             return self.admit(&claims).await;
         }
-        let payload = jws::verify(&self.keys, token, self.typ.as_ref())?;
+        let (payload, generation) = self.keys.verify(keys, token, self.typ.as_ref()).await?;
         let claims = Claims::parse(&payload)?;
         self.validation.check(&claims, now)?;
         if let Some(cache) = &self.cache {
-            cache.insert(token, Arc::new(claims.clone().into_owned()), now);
+            cache.insert(
+                token,
+                Arc::new(claims.clone().into_owned()),
+                now,
+                generation,
+            );
         }
         self.admit(&claims).await
     }
@@ -183,7 +192,7 @@ impl<M, S> std::fmt::Debug for JwtAuthenticator<M, S> {
 /// Configures a [`JwtAuthenticator`]; see [`JwtAuthenticator::builder`].
 #[must_use = "call `.build()` to get the authenticator"]
 pub struct JwtAuthenticatorBuilder<M, S> {
-    keys: KeySet,
+    keys: KeySource,
     mapper: M,
     revocation: S,
     issuer: Option<String>,
@@ -294,7 +303,7 @@ impl<M, S> JwtAuthenticatorBuilder<M, S> {
     where
         S: RevocationChoice,
     {
-        if self.keys.is_empty() {
+        if self.keys.is_empty_fixed() {
             return Err(ConfigError::EmptyKeySet);
         }
         if self.issuer.as_deref().is_some_and(str::is_empty) {

@@ -8,6 +8,10 @@
 //! the current one, so tokens in use survive rotation. Entries are never served at or
 //! after their `exp`.
 //!
+//! Each entry remembers the generation of the key set that verified it, and is served
+//! only while that generation is current: when a remote key set changes, a token
+//! whose key was removed is verified again (and refused), never served from here.
+//!
 //! A hit costs one lock, one or two hash lookups and an `Arc` clone: no allocation.
 
 use std::collections::HashMap;
@@ -32,6 +36,8 @@ struct Generations {
 struct Entry {
     claims: Arc<Claims<'static>>,
     expires_at: u64,
+    /// The generation of the key set that verified the token.
+    generation: u64,
 }
 
 impl TokenCache {
@@ -43,9 +49,15 @@ impl TokenCache {
         }
     }
 
-    /// The verified claims of `token`, if it was verified before and has not expired
-    /// at `now` (seconds since the Unix epoch).
-    pub(crate) fn get(&self, token: &[u8], now: u64) -> Option<Arc<Claims<'static>>> {
+    /// The verified claims of `token`, if it was verified before by the key set of
+    /// `generation` and has not expired at `now` (seconds since the Unix epoch). An
+    /// entry of another generation is a miss: its key may have been removed since.
+    pub(crate) fn get(
+        &self,
+        token: &[u8],
+        now: u64,
+        generation: u64,
+    ) -> Option<Arc<Claims<'static>>> {
         // A panic elsewhere while holding the lock leaves the maps consistent: every
         // mutation below is a single map operation.
         let mut generations = self
@@ -54,14 +66,14 @@ impl TokenCache {
             .unwrap_or_else(PoisonError::into_inner);
         let generations = &mut *generations;
         if let Some(entry) = generations.current.get(token) {
-            if entry.expires_at > now {
+            if entry.expires_at > now && entry.generation == generation {
                 return Some(Arc::clone(&entry.claims));
             }
             generations.current.remove(token);
             return None;
         }
         let (key, entry) = generations.previous.remove_entry(token)?;
-        if entry.expires_at <= now {
+        if entry.expires_at <= now || entry.generation != generation {
             return None;
         }
         let claims = Arc::clone(&entry.claims);
@@ -69,8 +81,15 @@ impl TokenCache {
         Some(claims)
     }
 
-    /// Remembers that `token` verified to `claims`, until `exp`.
-    pub(crate) fn insert(&self, token: &[u8], claims: Arc<Claims<'static>>, now: u64) {
+    /// Remembers that `token` verified to `claims` with the key set of `generation`,
+    /// until `exp`.
+    pub(crate) fn insert(
+        &self,
+        token: &[u8],
+        claims: Arc<Claims<'static>>,
+        now: u64,
+        generation: u64,
+    ) {
         let expires_at = claims.expires_at_secs();
         if expires_at <= now {
             return;
@@ -79,7 +98,15 @@ impl TokenCache {
             .generations
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        self.insert_current(&mut generations, token.into(), Entry { claims, expires_at });
+        self.insert_current(
+            &mut generations,
+            token.into(),
+            Entry {
+                claims,
+                expires_at,
+                generation,
+            },
+        );
     }
 
     fn insert_current(&self, generations: &mut Generations, key: Box<[u8]>, entry: Entry) {
@@ -117,23 +144,38 @@ mod tests {
     #[test]
     fn entries_expire_at_exp() {
         let cache = TokenCache::new(8);
-        cache.insert(b"t", claims(100), 50);
-        assert!(cache.get(b"t", 99).is_some());
-        assert!(cache.get(b"t", 100).is_none());
-        assert!(cache.get(b"t", 99).is_none(), "an expired entry is dropped");
-        cache.insert(b"old", claims(100), 100);
+        cache.insert(b"t", claims(100), 50, 0);
+        assert!(cache.get(b"t", 99, 0).is_some());
+        assert!(cache.get(b"t", 100, 0).is_none());
+        assert!(
+            cache.get(b"t", 99, 0).is_none(),
+            "an expired entry is dropped"
+        );
+        cache.insert(b"old", claims(100), 100, 0);
         assert_eq!(cache.len(), 0, "an expired token is not cached");
     }
 
     #[test]
     fn size_stays_bounded_and_hot_entries_survive() {
         let cache = TokenCache::new(4);
-        cache.insert(b"hot", claims(1_000), 0);
+        cache.insert(b"hot", claims(1_000), 0, 0);
         for i in 0..100_u32 {
-            cache.insert(&i.to_be_bytes(), claims(1_000), 0);
-            assert!(cache.get(b"hot", 1).is_some(), "hot entry lost at {i}");
+            cache.insert(&i.to_be_bytes(), claims(1_000), 0, 0);
+            assert!(cache.get(b"hot", 1, 0).is_some(), "hot entry lost at {i}");
             assert!(cache.len() <= 4);
         }
-        assert!(cache.get(&0_u32.to_be_bytes(), 1).is_none());
+        assert!(cache.get(&0_u32.to_be_bytes(), 1, 0).is_none());
+    }
+
+    #[test]
+    fn entries_of_another_key_set_generation_are_misses() {
+        let cache = TokenCache::new(8);
+        cache.insert(b"t", claims(1_000), 0, 1);
+        assert!(cache.get(b"t", 1, 1).is_some());
+        assert!(cache.get(b"t", 1, 2).is_none(), "the key set changed");
+        assert!(
+            cache.get(b"t", 1, 1).is_none(),
+            "the stale entry is dropped"
+        );
     }
 }

@@ -81,6 +81,50 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! # Issuing tokens
+//!
+//! [`TokenIssuer`] signs access tokens with a [`SigningKey`], rotates opaque
+//! refresh tokens, and logs out (one session, or everywhere) through the same
+//! revocation store; its docs show login, refresh and logout.
+//!
+//! # RS256 from a JWKS URL (feature `jwks`)
+//!
+//! A [`RemoteKeySet`] fetches the provider's JWK Set over HTTPS, keeps it current in
+//! the background, and re-fetches on an unknown `kid` at most once per interval; an
+//! endpoint that is down or slow leaves the cached keys working.
+//!
+#![cfg_attr(feature = "jwks", doc = "```no_run")]
+#![cfg_attr(not(feature = "jwks"), doc = "```ignore")]
+//! use auth_core::jwt::{Algorithm, JwtAuthenticator, PrincipalMapper, RemoteKeySet};
+//! use auth_core::revocation::MemoryRevocationStore;
+//!
+//! # async fn configure() -> Result<(), Box<dyn std::error::Error>> {
+//! let keys = RemoteKeySet::from_url("https://login.example.com/.well-known/jwks.json")
+//!     .pin_algorithm(Algorithm::RS256)
+//!     .fetch() // once now: the service starts with keys, or not at all
+//!     .await?;
+//!
+//! let authenticator = JwtAuthenticator::builder(keys, PrincipalMapper::new())
+//!     .issuer("https://login.example.com/")
+//!     .audience("orders-api")
+//!     .revocation(MemoryRevocationStore::new())
+//!     .build()?;
+//! # let _ = authenticator;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! [`RemoteKeySet::from_issuer`] finds the JWK Set through OIDC discovery
+//! instead; [`RemoteKeySetBuilder::start_empty`] starts without keys (503 until
+//! the first fetch succeeds).
+//!
+#![cfg_attr(
+    not(feature = "jwks"),
+    doc = "[`RemoteKeySet`]: #rs256-from-a-jwks-url-feature-jwks\n\
+           [`RemoteKeySet::from_issuer`]: #rs256-from-a-jwks-url-feature-jwks\n\
+           [`RemoteKeySetBuilder::start_empty`]: #rs256-from-a-jwks-url-feature-jwks"
+)]
+//!
 //! # Reloading the user on every request
 //!
 //! Roles in a token are as old as the token. For gates that must see a demotion at
@@ -120,12 +164,18 @@ mod cache;
 mod claims;
 pub mod dangerous;
 mod error;
+mod issuer;
 mod jwk;
+#[cfg(feature = "jwks")]
+#[cfg_attr(docsrs, doc(cfg(feature = "jwks")))]
+mod jwks;
 mod jws;
 mod key;
 mod key_set;
+mod key_source;
 mod mapping;
 mod roca;
+mod signing_key;
 mod strict_json;
 mod validation;
 
@@ -137,6 +187,20 @@ pub use self::authenticator::{
 pub use self::backend::crypto_backend;
 pub use self::claims::Claims;
 pub use self::error::{ConfigError, KeyError};
+pub use self::issuer::{
+    ACCESS_TOKEN_TYPE, AccessClaims, AccessToken, ClaimError, DEFAULT_ACCESS_TTL,
+    DEFAULT_REFRESH_TTL, IssueError, IssuerConfigError, MAX_ACCESS_TTL, RefreshGrant, TokenIssuer,
+    TokenIssuerBuilder, TokenPair,
+};
+#[cfg(feature = "jwks")]
+#[cfg_attr(docsrs, doc(cfg(feature = "jwks")))]
+pub use self::jwks::{
+    DEFAULT_CONNECT_TIMEOUT, DEFAULT_FETCH_TIMEOUT, DEFAULT_MAX_JWKS_BYTES,
+    DEFAULT_MIN_FETCH_INTERVAL, DEFAULT_REFRESH_INTERVAL, JwksError, RemoteKeySet,
+    RemoteKeySetBuilder,
+};
 pub use self::key::VerifyingKey;
 pub use self::key_set::{KeySet, SkippedKey};
+pub use self::key_source::KeySource;
 pub use self::mapping::{ClaimsMapper, FnMapper, Principal, PrincipalMapper, RolesClaim, from_fn};
+pub use self::signing_key::{SigningKey, SigningKeyError};

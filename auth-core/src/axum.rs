@@ -1,0 +1,353 @@
+//! axum 0.8 integration (feature `axum`).
+//!
+//! - [`Authenticated<U>`] is an extractor: it runs the [`SharedAuthenticator<U>`]
+//!   found in the router state (through [`FromRef`]), and rejects with 401 and an
+//!   RFC 6750 challenge. It authenticates once per request (the principal, which
+//!   must be `Clone`, is kept in the request extensions). `Option<Authenticated<U>>`
+//!   admits guests: no credential is `None`, a bad one is still a 401.
+//! - [`AuthError`] and [`Guarded<T>`] are responses, through the core's one
+//!   mapping ([`AuthError::response`]), with a JSON body
+//!   `{"error": "..", "error_description": ".."}`.
+//! - [`SecureRouter`] mounts only `#[requires]` or `#[public]` handlers: any other
+//!   handler is a compile error.
+//!
+//! ```
+//! use auth_core::axum::{get, SecureRouter};
+//! use auth_core::{public, requires, Authenticated, SharedAuthenticator};
+//! # use auth_core::{AuthError, Authenticator, Identity};
+//! # #[derive(Clone)] struct User;
+//! # struct Jwt;
+//! # impl Authenticator for Jwt {
+//! #     type User = User;
+//! #     async fn authenticate(&self, _: &http::request::Parts) -> Result<Identity<User>, AuthError> {
+//! #         Err(AuthError::MissingCredentials)
+//! #     }
+//! # }
+//!
+//! #[derive(Clone)]
+//! struct AppState {
+//!     auth: SharedAuthenticator<User>,
+//! }
+//!
+//! impl axum::extract::FromRef<AppState> for SharedAuthenticator<User> {
+//!     fn from_ref(state: &AppState) -> Self {
+//!         state.auth.clone()
+//!     }
+//! }
+//!
+//! #[public]
+//! async fn health() -> &'static str {
+//!     "ok"
+//! }
+//!
+//! #[requires(authenticated)]
+//! async fn me(user: Authenticated<User>) -> String {
+//!     user.subject().to_owned()
+//! }
+//!
+//! let state = AppState { auth: SharedAuthenticator::new(Jwt).with_realm("orders-api") };
+//! let app: axum::Router = SecureRouter::new()
+//!     .route("/health", get(health))
+//!     .route("/me", get(me))
+//!     .with_state(state);
+//! ```
+
+use std::convert::Infallible;
+use std::future::Future;
+
+use ::axum::Router;
+use ::axum::extract::{FromRef, FromRequestParts, OptionalFromRequestParts};
+use ::axum::handler::Handler;
+use ::axum::response::{IntoResponse, Response};
+use ::axum::routing::{MethodFilter, MethodRouter};
+use http::HeaderValue;
+use http::header::{CONTENT_TYPE, WWW_AUTHENTICATE};
+use http::request::Parts;
+
+use crate::mount::GuardedOutput;
+use crate::{AuthError, Authenticated, Guarded, SharedAuthenticator};
+
+/// The rejection of the [`Authenticated`] extractor: an [`AuthError`] with the
+/// realm its challenge names.
+#[derive(Debug)]
+pub struct AuthRejection {
+    error: AuthError,
+    realm: std::sync::Arc<str>,
+}
+
+impl AuthRejection {
+    /// The error behind the rejection.
+    pub fn error(&self) -> &AuthError {
+        &self.error
+    }
+
+    /// Takes the error out.
+    pub fn into_error(self) -> AuthError {
+        self.error
+    }
+}
+
+impl IntoResponse for AuthRejection {
+    fn into_response(self) -> Response {
+        error_response(&self.error, &self.realm)
+    }
+}
+
+fn error_response(error: &AuthError, realm: &str) -> Response {
+    let wire = error.response(realm);
+    let mut response = (wire.status, wire.json_body()).into_response();
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    if let Some(challenge) = wire
+        .www_authenticate
+        .and_then(|c| HeaderValue::from_str(&c).ok())
+    {
+        headers.insert(WWW_AUTHENTICATE, challenge);
+    }
+    response
+}
+
+impl IntoResponse for AuthError {
+    /// The error's status, challenge (without a realm) and JSON body.
+    fn into_response(self) -> Response {
+        error_response(&self, "")
+    }
+}
+
+impl<T: IntoResponse> IntoResponse for Guarded<T> {
+    /// The handler's response, or its denial's.
+    fn into_response(self) -> Response {
+        let (outcome, realm) = self.into_parts();
+        match outcome {
+            Ok(value) => value.into_response(),
+            Err(error) => error_response(&error, realm.as_deref().unwrap_or("")),
+        }
+    }
+}
+
+/// The principal of this request, once authenticated: later extractors asking
+/// for it get this one instead of verifying the credential again.
+#[derive(Clone)]
+struct Cached<U>(Authenticated<U>);
+
+impl<S, U> FromRequestParts<S> for Authenticated<U>
+where
+    SharedAuthenticator<U>: FromRef<S>,
+    S: Send + Sync,
+    U: Clone + Send + Sync + 'static,
+{
+    type Rejection = AuthRejection;
+
+    /// Authenticates once per request: the principal is kept in the request's
+    /// extensions, so a resource extractor may ask for it first (to let 401 win
+    /// over 404) without a second verification.
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AuthRejection> {
+        if let Some(Cached(principal)) = parts.extensions.get::<Cached<U>>() {
+            return Ok(principal.clone());
+        }
+        let authenticator = SharedAuthenticator::<U>::from_ref(state);
+        let principal = crate::authenticate(&authenticator, parts)
+            .await
+            .map_err(|error| AuthRejection {
+                error,
+                realm: authenticator.realm_arc(),
+            })?;
+        parts.extensions.insert(Cached(principal.clone()));
+        Ok(principal)
+    }
+}
+
+impl<S, U> OptionalFromRequestParts<S> for Authenticated<U>
+where
+    SharedAuthenticator<U>: FromRef<S>,
+    S: Send + Sync,
+    U: Clone + Send + Sync + 'static,
+{
+    type Rejection = AuthRejection;
+
+    /// `None` when no credential was sent; a credential that fails is still a 401,
+    /// never a silent downgrade to a guest.
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &S,
+    ) -> Result<Option<Self>, AuthRejection> {
+        match <Self as FromRequestParts<S>>::from_request_parts(parts, state).await {
+            Ok(principal) => Ok(Some(principal)),
+            Err(rejection) if matches!(rejection.error, AuthError::MissingCredentials) => Ok(None),
+            Err(rejection) => Err(rejection),
+        }
+    }
+}
+
+/// A handler whose output is [`Guarded`]: one under `#[requires]` or `#[public]`.
+/// `T` is axum's handler marker (`(M, T1, .., Tn)`).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is neither `#[requires(..)]` nor `#[public]`, so a `SecureRouter` will not mount it",
+    label = "unguarded handler",
+    note = "add `#[auth_core::requires(..)]` to say who may call it, or `#[auth_core::public]` if anyone may"
+)]
+pub trait GuardedHandler<T> {}
+
+impl<F, Fut> GuardedHandler<((),)> for F
+where
+    F: FnOnce() -> Fut,
+    Fut: Future,
+    Fut::Output: GuardedOutput,
+{
+}
+
+macro_rules! guarded_handler {
+    ($($ty:ident),+) => {
+        impl<F, Fut, M, $($ty,)+> GuardedHandler<(M, $($ty,)+)> for F
+        where
+            F: FnOnce($($ty,)+) -> Fut,
+            Fut: Future,
+            Fut::Output: GuardedOutput,
+        {
+        }
+    };
+}
+
+crate::mount::for_each_arity!(guarded_handler);
+
+/// The methods of one path, each served by a guarded or public handler.
+///
+/// Build it with [`get`], [`post`], [`put`], [`patch`] or [`delete`], and chain
+/// more methods onto it.
+#[must_use]
+pub struct SecureMethodRouter<S = ()> {
+    inner: MethodRouter<S, Infallible>,
+}
+
+impl<S> std::fmt::Debug for SecureMethodRouter<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SecureMethodRouter").finish_non_exhaustive()
+    }
+}
+
+macro_rules! method {
+    ($name:ident, $filter:ident, $doc:literal) => {
+        #[doc = $doc]
+        pub fn $name<H, T, S>(handler: H) -> SecureMethodRouter<S>
+        where
+            H: Handler<T, S> + GuardedHandler<T>,
+            T: 'static,
+            S: Clone + Send + Sync + 'static,
+        {
+            SecureMethodRouter {
+                inner: MethodRouter::new().on(MethodFilter::$filter, handler),
+            }
+        }
+
+        impl<S: Clone + Send + Sync + 'static> SecureMethodRouter<S> {
+            #[doc = $doc]
+            pub fn $name<H, T>(self, handler: H) -> Self
+            where
+                H: Handler<T, S> + GuardedHandler<T>,
+                T: 'static,
+            {
+                SecureMethodRouter {
+                    inner: self.inner.on(MethodFilter::$filter, handler),
+                }
+            }
+        }
+    };
+}
+
+method!(
+    get,
+    GET,
+    "Serves `GET` (and `HEAD`) with a guarded or public handler."
+);
+method!(
+    post,
+    POST,
+    "Serves `POST` with a guarded or public handler."
+);
+method!(put, PUT, "Serves `PUT` with a guarded or public handler.");
+method!(
+    patch,
+    PATCH,
+    "Serves `PATCH` with a guarded or public handler."
+);
+method!(
+    delete,
+    DELETE,
+    "Serves `DELETE` with a guarded or public handler."
+);
+
+/// A router that mounts only guarded or public handlers: deny by default.
+///
+/// Every route is added through [`SecureMethodRouter`], whose constructors accept
+/// only handlers under `#[requires]` or `#[public]`. A handler that has neither
+/// does not compile:
+///
+/// ```compile_fail
+/// use auth_core::axum::{get, SecureRouter};
+///
+/// async fn forgot_the_check() -> &'static str { "every order" }
+///
+/// let app: axum::Router = SecureRouter::new().route("/orders", get(forgot_the_check)).into_router();
+/// ```
+///
+/// Finish it with [`with_state`](Self::with_state) or
+/// [`into_router`](Self::into_router). What you add to the returned
+/// [`axum::Router`](::axum::Router) afterwards is outside the check: keep that to
+/// things that are not handlers, such as middleware layers (`.layer(..)` wraps
+/// every route) or a fallback that only answers 404.
+#[must_use]
+pub struct SecureRouter<S = ()> {
+    inner: Router<S>,
+}
+
+impl<S> std::fmt::Debug for SecureRouter<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SecureRouter").finish_non_exhaustive()
+    }
+}
+
+impl<S: Clone + Send + Sync + 'static> Default for SecureRouter<S> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<S: Clone + Send + Sync + 'static> SecureRouter<S> {
+    /// An empty router.
+    pub fn new() -> Self {
+        SecureRouter {
+            inner: Router::new(),
+        }
+    }
+
+    /// Serves `path` with `methods`.
+    pub fn route(self, path: &str, methods: SecureMethodRouter<S>) -> Self {
+        SecureRouter {
+            inner: self.inner.route(path, methods.inner),
+        }
+    }
+
+    /// Serves another secure router under `path`.
+    pub fn nest(self, path: &str, router: SecureRouter<S>) -> Self {
+        SecureRouter {
+            inner: self.inner.nest(path, router.inner),
+        }
+    }
+
+    /// Merges another secure router's routes into this one.
+    pub fn merge(self, other: SecureRouter<S>) -> Self {
+        SecureRouter {
+            inner: self.inner.merge(other.inner),
+        }
+    }
+
+    /// Provides the state and finishes the router.
+    pub fn with_state<S2>(self, state: S) -> Router<S2> {
+        self.inner.with_state(state)
+    }
+
+    /// Finishes the router, still waiting for its state.
+    pub fn into_router(self) -> Router<S> {
+        self.inner
+    }
+}

@@ -1,0 +1,53 @@
+//! `cargo run -p examples --bin orders-api`: the reference service on axum.
+//!
+//! Configuration by environment variable (see `examples::config`); a bad value
+//! stops the start with a message naming the variable.
+
+use std::process::ExitCode;
+
+use examples::config::Config;
+use examples::orders_api;
+use examples::service::Service;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,auth_core::audit=info".into()),
+        )
+        .init();
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("orders-api: bad configuration: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    let service = match Service::start(&config).await {
+        Ok(service) => service,
+        Err(error) => {
+            eprintln!("orders-api: cannot start: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let listener = match tokio::net::TcpListener::bind(config.addr).await {
+        Ok(listener) => listener,
+        Err(error) => {
+            eprintln!(
+                "orders-api: cannot listen on {} (ORDERS_API_ADDR): {error}",
+                config.addr
+            );
+            return ExitCode::FAILURE;
+        }
+    };
+    tracing::info!(addr = %config.addr, "orders-api listening");
+    println!("orders-api listening on http://{}", config.addr);
+    match orders_api::serve(listener, service).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("orders-api: server error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,346 @@
+//! The service's database: embedded `SQLite`, seeded at start.
+//!
+//! Functions that touch one user's data demand the proof that the caller may:
+//! [`Db::delete_order`] takes a `&Permit<Delete, Order>`, [`Db::create_order`]
+//! takes the caller's `Authenticated<User>` and makes them the owner. There is no
+//! way to reach an order's row without going through the policy.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use argon2::Argon2;
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use auth_core::{Authenticated, Permit};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::domain::{Delete, NewOrder, Order, Product, User};
+
+/// A database error. Handlers answer it with a 500 that says nothing more.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DbError {
+    /// `SQLite` failed.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// A thread panicked while holding the connection.
+    #[error("the database connection was poisoned")]
+    Poisoned,
+    /// Hashing a password failed.
+    #[error("password hashing failed")]
+    PasswordHash,
+}
+
+/// The seeded users: `(email, password, roles)`. Alice and Bob own two orders each.
+pub const SEED_USERS: [(&str, &str, &str); 4] = [
+    ("alice@example.com", "alice-password", "customer"),
+    ("bob@example.com", "bob-password", "customer"),
+    ("carol@example.com", "carol-password", "admin"),
+    ("dave@example.com", "dave-password", "admin"),
+];
+
+/// A shared handle to the database.
+#[derive(Clone)]
+pub struct Db {
+    conn: Arc<Mutex<Connection>>,
+    /// Verified against when an email is unknown, so a wrong email costs as much
+    /// time as a wrong password and does not reveal which emails exist.
+    dummy_hash: Arc<str>,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db").finish_non_exhaustive()
+    }
+}
+
+fn hash(password: &str) -> Result<String, DbError> {
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|hash| hash.to_string())
+        .map_err(|_| DbError::PasswordHash)
+}
+
+fn roles_from(text: &str) -> Vec<String> {
+    text.split(',')
+        .filter(|r| !r.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+fn user_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
+    Ok(User {
+        id: row.get(0)?,
+        email: row.get(1)?,
+        roles: roles_from(&row.get::<_, String>(2)?),
+    })
+}
+
+fn order_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Order> {
+    Ok(Order {
+        id: row.get(0)?,
+        owner_id: row.get(1)?,
+        item: row.get(2)?,
+        amount: row.get(3)?,
+    })
+}
+
+impl Db {
+    /// Opens the database: in memory when `path` is `None` or `":memory:"`, else
+    /// the `SQLite` file at `path` (a `sqlite://` prefix is accepted). Creates the
+    /// schema and seeds it when empty.
+    ///
+    /// # Errors
+    /// When `SQLite` cannot open or migrate the database.
+    pub fn open(path: Option<&str>) -> Result<Db, DbError> {
+        let conn = match path.map(|p| {
+            p.trim_start_matches("sqlite://")
+                .trim_start_matches("sqlite:")
+        }) {
+            None | Some("" | ":memory:") => Connection::open_in_memory()?,
+            Some(file) => Connection::open(file)?,
+        };
+        conn.execute_batch(
+            "PRAGMA foreign_keys = ON;
+             CREATE TABLE IF NOT EXISTS users (
+                 id INTEGER PRIMARY KEY,
+                 email TEXT NOT NULL UNIQUE,
+                 password_hash TEXT NOT NULL,
+                 roles TEXT NOT NULL
+             );
+             CREATE TABLE IF NOT EXISTS orders (
+                 id INTEGER PRIMARY KEY,
+                 owner_id INTEGER NOT NULL REFERENCES users(id),
+                 item TEXT NOT NULL,
+                 amount INTEGER NOT NULL
+             );
+             CREATE TABLE IF NOT EXISTS products (
+                 id INTEGER PRIMARY KEY,
+                 name TEXT NOT NULL,
+                 price INTEGER NOT NULL
+             );
+             CREATE TABLE IF NOT EXISTS sessions (
+                 family_id TEXT PRIMARY KEY,
+                 scope TEXT NOT NULL
+             );",
+        )?;
+        let db = Db {
+            conn: Arc::new(Mutex::new(conn)),
+            dummy_hash: Arc::from(hash("not a password anyone has")?),
+        };
+        db.seed()?;
+        Ok(db)
+    }
+
+    fn lock(&self) -> Result<MutexGuard<'_, Connection>, DbError> {
+        self.conn.lock().map_err(|_| DbError::Poisoned)
+    }
+
+    fn seed(&self) -> Result<(), DbError> {
+        let conn = self.lock()?;
+        let users: i64 = conn.query_row("SELECT COUNT(*) FROM users", [], |row| row.get(0))?;
+        if users > 0 {
+            return Ok(());
+        }
+        for (id, (email, password, roles)) in (1_i64..).zip(SEED_USERS) {
+            conn.execute(
+                "INSERT INTO users (id, email, password_hash, roles) VALUES (?1, ?2, ?3, ?4)",
+                params![id, email, hash(password)?, roles],
+            )?;
+        }
+        conn.execute_batch(
+            "INSERT INTO orders (id, owner_id, item, amount) VALUES
+                 (1, 1, 'espresso machine', 24900),
+                 (2, 1, 'coffee beans', 1800),
+                 (3, 2, 'tea kettle', 4500),
+                 (4, 2, 'green tea', 1200);
+             INSERT INTO products (id, name, price) VALUES
+                 (1, 'espresso machine', 24900),
+                 (2, 'coffee beans', 1800),
+                 (3, 'tea kettle', 4500),
+                 (4, 'green tea', 1200);",
+        )?;
+        Ok(())
+    }
+
+    /// Checks an email and password. `None` when either is wrong; the two cases
+    /// take the same time and look the same to the caller.
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub fn verify_login(&self, email: &str, password: &str) -> Result<Option<User>, DbError> {
+        let found = {
+            let conn = self.lock()?;
+            conn.query_row(
+                "SELECT id, email, roles, password_hash FROM users WHERE email = ?1",
+                params![email],
+                |row| Ok((user_from_row(row)?, row.get::<_, String>(3)?)),
+            )
+            .optional()?
+        };
+        let (user, stored) = match found {
+            Some((user, stored)) => (Some(user), stored),
+            None => (None, self.dummy_hash.to_string()),
+        };
+        let matches = PasswordHash::new(&stored).is_ok_and(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        });
+        Ok(user.filter(|_| matches))
+    }
+
+    /// The user with `id`, as they are now.
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub fn user(&self, id: i64) -> Result<Option<User>, DbError> {
+        let conn = self.lock()?;
+        Ok(conn
+            .query_row(
+                "SELECT id, email, roles FROM users WHERE id = ?1",
+                params![id],
+                user_from_row,
+            )
+            .optional()?)
+    }
+
+    /// Every user.
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub fn users(&self) -> Result<Vec<User>, DbError> {
+        let conn = self.lock()?;
+        let mut statement = conn.prepare("SELECT id, email, roles FROM users ORDER BY id")?;
+        let users = statement
+            .query_map([], user_from_row)?
+            .collect::<Result<_, _>>()?;
+        Ok(users)
+    }
+
+    /// Replaces a user's roles; `None` when there is no such user.
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub fn set_roles(&self, id: i64, roles: &[String]) -> Result<Option<User>, DbError> {
+        {
+            let conn = self.lock()?;
+            let changed = conn.execute(
+                "UPDATE users SET roles = ?1 WHERE id = ?2",
+                params![roles.join(","), id],
+            )?;
+            if changed == 0 {
+                return Ok(None);
+            }
+        }
+        self.user(id)
+    }
+
+    /// Every order. Callers filter them through the policy
+    /// (`Authenticated::filter_authorized`), never by hand.
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub fn orders(&self) -> Result<Vec<Order>, DbError> {
+        let conn = self.lock()?;
+        let mut statement =
+            conn.prepare("SELECT id, owner_id, item, amount FROM orders ORDER BY id")?;
+        let orders = statement
+            .query_map([], order_from_row)?
+            .collect::<Result<_, _>>()?;
+        Ok(orders)
+    }
+
+    /// The order with `id`, unchecked: it goes straight into a resource gate.
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub fn order(&self, id: i64) -> Result<Option<Order>, DbError> {
+        let conn = self.lock()?;
+        Ok(conn
+            .query_row(
+                "SELECT id, owner_id, item, amount FROM orders WHERE id = ?1",
+                params![id],
+                order_from_row,
+            )
+            .optional()?)
+    }
+
+    /// Creates an order owned by the caller.
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub fn create_order(
+        &self,
+        owner: &Authenticated<User>,
+        new: &NewOrder,
+    ) -> Result<Order, DbError> {
+        let conn = self.lock()?;
+        conn.execute(
+            "INSERT INTO orders (owner_id, item, amount) VALUES (?1, ?2, ?3)",
+            params![owner.id, new.item, new.amount],
+        )?;
+        Ok(Order {
+            id: conn.last_insert_rowid(),
+            owner_id: owner.id,
+            item: new.item.clone(),
+            amount: new.amount,
+        })
+    }
+
+    /// Deletes the order the permit is for, and no other.
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub fn delete_order(&self, permit: &Permit<Delete, Order>) -> Result<(), DbError> {
+        let conn = self.lock()?;
+        conn.execute("DELETE FROM orders WHERE id = ?1", params![permit.id])?;
+        Ok(())
+    }
+
+    /// Remembers the scope granted at a login, so refreshes keep it narrow.
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub fn save_session_scope(&self, family_id: &str, scope: &str) -> Result<(), DbError> {
+        let conn = self.lock()?;
+        conn.execute(
+            "INSERT OR REPLACE INTO sessions (family_id, scope) VALUES (?1, ?2)",
+            params![family_id, scope],
+        )?;
+        Ok(())
+    }
+
+    /// The scope granted at the login that started `family_id`.
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub fn session_scope(&self, family_id: &str) -> Result<Option<String>, DbError> {
+        let conn = self.lock()?;
+        Ok(conn
+            .query_row(
+                "SELECT scope FROM sessions WHERE family_id = ?1",
+                params![family_id],
+                |row| row.get(0),
+            )
+            .optional()?)
+    }
+
+    /// The public product catalog.
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub fn products(&self) -> Result<Vec<Product>, DbError> {
+        let conn = self.lock()?;
+        let mut statement = conn.prepare("SELECT id, name, price FROM products ORDER BY id")?;
+        let products = statement
+            .query_map([], |row| {
+                Ok(Product {
+                    id: row.get(0)?,
+                    name: row.get(1)?,
+                    price: row.get(2)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(products)
+    }
+}

@@ -1,0 +1,82 @@
+//! The service's data: users, orders, products, and the actions on orders.
+
+use auth_core::{Action, HasRoles, Resource};
+use serde::{Deserialize, Serialize};
+
+/// A user, as the database knows them *now*. The service re-reads the user on
+/// every request, so roles never come from a token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct User {
+    /// The user id; the `sub` of their tokens.
+    pub id: i64,
+    /// Their sign-in email.
+    pub email: String,
+    /// Their roles, e.g. `customer`, `admin`.
+    pub roles: Vec<String>,
+}
+
+impl HasRoles for User {
+    fn has_role(&self, role: &str) -> bool {
+        self.roles.iter().any(|r| r == role)
+    }
+}
+
+impl User {
+    /// Whether the user is an administrator.
+    pub fn is_admin(&self) -> bool {
+        self.has_role("admin")
+    }
+}
+
+/// An order, owned by one user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Order {
+    /// Order id.
+    pub id: i64,
+    /// The owner's user id.
+    pub owner_id: i64,
+    /// What was ordered.
+    pub item: String,
+    /// The amount, in cents.
+    pub amount: i64,
+}
+
+impl Resource for Order {
+    const KIND: &'static str = "order";
+
+    fn id(&self) -> impl std::fmt::Display + '_ {
+        self.id
+    }
+}
+
+/// A new order, as a client sends it. Unknown fields (such as `owner_id`) are
+/// rejected, never honoured: the owner is the caller.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewOrder {
+    /// What to order.
+    pub item: String,
+    /// The amount, in cents.
+    pub amount: i64,
+}
+
+/// A product of the public catalog.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Product {
+    /// Product id.
+    pub id: i64,
+    /// Its name.
+    pub name: String,
+    /// Its price, in cents.
+    pub price: i64,
+}
+
+/// Read an order.
+#[derive(Action)]
+#[action(name = "orders.read")]
+pub struct Read;
+
+/// Delete an order.
+#[derive(Action)]
+#[action(name = "orders.delete")]
+pub struct Delete;

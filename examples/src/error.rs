@@ -1,0 +1,71 @@
+//! The service's errors, and how they look on the wire.
+
+use auth_core::AuthError;
+
+use crate::db::DbError;
+
+/// Everything a handler can answer besides success.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ApiError {
+    /// Authentication or authorization: answered through auth-core's one
+    /// mapping (status, `WWW-Authenticate`, body).
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    /// Wrong email or password. The same answer for both, so it does not tell
+    /// which emails exist.
+    #[error("wrong email or password")]
+    InvalidCredentials,
+    /// A login asked for a scope this service does not grant.
+    #[error("unknown scope requested")]
+    InvalidScope,
+    /// The request is well-formed but asks for something invalid.
+    #[error("{0}")]
+    BadRequest(&'static str),
+    /// No such resource.
+    #[error("not found")]
+    NotFound,
+    /// The database failed; details go to the log only.
+    #[error("internal error")]
+    Internal(#[from] DbError),
+}
+
+impl ApiError {
+    /// The status, the `error` code and the description sent to the client.
+    pub fn parts(&self) -> (u16, &'static str, &'static str, Option<String>) {
+        match self {
+            ApiError::Auth(error) => {
+                let wire = error.response("orders-api");
+                (
+                    wire.status.as_u16(),
+                    wire.error,
+                    wire.error_description,
+                    wire.www_authenticate,
+                )
+            }
+            ApiError::InvalidCredentials => (401, "invalid_grant", "wrong email or password", None),
+            ApiError::InvalidScope => (
+                400,
+                "invalid_scope",
+                "the requested scope is unknown or not granted",
+                None,
+            ),
+            ApiError::BadRequest(reason) => (400, "invalid_request", reason, None),
+            ApiError::NotFound => (404, "not_found", "the resource was not found", None),
+            ApiError::Internal(error) => {
+                tracing::error!(%error, "request failed");
+                (
+                    500,
+                    "server_error",
+                    "the request could not be completed",
+                    None,
+                )
+            }
+        }
+    }
+
+    /// The JSON body, `{"error":"..","error_description":".."}`.
+    pub fn body(code: &str, description: &str) -> String {
+        serde_json::json!({ "error": code, "error_description": description }).to_string()
+    }
+}

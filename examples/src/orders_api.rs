@@ -1,0 +1,210 @@
+//! `orders-api`: the reference service, on axum.
+//!
+//! Every route is mounted through [`SecureRouter`], so each handler is either
+//! `#[requires(..)]` or `#[public]`; a handler with neither does not compile.
+
+use std::sync::Arc;
+
+use auth_core::axum::{SecureRouter, get, post, put};
+use auth_core::{Authenticated, SharedAuthenticator, public, requires};
+use axum::Json;
+use axum::extract::{FromRef, FromRequestParts, Path, State};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+
+use crate::domain::{Delete, NewOrder, Order, Product, Read, User};
+use crate::error::ApiError;
+use crate::service::{LoginRequest, RefreshRequest, RolesRequest, Service, TokenResponse};
+
+/// The router state: the service, shared by every request.
+#[derive(Debug, Clone)]
+pub struct AppState(pub Arc<Service>);
+
+impl FromRef<AppState> for SharedAuthenticator<User> {
+    fn from_ref(state: &AppState) -> Self {
+        state.0.authenticator.clone()
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code, description, challenge) = self.parts();
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut response = (
+            status,
+            [(axum::http::header::CONTENT_TYPE, "application/json")],
+            ApiError::body(code, description),
+        )
+            .into_response();
+        if let Some(challenge) = challenge.and_then(|c| c.parse().ok()) {
+            response
+                .headers_mut()
+                .insert(axum::http::header::WWW_AUTHENTICATE, challenge);
+        }
+        response
+    }
+}
+
+/// Loads the order named by the path, for a resource gate. It asks for the
+/// principal first, so an unauthenticated caller gets 401, never a 404 that would
+/// tell which orders exist.
+impl FromRequestParts<AppState> for Order {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        Authenticated::<User>::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let Path(id) = Path::<i64>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| ApiError::BadRequest("the order id must be an integer").into_response())?;
+        match state.0.db.order(id) {
+            Ok(Some(order)) => Ok(order),
+            Ok(None) => Err(ApiError::NotFound.into_response()),
+            Err(error) => Err(ApiError::from(error).into_response()),
+        }
+    }
+}
+
+#[public]
+async fn health() -> &'static str {
+    "ok"
+}
+
+#[public]
+async fn products(State(app): State<AppState>) -> Result<Json<Vec<Product>>, ApiError> {
+    Ok(Json(app.0.db.products()?))
+}
+
+#[public]
+async fn login(
+    State(app): State<AppState>,
+    Json(request): Json<LoginRequest>,
+) -> Result<Json<TokenResponse>, ApiError> {
+    Ok(Json(app.0.login(&request).await?))
+}
+
+#[public]
+async fn refresh(
+    State(app): State<AppState>,
+    Json(request): Json<RefreshRequest>,
+) -> Result<Json<TokenResponse>, ApiError> {
+    Ok(Json(app.0.refresh(&request).await?))
+}
+
+#[requires(authenticated)]
+async fn logout(
+    user: Authenticated<User>,
+    State(app): State<AppState>,
+) -> Result<StatusCode, ApiError> {
+    app.0.logout(&user).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[requires(authenticated)]
+async fn logout_all(
+    user: Authenticated<User>,
+    State(app): State<AppState>,
+) -> Result<StatusCode, ApiError> {
+    app.0.logout_all(&user).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[requires(authenticated)]
+async fn me(user: Authenticated<User>) -> Json<User> {
+    Json(user.into_user())
+}
+
+/// The caller's orders (an admin's: all), through the same policy as one order.
+#[requires(scope("orders:read"))]
+async fn list_orders(
+    user: Authenticated<User>,
+    State(app): State<AppState>,
+) -> Result<Json<Vec<Order>>, ApiError> {
+    let visible = user.filter_authorized::<Read, _, _>(app.0.db.orders()?, &());
+    Ok(Json(
+        visible
+            .into_iter()
+            .map(auth_core::Permit::into_resource)
+            .collect(),
+    ))
+}
+
+#[requires(scope("orders:write"))]
+async fn create_order(
+    user: Authenticated<User>,
+    State(app): State<AppState>,
+    Json(new): Json<NewOrder>,
+) -> Result<(StatusCode, Json<Order>), ApiError> {
+    if new.item.trim().is_empty() || new.amount <= 0 {
+        return Err(ApiError::BadRequest(
+            "an order needs an item and a positive amount",
+        ));
+    }
+    Ok((
+        StatusCode::CREATED,
+        Json(app.0.db.create_order(&user, &new)?),
+    ))
+}
+
+#[requires(scope("orders:read"), Read(order))]
+async fn get_order(_user: Authenticated<User>, order: Order) -> Json<Order> {
+    Json(order.into_resource())
+}
+
+#[requires(scope("orders:write"), Delete(order))]
+async fn delete_order(
+    _user: Authenticated<User>,
+    State(app): State<AppState>,
+    order: Order,
+) -> Result<StatusCode, ApiError> {
+    app.0.db.delete_order(&order)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[requires(role("admin"))]
+async fn list_users(
+    _user: Authenticated<User>,
+    State(app): State<AppState>,
+) -> Result<Json<Vec<User>>, ApiError> {
+    Ok(Json(app.0.db.users()?))
+}
+
+#[requires(role("admin"))]
+async fn set_roles(
+    _user: Authenticated<User>,
+    State(app): State<AppState>,
+    Path(id): Path<i64>,
+    Json(request): Json<RolesRequest>,
+) -> Result<Json<User>, ApiError> {
+    Ok(Json(app.0.set_roles(id, &request.roles).await?))
+}
+
+/// The whole service as an axum router.
+pub fn router(service: Arc<Service>) -> axum::Router {
+    SecureRouter::new()
+        .route("/health", get(health))
+        .route("/products", get(products))
+        .route("/auth/login", post(login))
+        .route("/auth/refresh", post(refresh))
+        .route("/auth/logout", post(logout))
+        .route("/auth/logout-all", post(logout_all))
+        .route("/me", get(me))
+        .route("/orders", get(list_orders).post(create_order))
+        .route("/orders/{id}", get(get_order).delete(delete_order))
+        .route("/admin/users", get(list_users))
+        .route("/admin/users/{id}/roles", put(set_roles))
+        .with_state(AppState(service))
+}
+
+/// Serves the router on `listener` until the process ends.
+///
+/// # Errors
+/// When the listener fails.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    service: Arc<Service>,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(service)).await
+}

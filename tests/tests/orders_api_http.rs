@@ -1,0 +1,706 @@
+//! `orders-api` over real HTTP on loopback: the status matrix, BOLA and BFLA,
+//! stale roles, logout and refresh, two instances sharing Redis, and tokens
+//! minted by an independent implementation (`PyJWT`).
+//!
+//! Each test starts its own service on `127.0.0.1:0` (in-process, through the
+//! same `serve` the binary runs), with its own in-memory database unless it shares
+//! a file on purpose. Every request is bounded ([`auth_tests::client::TIMEOUT`]).
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::process::Command;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use auth_tests::client::{self as http, Response};
+use examples::config::Config;
+use examples::service::Service;
+use serde_json::{Value, json};
+
+const SECRET: &str = "orders-api test secret, 32+ bytes long";
+
+fn config(extra: &[(&str, String)]) -> Config {
+    let mut vars: HashMap<String, String> = HashMap::from([
+        ("ORDERS_API_JWT_SECRET".to_owned(), SECRET.to_owned()),
+        ("ORDERS_API_ADDR".to_owned(), "127.0.0.1:0".to_owned()),
+    ]);
+    for (name, value) in extra {
+        vars.insert((*name).to_owned(), value.clone());
+    }
+    Config::from_lookup(|name| vars.get(name).cloned()).expect("a valid test configuration")
+}
+
+/// Starts a service and returns its address.
+async fn start(config: Config) -> SocketAddr {
+    let service: Arc<Service> = Service::start(&config).await.expect("the service starts");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a loopback port");
+    let addr = listener.local_addr().expect("an address");
+    tokio::spawn(examples::orders_api::serve(listener, service));
+    addr
+}
+
+struct Session {
+    access: String,
+    refresh: String,
+}
+
+async fn login(addr: SocketAddr, who: &str, scope: Option<&str>) -> Session {
+    let mut body =
+        json!({ "email": format!("{who}@example.com"), "password": format!("{who}-password") });
+    if let Some(scope) = scope {
+        body["scope"] = json!(scope);
+    }
+    let response = http::call(addr, "POST", "/auth/login", None, Some(body)).await;
+    assert_eq!(response.status, 200, "login of {who}: {}", response.body);
+    let json = response.json();
+    assert_eq!(json["token_type"], "Bearer");
+    assert!(
+        json["expires_in"]
+            .as_u64()
+            .is_some_and(|s| s > 0 && s <= 900)
+    );
+    Session {
+        access: json["access_token"]
+            .as_str()
+            .expect("an access token")
+            .to_owned(),
+        refresh: json["refresh_token"]
+            .as_str()
+            .expect("a refresh token")
+            .to_owned(),
+    }
+}
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default()
+}
+
+/// A token signed with the service's secret by `jsonwebtoken` directly.
+fn mint(claims: &Value, typ: Option<&str>) -> String {
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
+    header.typ = typ.map(str::to_owned);
+    jsonwebtoken::encode(
+        &header,
+        claims,
+        &jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes()),
+    )
+    .expect("a token")
+}
+
+fn claims(sub: &str, exp: u64) -> Value {
+    json!({
+        "iss": "orders-api", "aud": "orders-api", "sub": sub, "iat": now() - 1000,
+        "nbf": now() - 1000, "exp": exp, "jti": format!("test-{sub}-{exp}"),
+        "roles": ["customer"], "scope": "orders:read orders:write",
+    })
+}
+
+fn challenge(response: &Response) -> &str {
+    response.header("www-authenticate").unwrap_or("")
+}
+
+// --- the matrix --------------------------------------------------------------
+
+/// The callers of the matrix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Caller {
+    Nobody,
+    Garbage,
+    Expired,
+    Alice,
+    Bob,
+    Carol,
+    Narrowed,
+}
+
+async fn token_of(addr: SocketAddr, caller: Caller) -> Option<String> {
+    match caller {
+        Caller::Nobody => None,
+        Caller::Garbage => Some("not.a.token".to_owned()),
+        Caller::Expired => Some(mint(&claims("1", now() - 60), Some("at+jwt"))),
+        Caller::Alice => Some(login(addr, "alice", None).await.access),
+        Caller::Bob => Some(login(addr, "bob", None).await.access),
+        Caller::Carol => Some(login(addr, "carol", None).await.access),
+        Caller::Narrowed => Some(login(addr, "alice", Some("orders:read")).await.access),
+    }
+}
+
+/// What a 401 must look like for each unauthenticated caller.
+fn assert_unauthenticated(caller: Caller, response: &Response, what: &str) {
+    assert_eq!(response.status, 401, "{caller:?} {what}: {}", response.body);
+    let expected = match caller {
+        Caller::Nobody => r#"Bearer realm="orders-api""#.to_owned(),
+        Caller::Expired => r#"Bearer realm="orders-api", error="invalid_token", error_description="the access token expired""#.to_owned(),
+        _ => r#"Bearer realm="orders-api", error="invalid_token", error_description="the access token is invalid""#.to_owned(),
+    };
+    assert_eq!(challenge(response), expected, "{caller:?} {what}");
+    assert_eq!(response.header("content-type"), Some("application/json"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_endpoint_for_every_caller() {
+    use Caller::*;
+    // Expected status per caller, in the order of `Caller`:
+    //                              nobody garbage expired alice bob carol narrowed
+    let matrix: Vec<(&str, &str, Option<Value>, [u16; 7])> = vec![
+        ("GET", "/health", None, [200, 200, 200, 200, 200, 200, 200]),
+        (
+            "GET",
+            "/products",
+            None,
+            [200, 200, 200, 200, 200, 200, 200],
+        ),
+        ("GET", "/me", None, [401, 401, 401, 200, 200, 200, 200]),
+        ("GET", "/orders", None, [401, 401, 401, 200, 200, 200, 200]),
+        (
+            "POST",
+            "/orders",
+            Some(json!({"item": "mug", "amount": 900})),
+            [401, 401, 401, 201, 201, 201, 403],
+        ),
+        (
+            "GET",
+            "/orders/1",
+            None,
+            [401, 401, 401, 200, 403, 200, 200],
+        ),
+        (
+            "GET",
+            "/orders/99",
+            None,
+            [401, 401, 401, 404, 404, 404, 404],
+        ),
+        (
+            "DELETE",
+            "/orders/2",
+            None,
+            [401, 401, 401, 204, 403, 204, 403],
+        ),
+        (
+            "GET",
+            "/admin/users",
+            None,
+            [401, 401, 401, 403, 403, 200, 403],
+        ),
+        (
+            "PUT",
+            "/admin/users/2/roles",
+            Some(json!({"roles": ["customer"]})),
+            [401, 401, 401, 403, 403, 200, 403],
+        ),
+        (
+            "POST",
+            "/auth/logout-all",
+            None,
+            [401, 401, 401, 204, 204, 204, 204],
+        ),
+    ];
+    for (column, caller) in [Nobody, Garbage, Expired, Alice, Bob, Carol, Narrowed]
+        .into_iter()
+        .enumerate()
+    {
+        // A fresh service per caller: the rows change data (and the last logs out).
+        let addr = start(config(&[])).await;
+        let token = token_of(addr, caller).await;
+        for (method, path, body, expected) in &matrix {
+            let what = format!("{method} {path}");
+            let response = http::call(addr, method, path, token.as_deref(), body.clone()).await;
+            let want = expected[column];
+            if want == 401 {
+                assert_unauthenticated(caller, &response, &what);
+                continue;
+            }
+            assert_eq!(
+                response.status, want,
+                "{caller:?} {what}: {}",
+                response.body
+            );
+            if want == 403 && caller == Narrowed && (*method == "POST" || *method == "DELETE") {
+                assert_eq!(
+                    challenge(&response),
+                    r#"Bearer realm="orders-api", error="insufficient_scope", error_description="the access token lacks a required scope", scope="orders:write""#,
+                    "{caller:?} {what}: the missing scope is named"
+                );
+            } else if want == 403 {
+                assert_eq!(
+                    challenge(&response),
+                    "",
+                    "{caller:?} {what}: a policy 403 has no challenge"
+                );
+                assert_eq!(response.json()["error"], "forbidden");
+            }
+        }
+    }
+}
+
+// --- BOLA and BFLA -------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alice_never_sees_or_touches_bobs_orders() {
+    let addr = start(config(&[])).await;
+    let alice = login(addr, "alice", None).await.access;
+
+    let list = http::get(addr, "/orders", Some(&alice)).await;
+    assert_eq!(list.status, 200);
+    let owners: Vec<i64> = list
+        .json()
+        .as_array()
+        .expect("an array")
+        .iter()
+        .map(|o| o["owner_id"].as_i64().unwrap_or(0))
+        .collect();
+    assert_eq!(owners, [1, 1], "alice's list holds only her two orders");
+
+    for (method, path) in [
+        ("GET", "/orders/3"),
+        ("GET", "/orders/4"),
+        ("DELETE", "/orders/3"),
+        ("DELETE", "/orders/4"),
+    ] {
+        let response = http::call(addr, method, path, Some(&alice), None).await;
+        assert_eq!(response.status, 403, "{method} {path}");
+        for secret in ["tea kettle", "green tea", "4500", "1200", "\"owner_id\":2"] {
+            assert!(
+                !response.body.contains(secret),
+                "{method} {path} leaked {secret}: {}",
+                response.body
+            );
+        }
+    }
+    // Bob's orders are intact.
+    let bob = login(addr, "bob", None).await.access;
+    assert_eq!(http::get(addr, "/orders/3", Some(&bob)).await.status, 200);
+    assert_eq!(http::get(addr, "/orders/4", Some(&bob)).await.status, 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_created_order_belongs_to_its_caller_whatever_the_body_says() {
+    let addr = start(config(&[])).await;
+    let alice = login(addr, "alice", None).await.access;
+    let forged = http::call(
+        addr,
+        "POST",
+        "/orders",
+        Some(&alice),
+        Some(json!({"item": "mug", "amount": 900, "owner_id": 2})),
+    )
+    .await;
+    assert!(
+        matches!(forged.status, 400 | 422),
+        "an unknown field is refused: {} {}",
+        forged.status,
+        forged.body
+    );
+
+    let created = http::call(
+        addr,
+        "POST",
+        "/orders",
+        Some(&alice),
+        Some(json!({"item": "mug", "amount": 900})),
+    )
+    .await;
+    assert_eq!(created.status, 201);
+    assert_eq!(created.json()["owner_id"], 1);
+    let bob = login(addr, "bob", None).await.access;
+    let id = created.json()["id"].as_i64().expect("an id");
+    assert_eq!(
+        http::get(addr, &format!("/orders/{id}"), Some(&bob))
+            .await
+            .status,
+        403
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn customers_cannot_reach_admin_functions_by_any_method() {
+    let addr = start(config(&[])).await;
+    let alice = login(addr, "alice", None).await.access;
+    for (method, path, body) in [
+        ("GET", "/admin/users", None),
+        (
+            "PUT",
+            "/admin/users/1/roles",
+            Some(json!({"roles": ["admin"]})),
+        ),
+        (
+            "PUT",
+            "/admin/users/2/roles",
+            Some(json!({"roles": ["customer"]})),
+        ),
+    ] {
+        let response = http::call(addr, method, path, Some(&alice), body).await;
+        assert_eq!(response.status, 403, "{method} {path}: {}", response.body);
+    }
+    // Method switches on admin paths are not routes at all: never a 2xx.
+    for (method, path) in [
+        ("POST", "/admin/users"),
+        ("DELETE", "/admin/users"),
+        ("GET", "/admin/users/1/roles"),
+    ] {
+        let response = http::call(addr, method, path, Some(&alice), None).await;
+        assert_eq!(response.status, 405, "{method} {path}");
+    }
+    // She did not promote herself.
+    let me = http::get(addr, "/me", Some(&alice)).await.json();
+    assert_eq!(me["roles"], json!(["customer"]));
+}
+
+// --- stale roles ---------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_demoted_admin_is_refused_at_once() {
+    let addr = start(config(&[])).await;
+    let dave = login(addr, "dave", None).await.access;
+    assert_eq!(
+        http::get(addr, "/admin/users", Some(&dave)).await.status,
+        200
+    );
+
+    let carol = login(addr, "carol", None).await.access;
+    let demoted = http::call(
+        addr,
+        "PUT",
+        "/admin/users/4/roles",
+        Some(&carol),
+        Some(json!({"roles": ["customer"]})),
+    )
+    .await;
+    assert_eq!(demoted.status, 200, "{}", demoted.body);
+    assert_eq!(demoted.json()["roles"], json!(["customer"]));
+
+    let stale = http::get(addr, "/admin/users", Some(&dave)).await;
+    assert!(
+        matches!(stale.status, 401 | 403),
+        "dave's old admin token is refused: {}",
+        stale.status
+    );
+    // Logging in again gives him a customer's token, which admin pages refuse.
+    let again = login(addr, "dave", None).await.access;
+    assert_eq!(
+        http::get(addr, "/admin/users", Some(&again)).await.status,
+        403
+    );
+    assert_eq!(
+        http::get(addr, "/me", Some(&again)).await.json()["roles"],
+        json!(["customer"])
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_whose_user_is_gone_is_an_invalid_token() {
+    let addr = start(config(&[])).await;
+    let ghost = mint(&claims("999", now() + 600), Some("at+jwt"));
+    let response = http::get(addr, "/me", Some(&ghost)).await;
+    assert_eq!(response.status, 401);
+    assert!(challenge(&response).contains(r#"error="invalid_token""#));
+}
+
+// --- logout and refresh ----------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logout_revokes_the_token_and_its_refresh_family() {
+    let addr = start(config(&[])).await;
+    let session = login(addr, "alice", None).await;
+    let other = login(addr, "alice", None).await;
+
+    let out = http::call(addr, "POST", "/auth/logout", Some(&session.access), None).await;
+    assert_eq!(out.status, 204);
+    assert_eq!(
+        http::get(addr, "/me", Some(&session.access)).await.status,
+        401
+    );
+    let refresh = http::call(
+        addr,
+        "POST",
+        "/auth/refresh",
+        None,
+        Some(json!({"refresh_token": session.refresh})),
+    )
+    .await;
+    assert_eq!(refresh.status, 401);
+    // Another session of the same user is untouched.
+    assert_eq!(
+        http::get(addr, "/me", Some(&other.access)).await.status,
+        200
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logout_all_revokes_every_session_and_a_new_login_works_at_once() {
+    let addr = start(config(&[])).await;
+    let first = login(addr, "bob", None).await;
+    let second = login(addr, "bob", None).await;
+
+    assert_eq!(
+        http::call(addr, "POST", "/auth/logout-all", Some(&first.access), None)
+            .await
+            .status,
+        204
+    );
+    for session in [&first, &second] {
+        assert_eq!(
+            http::get(addr, "/me", Some(&session.access)).await.status,
+            401
+        );
+        let refresh = http::call(
+            addr,
+            "POST",
+            "/auth/refresh",
+            None,
+            Some(json!({"refresh_token": session.refresh})),
+        )
+        .await;
+        assert_eq!(refresh.status, 401);
+    }
+    let fresh = login(addr, "bob", None).await;
+    assert_eq!(
+        http::get(addr, "/me", Some(&fresh.access)).await.status,
+        200,
+        "a login right after works"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refresh_rotates_and_a_reused_refresh_token_kills_the_family() {
+    let addr = start(config(&[])).await;
+    let session = login(addr, "alice", Some("orders:read")).await;
+
+    let rotated = http::call(
+        addr,
+        "POST",
+        "/auth/refresh",
+        None,
+        Some(json!({"refresh_token": session.refresh})),
+    )
+    .await;
+    assert_eq!(rotated.status, 200, "{}", rotated.body);
+    let next = rotated.json();
+    assert_eq!(
+        next["scope"], "orders:read",
+        "a narrowed scope stays narrow"
+    );
+    let next_access = next["access_token"].as_str().expect("a token").to_owned();
+    let next_refresh = next["refresh_token"].as_str().expect("a token").to_owned();
+    assert_ne!(next_refresh, session.refresh);
+    assert_eq!(
+        http::get(addr, "/orders", Some(&next_access)).await.status,
+        200
+    );
+
+    // The old refresh token again: reuse. 401, and the whole family dies.
+    let reused = http::call(
+        addr,
+        "POST",
+        "/auth/refresh",
+        None,
+        Some(json!({"refresh_token": session.refresh})),
+    )
+    .await;
+    assert_eq!(reused.status, 401);
+    let after = http::call(
+        addr,
+        "POST",
+        "/auth/refresh",
+        None,
+        Some(json!({"refresh_token": next_refresh})),
+    )
+    .await;
+    assert_eq!(
+        after.status, 401,
+        "the newest token of a reused family is refused too"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logins_are_answered_alike_for_a_wrong_email_or_password() {
+    let addr = start(config(&[])).await;
+    let wrong_password = http::call(
+        addr,
+        "POST",
+        "/auth/login",
+        None,
+        Some(json!({"email": "alice@example.com", "password": "nope"})),
+    )
+    .await;
+    let wrong_email = http::call(
+        addr,
+        "POST",
+        "/auth/login",
+        None,
+        Some(json!({"email": "nobody@example.com", "password": "nope"})),
+    )
+    .await;
+    assert_eq!(wrong_password.status, 401);
+    assert_eq!(
+        (wrong_password.status, wrong_password.body.clone()),
+        (wrong_email.status, wrong_email.body)
+    );
+    let bad_scope = http::call(addr, "POST", "/auth/login", None, Some(json!({"email": "alice@example.com", "password": "alice-password", "scope": "orders:admin"}))).await;
+    assert_eq!(bad_scope.status, 400);
+    assert_eq!(bad_scope.json()["error"], "invalid_scope");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn identity_comes_only_from_the_credential() {
+    let addr = start(config(&[])).await;
+    let alice = login(addr, "alice", None).await.access;
+    let request = http::Request {
+        method: "GET",
+        path: "/me",
+        bearer: Some(&alice),
+        headers: vec![
+            ("x-user", "3".to_owned()),
+            ("x-user-id", "3".to_owned()),
+            ("x-forwarded-user", "carol@example.com".to_owned()),
+        ],
+        ..http::Request::default()
+    };
+    assert_eq!(http::send(addr, request).await.json()["id"], 1);
+    let anonymous = http::Request {
+        method: "GET",
+        path: "/me",
+        headers: vec![("x-user", "3".to_owned())],
+        ..http::Request::default()
+    };
+    assert_eq!(http::send(addr, anonymous).await.status, 401);
+    // A token in the query string is never read.
+    assert_eq!(
+        http::get(addr, &format!("/me?access_token={alice}"), None)
+            .await
+            .status,
+        401
+    );
+}
+
+// --- two instances, one Redis -------------------------------------------------------
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_logout_on_one_instance_is_refused_on_the_other() {
+    let Some(redis) = auth_tests::redis_server::RedisServer::start() else {
+        return;
+    };
+    let db = std::env::temp_dir().join(format!(
+        "orders-api-test-{}-{}.db",
+        std::process::id(),
+        now()
+    ));
+    let shared = [
+        ("REDIS_URL", redis.url()),
+        ("DATABASE_URL", db.to_string_lossy().into_owned()),
+    ];
+    let one = start(config(&shared)).await;
+    let two = start(config(&shared)).await;
+
+    let session = login(one, "alice", None).await;
+    assert_eq!(
+        http::get(two, "/me", Some(&session.access)).await.status,
+        200,
+        "instances accept each other's tokens"
+    );
+    assert_eq!(
+        http::call(one, "POST", "/auth/logout", Some(&session.access), None)
+            .await
+            .status,
+        204
+    );
+    assert_eq!(
+        http::get(two, "/me", Some(&session.access)).await.status,
+        401,
+        "refused on the other instance at once"
+    );
+    let refresh = http::call(
+        two,
+        "POST",
+        "/auth/refresh",
+        None,
+        Some(json!({"refresh_token": session.refresh})),
+    )
+    .await;
+    assert_eq!(
+        refresh.status, 401,
+        "the refresh family is gone on the other instance too"
+    );
+
+    // Logout-all on one instance, refused on the other.
+    let bob = login(two, "bob", None).await;
+    assert_eq!(
+        http::call(two, "POST", "/auth/logout-all", Some(&bob.access), None)
+            .await
+            .status,
+        204
+    );
+    assert_eq!(http::get(one, "/me", Some(&bob.access)).await.status, 401);
+    let _ = std::fs::remove_file(db);
+}
+
+// --- tokens minted elsewhere: PyJWT ---------------------------------------------------
+
+/// Mints HS256 tokens with `PyJWT`: `python3 -c <script> <secret> <now>` prints one
+/// `<name> <token>` line per case.
+const PYJWT: &str = r#"
+import sys, jwt
+secret, now = sys.argv[1], int(sys.argv[2])
+base = {"iss": "orders-api", "aud": "orders-api", "sub": "1", "iat": now, "nbf": now,
+        "exp": now + 600, "jti": "pyjwt-%d" % now, "roles": ["customer"],
+        "scope": "orders:read orders:write"}
+def token(name, typ="at+jwt", **changes):
+    claims = dict(base, **changes)
+    headers = {"typ": typ} if typ else {}
+    print(name, jwt.encode(claims, secret, algorithm="HS256", headers=headers))
+token("valid")
+token("expired", exp=now - 60)
+token("wrong-aud", aud="another-api")
+token("wrong-iss", iss="orders-api.evil.example")
+token("missing-typ", typ=None)
+"#;
+
+fn pyjwt_tokens() -> Option<HashMap<String, String>> {
+    let output = Command::new("python3")
+        .args(["-c", PYJWT, SECRET, &now().to_string()])
+        .output();
+    let output = match output {
+        Ok(output) if output.status.success() => output,
+        other => {
+            let why = format!("python3 with PyJWT is not available ({other:?}); pip install pyjwt");
+            assert!(std::env::var("CI").as_deref() != Ok("true"), "{why}");
+            eprintln!("skipped: {why}");
+            return None;
+        }
+    };
+    Some(
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .filter_map(|line| line.split_once(' '))
+            .map(|(name, token)| (name.to_owned(), token.to_owned()))
+            .collect(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_minted_by_pyjwt_are_judged_like_ours() {
+    let Some(tokens) = pyjwt_tokens() else {
+        return;
+    };
+    let addr = start(config(&[])).await;
+    let status = |name: &str| {
+        let token = tokens.get(name).cloned().unwrap_or_default();
+        async move { http::get(addr, "/me", Some(&token)).await }
+    };
+    let valid = status("valid").await;
+    assert_eq!((valid.status, valid.json()["id"].clone()), (200, json!(1)));
+    for refused in ["expired", "wrong-aud", "wrong-iss", "missing-typ"] {
+        let response = status(refused).await;
+        assert_eq!(response.status, 401, "{refused}");
+        assert!(
+            challenge(&response).contains(r#"error="invalid_token""#),
+            "{refused}"
+        );
+    }
+}
