@@ -55,6 +55,7 @@ macro_rules! for_each_arity {
         );
     };
 }
+#[cfg(any(feature = "axum", feature = "actix-web"))]
 pub(crate) use for_each_arity;
 
 /// The output of a handler that went through `#[requires]` or `#[public]`:

@@ -1,5 +1,9 @@
 //! The example binaries as a user runs them.
-#![allow(clippy::expect_used, reason = "a test fails by panicking")]
+#![allow(
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test fails by panicking"
+)]
 
 use std::process::{Command, Output};
 
@@ -88,4 +92,31 @@ fn plain_maps_every_outcome() {
             "{who}: {outcome} in\n{stdout}"
         );
     }
+}
+
+#[test]
+fn orders_api_prints_its_authorization_matrix() {
+    let output = Command::new(env!("CARGO_BIN_EXE_orders-api"))
+        .arg("--authorization-matrix")
+        .output()
+        .expect("the binary runs");
+    assert!(output.status.success());
+    let matrix = String::from_utf8_lossy(&output.stdout);
+    let row = |name: &str| {
+        matrix
+            .lines()
+            .find(|line| line.contains(&format!("::{name}`")))
+            .unwrap_or_else(|| panic!("no row for {name} in\n{matrix}"))
+            .to_owned()
+    };
+    assert!(row("health").contains("PUBLIC"));
+    assert!(row("delete_order").contains(r#"scope("orders:write"), Delete(order)"#));
+    assert!(row("set_roles").contains(r#"role("admin")"#));
+    assert_eq!(
+        matrix
+            .lines()
+            .filter(|l| l.contains("examples::orders_api"))
+            .count(),
+        13
+    );
 }

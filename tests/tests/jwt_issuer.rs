@@ -256,9 +256,13 @@ async fn access_tokens_carry_exactly_the_specified_claims_and_header() {
     assert_eq!(
         keys_of(&payload),
         BTreeSet::from([
-            "iss", "aud", "sub", "iat", "nbf", "exp", "jti", "roles", "scope", "tenant", "amr"
+            "iss", "aud", "sub", "iat", "nbf", "exp", "jti", "sid", "roles", "scope", "tenant",
+            "amr"
         ])
     );
+    // `sid` names the login session (the refresh family), so a logout can end
+    // every access token of it.
+    assert_eq!(payload["sid"], pair.family().id.as_str());
     assert_eq!(payload["iss"], ISSUER);
     assert_eq!(payload["aud"], AUDIENCE);
     assert_eq!(payload["sub"], "user-1");
@@ -604,6 +608,11 @@ where
         service.issuer.refresh(rotated.refresh_token()).await,
         TokenError::Revoked,
     );
+    // And so is every access token of the session, old or new: the thief may
+    // hold one.
+    for access in [stolen.access_token(), rotated.access_token()] {
+        assert_invalid(service.verify(access).await, TokenError::Revoked);
+    }
     // Another login of the same user is untouched.
     assert!(
         service
@@ -620,13 +629,22 @@ where
     A: RevocationStore,
 {
     let phone = service.login("alice", &["customer"]).await;
-    let laptop = service.login("alice", &["customer"]).await;
+    let earlier = service.login("alice", &["customer"]).await;
+    let laptop = service
+        .refresh(earlier.refresh_token(), &["customer"])
+        .await
+        .unwrap();
 
     let user = service.verify(laptop.access_token()).await.unwrap();
     service.issuer.logout(&user).await.unwrap();
 
     assert_invalid(
         service.verify(laptop.access_token()).await,
+        TokenError::Revoked,
+    );
+    // An access token from before the last refresh belongs to the same session.
+    assert_invalid(
+        service.verify(earlier.access_token()).await,
         TokenError::Revoked,
     );
     assert_invalid(

@@ -56,6 +56,7 @@ fn now_ms() -> SystemTime {
 fn token<'a>(id: Option<&'a str>, subject: &'a str, iat: Option<SystemTime>) -> TokenRef<'a> {
     TokenRef {
         token_id: id,
+        session_id: None,
         subject,
         issued_at: iat,
     }

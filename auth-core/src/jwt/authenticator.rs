@@ -140,6 +140,7 @@ where
     async fn admit(&self, claims: &Claims<'_>) -> Result<Identity<M::User>, AuthError> {
         let token = TokenRef {
             token_id: claims.token_id(),
+            session_id: claims.session_id(),
             subject: claims.subject(),
             issued_at: claims.issued_at(),
         };

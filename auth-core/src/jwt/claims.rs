@@ -37,6 +37,7 @@ pub struct Claims<'a> {
     issued_at: Option<u64>,
     auth_time: Option<u64>,
     token_id: Option<Cow<'a, str>>,
+    session_id: Option<Cow<'a, str>>,
     scopes: Vec<Cow<'a, str>>,
     amr: Vec<Cow<'a, str>>,
     extra: Vec<(Cow<'a, str>, Cow<'a, RawValue>)>,
@@ -93,6 +94,12 @@ impl<'a> Claims<'a> {
     /// The token's unique id (`jti`).
     pub fn token_id(&self) -> Option<&str> {
         self.token_id.as_deref()
+    }
+
+    /// The login session the token belongs to (`sid`, `OpenID` Connect
+    /// Front-Channel Logout §3): revoking it revokes every token of the session.
+    pub fn session_id(&self) -> Option<&str> {
+        self.session_id.as_deref()
     }
 
     /// The scopes granted: the space-separated `scope` claim (RFC 8693, RFC 9068)
@@ -207,6 +214,7 @@ impl<'a> Claims<'a> {
             issued_at: self.issued_at,
             auth_time: self.auth_time,
             token_id: self.token_id.map(own),
+            session_id: self.session_id.map(own),
             scopes: own_all(self.scopes),
             amr: own_all(self.amr),
             extra: self
@@ -283,6 +291,7 @@ struct RawClaims<'a> {
     nbf: Option<Loose<'a>>,
     iat: Option<Loose<'a>>,
     jti: Option<Loose<'a>>,
+    sid: Option<Loose<'a>>,
     auth_time: Option<Loose<'a>>,
     scope: Option<Loose<'a>>,
     scp: Option<Loose<'a>>,
@@ -335,6 +344,7 @@ impl<'a> RawClaims<'a> {
             issued_at: optional_date(self.iat, "iat")?,
             auth_time: optional_date(self.auth_time, "auth_time")?,
             token_id: optional_string(self.jti, "jti")?,
+            session_id: optional_string(self.sid, "sid")?,
             scopes,
             amr,
             extra: self.extra,
@@ -421,6 +431,7 @@ impl<'de> Visitor<'de> for ClaimsVisitor {
                 "nbf" => &mut raw.nbf,
                 "iat" => &mut raw.iat,
                 "jti" => &mut raw.jti,
+                "sid" => &mut raw.sid,
                 "auth_time" => &mut raw.auth_time,
                 "scope" => &mut raw.scope,
                 "scp" => &mut raw.scp,

@@ -64,8 +64,8 @@ const REFRESH_CHARS: usize = 43;
 
 /// Claims the issuer sets itself: an extra claim may not name them.
 /// `scp` is here because verifiers merge it into `scope`.
-const RESERVED_CLAIMS: [&str; 10] = [
-    "iss", "sub", "aud", "exp", "nbf", "iat", "jti", "roles", "scope", "scp",
+const RESERVED_CLAIMS: [&str; 11] = [
+    "iss", "sub", "aud", "exp", "nbf", "iat", "jti", "sid", "roles", "scope", "scp",
 ];
 
 /// Issues access tokens and refresh tokens, and ends them.
@@ -371,6 +371,7 @@ where
             Rotation::Rotated(family) => {
                 let login = TokenRef {
                     token_id: None,
+                    session_id: None,
                     subject: &family.subject,
                     issued_at: Some(family.authenticated_at),
                 };
@@ -392,6 +393,9 @@ where
             }
             Rotation::Reused(family) => {
                 audit_reused(&family);
+                // The store revoked the family's refresh tokens; its access tokens
+                // die too, as the thief may hold one.
+                self.revoke_session(&family.id).await?;
                 Err(TokenError::Revoked.into())
             }
             Rotation::Revoked(family) => {
@@ -471,6 +475,7 @@ where
         let family = family_of(token_id);
         if let Some(family) = family {
             self.refresh_tokens.revoke_family(family).await?;
+            self.revoke_session(family).await?;
         }
         tracing::event!(
             target: audit::TARGET,
@@ -508,6 +513,17 @@ where
 
     /// The `iat` of a new token of `subject`: now, or the subject's earliest
     /// permitted `iat` after waiting for it (the same-second rule).
+    /// Revokes every access token carrying `sid = family_id`, for as long as any
+    /// could live: a session lasts at most the refresh TTL, and its last access
+    /// token one access TTL more.
+    async fn revoke_session(&self, family_id: &str) -> Result<(), AuthError> {
+        let now = SystemTime::now();
+        let until = now
+            .checked_add(self.refresh_ttl.saturating_add(self.access_ttl))
+            .unwrap_or(now);
+        self.revocations.revoke_token(family_id, until).await
+    }
+
     async fn stamp(&self, subject: &str) -> Result<u64, AuthError> {
         let earliest = self.revocations.earliest_issued_at(subject).await?;
         let now = SystemTime::now();
@@ -544,6 +560,7 @@ where
             nbf: iat,
             exp,
             jti: &token_id,
+            sid: family_of(&token_id),
             roles: &claims.roles,
             scope: claims.scope.as_str(),
             extra: &claims.extra,
@@ -1063,6 +1080,9 @@ struct Payload<'a> {
     nbf: u64,
     exp: u64,
     jti: &'a str,
+    /// The login session (refresh family) of a session token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sid: Option<&'a str>,
     roles: &'a [String],
     #[serde(skip_serializing_if = "str::is_empty")]
     scope: &'a str,

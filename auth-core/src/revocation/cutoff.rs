@@ -52,7 +52,7 @@ use super::RevocationStore;
 /// let earliest = store.earliest_issued_at("alice").await?.expect("a cutoff exists");
 /// assert!(earliest > now && earliest <= now + Duration::from_secs(1));
 ///
-/// let fresh = TokenRef { token_id: None, subject: "alice", issued_at: Some(earliest) };
+/// let fresh = TokenRef { token_id: None, session_id: None, subject: "alice", issued_at: Some(earliest) };
 /// assert!(store.check(&fresh).await.is_ok());
 /// # Ok::<(), auth_core::AuthError>(())
 /// # }).unwrap();

@@ -39,7 +39,7 @@ const COMPONENT: &str = "revocation store";
 /// let exp = SystemTime::now() + Duration::from_secs(900);
 /// store.revoke_token("jti-1", exp).await?;
 ///
-/// let token = TokenRef { token_id: Some("jti-1"), subject: "alice", issued_at: None };
+/// let token = TokenRef { token_id: Some("jti-1"), session_id: None, subject: "alice", issued_at: None };
 /// assert!(store.check(&token).await.is_err());
 /// # Ok::<(), auth_core::AuthError>(())
 /// # }).unwrap();
@@ -151,9 +151,8 @@ impl MemoryRevocationStore {
 
     fn check_now(&self, token: &TokenRef<'_>) -> Result<(), AuthError> {
         let tables = self.read();
-        if let Some(id) = token.token_id
-            && tables.tokens.get(id).is_some()
-        {
+        let revoked = |id: Option<&str>| id.is_some_and(|id| tables.tokens.get(id).is_some());
+        if revoked(token.token_id) || revoked(token.session_id) {
             return Err(TokenError::Revoked.into());
         }
         if let Some(entry) = tables.subjects.get(token.subject)
@@ -247,6 +246,7 @@ mod tests {
     fn token<'a>(id: Option<&'a str>, subject: &'a str, iat: Option<SystemTime>) -> TokenRef<'a> {
         TokenRef {
             token_id: id,
+            session_id: None,
             subject,
             issued_at: iat,
         }

@@ -91,6 +91,11 @@ pub use self::store_error::StoreError;
 pub struct TokenRef<'a> {
     /// The token's `jti`, if it has one.
     pub token_id: Option<&'a str>,
+    /// The login session the token belongs to (`sid`), if any. Revoking a
+    /// session id (with [`RevocationStore::revoke_token`]) revokes every token
+    /// that carries it: a logout ends every access token of the session, not only
+    /// the one presented.
+    pub session_id: Option<&'a str>,
     /// The token's subject (`sub`).
     pub subject: &'a str,
     /// When the token was issued (`iat`).

@@ -327,7 +327,8 @@ impl RevocationStore for RedisRevocationStore {
         let subject_key = self.subject_key(token.subject);
         let mut mget = ::redis::cmd("MGET");
         mget.arg(&subject_key);
-        if let Some(id) = token.token_id {
+        // One round trip: the subject's cutoff, the token, and its session.
+        for id in [token.token_id, token.session_id].into_iter().flatten() {
             mget.arg(self.token_key(id));
         }
         let mut con = self.redis.handle();
@@ -337,8 +338,7 @@ impl RevocationStore for RedisRevocationStore {
             .await?;
         let mut values = values.into_iter();
         let cutoff = values.next().flatten();
-        let revoked = values.next().flatten();
-        if revoked.is_some() {
+        if values.any(|revoked| revoked.is_some()) {
             return Err(TokenError::Revoked.into());
         }
         if let Some(cutoff) = cutoff

@@ -2,6 +2,9 @@
 //!
 //! Configuration by environment variable (see `examples::config`); a bad value
 //! stops the start with a message naming the variable.
+//!
+//! `orders-api --authorization-matrix` prints every handler with its gates (from
+//! the link-time inventory of `#[requires]` and `#[public]`) and exits.
 
 use std::process::ExitCode;
 
@@ -11,6 +14,13 @@ use examples::service::Service;
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    if std::env::args().any(|arg| arg == "--authorization-matrix") {
+        print!(
+            "{}",
+            auth_core::inventory::Matrix::collect().within("examples::orders_api")
+        );
+        return ExitCode::SUCCESS;
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()

@@ -35,7 +35,7 @@
 //! - **Subject cutoffs.** "Log out everywhere" is a subject cutoff in the
 //!   [`RevocationStore`](super::RevocationStore). After a [`Rotation::Rotated`],
 //!   check the family against it as a token issued at
-//!   [`RefreshFamily::authenticated_at`]: `TokenRef { token_id: None, subject,
+//!   [`RefreshFamily::authenticated_at`]: `TokenRef { token_id: None, session_id: None, subject,
 //!   issued_at: Some(family.authenticated_at) }`. The login time, not the rotation
 //!   time: otherwise every rotation would launder the session past the cutoff.
 //!   Start families with `authenticated_at` no earlier than
