@@ -14,9 +14,6 @@ use auth_core::{
 use http::request::Parts;
 
 pub mod audit;
-pub mod client;
-#[cfg(unix)]
-pub mod redis_server;
 
 /// A principal with roles and permissions.
 #[derive(Debug, Clone, PartialEq, Eq)]

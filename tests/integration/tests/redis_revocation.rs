@@ -18,7 +18,7 @@ use auth_core::revocation::{
     RefreshStore, Retention, RevocationStore, Rotation, StoreError, SubjectCutoffs, TokenRef,
 };
 use auth_core::{AuthError, TokenError};
-use auth_tests::redis_server::RedisServer;
+use auth_integration::redis_server::RedisServer;
 
 /// The bound on each store call in these tests.
 const CALL_TIMEOUT: Duration = Duration::from_millis(300);

@@ -22,7 +22,7 @@ use serde_json::Value;
 fn vectors_dir() -> PathBuf {
     Path::new(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/vectors/wycheproof"
+        "/../../../shared/vectors/wycheproof"
     ))
     .to_path_buf()
 }

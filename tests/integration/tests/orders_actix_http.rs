@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 
-use auth_tests::client::{self as http, Response};
+use auth_integration::client::{self as http, Response};
 use examples::config::Config;
 use examples::service::Service;
 use serde_json::json;

@@ -4,7 +4,7 @@
 //!
 //! Each test starts its own service on `127.0.0.1:0` (in-process, through the
 //! same `serve` the binary runs), with its own in-memory database unless it shares
-//! a file on purpose. Every request is bounded ([`auth_tests::client::TIMEOUT`]).
+//! a file on purpose. Every request is bounded ([`auth_integration::client::TIMEOUT`]).
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -12,7 +12,7 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use auth_tests::client::{self as http, Response};
+use auth_integration::client::{self as http, Response};
 use examples::config::Config;
 use examples::service::Service;
 use serde_json::{Value, json};
@@ -583,7 +583,7 @@ async fn identity_comes_only_from_the_credential() {
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_logout_on_one_instance_is_refused_on_the_other() {
-    let Some(redis) = auth_tests::redis_server::RedisServer::start() else {
+    let Some(redis) = auth_integration::redis_server::RedisServer::start() else {
         return;
     };
     let db = std::env::temp_dir().join(format!(

@@ -896,7 +896,7 @@ mod redis {
     use auth_core::revocation::{
         RedisConnection, RedisOptions, RedisRefreshStore, RedisRevocationStore,
     };
-    use auth_tests::redis_server::RedisServer;
+    use auth_integration::redis_server::RedisServer;
 
     use super::*;
 
