@@ -11,7 +11,7 @@ use crate::{AuthError, Authenticated, Identity};
 /// Verifies the credential of a request.
 ///
 /// Implement it to plug a credential kind into the library: the JWT bearer
-/// authenticator ([`crate::jwt`]) is one, and framework adapters run whichever you
+/// authenticator (`auth_core::jwt`) is one, and framework adapters run whichever you
 /// configure. It receives the request head only (method, URI, headers,
 /// extensions), never the body.
 ///

@@ -292,7 +292,7 @@ method!(
 ///
 /// Finish it with [`with_state`](Self::with_state) or
 /// [`into_router`](Self::into_router). What you add to the returned
-/// [`axum::Router`](::axum::Router) afterwards is outside the check: keep that to
+/// [`axum::Router`] afterwards is outside the check: keep that to
 /// things that are not handlers, such as middleware layers (`.layer(..)` wraps
 /// every route) or a fallback that only answers 404.
 #[must_use]

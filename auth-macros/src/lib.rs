@@ -4,9 +4,9 @@
 //! Use them through `auth-core`, which re-exports them and documents them:
 //! `use auth_core::{requires, public, Action};`.
 //!
-//! The crate is split by stage: [`attr`] parses the attribute into [`ast`],
-//! [`handler`] reads the function, [`valid`] cross-checks the two, and [`expand`]
-//! writes the guarded function. Every error is collected ([`ctxt`]) and reported
+//! The crate is split by stage: `attr` parses the attribute into `ast`,
+//! `handler` reads the function, `valid` cross-checks the two, and `expand`
+//! writes the guarded function. Every error is collected (`ctxt`) and reported
 //! together, and the function is still emitted so IDEs keep working.
 #![forbid(unsafe_code)]
 
