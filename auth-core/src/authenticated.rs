@@ -251,7 +251,45 @@ impl Scopes {
 
     /// Parses an OAuth `scope` string (RFC 6749 §3.3): scopes separated by spaces.
     pub fn from_space_separated(scope: &str) -> Self {
-        scope.split_ascii_whitespace().collect()
+        if is_normalized(scope) {
+            // What the split and join below would rebuild, copied in one go.
+            Scopes(scope.to_owned())
+        } else {
+            Scopes::joined(scope.split_ascii_whitespace())
+        }
+    }
+
+    /// What [`FromIterator`] builds, in one allocation of the exact size: a first
+    /// pass over the (cloned) iterator measures, the second copies.
+    pub(crate) fn joined<'a, I>(scopes: I) -> Self
+    where
+        I: Iterator<Item = &'a str> + Clone,
+    {
+        let len = scopes
+            .clone()
+            .filter(|scope| Scopes::accepts(scope))
+            .map(|scope| scope.len() + 1)
+            .sum::<usize>();
+        let mut joined = String::with_capacity(len.saturating_sub(1));
+        Scopes::push_all(&mut joined, scopes);
+        Scopes(joined)
+    }
+
+    /// A scope is a non-empty token without spaces; anything else is dropped.
+    fn accepts(scope: &str) -> bool {
+        !scope.is_empty() && !scope.contains(' ')
+    }
+
+    fn push_all<'a>(joined: &mut String, scopes: impl IntoIterator<Item = &'a str>) {
+        for scope in scopes {
+            if !Scopes::accepts(scope) {
+                continue;
+            }
+            if !joined.is_empty() {
+                joined.push(' ');
+            }
+            joined.push_str(scope);
+        }
     }
 
     /// Whether `scope` is granted. Scopes compare exactly: `orders` does not grant
@@ -276,18 +314,24 @@ impl Scopes {
     }
 }
 
+/// Whether `scope` is already scopes joined by single spaces: no other whitespace, no
+/// leading, trailing or doubled space.
+fn is_normalized(scope: &str) -> bool {
+    let bytes = scope.as_bytes();
+    let mut previous = b' ';
+    for &byte in bytes {
+        if byte.is_ascii_whitespace() && (byte != b' ' || previous == b' ') {
+            return false;
+        }
+        previous = byte;
+    }
+    previous != b' ' || bytes.is_empty()
+}
+
 impl<'a> FromIterator<&'a str> for Scopes {
     fn from_iter<I: IntoIterator<Item = &'a str>>(iter: I) -> Self {
         let mut joined = String::new();
-        for scope in iter {
-            if scope.is_empty() || scope.contains(' ') {
-                continue;
-            }
-            if !joined.is_empty() {
-                joined.push(' ');
-            }
-            joined.push_str(scope);
-        }
+        Scopes::push_all(&mut joined, iter);
         Scopes(joined)
     }
 }
@@ -411,5 +455,40 @@ impl<U> Identity<U> {
     /// What is known about the credential.
     pub fn info(&self) -> &AuthInfo {
         &self.info
+    }
+}
+
+#[cfg(test)]
+mod scope_tests {
+    use super::*;
+
+    #[test]
+    fn every_way_to_build_scopes_normalizes_alike() {
+        let inputs = [
+            "",
+            " ",
+            "a",
+            "a b",
+            "a  b",
+            " a b",
+            "a b ",
+            "a\tb",
+            "a\nb\r\n",
+            "orders:read orders:write",
+            "é ü",
+        ];
+        for input in inputs {
+            let pieces = input.split_ascii_whitespace();
+            let by_iterator: Scopes = pieces.clone().collect();
+            assert_eq!(
+                Scopes::from_space_separated(input),
+                by_iterator,
+                "{input:?}"
+            );
+            assert_eq!(Scopes::joined(pieces), by_iterator, "{input:?}");
+        }
+        let skipped: Scopes = ["a", "", "b c", "d"].into_iter().collect();
+        assert_eq!(skipped.as_str(), "a d");
+        assert_eq!(Scopes::joined(["a", "", "b c", "d"].into_iter()), skipped);
     }
 }

@@ -10,11 +10,23 @@ use crate::audit::{self, Subject};
 use crate::inventory::HandlerInfo;
 use crate::{Action, AsyncPolicy, AuthError, Authenticated, Decision, Permit, Policy, Resource};
 
+/// Where a policy was asked: in a function body, or by gate number `.1` of a
+/// handler. Looked up only when the decision is audited.
+#[derive(Clone, Copy)]
+enum Site {
+    Body,
+    Gate(&'static HandlerInfo, usize),
+}
+
 /// Records `decision` and turns it into a permit for `resource`, or the error.
+#[allow(
+    clippy::inline_always,
+    reason = "measured: inlined, an allowed decision is never built in memory"
+)]
+#[inline(always)]
 fn conclude<A, R, U>(
     principal: &Authenticated<U>,
-    handler: &str,
-    rule: &str,
+    site: Site,
     resource: R,
     decision: Decision,
 ) -> Result<Permit<A, R>, AuthError>
@@ -23,15 +35,21 @@ where
     R: Resource,
 {
     audit::decision(
-        &Subject {
-            principal: principal.subject(),
-            handler,
-            rule,
-            action: A::NAME,
-            resource_kind: R::KIND,
-            resource_id: &resource.id(),
-        },
         &decision,
+        || {
+            let (handler, rule) = match site {
+                Site::Body => ("", A::NAME),
+                Site::Gate(handler, gate) => (handler.name(), handler.gate(gate)),
+            };
+            Subject {
+                principal: principal.subject(),
+                handler,
+                rule,
+                action: A::NAME,
+                resource_kind: R::KIND,
+            }
+        },
+        || resource.id(),
     );
     decision.into_result().map(|()| Permit::new(resource))
 }
@@ -92,7 +110,7 @@ impl<U> Authenticated<U> {
         R: Resource,
     {
         let decision = <A as Policy<R, U, S>>::decide(self, &resource, state);
-        conclude(self, "", A::NAME, resource, decision)
+        conclude(self, Site::Body, resource, decision)
     }
 
     /// Like [`authorize_with`](Self::authorize_with), for a policy that awaits
@@ -111,7 +129,7 @@ impl<U> Authenticated<U> {
         R: Resource,
     {
         let decision = <A as AsyncPolicy<R, U, S>>::decide(self, &resource, state).await;
-        conclude(self, "", A::NAME, resource, decision)
+        conclude(self, Site::Body, resource, decision)
     }
 
     /// Authorizes each row of a list and keeps the permitted ones, in order.
@@ -179,17 +197,22 @@ impl<'p, U> Gatekeeper<'p, U> {
     ///
     /// # Errors
     /// The error the denial maps to ([`Decision::into_result`]).
+    #[allow(
+        clippy::inline_always,
+        reason = "measured: inlined, an allowed decision is never built in memory"
+    )]
+    #[inline(always)]
     pub fn check(&self, gate: usize, decision: Decision) -> Result<(), AuthError> {
         audit::decision(
-            &Subject {
+            &decision,
+            || Subject {
                 principal: self.principal.subject(),
                 handler: self.handler.name(),
                 rule: self.handler.gate(gate),
                 action: "call",
                 resource_kind: "handler",
-                resource_id: &QualifiedName(self.handler),
             },
-            &decision,
+            || QualifiedName(self.handler),
         );
         decision.into_result()
     }
@@ -245,8 +268,7 @@ impl<U, R, S> ResourceCheck<'_, U, R, S> {
         let decision = <A as Policy<R, U, S>>::decide(self.principal, &self.resource, self.state);
         conclude(
             self.principal,
-            self.handler.name(),
-            self.handler.gate(self.gate),
+            Site::Gate(self.handler, self.gate),
             self.resource,
             decision,
         )
@@ -265,8 +287,7 @@ impl<U, R, S> ResourceCheck<'_, U, R, S> {
             <A as AsyncPolicy<R, U, S>>::decide(self.principal, &self.resource, self.state).await;
         conclude(
             self.principal,
-            self.handler.name(),
-            self.handler.gate(self.gate),
+            Site::Gate(self.handler, self.gate),
             self.resource,
             decision,
         )

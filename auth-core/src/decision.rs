@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::OnceLock;
 
 use crate::AuthError;
 
@@ -25,10 +26,10 @@ use crate::AuthError;
 /// assert_eq!(owner_only(7, 8).outcome(), Outcome::NotFound);
 /// ```
 #[must_use = "a decision does nothing unless it is acted on"]
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct Decision {
     verdict: Verdict,
-    reason: Cow<'static, str>,
+    reason: Reason,
 }
 
 #[derive(Clone, PartialEq, Eq)]
@@ -76,7 +77,7 @@ impl Decision {
     pub const fn allow(reason: &'static str) -> Self {
         Decision {
             verdict: Verdict::Allow,
-            reason: Cow::Borrowed(reason),
+            reason: Reason::new(Template::Text, Cow::Borrowed(reason)),
         }
     }
 
@@ -84,7 +85,7 @@ impl Decision {
     pub fn allow_because(reason: impl Into<Cow<'static, str>>) -> Self {
         Decision {
             verdict: Verdict::Allow,
-            reason: reason.into(),
+            reason: Reason::text(reason.into()),
         }
     }
 
@@ -92,7 +93,7 @@ impl Decision {
     pub fn deny(reason: impl Into<Cow<'static, str>>) -> Self {
         Decision {
             verdict: Verdict::Deny,
-            reason: reason.into(),
+            reason: Reason::text(reason.into()),
         }
     }
 
@@ -101,7 +102,7 @@ impl Decision {
     pub fn not_found(reason: impl Into<Cow<'static, str>>) -> Self {
         Decision {
             verdict: Verdict::NotFound,
-            reason: reason.into(),
+            reason: Reason::text(reason.into()),
         }
     }
 
@@ -109,13 +110,33 @@ impl Decision {
     pub fn insufficient_scope(scope: impl Into<Cow<'static, str>>) -> Self {
         let scope = scope.into();
         Decision {
-            reason: Cow::Owned(format!("scope `{scope}` not granted")),
+            // Free for a `&'static str` scope, as the built-in gate passes.
+            reason: Reason::new(Template::ScopeNotGranted, scope.clone()),
             verdict: Verdict::InsufficientScope(scope),
+        }
+    }
+
+    /// The built-in `role(..)` gate's denial: "role `{role}` not held".
+    #[inline]
+    pub(crate) fn role_not_held(role: &'static str) -> Self {
+        Decision {
+            verdict: Verdict::Deny,
+            reason: Reason::new(Template::RoleNotHeld, Cow::Borrowed(role)),
+        }
+    }
+
+    /// The built-in `permission(..)` gate's denial: "permission `{permission}` not held".
+    #[inline]
+    pub(crate) fn permission_not_held(permission: &'static str) -> Self {
+        Decision {
+            verdict: Verdict::Deny,
+            reason: Reason::new(Template::PermissionNotHeld, Cow::Borrowed(permission)),
         }
     }
 
     /// Allows with `allowed` as the reason when `condition` holds, denies with
     /// `denied` otherwise.
+    #[inline]
     pub fn allow_if(condition: bool, allowed: &'static str, denied: &'static str) -> Self {
         if condition {
             Decision::allow(allowed)
@@ -125,11 +146,13 @@ impl Decision {
     }
 
     /// Whether this allows.
+    #[inline]
     pub fn is_allowed(&self) -> bool {
         matches!(self.verdict, Verdict::Allow)
     }
 
     /// The kind of decision.
+    #[inline]
     pub fn outcome(&self) -> Outcome {
         match self.verdict {
             Verdict::Allow => Outcome::Allow,
@@ -140,8 +163,17 @@ impl Decision {
     }
 
     /// Why, for the audit log.
+    ///
+    /// The reasons of the built-in gates and of [`negate`](Self::negate) are
+    /// formatted here, on first use, rather than when the decision is made.
     pub fn reason(&self) -> &str {
-        &self.reason
+        self.reason.as_str()
+    }
+
+    /// The reason, for an audit event.
+    #[inline]
+    pub(crate) fn reason_parts(&self) -> ReasonParts<'_> {
+        self.reason.parts()
     }
 
     /// `Ok(())` when allowed, or the [`AuthError`] the denial maps to.
@@ -150,25 +182,46 @@ impl Decision {
     /// Deny → [`AuthError::Forbidden`], not-found → [`AuthError::NotFound`],
     /// insufficient scope → [`AuthError::InsufficientScope`]; the reason goes along
     /// for logs but never into the error's message.
+    #[inline]
     pub fn into_result(self) -> Result<(), AuthError> {
-        match self.verdict {
-            Verdict::Allow => Ok(()),
-            Verdict::Deny => Err(AuthError::Forbidden {
-                reason: self.reason,
-            }),
-            Verdict::InsufficientScope(scope) => Err(AuthError::InsufficientScope { scope }),
-            Verdict::NotFound => Err(AuthError::NotFound {
-                reason: self.reason,
-            }),
+        if self.is_allowed() {
+            Ok(())
+        } else {
+            Err(self.into_denial())
         }
     }
 
     /// `not(..)`: allows exactly when `self` denies (any kind of denial).
+    ///
+    /// The reason reads `not: ` before the negated one.
+    #[inline]
     pub fn negate(self) -> Decision {
-        if self.is_allowed() {
-            Decision::deny(format!("not: {}", self.reason))
+        let verdict = if self.is_allowed() {
+            Verdict::Deny
         } else {
-            Decision::allow_because(format!("not: {}", self.reason))
+            Verdict::Allow
+        };
+        Decision {
+            verdict,
+            reason: self.reason.negated(),
+        }
+    }
+}
+
+impl Decision {
+    /// The error a denial maps to; out of line, so that the allow path of
+    /// [`into_result`](Self::into_result) stays a test and a return.
+    #[cold]
+    fn into_denial(self) -> AuthError {
+        match self.verdict {
+            // `into_result` never sends an allow here; were it to, it would not pass.
+            Verdict::Allow | Verdict::Deny => AuthError::Forbidden {
+                reason: self.reason.into_text(),
+            },
+            Verdict::InsufficientScope(scope) => AuthError::InsufficientScope { scope },
+            Verdict::NotFound => AuthError::NotFound {
+                reason: self.reason.into_text(),
+            },
         }
     }
 }
@@ -186,9 +239,156 @@ impl Verdict {
     }
 }
 
+impl PartialEq for Decision {
+    /// Same verdict and same reason text, however the reason is kept.
+    fn eq(&self, other: &Self) -> bool {
+        self.verdict == other.verdict && self.reason() == other.reason()
+    }
+}
+
+impl Eq for Decision {}
+
 impl fmt::Debug for Decision {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}({:?})", self.outcome(), self.reason)
+        write!(f, "{}({:?})", self.outcome(), self.reason())
+    }
+}
+
+/// Why a decision was made, kept in parts: the built-in gates' denials and
+/// `not(..)` then cost no allocation. The text is built only when something reads
+/// it: an enabled audit event, [`Decision::reason`], a denial's [`AuthError`].
+#[derive(Clone)]
+struct Reason {
+    /// How many `not(..)` wrap the reason; each reads `not: ` before it.
+    negations: usize,
+    template: Template,
+    /// The whole text for [`Template::Text`], else what the template names.
+    part: Cow<'static, str>,
+    /// The text, once formatted, when it is not `part` itself.
+    text: OnceLock<Box<str>>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Template {
+    Text,
+    RoleNotHeld,
+    PermissionNotHeld,
+    ScopeNotGranted,
+}
+
+impl Reason {
+    const fn new(template: Template, part: Cow<'static, str>) -> Self {
+        Reason {
+            negations: 0,
+            template,
+            part,
+            text: OnceLock::new(),
+        }
+    }
+
+    fn text(text: Cow<'static, str>) -> Self {
+        Reason::new(Template::Text, text)
+    }
+
+    #[inline]
+    fn parts(&self) -> ReasonParts<'_> {
+        ReasonParts {
+            negations: self.negations,
+            template: self.template,
+            part: &self.part,
+        }
+    }
+
+    /// Whether `part` is the whole text.
+    fn is_plain(&self) -> bool {
+        self.negations == 0 && self.template == Template::Text
+    }
+
+    fn as_str(&self) -> &str {
+        if self.is_plain() {
+            &self.part
+        } else {
+            self.text.get_or_init(|| self.to_string().into_boxed_str())
+        }
+    }
+
+    fn into_text(self) -> Cow<'static, str> {
+        if self.is_plain() {
+            return self.part;
+        }
+        let Reason {
+            negations,
+            template,
+            part,
+            text,
+        } = self;
+        match text.into_inner() {
+            Some(text) => Cow::Owned(text.into_string()),
+            None => Cow::Owned(
+                ReasonParts {
+                    negations,
+                    template,
+                    part: &part,
+                }
+                .to_string(),
+            ),
+        }
+    }
+
+    fn negations(self, negations: usize) -> Self {
+        Reason {
+            negations,
+            template: self.template,
+            part: self.part,
+            // Formatted for the old count, if at all.
+            text: OnceLock::new(),
+        }
+    }
+
+    fn negated(self) -> Self {
+        let negations = self.negations.saturating_add(1);
+        self.negations(negations)
+    }
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.parts().fmt(f)
+    }
+}
+
+/// A [`Reason`]'s parts, copied out: reading them leaves the decision where it
+/// is, so the compiler can keep an unaudited decision in registers.
+#[derive(Clone, Copy)]
+pub(crate) struct ReasonParts<'a> {
+    negations: usize,
+    template: Template,
+    part: &'a str,
+}
+
+impl<'a> ReasonParts<'a> {
+    /// The text: borrowed when it is kept as text, formatted otherwise.
+    pub(crate) fn text(self) -> Cow<'a, str> {
+        if self.negations == 0 && self.template == Template::Text {
+            Cow::Borrowed(self.part)
+        } else {
+            Cow::Owned(self.to_string())
+        }
+    }
+}
+
+impl fmt::Display for ReasonParts<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for _ in 0..self.negations {
+            f.write_str("not: ")?;
+        }
+        let part = self.part;
+        match self.template {
+            Template::Text => f.write_str(part),
+            Template::RoleNotHeld => write!(f, "role `{part}` not held"),
+            Template::PermissionNotHeld => write!(f, "permission `{part}` not held"),
+            Template::ScopeNotGranted => write!(f, "scope `{part}` not granted"),
+        }
     }
 }
 
@@ -282,7 +482,7 @@ impl Any {
 }
 
 fn merge_denials(a: Decision, b: Decision) -> Decision {
-    let reason = Cow::Owned(format!("{}; {}", a.reason, b.reason));
+    let reason = Reason::text(Cow::Owned(format!("{}; {}", a.reason, b.reason)));
     match (a.verdict, b.verdict) {
         (Verdict::InsufficientScope(x), Verdict::InsufficientScope(y)) => Decision {
             verdict: Verdict::InsufficientScope(Cow::Owned(format!("{x} {y}"))),
@@ -292,5 +492,56 @@ fn merge_denials(a: Decision, b: Decision) -> Decision {
             let verdict = if x.severity() >= y.severity() { x } else { y };
             Decision { verdict, reason }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lazy_reasons_read_as_the_formatted_text() {
+        let role = Decision::role_not_held("admin");
+        assert_eq!(role.reason(), "role `admin` not held");
+        assert_eq!(role, Decision::deny("role `admin` not held"));
+        assert_eq!(format!("{role:?}"), r#"deny("role `admin` not held")"#);
+
+        let twice = Decision::permission_not_held("p").negate().negate();
+        assert_eq!(twice.reason(), "not: not: permission `p` not held");
+        assert_eq!(
+            twice.into_result().map_err(|e| match e {
+                AuthError::Forbidden { reason } => reason,
+                _ => Cow::Borrowed("other"),
+            }),
+            Err(Cow::Borrowed("not: not: permission `p` not held"))
+        );
+
+        let scope = Decision::insufficient_scope("s");
+        assert_eq!(scope.reason(), "scope `s` not granted");
+        let negated = scope.negate();
+        assert!(negated.is_allowed());
+        assert_eq!(negated.reason(), "not: scope `s` not granted");
+        assert_eq!(negated.reason_parts().text(), "not: scope `s` not granted");
+    }
+
+    #[test]
+    fn a_read_reason_is_not_stale_after_negation() {
+        let decision = Decision::allow("owner");
+        assert_eq!(decision.reason(), "owner");
+        let negated = Decision::role_not_held("r");
+        assert_eq!(negated.reason(), "role `r` not held");
+        assert_eq!(negated.negate().reason(), "not: role `r` not held");
+        assert_eq!(decision.negate().reason(), "not: owner");
+    }
+
+    #[test]
+    fn merged_denials_keep_both_reasons() {
+        let mut any = Any::new();
+        let _ = any.push(Decision::role_not_held("a"));
+        let _ = any.push(Decision::deny("x").negate().negate());
+        let _ = any.push(Decision::not_found("hidden"));
+        let decision = any.finish();
+        assert_eq!(decision.outcome(), Outcome::NotFound);
+        assert_eq!(decision.reason(), "role `a` not held; not: not: x; hidden");
     }
 }

@@ -34,7 +34,7 @@ pub fn role<U: HasRoles>(principal: &Authenticated<U>, role: &'static str) -> De
     if principal.user().has_role(role) {
         Decision::allow("role granted")
     } else {
-        Decision::deny(format!("role `{role}` not held"))
+        Decision::role_not_held(role)
     }
 }
 
@@ -56,6 +56,6 @@ pub fn permission<U: HasPermissions>(
     if principal.user().has_permission(permission) {
         Decision::allow("permission granted")
     } else {
-        Decision::deny(format!("permission `{permission}` not held"))
+        Decision::permission_not_held(permission)
     }
 }

@@ -504,3 +504,37 @@ fn lists_go_through_the_single_object_policy() {
     let carol = sign_in(CAROL, "");
     assert_eq!(carol.filter_authorized::<Read, _, _>(rows, &()).len(), 3);
 }
+
+#[requires(not(role("suspended")), not(not(permission("orders.delete"))))]
+fn not_suspended(_user: Authenticated<User>) {}
+
+#[test]
+fn denial_reasons_of_built_in_gates_reach_the_audit_log_through_not() {
+    // Built-in gates and `not(..)` format their reasons only when audited: the
+    // text must be what the eager `format!` used to write.
+    let (out, events) = capture(|| not_suspended(sign_in(CAROL, "")));
+    assert!(out.into_result().is_ok(), "carol is not suspended");
+    let reasons: Vec<(&str, &str)> = events
+        .iter()
+        .filter_map(|e| Some((e.get("decision")?.as_str(), e.get("reason")?.as_str())))
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            ("allow", "not: role `suspended` not held"),
+            ("allow", "not: not: permission granted"),
+        ]
+    );
+
+    let (out, events) = capture(|| not_suspended(sign_in(ALICE, "")));
+    let err = out.into_result().expect_err("alice lacks orders.delete");
+    let reason = "not: not: permission `orders.delete` not held";
+    assert!(matches!(&err, AuthError::Forbidden { reason: r } if r == reason));
+    assert_eq!(
+        events
+            .last()
+            .and_then(|e| e.get("reason"))
+            .map(String::as_str),
+        Some(reason)
+    );
+}

@@ -1,15 +1,17 @@
 //! [`Claims`]: a verified token's claims, parsed once, borrowing from the payload.
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 use std::fmt;
+use std::sync::OnceLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::Deserialize;
-use serde::de::{self, Deserializer as _, IgnoredAny, MapAccess, Visitor};
+use serde::de::{self, Deserializer as _, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
 use super::RolesClaim;
-use super::strict_json::{self, CowStr, Loose, MemberNames};
+use super::strict_json::{self, CowStr, LINEAR_SCAN_LIMIT, Loose};
 use crate::{Scopes, TokenError};
 
 /// The latest instant a `NumericDate` may name: 9999-12-31T23:59:59Z. Later values
@@ -31,16 +33,60 @@ const MAX_NUMERIC_DATE: u64 = 253_402_300_799;
 pub struct Claims<'a> {
     subject: Cow<'a, str>,
     issuer: Option<Cow<'a, str>>,
-    audience: Vec<Cow<'a, str>>,
+    audience: StrList<'a>,
     expires_at: u64,
     not_before: Option<u64>,
     issued_at: Option<u64>,
     auth_time: Option<u64>,
     token_id: Option<Cow<'a, str>>,
     session_id: Option<Cow<'a, str>>,
-    scopes: Vec<Cow<'a, str>>,
+    /// `scope`, split on whitespace when read.
+    scope: Option<Cow<'a, str>>,
+    /// `scp` when a string, split on whitespace when read.
+    scp_string: Option<Cow<'a, str>>,
+    /// `scp` when an array.
+    scp_array: Vec<Cow<'a, str>>,
     amr: Vec<Cow<'a, str>>,
     extra: Vec<(Cow<'a, str>, Cow<'a, RawValue>)>,
+    /// On owned claims (the verified-token cache keeps those, and admits them again on
+    /// every request): the scopes, joined once.
+    scopes_joined: Option<Scopes>,
+    /// On owned claims: the roles read at the first path asked.
+    roles_read: Option<OnceLock<RolesRead>>,
+}
+
+/// A [`RolesClaim`] and what [`Claims::roles`] read there.
+type RolesRead = (RolesClaim, Result<Vec<String>, TokenError>);
+
+/// One string or an array of them, without allocating for the single string.
+#[derive(Debug, Clone)]
+enum StrList<'a> {
+    One(Cow<'a, str>),
+    Many(Vec<Cow<'a, str>>),
+}
+
+impl<'a> StrList<'a> {
+    fn as_slice(&self) -> &[Cow<'a, str>] {
+        match self {
+            StrList::One(item) => std::slice::from_ref(item),
+            StrList::Many(items) => items,
+        }
+    }
+
+    fn into_owned(self) -> StrList<'static> {
+        match self {
+            StrList::One(item) => StrList::One(own(item)),
+            StrList::Many(items) => StrList::Many(own_all(items)),
+        }
+    }
+}
+
+fn own(s: Cow<'_, str>) -> Cow<'static, str> {
+    Cow::Owned(s.into_owned())
+}
+
+fn own_all(v: Vec<Cow<'_, str>>) -> Vec<Cow<'static, str>> {
+    v.into_iter().map(own).collect()
 }
 
 impl<'a> Claims<'a> {
@@ -68,7 +114,7 @@ impl<'a> Claims<'a> {
 
     /// The audiences (`aud`), whether the token sent one string or an array.
     pub fn audience(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
-        self.audience.iter().map(AsRef::as_ref)
+        self.audience.as_slice().iter().map(AsRef::as_ref)
     }
 
     /// When the token expires (`exp`).
@@ -113,12 +159,28 @@ impl<'a> Claims<'a> {
     /// }
     /// ```
     pub fn scopes(&self) -> Scopes {
-        self.scopes.iter().map(AsRef::as_ref).collect()
+        if let Some(scopes) = &self.scopes_joined {
+            return scopes.clone();
+        }
+        match (&self.scope, &self.scp_string) {
+            (Some(scope), None) if self.scp_array.is_empty() => Scopes::from_space_separated(scope),
+            _ => Scopes::joined(self.scope_items()),
+        }
     }
 
     /// Whether `scope` is granted, compared exactly.
     pub fn has_scope(&self, scope: &str) -> bool {
-        self.scopes.iter().any(|s| s == scope)
+        self.scope_items().any(|s| s == scope)
+    }
+
+    /// `scope`, then `scp`, as the token lists them.
+    fn scope_items(&self) -> impl Iterator<Item = &str> + Clone {
+        self.scope
+            .as_deref()
+            .into_iter()
+            .chain(self.scp_string.as_deref())
+            .flat_map(str::split_ascii_whitespace)
+            .chain(self.scp_array.iter().map(AsRef::as_ref))
     }
 
     /// The authentication methods (`amr`, RFC 8176).
@@ -173,6 +235,23 @@ impl<'a> Claims<'a> {
     /// }
     /// ```
     pub fn roles(&self, claim: &RolesClaim) -> Result<Vec<String>, TokenError> {
+        let Some(read) = &self.roles_read else {
+            return self.read_roles(claim);
+        };
+        if let Some((at, roles)) = read.get() {
+            return if at == claim {
+                roles.clone()
+            } else {
+                self.read_roles(claim)
+            };
+        }
+        let roles = self.read_roles(claim);
+        // Another thread may have been first; it read the same claims.
+        let _ = read.set((claim.clone(), roles.clone()));
+        roles
+    }
+
+    fn read_roles(&self, claim: &RolesClaim) -> Result<Vec<String>, TokenError> {
         const INVALID: TokenError = TokenError::InvalidClaim("roles");
         let mut segments = claim.segments_iter();
         let Some(mut raw) = segments.next().and_then(|first| self.raw(first)) else {
@@ -184,44 +263,37 @@ impl<'a> Claims<'a> {
                 None => return Ok(Vec::new()),
             }
         }
-        match serde_json::from_str::<Loose<'_>>(raw.get()).map_err(|_| INVALID)? {
-            Loose::Str(role) => Ok(vec![role.into_owned()]),
-            Loose::Array(items) => items
-                .into_iter()
-                .map(|item| match item {
-                    Loose::Str(role) => Ok(role.into_owned()),
-                    _ => Err(INVALID),
-                })
-                .collect(),
-            _ => Err(INVALID),
-        }
+        serde_json::from_str::<RoleList>(raw.get())
+            .map(|RoleList(roles)| roles)
+            .map_err(|_| INVALID)
     }
 
-    /// The same claims, owning their strings.
+    /// The same claims, owning their strings. They keep the [`scopes`](Self::scopes)
+    /// joined and remember the roles read at the first [`RolesClaim`] asked, so
+    /// reading either again costs a copy, not a parse.
     pub fn into_owned(self) -> Claims<'static> {
-        fn own(s: Cow<'_, str>) -> Cow<'static, str> {
-            Cow::Owned(s.into_owned())
-        }
-        fn own_all(v: Vec<Cow<'_, str>>) -> Vec<Cow<'static, str>> {
-            v.into_iter().map(own).collect()
-        }
+        let scopes_joined = Some(self.scopes());
         Claims {
             subject: own(self.subject),
             issuer: self.issuer.map(own),
-            audience: own_all(self.audience),
+            audience: self.audience.into_owned(),
             expires_at: self.expires_at,
             not_before: self.not_before,
             issued_at: self.issued_at,
             auth_time: self.auth_time,
             token_id: self.token_id.map(own),
             session_id: self.session_id.map(own),
-            scopes: own_all(self.scopes),
+            scope: self.scope.map(own),
+            scp_string: self.scp_string.map(own),
+            scp_array: own_all(self.scp_array),
             amr: own_all(self.amr),
             extra: self
                 .extra
                 .into_iter()
                 .map(|(name, raw)| (own(name), Cow::Owned(raw.into_owned())))
                 .collect(),
+            scopes_joined,
+            roles_read: Some(self.roles_read.unwrap_or_default()),
         }
     }
 
@@ -281,6 +353,38 @@ fn member<'r>(raw: &'r RawValue, name: &str) -> Result<Option<&'r RawValue>, ser
     deserializer.deserialize_map(Find(name))
 }
 
+/// Roles as a claim holds them: one string, or an array of strings. Anything else is
+/// an error.
+struct RoleList(Vec<String>);
+
+impl<'de> Deserialize<'de> for RoleList {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct RoleListVisitor;
+
+        impl<'de> Visitor<'de> for RoleListVisitor {
+            type Value = RoleList;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string or an array of strings")
+            }
+
+            fn visit_str<E: de::Error>(self, role: &str) -> Result<RoleList, E> {
+                Ok(RoleList(vec![role.to_owned()]))
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RoleList, A::Error> {
+                let mut roles = Vec::new();
+                while let Some(role) = seq.next_element::<String>()? {
+                    roles.push(role);
+                }
+                Ok(RoleList(roles))
+            }
+        }
+
+        deserializer.deserialize_any(RoleListVisitor)
+    }
+}
+
 /// The claims as read, before their types are checked.
 #[derive(Default)]
 struct RawClaims<'a> {
@@ -311,25 +415,22 @@ impl<'a> RawClaims<'a> {
             Some(exp) => numeric_date(&exp).ok_or(TokenError::InvalidClaim("exp"))?,
         };
         let audience = match self.aud {
-            None => Vec::new(),
-            Some(Loose::Str(aud)) => vec![aud],
-            Some(Loose::Array(items)) => strings(items).ok_or(TokenError::InvalidClaim("aud"))?,
+            None => StrList::Many(Vec::new()),
+            Some(Loose::Str(aud)) => StrList::One(aud),
+            Some(Loose::Array(items)) => {
+                StrList::Many(strings(items).ok_or(TokenError::InvalidClaim("aud"))?)
+            }
             Some(_) => return Err(TokenError::InvalidClaim("aud")),
         };
-        let mut scopes = Vec::new();
-        match self.scope {
-            None => {}
-            Some(Loose::Str(scope)) => split_scopes(scope, &mut scopes),
-            Some(_) => return Err(TokenError::InvalidClaim("scope")),
-        }
-        match self.scp {
-            None => {}
-            Some(Loose::Str(scp)) => split_scopes(scp, &mut scopes),
+        let scope = optional_string(self.scope, "scope")?;
+        let (scp_string, scp_array) = match self.scp {
+            None => (None, Vec::new()),
+            Some(Loose::Str(scp)) => (Some(scp), Vec::new()),
             Some(Loose::Array(items)) => {
-                scopes.extend(strings(items).ok_or(TokenError::InvalidClaim("scp"))?);
+                (None, strings(items).ok_or(TokenError::InvalidClaim("scp"))?)
             }
             Some(_) => return Err(TokenError::InvalidClaim("scp")),
-        }
+        };
         let amr = match self.amr {
             None => Vec::new(),
             Some(Loose::Array(items)) => strings(items).ok_or(TokenError::InvalidClaim("amr"))?,
@@ -345,9 +446,13 @@ impl<'a> RawClaims<'a> {
             auth_time: optional_date(self.auth_time, "auth_time")?,
             token_id: optional_string(self.jti, "jti")?,
             session_id: optional_string(self.sid, "sid")?,
-            scopes,
+            scope,
+            scp_string,
+            scp_array,
             amr,
             extra: self.extra,
+            scopes_joined: None,
+            roles_read: None,
         })
     }
 }
@@ -399,16 +504,6 @@ fn strings(items: Vec<Loose<'_>>) -> Option<Vec<Cow<'_, str>>> {
         .collect()
 }
 
-fn split_scopes<'a>(scope: Cow<'a, str>, out: &mut Vec<Cow<'a, str>>) {
-    match scope {
-        Cow::Borrowed(s) => out.extend(s.split_ascii_whitespace().map(Cow::Borrowed)),
-        Cow::Owned(s) => out.extend(
-            s.split_ascii_whitespace()
-                .map(|piece| Cow::Owned(piece.to_owned())),
-        ),
-    }
-}
-
 struct ClaimsVisitor;
 
 impl<'de> Visitor<'de> for ClaimsVisitor {
@@ -419,39 +514,75 @@ impl<'de> Visitor<'de> for ClaimsVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawClaims<'de>, A::Error> {
-        let mut names = MemberNames::new();
+        // A repeated registered claim is found by a bit per name, a repeated other
+        // claim among the others already kept: no name is copied for the check.
+        let mut seen = 0_u16;
+        let mut extra_names: Option<HashSet<Cow<'de, str>>> = None;
         let mut raw = RawClaims::default();
         while let Some(CowStr(name)) = map.next_key()? {
-            names.insert::<A::Error>(name.clone())?;
-            let slot = match name.as_ref() {
-                "iss" => &mut raw.iss,
-                "sub" => &mut raw.sub,
-                "aud" => &mut raw.aud,
-                "exp" => &mut raw.exp,
-                "nbf" => &mut raw.nbf,
-                "iat" => &mut raw.iat,
-                "jti" => &mut raw.jti,
-                "sid" => &mut raw.sid,
-                "auth_time" => &mut raw.auth_time,
-                "scope" => &mut raw.scope,
-                "scp" => &mut raw.scp,
-                "amr" => &mut raw.amr,
+            let (bit, slot) = match name.as_ref() {
+                "iss" => (1 << 0, &mut raw.iss),
+                "sub" => (1 << 1, &mut raw.sub),
+                "aud" => (1 << 2, &mut raw.aud),
+                "exp" => (1 << 3, &mut raw.exp),
+                "nbf" => (1 << 4, &mut raw.nbf),
+                "iat" => (1 << 5, &mut raw.iat),
+                "jti" => (1 << 6, &mut raw.jti),
+                "sid" => (1 << 7, &mut raw.sid),
+                "auth_time" => (1 << 8, &mut raw.auth_time),
+                "scope" => (1 << 9, &mut raw.scope),
+                "scp" => (1 << 10, &mut raw.scp),
+                "amr" => (1 << 11, &mut raw.amr),
                 _ => {
+                    if repeats(&raw.extra, &mut extra_names, &name) {
+                        return Err(de::Error::custom("duplicate member name"));
+                    }
                     let value: &'de RawValue = map.next_value()?;
-                    strict_json::check_no_duplicates(value.get()).map_err(de::Error::custom)?;
+                    // Without a `{` the value holds no object, so no member names.
+                    if value.get().as_bytes().contains(&b'{') {
+                        strict_json::check_no_duplicates(value.get()).map_err(de::Error::custom)?;
+                    }
                     raw.extra.push((name, Cow::Borrowed(value)));
                     continue;
                 }
             };
+            if seen & bit != 0 {
+                return Err(de::Error::custom("duplicate member name"));
+            }
+            seen |= bit;
             *slot = Some(map.next_value()?);
         }
         Ok(raw)
     }
 }
 
+/// Whether `name` is already one of the `extra` claims. Up to
+/// [`LINEAR_SCAN_LIMIT`] of them are scanned; past that their names go to a set.
+#[allow(clippy::ptr_arg, reason = "the set keeps the name as a `Cow`")]
+fn repeats<'de>(
+    extra: &[(Cow<'de, str>, Cow<'de, RawValue>)],
+    names: &mut Option<HashSet<Cow<'de, str>>>,
+    name: &Cow<'de, str>,
+) -> bool {
+    if let Some(names) = names {
+        return !names.insert(name.clone());
+    }
+    if extra.iter().any(|(seen, _)| seen == name) {
+        return true;
+    }
+    if extra.len() >= LINEAR_SCAN_LIMIT {
+        let mut set: HashSet<Cow<'de, str>> = extra.iter().map(|(seen, _)| seen.clone()).collect();
+        set.insert(name.clone());
+        *names = Some(set);
+    }
+    false
+}
+
 #[cfg(test)]
 #[allow(clippy::panic)]
 mod tests {
+    use std::fmt::Write as _;
+
     use super::*;
 
     fn parse(json: &str) -> Result<Claims<'_>, TokenError> {
@@ -516,6 +647,18 @@ mod tests {
                 r#"{"sub":"u","exp":2000000000,"x":{"a":1,"a":2}}"#,
                 TokenError::Malformed,
             ),
+            (
+                r#"{"sub":"u","exp":1,"\u0065xp":2000000000}"#,
+                TokenError::Malformed,
+            ),
+            (
+                r#"{"sub":"u","exp":2000000000,"x":1,"y":2,"x":3}"#,
+                TokenError::Malformed,
+            ),
+            (
+                r#"{"sub":"u","exp":2000000000,"x":[1,{"a":[{"b":1,"b":2}]}]}"#,
+                TokenError::Malformed,
+            ),
             (r"[1]", TokenError::Malformed),
             ("", TokenError::Malformed),
         ];
@@ -525,10 +668,64 @@ mod tests {
     }
 
     #[test]
+    fn duplicates_among_many_claims_are_found() {
+        let mut json = String::from(r#"{"sub":"u","exp":2000000000"#);
+        for i in 0..40 {
+            let _ = write!(json, r#","c{i}":"{{""#);
+        }
+        assert!(parse(&format!("{json}}}")).is_ok());
+        for repeated in ["c0", "c15", "c16", "c39", "sub"] {
+            let duplicated = format!(r#"{json},"{repeated}":1}}"#);
+            assert_eq!(
+                parse(&duplicated).err(),
+                Some(TokenError::Malformed),
+                "{repeated}"
+            );
+        }
+    }
+
+    #[test]
+    fn scopes_join_scope_and_scp() {
+        let Ok(claims) =
+            parse(r#"{"sub":"u","exp":2000000000,"scope":" a\tb  c ","scp":["d","e f",""]}"#)
+        else {
+            panic!("valid claims refused");
+        };
+        assert_eq!(claims.scopes().as_str(), "a b c d");
+        assert!(claims.has_scope("b"));
+        assert!(
+            claims.has_scope("e f"),
+            "has_scope compares the claim's items"
+        );
+        assert!(!claims.scopes().contains("e f"));
+        let owned = claims.clone().into_owned();
+        assert_eq!(owned.scopes(), claims.scopes());
+        assert!(owned.has_scope("e f"));
+
+        let Ok(claims) = parse(r#"{"sub":"u","exp":2000000000,"scope":"x","scp":"y  z"}"#) else {
+            panic!("valid claims refused");
+        };
+        assert_eq!(claims.scopes().as_str(), "x y z");
+        assert_eq!(claims.into_owned().scopes().as_str(), "x y z");
+
+        let Ok(claims) = parse(r#"{"sub":"u","exp":2000000000,"scope":"x y"}"#) else {
+            panic!("valid claims refused");
+        };
+        assert_eq!(claims.scopes().as_str(), "x y");
+        let Ok(claims) = parse(r#"{"sub":"u","exp":2000000000}"#) else {
+            panic!("valid claims refused");
+        };
+        assert!(claims.scopes().is_empty());
+        assert_eq!(
+            parse(r#"{"sub":"u","exp":2000000000,"scope":["x"]}"#).err(),
+            Some(TokenError::InvalidClaim("scope"))
+        );
+    }
+
+    #[test]
     fn roles_follow_a_path() {
-        let Ok(claims) = parse(
-            r#"{"sub":"u","exp":2000000000,"realm_access":{"roles":["admin","user"]},"groups":"ops","bad":{"roles":[1]}}"#,
-        ) else {
+        let json = r#"{"sub":"u","exp":2000000000,"realm_access":{"roles":["admin","user"]},"groups":"ops","bad":{"roles":[1]}}"#;
+        let Ok(claims) = parse(json) else {
             panic!("valid claims refused");
         };
         assert_eq!(
@@ -552,9 +749,33 @@ mod tests {
             Err(TokenError::InvalidClaim("roles"))
         );
         let owned = claims.into_owned();
-        assert_eq!(
-            owned.roles(&RolesClaim::top_level("groups")),
-            Ok(vec!["ops".to_owned()])
-        );
+        for _ in 0..2 {
+            assert_eq!(
+                owned.roles(&RolesClaim::top_level("groups")),
+                Ok(vec!["ops".to_owned()])
+            );
+            assert_eq!(
+                owned.roles(&RolesClaim::keycloak_realm()),
+                Ok(vec!["admin".to_owned(), "user".to_owned()])
+            );
+            assert_eq!(
+                owned.clone().roles(&RolesClaim::path("bad.roles")),
+                Err(TokenError::InvalidClaim("roles"))
+            );
+        }
+        // Owned claims that first read an error remember it, and still read others.
+        let Ok(bad) = parse(json).map(Claims::into_owned) else {
+            panic!("valid claims refused");
+        };
+        for _ in 0..2 {
+            assert_eq!(
+                bad.roles(&RolesClaim::path("bad.roles")),
+                Err(TokenError::InvalidClaim("roles"))
+            );
+            assert_eq!(
+                bad.roles(&RolesClaim::top_level("groups")),
+                Ok(vec!["ops".to_owned()])
+            );
+        }
     }
 }

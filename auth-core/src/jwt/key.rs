@@ -1,12 +1,16 @@
 //! [`VerifyingKey`]: one public key or shared secret, pinned to one algorithm and
-//! prepared once, at configuration.
+//! checked once, at configuration.
 
 use std::fmt;
+use std::sync::Arc;
 
 use jsonwebtoken::DecodingKey;
+use jsonwebtoken::crypto::JwtVerifier;
 
 use super::algorithm::Family;
-use super::{Algorithm, EcAlgorithm, HmacAlgorithm, KeyError, RsaAlgorithm, backend, roca};
+use super::{
+    Algorithm, EcAlgorithm, HmacAlgorithm, KeyError, RsaAlgorithm, backend, roca, verifier_cache,
+};
 use crate::TokenError;
 
 /// RSA keys below this size are refused (NIST SP 800-131A, RFC 7518 §3.3).
@@ -21,8 +25,15 @@ const MAX_RSA_EXPONENT: u64 = (1 << 33) - 1;
 /// [`RsaAlgorithm`], [`EcAlgorithm`]), so an RSA key pinned to `HS256` — the key
 /// confusion of CVE-2015-9235 — cannot be written. They check the key once, here:
 /// HMAC secrets at least as long as the hash output, RSA moduli of 2048 bits or more
-/// without the ROCA fingerprint, public keys only. The key is then kept in the form
-/// `jsonwebtoken`'s crypto verifies with, so no request parses it again.
+/// without the ROCA fingerprint, public keys only; no request repeats these checks.
+///
+/// Signatures are verified by `jsonwebtoken`'s crypto provider. Its verifier for a key
+/// (for HMAC, the keyed hash; for RSA and EC, the backend's copy of the key) cannot be
+/// shared between threads, so each thread builds it the first time it verifies with
+/// this key and reuses it afterwards, from a small per-thread cache of the most recently
+/// used keys. Clones of a key share that verifier; a dropped key's verifier is released
+/// by the next thread-local cache miss. (AWS-LC still loads an RSA key's modulus and
+/// exponent in each verification.)
 ///
 /// ```
 /// use auth_core::jwt::{HmacAlgorithm, KeyError, VerifyingKey};
@@ -37,8 +48,22 @@ const MAX_RSA_EXPONENT: u64 = (1 << 33) - 1;
 /// ```
 #[derive(Clone)]
 pub struct VerifyingKey {
-    algorithm: Algorithm,
-    decoding: DecodingKey,
+    prepared: Arc<Prepared>,
+}
+
+/// The checked key material, shared by every clone of a [`VerifyingKey`]. Its address
+/// identifies the key in the per-thread verifier cache.
+pub(super) struct Prepared {
+    pub(super) algorithm: Algorithm,
+    pub(super) decoding: DecodingKey,
+}
+
+impl Prepared {
+    /// Asks the backend for a verifier of this key.
+    pub(super) fn verifier(&self) -> Result<Box<dyn JwtVerifier>, TokenError> {
+        (backend::provider().verifier_factory)(&self.algorithm.to_jsonwebtoken(), &self.decoding)
+            .map_err(|_| TokenError::InvalidSignature)
+    }
 }
 
 impl VerifyingKey {
@@ -223,28 +248,22 @@ impl VerifyingKey {
 
     /// The one algorithm this key verifies.
     pub fn algorithm(&self) -> Algorithm {
-        self.algorithm
+        self.prepared.algorithm
     }
 
     /// Whether this is a shared secret (HMAC) rather than a public key.
     pub fn is_symmetric(&self) -> bool {
-        matches!(self.algorithm.family(), Family::Hmac(_))
+        matches!(self.algorithm().family(), Family::Hmac(_))
     }
 
-    /// Verifies `signature` over `signing_input` with `jsonwebtoken`'s crypto.
+    /// Verifies `signature` over `signing_input` with `jsonwebtoken`'s crypto, through
+    /// this thread's verifier for the key.
     pub(crate) fn verify(
         &self,
         signing_input: &[u8],
         signature: &Vec<u8>,
     ) -> Result<(), TokenError> {
-        let verifier = (backend::provider().verifier_factory)(
-            &self.algorithm.to_jsonwebtoken(),
-            &self.decoding,
-        )
-        .map_err(|_| TokenError::InvalidSignature)?;
-        verifier
-            .verify(signing_input, signature)
-            .map_err(|_| TokenError::InvalidSignature)
+        verifier_cache::verify(&self.prepared, signing_input, signature)
     }
 
     fn from_pkcs1(algorithm: RsaAlgorithm, pkcs1: &DecodingKey) -> Result<Self, KeyError> {
@@ -279,11 +298,15 @@ impl VerifyingKey {
 
     /// Pairs the key with its algorithm, after the backend accepted it once.
     fn prepared(algorithm: Algorithm, decoding: DecodingKey) -> Result<Self, KeyError> {
-        (backend::provider().verifier_factory)(&algorithm.to_jsonwebtoken(), &decoding)
-            .map_err(|_| KeyError::Backend(algorithm))?;
-        Ok(VerifyingKey {
+        let prepared = Prepared {
             algorithm,
             decoding,
+        };
+        prepared
+            .verifier()
+            .map_err(|_| KeyError::Backend(algorithm))?;
+        Ok(VerifyingKey {
+            prepared: Arc::new(prepared),
         })
     }
 }
@@ -291,7 +314,7 @@ impl VerifyingKey {
 impl fmt::Debug for VerifyingKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("VerifyingKey")
-            .field("algorithm", &self.algorithm)
+            .field("algorithm", &self.algorithm())
             .finish_non_exhaustive()
     }
 }

@@ -74,7 +74,7 @@
 //! .issuer("https://keycloak.example.com/realms/shop")
 //! .audience("orders-api")
 //! .leeway(Duration::from_secs(10))
-//! .verified_token_cache(10_000) // a repeated token skips RSA verification
+//! .verified_token_cache(10_000) // more than the default 4 096 tokens
 //! .revocation(Arc::clone(&revocations))
 //! .build()?;
 //! # let _ = authenticator;
@@ -142,7 +142,7 @@
 //! | audience | a token with `aud` is refused | RFC 7519 §4.1.3 |
 //! | `typ` | not checked | set `at+jwt` for RFC 9068 access tokens |
 //! | revocation | must be chosen | [`dangerous_without_revocation`](JwtAuthenticatorBuilder::dangerous_without_revocation) is the explicit opt-out |
-//! | cache | off | [`verified_token_cache`](JwtAuthenticatorBuilder::verified_token_cache) |
+//! | verified-token cache | [`DEFAULT_VERIFIED_TOKEN_CACHE`] (4 096 tokens) | a repeated token skips the signature check, never revocation, expiry or the mapper; [`without_verified_token_cache`](JwtAuthenticatorBuilder::without_verified_token_cache) turns it off |
 //! | cookie | off | [`cookie`](JwtAuthenticatorBuilder::cookie); never the URL query |
 //!
 //! # Crypto backend
@@ -178,11 +178,12 @@ mod roca;
 mod signing_key;
 mod strict_json;
 mod validation;
+mod verifier_cache;
 
 pub use self::algorithm::{Algorithm, EcAlgorithm, HmacAlgorithm, RsaAlgorithm};
 pub use self::authenticator::{
-    DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_BYTES, JwtAuthenticator, JwtAuthenticatorBuilder, MAX_LEEWAY,
-    NoRevocation, RevocationChoice, RevocationUnset,
+    DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_BYTES, DEFAULT_VERIFIED_TOKEN_CACHE, JwtAuthenticator,
+    JwtAuthenticatorBuilder, MAX_LEEWAY, NoRevocation, RevocationChoice, RevocationUnset,
 };
 pub use self::backend::crypto_backend;
 pub use self::claims::Claims;

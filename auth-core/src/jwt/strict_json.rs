@@ -18,7 +18,7 @@ use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 const ARBITRARY_PRECISION_NUMBER: &str = "$serde_json::private::Number";
 
 /// Objects up to this many members are checked for duplicates with a linear scan.
-const LINEAR_SCAN_LIMIT: usize = 16;
+pub(crate) const LINEAR_SCAN_LIMIT: usize = 16;
 
 /// A string that borrows from the input unless it had escapes.
 #[derive(Debug)]

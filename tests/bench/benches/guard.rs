@@ -46,6 +46,18 @@ fn guard(c: &mut Criterion) {
     });
     group.finish();
 
+    let mut group = c.benchmark_group("guard/not_role");
+    group.bench_function("macro", |b| {
+        b.iter(|| poll_once(handlers::macro_not_role(black_box(&user))));
+    });
+    group.bench_function("by_hand", |b| {
+        b.iter(|| poll_once(handlers::by_hand_not_role(black_box(&user))));
+    });
+    group.bench_function("plain", |b| {
+        b.iter(|| poll_once(handlers::plain_not_role(black_box(&user))));
+    });
+    group.finish();
+
     let mut group = c.benchmark_group("guard/resource");
     group.bench_function("macro", |b| {
         b.iter(|| {

@@ -23,7 +23,7 @@ use poll::poll_once;
 type Call = fn(&Authenticated<User>, Order, &str) -> Option<u64>;
 
 /// Every `<gates>/<variant>` this binary knows.
-const VARIANTS: [(&str, Call); 12] = [
+const VARIANTS: [(&str, Call); 15] = [
     ("authenticated/macro", |u, _, _| {
         poll_once(handlers::macro_authenticated(u))
             .into_result()
@@ -45,6 +45,15 @@ const VARIANTS: [(&str, Call); 12] = [
     }),
     ("role/plain", |u, _, _| {
         poll_once(handlers::plain_role(u)).ok()
+    }),
+    ("not_role/macro", |u, _, _| {
+        poll_once(handlers::macro_not_role(u)).into_result().ok()
+    }),
+    ("not_role/by_hand", |u, _, _| {
+        poll_once(handlers::by_hand_not_role(u)).into_result().ok()
+    }),
+    ("not_role/plain", |u, _, _| {
+        poll_once(handlers::plain_not_role(u)).ok()
     }),
     ("resource/macro", |u, o, _| {
         poll_once(handlers::macro_resource(u, o)).into_result().ok()

@@ -1,6 +1,7 @@
 //! The handlers under measurement: the same checks written three ways.
 //!
-//! For each gate set (`authenticated`, a role, a resource gate, three gates):
+//! For each gate set (`authenticated`, a role, `not` of a role, a resource gate,
+//! three gates):
 //!
 //! - `macro_*`: `#[requires(..)]`, what a user writes;
 //! - `by_hand_*`: the very auth-core calls the macro writes (`Gatekeeper`, `gate::*`,
@@ -152,6 +153,39 @@ pub async fn plain_role(user: &User) -> Result<u64, StatusCode> {
         Ok(user.id)
     } else {
         Err(StatusCode::FORBIDDEN)
+    }
+}
+
+// --- not(role("suspended")) -------------------------------------------------
+
+#[requires(not(role("suspended")))]
+pub async fn macro_not_role(user: &Authenticated<User>) -> u64 {
+    user.id
+}
+
+static BY_HAND_NOT_ROLE: HandlerInfo = HandlerInfo::guarded(
+    "by_hand_not_role",
+    module_path!(),
+    file!(),
+    line!(),
+    &["not(role(\"suspended\"))"],
+);
+
+pub async fn by_hand_not_role(user: &Authenticated<User>) -> Guarded<u64> {
+    let gatekeeper = Gatekeeper::new(user, &BY_HAND_NOT_ROLE);
+    let decision = Decision::negate(gate::role(gatekeeper.principal(), "suspended"));
+    if let Err(error) = gatekeeper.check(0, decision) {
+        return Guarded::denied_to(gatekeeper.principal(), error);
+    }
+    let clearance = gatekeeper.clear();
+    Guarded::new(clearance, user.id)
+}
+
+pub async fn plain_not_role(user: &User) -> Result<u64, StatusCode> {
+    if user.roles.contains(&"suspended") {
+        Err(StatusCode::FORBIDDEN)
+    } else {
+        Ok(user.id)
     }
 }
 

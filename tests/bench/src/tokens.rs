@@ -117,7 +117,7 @@ pub fn authenticator(
     let builder = if cache {
         builder.verified_token_cache(10_000)
     } else {
-        builder
+        builder.without_verified_token_cache()
     };
     builder.build().expect("authenticator")
 }

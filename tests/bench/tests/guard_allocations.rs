@@ -61,7 +61,7 @@ fn guards_add_no_allocation_on_the_allow_path() {
 
     let user = &user;
     let scopes = scopes.as_str();
-    let cases: [(&str, u64, u64, u64); 4] = [
+    let cases: [(&str, u64, u64, u64); 5] = [
         (
             "authenticated",
             blocks(|| consume(poll_once(handlers::macro_authenticated(black_box(user))))),
@@ -73,6 +73,12 @@ fn guards_add_no_allocation_on_the_allow_path() {
             blocks(|| consume(poll_once(handlers::macro_role(black_box(user))))),
             blocks(|| consume(poll_once(handlers::by_hand_role(black_box(user))))),
             blocks(|| consume(poll_once(handlers::plain_role(black_box(user))))),
+        ),
+        (
+            "not_role",
+            blocks(|| consume(poll_once(handlers::macro_not_role(black_box(user))))),
+            blocks(|| consume(poll_once(handlers::by_hand_not_role(black_box(user))))),
+            blocks(|| consume(poll_once(handlers::plain_not_role(black_box(user))))),
         ),
         (
             "resource",

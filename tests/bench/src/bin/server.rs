@@ -10,8 +10,8 @@
 //!
 //! Configuration, by environment:
 //! - `AUTH_BENCH_ADDR`: where to listen, default `127.0.0.1:8090`;
-//! - `AUTH_BENCH_CACHE`: capacity of the verified-token cache, `0` (the library's
-//!   default) for none.
+//! - `AUTH_BENCH_CACHE`: capacity of the verified-token cache; unset or `default`
+//!   for the library's default (4 096), `0` for none.
 //!
 //! At start it prints one line `token <jwt>`: a token valid for an hour that every
 //! route accepts. `load.sh` drives it with `wrk`.
@@ -134,16 +134,16 @@ fn mint_token() -> Result<String, jsonwebtoken::errors::Error> {
     )
 }
 
-fn router(cache: usize) -> Result<axum::Router, Box<dyn std::error::Error>> {
+fn router(cache: Option<usize>) -> Result<axum::Router, Box<dyn std::error::Error>> {
     let keys = KeySet::single(VerifyingKey::hmac(HmacAlgorithm::HS256, SECRET)?);
     let builder = JwtAuthenticator::builder(keys, PrincipalMapper::new())
         .issuer(ISSUER)
         .audience(AUDIENCE)
         .revocation(Arc::new(MemoryRevocationStore::new()));
-    let builder = if cache > 0 {
-        builder.verified_token_cache(cache)
-    } else {
-        builder
+    let builder = match cache {
+        None => builder,
+        Some(0) => builder.without_verified_token_cache(),
+        Some(capacity) => builder.verified_token_cache(capacity),
     };
     let state = AppState {
         auth: SharedAuthenticator::new(builder.build()?).with_realm("auth-bench"),
@@ -183,11 +183,11 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let cache = match std::env::var("AUTH_BENCH_CACHE")
-        .as_deref()
-        .unwrap_or("0")
-        .parse()
-    {
+    let cache = match std::env::var("AUTH_BENCH_CACHE").as_deref() {
+        Err(_) | Ok("default") => Ok(None),
+        Ok(capacity) => capacity.parse().map(Some),
+    };
+    let cache = match cache {
         Ok(cache) => cache,
         Err(error) => {
             eprintln!("auth-bench-server: AUTH_BENCH_CACHE: {error}");
@@ -209,7 +209,7 @@ async fn main() -> ExitCode {
         }
     };
     println!("token {token}");
-    println!("listening on http://{addr} (token cache: {cache})");
+    println!("listening on http://{addr} (token cache: {cache:?}, None = the default)");
     match axum::serve(listener, app).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
