@@ -82,6 +82,7 @@ fn verify(c: &mut Criterion) {
         )
         .issuer(ISSUER)
         .audience(AUDIENCE)
+        .without_verified_token_cache()
         .dangerous_without_revocation()
         .build()
         .expect("authenticator");
