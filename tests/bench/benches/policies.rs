@@ -31,11 +31,14 @@ use auth_core::{
     Action, AuthError, Authenticated, Authenticator, Decision, Gatekeeper, Guarded, HasPermissions,
     HasRoles, Identity, Mechanism, Policy, Resource, Scopes, gate, requires,
 };
-use casbin::{CachedEnforcer, CoreApi, DefaultModel, Enforcer, MemoryAdapter, MgmtApi};
+use casbin::{
+    CachedEnforcer, CoreApi, DefaultModel, EnforceArgs, Enforcer, MemoryAdapter, MgmtApi,
+};
 use cedar_policy::{
     Authorizer, Context, Entities, Entity, EntityUid, PolicySet, Request, RestrictedExpression,
 };
-use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, BenchmarkId, Criterion, criterion_group, criterion_main};
 use serde::Serialize;
 
 #[path = "../src/poll.rs"]
@@ -340,6 +343,26 @@ fn casbin_pair(
     })
 }
 
+/// The engines on the same rule: casbin's `enforce` (plain and cached) on
+/// `request`, and cedar's `is_authorized` for order 7 in `context`.
+fn engines<R: EnforceArgs + Clone>(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    (casbin, cached): (&Enforcer, &CachedEnforcer),
+    request: &R,
+    cedar: &Cedar,
+    context: fn() -> Context,
+) {
+    group.bench_function("casbin", |b| {
+        b.iter(|| casbin.enforce(black_box(request.clone())));
+    });
+    group.bench_function("casbin_cached", |b| {
+        b.iter(|| cached.enforce(black_box(request.clone())));
+    });
+    group.bench_function("cedar", |b| {
+        b.iter(|| cedar.allows(black_box(r#"Order::"7""#), context));
+    });
+}
+
 // --- cedar -------------------------------------------------------------------
 
 fn uid(text: &str) -> EntityUid {
@@ -453,15 +476,13 @@ fn role(c: &mut Criterion) {
     group.bench_function("hand_written", |b| {
         b.iter(|| black_box(&roles).contains(&"admin"));
     });
-    group.bench_function("casbin", |b| {
-        b.iter(|| casbin.enforce(black_box(("42", "orders", "read"))));
-    });
-    group.bench_function("casbin_cached", |b| {
-        b.iter(|| cached.enforce(black_box(("42", "orders", "read"))));
-    });
-    group.bench_function("cedar", |b| {
-        b.iter(|| cedar.allows(black_box(r#"Order::"7""#), Context::empty));
-    });
+    engines(
+        &mut group,
+        (&casbin, &cached),
+        &("42", "orders", "read"),
+        &cedar,
+        Context::empty,
+    );
     group.finish();
 }
 
@@ -487,15 +508,13 @@ fn ownership(c: &mut Criterion) {
     group.bench_function("hand_written", |b| {
         b.iter(|| black_box(ORDER).owner_id == black_box(&user).id);
     });
-    group.bench_function("casbin", |b| {
-        b.iter(|| casbin.enforce(black_box((CASBIN_SUBJECT, CASBIN_ORDER, "read"))));
-    });
-    group.bench_function("casbin_cached", |b| {
-        b.iter(|| cached.enforce(black_box((CASBIN_SUBJECT, CASBIN_ORDER, "read"))));
-    });
-    group.bench_function("cedar", |b| {
-        b.iter(|| cedar.allows(black_box(r#"Order::"7""#), Context::empty));
-    });
+    engines(
+        &mut group,
+        (&casbin, &cached),
+        &(CASBIN_SUBJECT, CASBIN_ORDER, "read"),
+        &cedar,
+        Context::empty,
+    );
     // The order was just loaded from the database: its entity is built per request.
     group.bench_function("cedar_entities_per_request", |b| {
         b.iter(|| {
@@ -563,15 +582,13 @@ fn five(c: &mut Criterion) {
                 && order.owner_id == user.id
         });
     });
-    group.bench_function("casbin", |b| {
-        b.iter(|| casbin.enforce(black_box(request.clone())));
-    });
-    group.bench_function("casbin_cached", |b| {
-        b.iter(|| cached.enforce(black_box(request.clone())));
-    });
-    group.bench_function("cedar", |b| {
-        b.iter(|| cedar.allows(black_box(r#"Order::"7""#), scopes_context));
-    });
+    engines(
+        &mut group,
+        (&casbin, &cached),
+        &request,
+        &cedar,
+        scopes_context,
+    );
     group.finish();
 }
 
@@ -610,15 +627,13 @@ fn hierarchy(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("policies/rbac_hierarchy");
     group.bench_function("auth_core", |b| b.iter(|| viewer_gate(black_box(&user))));
-    group.bench_function("casbin", |b| {
-        b.iter(|| casbin.enforce(black_box(("42", "orders", "read"))));
-    });
-    group.bench_function("casbin_cached", |b| {
-        b.iter(|| cached.enforce(black_box(("42", "orders", "read"))));
-    });
-    group.bench_function("cedar", |b| {
-        b.iter(|| cedar.allows(black_box(r#"Order::"7""#), Context::empty));
-    });
+    engines(
+        &mut group,
+        (&casbin, &cached),
+        &("42", "orders", "read"),
+        &cedar,
+        Context::empty,
+    );
     group.finish();
 }
 
