@@ -23,7 +23,7 @@ use std::time::{Duration, SystemTime};
 use auth_core::jwt::{
     AccessClaims, DEFAULT_ACCESS_TTL, EcAlgorithm, HmacAlgorithm, IssuerConfigError,
     JwtAuthenticator, KeyError, KeySet, MAX_ACCESS_TTL, Principal, PrincipalMapper, RolesClaim,
-    RsaAlgorithm, SigningKey, SigningKeyError, TokenIssuer, TokenPair, VerifyingKey,
+    RsaAlgorithm, SigningKey, SigningKeyError, TokenIssuer, TokenPair,
 };
 use auth_core::revocation::{
     MemoryRefreshStore, MemoryRevocationStore, RefreshStore, RevocationStore, SubjectCutoffs,
@@ -32,56 +32,12 @@ use auth_core::{AuthError, Authenticated, HasRoles as _, TokenError, authenticat
 use auth_tests::audit::capture;
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use jwt_support::{AUDIENCE, HMAC_SECRET, ISSUER, assert_invalid, bearer, fixture, now};
+use jwt_support::{
+    AUDIENCE, HMAC_SECRET, ISSUER, assert_invalid, bearer, every_algorithm, fixture, now,
+};
 use serde_json::{Value, json};
 
 // --- fixtures -------------------------------------------------------------------
-
-/// One signing key per supported algorithm, from `tests/fixtures/jwt/`, with the
-/// public key a verifier would be configured with, loaded independently.
-fn every_algorithm() -> Vec<(&'static str, SigningKey, VerifyingKey)> {
-    let hmac = |alg| {
-        (
-            SigningKey::hmac(alg, HMAC_SECRET).unwrap(),
-            VerifyingKey::hmac(alg, HMAC_SECRET).unwrap(),
-        )
-    };
-    let rsa = |alg| {
-        (
-            SigningKey::rsa_pem(alg, fixture("rsa2048.pem")).unwrap(),
-            VerifyingKey::rsa_pem(alg, fixture("rsa2048.pub.pem")).unwrap(),
-        )
-    };
-    let ec = |alg, name: &str| {
-        (
-            SigningKey::ec_pem(alg, fixture(&format!("{name}.pem"))).unwrap(),
-            VerifyingKey::ec_pem(alg, fixture(&format!("{name}.pub.pem"))).unwrap(),
-        )
-    };
-    let ed = || {
-        (
-            SigningKey::ed25519_pem(fixture("ed25519.pem")).unwrap(),
-            VerifyingKey::ed25519_pem(fixture("ed25519.pub.pem")).unwrap(),
-        )
-    };
-    [
-        ("HS256", hmac(HmacAlgorithm::HS256)),
-        ("HS384", hmac(HmacAlgorithm::HS384)),
-        ("HS512", hmac(HmacAlgorithm::HS512)),
-        ("RS256", rsa(RsaAlgorithm::RS256)),
-        ("RS384", rsa(RsaAlgorithm::RS384)),
-        ("RS512", rsa(RsaAlgorithm::RS512)),
-        ("PS256", rsa(RsaAlgorithm::PS256)),
-        ("PS384", rsa(RsaAlgorithm::PS384)),
-        ("PS512", rsa(RsaAlgorithm::PS512)),
-        ("ES256", ec(EcAlgorithm::ES256, "ec256")),
-        ("ES384", ec(EcAlgorithm::ES384, "ec384")),
-        ("EdDSA", ed()),
-    ]
-    .into_iter()
-    .map(|(alg, (signing, verifying))| (alg, signing, verifying))
-    .collect()
-}
 
 fn hs256() -> SigningKey {
     SigningKey::hmac(HmacAlgorithm::HS256, HMAC_SECRET).unwrap()

@@ -22,8 +22,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use auth_core::jwt::{
-    AccessClaims, EcAlgorithm, HmacAlgorithm, JwtAuthenticator, KeySet, PrincipalMapper,
-    RolesClaim, RsaAlgorithm, SigningKey, TokenIssuer, VerifyingKey,
+    AccessClaims, JwtAuthenticator, KeySet, PrincipalMapper, RolesClaim, SigningKey, TokenIssuer,
 };
 use auth_core::revocation::{MemoryRefreshStore, MemoryRevocationStore};
 use auth_core::{HasRoles as _, authenticate};
@@ -70,32 +69,8 @@ fn python_with_pyjwt() -> Result<(), String> {
 }
 
 fn keys() -> KeySet {
-    let hmac = |alg| VerifyingKey::hmac(alg, HMAC_SECRET).unwrap();
-    let rsa = |alg| VerifyingKey::rsa_pem(alg, fixture("rsa2048.pub.pem")).unwrap();
     let mut keys = KeySet::new();
-    for (kid, key) in [
-        ("HS256", hmac(HmacAlgorithm::HS256)),
-        ("HS384", hmac(HmacAlgorithm::HS384)),
-        ("HS512", hmac(HmacAlgorithm::HS512)),
-        ("RS256", rsa(RsaAlgorithm::RS256)),
-        ("RS384", rsa(RsaAlgorithm::RS384)),
-        ("RS512", rsa(RsaAlgorithm::RS512)),
-        ("PS256", rsa(RsaAlgorithm::PS256)),
-        ("PS384", rsa(RsaAlgorithm::PS384)),
-        ("PS512", rsa(RsaAlgorithm::PS512)),
-        (
-            "ES256",
-            VerifyingKey::ec_pem(EcAlgorithm::ES256, fixture("ec256.pub.pem")).unwrap(),
-        ),
-        (
-            "ES384",
-            VerifyingKey::ec_pem(EcAlgorithm::ES384, fixture("ec384.pub.pem")).unwrap(),
-        ),
-        (
-            "EdDSA",
-            VerifyingKey::ed25519_pem(fixture("ed25519.pub.pem")).unwrap(),
-        ),
-    ] {
+    for (kid, _, key) in every_algorithm() {
         keys = keys.with_key(kid, key).unwrap();
     }
     keys
@@ -228,31 +203,10 @@ for alg, token in expired:
 /// One signing key per algorithm, each the private half of the fixture key the
 /// `PyJWT` side verifies with.
 fn signing_keys() -> Vec<(&'static str, SigningKey)> {
-    let hmac = |alg| SigningKey::hmac(alg, HMAC_SECRET).unwrap();
-    let rsa = |alg| SigningKey::rsa_pem(alg, fixture("rsa2048.pem")).unwrap();
-    vec![
-        ("HS256", hmac(HmacAlgorithm::HS256)),
-        ("HS384", hmac(HmacAlgorithm::HS384)),
-        ("HS512", hmac(HmacAlgorithm::HS512)),
-        ("RS256", rsa(RsaAlgorithm::RS256)),
-        ("RS384", rsa(RsaAlgorithm::RS384)),
-        ("RS512", rsa(RsaAlgorithm::RS512)),
-        ("PS256", rsa(RsaAlgorithm::PS256)),
-        ("PS384", rsa(RsaAlgorithm::PS384)),
-        ("PS512", rsa(RsaAlgorithm::PS512)),
-        (
-            "ES256",
-            SigningKey::ec_pem(EcAlgorithm::ES256, fixture("ec256.pem")).unwrap(),
-        ),
-        (
-            "ES384",
-            SigningKey::ec_pem(EcAlgorithm::ES384, fixture("ec384.pem")).unwrap(),
-        ),
-        (
-            "EdDSA",
-            SigningKey::ed25519_pem(fixture("ed25519.pem")).unwrap(),
-        ),
-    ]
+    every_algorithm()
+        .into_iter()
+        .map(|(alg, key, _)| (alg, key))
+        .collect()
 }
 
 #[tokio::test]

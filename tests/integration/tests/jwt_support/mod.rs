@@ -13,6 +13,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use auth_core::jwt::{EcAlgorithm, HmacAlgorithm, RsaAlgorithm, SigningKey, VerifyingKey};
 use auth_core::revocation::{RevocationStore, TokenRef};
 use auth_core::{AuthError, TokenError};
 use base64::Engine as _;
@@ -245,4 +246,50 @@ pub(crate) fn skip_or_fail(reason: &str) {
         "{reason} (CI=true: this test must run in CI)"
     );
     eprintln!("SKIPPED: {reason}");
+}
+
+/// One signing key per supported algorithm, from `tests/fixtures/jwt/`, with the
+/// public key a verifier would be configured with, loaded independently.
+pub(crate) fn every_algorithm() -> Vec<(&'static str, SigningKey, VerifyingKey)> {
+    let hmac = |alg| {
+        (
+            SigningKey::hmac(alg, HMAC_SECRET).unwrap(),
+            VerifyingKey::hmac(alg, HMAC_SECRET).unwrap(),
+        )
+    };
+    let rsa = |alg| {
+        (
+            SigningKey::rsa_pem(alg, fixture("rsa2048.pem")).unwrap(),
+            VerifyingKey::rsa_pem(alg, fixture("rsa2048.pub.pem")).unwrap(),
+        )
+    };
+    let ec = |alg, name: &str| {
+        (
+            SigningKey::ec_pem(alg, fixture(&format!("{name}.pem"))).unwrap(),
+            VerifyingKey::ec_pem(alg, fixture(&format!("{name}.pub.pem"))).unwrap(),
+        )
+    };
+    let ed = || {
+        (
+            SigningKey::ed25519_pem(fixture("ed25519.pem")).unwrap(),
+            VerifyingKey::ed25519_pem(fixture("ed25519.pub.pem")).unwrap(),
+        )
+    };
+    [
+        ("HS256", hmac(HmacAlgorithm::HS256)),
+        ("HS384", hmac(HmacAlgorithm::HS384)),
+        ("HS512", hmac(HmacAlgorithm::HS512)),
+        ("RS256", rsa(RsaAlgorithm::RS256)),
+        ("RS384", rsa(RsaAlgorithm::RS384)),
+        ("RS512", rsa(RsaAlgorithm::RS512)),
+        ("PS256", rsa(RsaAlgorithm::PS256)),
+        ("PS384", rsa(RsaAlgorithm::PS384)),
+        ("PS512", rsa(RsaAlgorithm::PS512)),
+        ("ES256", ec(EcAlgorithm::ES256, "ec256")),
+        ("ES384", ec(EcAlgorithm::ES384, "ec384")),
+        ("EdDSA", ed()),
+    ]
+    .into_iter()
+    .map(|(alg, (signing, verifying))| (alg, signing, verifying))
+    .collect()
 }
