@@ -3,13 +3,25 @@
 //! - [`Authenticated<U>`] is an extractor ([`FromRequest`]): it runs the
 //!   [`SharedAuthenticator<U>`] registered as app data
 //!   (`App::new().app_data(web::Data::new(authenticator))`), and rejects with 401
-//!   and an RFC 6750 challenge. It authenticates once per request (the principal,
-//!   which must be `Clone`, is kept in the request extensions). `Option<Authenticated<U>>` is actix's own optional
-//!   extractor: any failure becomes `None`, so guarded handlers should take the
-//!   plain type.
-//! - [`AuthError`] is a [`ResponseError`] and [`Guarded<T>`] a [`Responder`], through
-//!   the core's one mapping ([`AuthError::response`]).
-//! - [`SecureScope`] mounts only `#[requires]` or `#[public]` handlers.
+//!   and an RFC 6750 challenge. It authenticates once per request *and
+//!   authenticator* (the principal, which must be `Clone`, is kept in the request
+//!   extensions under the identity of the `SharedAuthenticator` that verified it).
+//!   Its future holds no `HttpRequest`, so a middleware may await it around the
+//!   inner service. An app without an authenticator answers 500 and logs why.
+//! - [`AuthError`] is a [`ResponseError`] and [`Guarded<T, C>`] a [`Responder`],
+//!   through the core's one mapping ([`AuthError::response`]), with `Retry-After`
+//!   on a 503 whose cause knows when.
+//! - [`SecureScope`] mounts only `#[requires]` or `#[public]` handlers, and
+//!   authenticates the caller a handler admits *before* any of its extractors
+//!   run. actix-web polls a handler's extractors concurrently, so without this a
+//!   resource loader or a path parser could answer 404 to a caller with no
+//!   credentials; on a `SecureScope`, 401 comes first in any parameter order.
+//! - `Option<Authenticated<U>>` is actix's own optional extractor, which turns any
+//!   failure into `None`. On a [`SecureScope`] a `#[public]` handler taking it is
+//!   authenticated first, so a bad credential answers 401 (an outage 503) exactly
+//!   as on axum, and only a request without credentials reaches the handler as a
+//!   guest. Outside a `SecureScope`, actix's extractor is on its own: mount
+//!   handlers with optional sign-in on a `SecureScope`.
 //!
 //! ```
 //! use actix_web::{web, App};
@@ -41,9 +53,12 @@
 //!     .service(SecureScope::new("").route("/health", get(health)).route("/me", get(me)));
 //! ```
 
+use std::cell::OnceCell;
 use std::fmt;
-use std::future::Future;
+use std::future::{Future, ready};
+use std::marker::PhantomData;
 use std::pin::Pin;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use actix_web::body::{BoxBody, EitherBody};
@@ -54,7 +69,7 @@ use actix_web::{
 };
 use http::request::Parts;
 
-use crate::mount::GuardedOutput;
+use crate::mount::{Caller, GuardedOutput};
 use crate::{AuthError, Authenticated, Guarded, SharedAuthenticator};
 
 /// The rejection of the [`Authenticated`] extractor: an [`AuthError`] with the
@@ -110,10 +125,13 @@ fn error_response(error: &AuthError, realm: &str) -> HttpResponse<BoxBody> {
     if let Some(challenge) = wire.www_authenticate.as_deref() {
         response.insert_header((actix_web::http::header::WWW_AUTHENTICATE, challenge));
     }
+    if let Some(seconds) = wire.retry_after {
+        response.insert_header((actix_web::http::header::RETRY_AFTER, seconds));
+    }
     response.body(wire.json_body())
 }
 
-impl<T: Responder> Responder for Guarded<T> {
+impl<T: Responder, C> Responder for Guarded<T, C> {
     type Body = EitherBody<T::Body>;
 
     /// The handler's response, or its denial's.
@@ -147,72 +165,239 @@ fn head(request: &HttpRequest) -> Result<Parts, AuthError> {
         .map_err(malformed)
 }
 
-/// The principal of this request, once authenticated.
+/// What this request was authenticated as, per [`SharedAuthenticator`] (by its
+/// identity, never by type alone). Each slot is filled once, by the first
+/// extraction that finishes; extractions share it through an `Rc`, not through the
+/// `HttpRequest`.
+struct Cache<U> {
+    slots: Vec<(u64, Rc<OnceCell<Entry<U>>>)>,
+}
+
 #[derive(Clone)]
-struct Cached<U>(Authenticated<U>);
+enum Entry<U> {
+    Authenticated(Authenticated<U>),
+    /// No credential was sent.
+    Missing,
+}
+
+type AuthFuture<U> = Pin<Box<dyn Future<Output = Result<Authenticated<U>, AuthRejection>>>>;
 
 impl<U: Clone + Send + Sync + 'static> FromRequest for Authenticated<U> {
     type Error = AuthRejection;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, AuthRejection>>>>;
+    type Future = AuthFuture<U>;
 
-    /// Authenticates once per request: the principal is kept in the request's
-    /// extensions, so a resource extractor may ask for it first (to let 401 win
-    /// over 404) without a second verification.
+    /// Authenticates once per request and authenticator. The future holds no
+    /// `HttpRequest` (actix-web's router needs it unshared), so a middleware may
+    /// keep it while it calls the inner service.
     fn from_request(request: &HttpRequest, _payload: &mut Payload) -> Self::Future {
-        if let Some(Cached(principal)) = request.extensions().get::<Cached<U>>() {
-            let principal = principal.clone();
-            return Box::pin(async move { Ok(principal) });
-        }
-        let authenticator = request
+        let Some(authenticator) = request
             .app_data::<web::Data<SharedAuthenticator<U>>>()
-            .map(|data| SharedAuthenticator::clone(data));
+            .map(|data| SharedAuthenticator::clone(data))
+        else {
+            // A server without an authenticator must not run guarded handlers:
+            // fail closed, and say why in the log.
+            tracing::error!(
+                target: crate::audit::TARGET,
+                "no `web::Data<SharedAuthenticator<_>>` is registered; refusing the request"
+            );
+            return Box::pin(ready(Err(AuthRejection {
+                error: AuthError::misconfigured(
+                    "no `web::Data<SharedAuthenticator<_>>` is registered with the app",
+                ),
+                realm: Arc::from(""),
+            })));
+        };
+        let realm = authenticator.realm_arc();
+        let slot = slot::<U>(request, authenticator.id());
+        match slot.get() {
+            Some(Entry::Authenticated(principal)) => return Box::pin(ready(Ok(principal.clone()))),
+            Some(Entry::Missing) => {
+                return Box::pin(ready(Err(AuthRejection {
+                    error: AuthError::MissingCredentials,
+                    realm,
+                })));
+            }
+            None => {}
+        }
         let head = head(request);
-        let request = request.clone();
         Box::pin(async move {
-            let Some(authenticator) = authenticator else {
-                // A server without an authenticator must not run guarded
-                // handlers: fail closed, and say why in the log.
-                tracing::error!(
-                    target: crate::audit::TARGET,
-                    "no `web::Data<SharedAuthenticator<_>>` is registered; refusing the request"
-                );
-                return Err(AuthRejection {
-                    error: AuthError::Unavailable {
-                        component: "authenticator",
-                        source: None,
-                    },
-                    realm: Arc::from(""),
-                });
-            };
-            let realm = authenticator.realm_arc();
             let result = match head {
                 Ok(head) => crate::authenticate(&authenticator, &head).await,
                 Err(error) => Err(error),
             };
-            let principal = result.map_err(|error| AuthRejection { error, realm })?;
-            request.extensions_mut().insert(Cached(principal.clone()));
-            Ok(principal)
+            match &result {
+                Ok(principal) => {
+                    let _ = slot.set(Entry::Authenticated(principal.clone()));
+                }
+                Err(AuthError::MissingCredentials) => {
+                    let _ = slot.set(Entry::Missing);
+                }
+                Err(_) => {}
+            }
+            result.map_err(|error| AuthRejection { error, realm })
         })
     }
 }
 
+/// The cache slot of authenticator `id` in `request`, made if missing.
+fn slot<U: 'static>(request: &HttpRequest, id: u64) -> Rc<OnceCell<Entry<U>>> {
+    let mut extensions = request.extensions_mut();
+    if extensions.get::<Cache<U>>().is_none() {
+        extensions.insert(Cache::<U> { slots: Vec::new() });
+    }
+    match extensions.get_mut::<Cache<U>>() {
+        Some(cache) => {
+            if let Some((_, slot)) = cache.slots.iter().find(|(known, _)| *known == id) {
+                Rc::clone(slot)
+            } else {
+                let slot = Rc::new(OnceCell::new());
+                cache.slots.push((id, Rc::clone(&slot)));
+                slot
+            }
+        }
+        // Just inserted; a slot that is not kept only costs a second verification.
+        None => Rc::new(OnceCell::new()),
+    }
+}
+
+/// How a [`SecureScope`] authenticates the caller a handler admits (the `C` of
+/// its [`Guarded<T, C>`] output) before the handler's own extractors run. Sealed.
+pub trait Authenticates: Caller {
+    /// Authenticates `request` as the handler needs; `Err` is the response.
+    #[doc(hidden)]
+    fn authenticate_first(
+        request: &HttpRequest,
+    ) -> Pin<Box<dyn Future<Output = Result<(), actix_web::Error>>>>;
+}
+
+impl Authenticates for () {
+    fn authenticate_first(
+        _request: &HttpRequest,
+    ) -> Pin<Box<dyn Future<Output = Result<(), actix_web::Error>>>> {
+        Box::pin(ready(Ok(())))
+    }
+}
+
+impl<U: Clone + Send + Sync + 'static> Authenticates for Authenticated<U> {
+    fn authenticate_first(
+        request: &HttpRequest,
+    ) -> Pin<Box<dyn Future<Output = Result<(), actix_web::Error>>>> {
+        let principal = Authenticated::<U>::from_request(request, &mut Payload::None);
+        Box::pin(async move { principal.await.map(drop).map_err(actix_web::Error::from) })
+    }
+}
+
+impl<U: Clone + Send + Sync + 'static> Authenticates for Option<Authenticated<U>> {
+    fn authenticate_first(
+        request: &HttpRequest,
+    ) -> Pin<Box<dyn Future<Output = Result<(), actix_web::Error>>>> {
+        let principal = Authenticated::<U>::from_request(request, &mut Payload::None);
+        Box::pin(async move {
+            match principal.await {
+                Ok(_) => Ok(()),
+                Err(rejection) if matches!(rejection.error, AuthError::MissingCredentials) => {
+                    Ok(())
+                }
+                Err(rejection) => Err(rejection.into()),
+            }
+        })
+    }
+}
+
+/// A handler's extractors, run only after its caller was authenticated.
+struct AuthenticatedFirst<C, Args> {
+    args: Args,
+    caller: PhantomData<fn() -> C>,
+}
+
+impl<C, Args> FromRequest for AuthenticatedFirst<C, Args>
+where
+    C: Authenticates,
+    Args: FromRequest + 'static,
+{
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, actix_web::Error>>>>;
+
+    fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let authenticated = C::authenticate_first(request);
+        let request = request.clone();
+        let mut payload = payload.take();
+        Box::pin(async move {
+            authenticated.await?;
+            let args = Args::from_request(&request, &mut payload)
+                .await
+                .map_err(Into::into)?;
+            Ok(AuthenticatedFirst {
+                args,
+                caller: PhantomData,
+            })
+        })
+    }
+}
+
+/// A handler of a [`SecureScope`]: authenticates its caller first, then extracts
+/// its arguments and runs it.
+struct AuthenticateFirst<F, C> {
+    handler: F,
+    caller: PhantomData<fn() -> C>,
+}
+
+impl<F: Clone, C> Clone for AuthenticateFirst<F, C> {
+    fn clone(&self) -> Self {
+        AuthenticateFirst {
+            handler: self.handler.clone(),
+            caller: PhantomData,
+        }
+    }
+}
+
+impl<F, C, Args> Handler<AuthenticatedFirst<C, Args>> for AuthenticateFirst<F, C>
+where
+    F: Handler<Args>,
+    C: 'static,
+{
+    type Output = F::Output;
+    type Future = F::Future;
+
+    fn call(&self, args: AuthenticatedFirst<C, Args>) -> Self::Future {
+        self.handler.call(args.args)
+    }
+}
+
 /// A handler whose output is [`Guarded`]: one under `#[requires]` or `#[public]`.
-/// `Args` is actix's tuple of extractors.
+/// `Args` is actix's tuple of extractors. Sealed.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is neither `#[requires(..)]` nor `#[public]`, so a `SecureScope` will not mount it",
     label = "unguarded handler",
     note = "add `#[auth_core::requires(..)]` to say who may call it, or `#[auth_core::public]` if anyone may"
 )]
-pub trait GuardedHandler<Args> {}
+pub trait GuardedHandler<Args>: sealed::Handler<Args> {
+    /// Who the handler admits.
+    type Caller: Caller;
+}
+
+mod sealed {
+    /// The function shapes whose output is `Guarded`, and nothing else.
+    pub trait Handler<Args> {}
+}
 
 macro_rules! guarded_handler {
     ($($ty:ident),*) => {
+        impl<F, Fut, $($ty,)*> sealed::Handler<($($ty,)*)> for F
+        where
+            F: Fn($($ty,)*) -> Fut,
+            Fut: Future,
+            Fut::Output: GuardedOutput,
+        {
+        }
+
         impl<F, Fut, $($ty,)*> GuardedHandler<($($ty,)*)> for F
         where
             F: Fn($($ty,)*) -> Fut,
             Fut: Future,
             Fut::Output: GuardedOutput,
         {
+            type Caller = <Fut::Output as GuardedOutput>::Caller;
         }
     };
 }
@@ -238,11 +423,19 @@ macro_rules! method {
         pub fn $name<F, Args>(handler: F) -> SecureRoute
         where
             F: Handler<Args> + GuardedHandler<Args>,
+            <F as GuardedHandler<Args>>::Caller: Authenticates,
             Args: FromRequest + 'static,
             F::Output: Responder + 'static,
         {
+            let handler = AuthenticateFirst::<F, <F as GuardedHandler<Args>>::Caller> {
+                handler,
+                caller: PhantomData,
+            };
             SecureRoute {
-                inner: web::$name().to(handler),
+                inner: web::$name()
+                    .to::<_, AuthenticatedFirst<<F as GuardedHandler<Args>>::Caller, Args>>(
+                        handler,
+                    ),
             }
         }
     };

@@ -11,7 +11,8 @@
 //! |---|---|
 //! | authentication succeeded | `principal`, `mechanism`, `token_id`, `decision = "authenticated"` |
 //! | authentication failed | `error` (the kind, e.g. `invalid_token`), `reason` (e.g. `the token expired`), `decision = "unauthenticated"` |
-//! | authorization decision | `principal`, `handler`, `rule`, `action`, `resource`, `decision` (`allow`, `deny`, `insufficient_scope`, `not_found`), `reason` |
+//! | authorization decision | `principal`, `handler`, `rule`, `action`, `resource`, `decision` (`allow`, `deny`, `insufficient_scope`, `not_found`, `unavailable`), `reason` |
+//! | misconfiguration (an unregistered handler, a gatekeeper cleared early) | `handler`, `reason`, `decision = "misconfigured"`, at `ERROR` |
 //!
 //! No event carries a token, a secret or a request body: the principal is the
 //! subject id, the token is named by its `jti`.
@@ -45,7 +46,9 @@ pub(crate) fn authentication_failed(error: &AuthError) {
             reason = %reason,
             decision = "unauthenticated",
         ),
-        AuthError::Unavailable { component, source } => tracing::event!(
+        AuthError::Unavailable {
+            component, source, ..
+        } => tracing::event!(
             target: TARGET,
             Level::ERROR,
             error = error.code(),
@@ -103,5 +106,16 @@ pub(crate) fn decision<'a, I: Display>(
         resource = format_args!("{}:{}", about().resource_kind, resource_id()),
         decision = outcome.as_str(),
         reason = &*reason.text(),
+    );
+}
+
+/// Records that `handler` was refused because the service is misconfigured.
+pub(crate) fn misconfigured(handler: &str, reason: &str) {
+    tracing::event!(
+        target: TARGET,
+        Level::ERROR,
+        handler,
+        reason,
+        decision = "misconfigured",
     );
 }

@@ -15,10 +15,15 @@ use crate::{AuthError, Authenticated, Identity};
 /// configure. It receives the request head only (method, URI, headers,
 /// extensions), never the body.
 ///
-/// Implementing this trait is the one sanctioned way to vouch for a principal, so
-/// treat an implementation as security code: return [`AuthError::MissingCredentials`]
-/// when no credential was sent, [`AuthError::InvalidToken`] when one was sent and
-/// failed, and an [`Identity`] only after verifying it.
+/// Implementing this trait is the one sanctioned way to vouch for a principal, and
+/// it is a real door: whatever [`Identity`] an implementation returns becomes an
+/// [`Authenticated`] principal, which every gate and policy then trusts. Treat an
+/// implementation as security code: return [`AuthError::MissingCredentials`] when
+/// no credential was sent, [`AuthError::InvalidToken`] when one was sent and
+/// failed, [`AuthError::Unavailable`] when a store it needs did not answer, and an
+/// [`Identity`] only after verifying it. The
+/// [authorization matrix](crate::inventory::Matrix) lists every authenticator
+/// the program puts to use, so an audit sees each door (`SECURITY.md` says more).
 ///
 /// ```
 /// use auth_core::{authenticate, AuthError, Authenticator, Identity, Mechanism, TokenError};
@@ -63,6 +68,12 @@ pub trait Authenticator: Send + Sync {
         &self,
         request: &Parts,
     ) -> impl Future<Output = Result<Identity<Self::User>, AuthError>> + Send;
+
+    /// The name the [inventory](crate::inventory::authenticators) lists this
+    /// authenticator under: its type, unless it wraps another.
+    fn describe(&self) -> &'static str {
+        std::any::type_name::<Self>()
+    }
 }
 
 impl<A: Authenticator + ?Sized> Authenticator for &A {
@@ -73,6 +84,10 @@ impl<A: Authenticator + ?Sized> Authenticator for &A {
         request: &Parts,
     ) -> impl Future<Output = Result<Identity<Self::User>, AuthError>> + Send {
         (**self).authenticate(request)
+    }
+
+    fn describe(&self) -> &'static str {
+        (**self).describe()
     }
 }
 
@@ -85,6 +100,10 @@ impl<T: Authenticator + ?Sized> Authenticator for Box<T> {
     ) -> impl Future<Output = Result<Identity<Self::User>, AuthError>> + Send {
         (**self).authenticate(request)
     }
+
+    fn describe(&self) -> &'static str {
+        (**self).describe()
+    }
 }
 
 impl<T: Authenticator + ?Sized> Authenticator for Arc<T> {
@@ -95,6 +114,10 @@ impl<T: Authenticator + ?Sized> Authenticator for Arc<T> {
         request: &Parts,
     ) -> impl Future<Output = Result<Identity<Self::User>, AuthError>> + Send {
         (**self).authenticate(request)
+    }
+
+    fn describe(&self) -> &'static str {
+        (**self).describe()
     }
 }
 
@@ -116,6 +139,7 @@ pub async fn authenticate<A>(
 where
     A: Authenticator + ?Sized,
 {
+    record_in_inventory(authenticator.describe());
     match authenticator.authenticate(request).await {
         Ok(identity) => {
             audit::authenticated(identity.info());
@@ -128,8 +152,36 @@ where
     }
 }
 
+/// Adds `name` to the inventory's authenticators, once per thread and name: a
+/// scan of a few pointers on every request, a lock only the first time.
+fn record_in_inventory(name: &'static str) {
+    thread_local! {
+        static SEEN: std::cell::RefCell<Vec<&'static str>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    let first = SEEN.with(|seen| {
+        let Ok(mut seen) = seen.try_borrow_mut() else {
+            return false;
+        };
+        if seen.contains(&name) {
+            false
+        } else {
+            seen.push(name);
+            true
+        }
+    });
+    if first {
+        crate::inventory::record_authenticator(name, None);
+    }
+}
+
 /// A cloneable, type-erased [`Authenticator`] with the realm its challenges name:
 /// what framework adapters keep in application state.
+///
+/// Each `SharedAuthenticator` made by [`new`](Self::new) (or renamed by
+/// [`with_realm`](Self::with_realm)) is its own authenticator for the adapters'
+/// per-request cache: a principal it verified is reused only by its clones, never
+/// by another `SharedAuthenticator` of the same user type, however routers, layers
+/// and scopes nest.
 ///
 /// ```
 /// # use auth_core::{AuthError, Authenticator, Identity};
@@ -148,6 +200,15 @@ where
 pub struct SharedAuthenticator<U> {
     inner: Arc<dyn ErasedAuthenticator<U>>,
     realm: Arc<str>,
+    /// Which authenticator this is, for the adapters' per-request cache.
+    id: u64,
+    name: &'static str,
+}
+
+/// A fresh identity for a `SharedAuthenticator`: never zero, never reused.
+fn next_id() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 type IdentityFuture<'a, U> =
@@ -170,17 +231,24 @@ impl<U: Send + Sync + 'static> SharedAuthenticator<U> {
     where
         A: Authenticator<User = U> + 'static,
     {
+        let name = authenticator.describe();
+        crate::inventory::record_authenticator(name, None);
         SharedAuthenticator {
             inner: Arc::new(authenticator),
             realm: Arc::from(""),
+            id: next_id(),
+            name,
         }
     }
 
     /// Names the protection space in `WWW-Authenticate` challenges, e.g. the
-    /// service name.
+    /// service name. The result is another authenticator for the adapters'
+    /// per-request cache: principals carry the realm they were verified for.
     #[must_use]
     pub fn with_realm(mut self, realm: impl Into<Arc<str>>) -> Self {
         self.realm = realm.into();
+        self.id = next_id();
+        crate::inventory::record_authenticator(self.name, Some(&self.realm));
         self
     }
 
@@ -193,6 +261,13 @@ impl<U: Send + Sync + 'static> SharedAuthenticator<U> {
     pub(crate) fn realm_arc(&self) -> Arc<str> {
         Arc::clone(&self.realm)
     }
+
+    /// Which authenticator this is: shared by clones, distinct for every `new`
+    /// and `with_realm`.
+    #[cfg_attr(not(any(feature = "axum", feature = "actix-web")), allow(dead_code))]
+    pub(crate) fn id(&self) -> u64 {
+        self.id
+    }
 }
 
 impl<U> Clone for SharedAuthenticator<U> {
@@ -200,6 +275,8 @@ impl<U> Clone for SharedAuthenticator<U> {
         SharedAuthenticator {
             inner: Arc::clone(&self.inner),
             realm: Arc::clone(&self.realm),
+            id: self.id,
+            name: self.name,
         }
     }
 }
@@ -207,6 +284,7 @@ impl<U> Clone for SharedAuthenticator<U> {
 impl<U> std::fmt::Debug for SharedAuthenticator<U> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SharedAuthenticator")
+            .field("authenticator", &self.name)
             .field("realm", &self.realm)
             .finish_non_exhaustive()
     }
@@ -214,6 +292,10 @@ impl<U> std::fmt::Debug for SharedAuthenticator<U> {
 
 impl<U: Send + Sync + 'static> Authenticator for SharedAuthenticator<U> {
     type User = U;
+
+    fn describe(&self) -> &'static str {
+        self.name
+    }
 
     async fn authenticate(&self, request: &Parts) -> Result<Identity<U>, AuthError> {
         let identity = self.inner.authenticate_boxed(request).await?;

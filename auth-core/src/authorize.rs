@@ -4,10 +4,14 @@
 //! checks in a function body call the `authorize*` methods of [`Authenticated`].
 //! Both record the decision in the audit log and mint the [`Permit`] in one place.
 
-use std::fmt;
+use std::marker::PhantomData;
+use std::sync::Arc;
 
 use crate::audit::{self, Subject};
-use crate::inventory::HandlerInfo;
+use crate::guarded::Guarded;
+use crate::inventory::{Access, HandlerInfo};
+use crate::mount::PublicCaller;
+use crate::policy::{AsyncPolicyFor, PolicyFor};
 use crate::{Action, AsyncPolicy, AuthError, Authenticated, Decision, Permit, Policy, Resource};
 
 /// Where a policy was asked: in a function body, or by gate number `.1` of a
@@ -29,7 +33,7 @@ fn conclude<A, R, U>(
     site: Site,
     resource: R,
     decision: Decision,
-) -> Result<Permit<A, R>, AuthError>
+) -> Result<Permit<'_, A, R>, AuthError>
 where
     A: Action,
     R: Resource,
@@ -51,15 +55,17 @@ where
         },
         || resource.id(),
     );
-    decision.into_result().map(|()| Permit::new(resource))
+    decision
+        .into_result()
+        .map(|()| Permit::new(principal.info(), resource))
 }
 
 impl<U> Authenticated<U> {
-    /// Asks policy `A` whether this principal may perform `A` on `resource`, and
-    /// returns the permit that proves it.
+    /// Asks the policy of `A` on `R` whether this principal may perform `A` on
+    /// `resource`, and returns the permit that proves it.
     ///
     /// Call it right after loading a resource by id; the permit then carries that
-    /// very value to the data layer.
+    /// very value to the data layer, and borrows this principal.
     ///
     /// ```
     /// # #[cfg(feature = "testing")] {
@@ -72,7 +78,9 @@ impl<U> Authenticated<U> {
     ///     const KIND: &'static str = "order";
     ///     fn id(&self) -> impl std::fmt::Display + '_ { self.id }
     /// }
-    /// impl Policy<Order, ()> for Delete {
+    /// impl Policy<Order> for Delete {
+    ///     type Principal = ();
+    ///     type State = ();
     ///     fn decide(user: &Authenticated<()>, order: &Order, _: &()) -> Decision {
     ///         Decision::allow_if(order.owner == user.subject(), "owner", "not the owner")
     ///     }
@@ -81,6 +89,7 @@ impl<U> Authenticated<U> {
     /// let alice = Authenticated::for_testing(Identity::new((), "alice", Mechanism::Test));
     /// let permit: Permit<Delete, Order> = alice.authorize(Order { id: 1, owner: "alice".into() })?;
     /// assert_eq!(permit.id, 1);
+    /// assert_eq!(permit.principal().subject(), "alice");
     ///
     /// let denied = alice.authorize::<Delete, _>(Order { id: 2, owner: "bob".into() });
     /// assert!(matches!(denied, Err(AuthError::Forbidden { .. })));
@@ -90,26 +99,30 @@ impl<U> Authenticated<U> {
     ///
     /// # Errors
     /// [`AuthError::Forbidden`] when the policy denies, [`AuthError::NotFound`] when
-    /// it hides the resource, [`AuthError::InsufficientScope`] when a scope is missing.
-    pub fn authorize<A, R>(&self, resource: R) -> Result<Permit<A, R>, AuthError>
+    /// it hides the resource, [`AuthError::InsufficientScope`] when a scope is
+    /// missing, [`AuthError::Unavailable`] when it could not decide.
+    pub fn authorize<A, R>(&self, resource: R) -> Result<Permit<'_, A, R>, AuthError>
     where
-        A: Policy<R, U>,
+        A: Policy<R, Principal = U, State = ()>,
         R: Resource,
     {
-        self.authorize_with::<A, R, ()>(resource, &())
+        self.authorize_with::<A, R>(resource, &())
     }
 
     /// Like [`authorize`](Self::authorize), for a policy that reads `state`.
     ///
     /// # Errors
-    /// [`AuthError::Forbidden`] when the policy denies, [`AuthError::NotFound`] when
-    /// it hides the resource, [`AuthError::InsufficientScope`] when a scope is missing.
-    pub fn authorize_with<A, R, S>(&self, resource: R, state: &S) -> Result<Permit<A, R>, AuthError>
+    /// As [`authorize`](Self::authorize).
+    pub fn authorize_with<A, R>(
+        &self,
+        resource: R,
+        state: &A::State,
+    ) -> Result<Permit<'_, A, R>, AuthError>
     where
-        A: Policy<R, U, S>,
+        A: Policy<R, Principal = U>,
         R: Resource,
     {
-        let decision = <A as Policy<R, U, S>>::decide(self, &resource, state);
+        let decision = <A as Policy<R>>::decide(self, &resource, state);
         conclude(self, Site::Body, resource, decision)
     }
 
@@ -117,18 +130,17 @@ impl<U> Authenticated<U> {
     /// (pass `&()` when it reads no state).
     ///
     /// # Errors
-    /// [`AuthError::Forbidden`] when the policy denies, [`AuthError::NotFound`] when
-    /// it hides the resource, [`AuthError::InsufficientScope`] when a scope is missing.
-    pub async fn authorize_async<A, R, S>(
+    /// As [`authorize`](Self::authorize).
+    pub async fn authorize_async<A, R>(
         &self,
         resource: R,
-        state: &S,
-    ) -> Result<Permit<A, R>, AuthError>
+        state: &A::State,
+    ) -> Result<Permit<'_, A, R>, AuthError>
     where
-        A: AsyncPolicy<R, U, S>,
+        A: AsyncPolicy<R, Principal = U>,
         R: Resource,
     {
-        let decision = <A as AsyncPolicy<R, U, S>>::decide(self, &resource, state).await;
+        let decision = <A as AsyncPolicy<R>>::decide(self, &resource, state).await;
         conclude(self, Site::Body, resource, decision)
     }
 
@@ -136,55 +148,86 @@ impl<U> Authenticated<U> {
     ///
     /// Lists go through the same policy as single objects, so a listing cannot
     /// drift from the rule for one object (no second, hand-written `WHERE`).
-    /// Rows that are denied are dropped; each decision is audited.
-    pub fn filter_authorized<A, R, S>(
+    /// Denied rows are dropped; each decision is audited.
+    ///
+    /// # Errors
+    /// [`AuthError::Unavailable`] when the policy could not decide on a row: a
+    /// list with rows silently missing is not an answer, so the whole list fails
+    /// closed (503).
+    pub fn filter_authorized<A, R>(
         &self,
         rows: impl IntoIterator<Item = R>,
-        state: &S,
-    ) -> Vec<Permit<A, R>>
+        state: &A::State,
+    ) -> Result<Vec<Permit<'_, A, R>>, AuthError>
     where
-        A: Policy<R, U, S>,
+        A: Policy<R, Principal = U>,
         R: Resource,
     {
-        rows.into_iter()
-            .filter_map(|row| self.authorize_with::<A, R, S>(row, state).ok())
-            .collect()
+        let mut permitted = Vec::new();
+        for row in rows {
+            match self.authorize_with::<A, R>(row, state) {
+                Ok(permit) => permitted.push(permit),
+                Err(error @ AuthError::Unavailable { .. }) => return Err(error),
+                Err(_) => {}
+            }
+        }
+        Ok(permitted)
     }
 }
 
-/// Evaluates the gates of one handler for one principal, in order, recording each
-/// decision against the handler's [`HandlerInfo`].
+/// How many gates one handler may have: one bit each in the gatekeeper's record.
+const MAX_GATES: usize = 64;
+
+/// Evaluates the gates of one handler for one principal, recording each decision
+/// against the handler's [`HandlerInfo`], and gives a [`Clearance`] only when
+/// every gate of that record allowed.
 ///
 /// This is what [`#[requires]`](crate::requires) expands to; hand-written code can
-/// use it the same way. It is public and grants nothing a caller could not get
-/// from the policies themselves.
+/// use it the same way, under the same rules: the record must be registered in the
+/// [inventory](crate::inventory) (so the matrix shows the handler), and
+/// [`clear`](Self::clear) refuses until each of its gates was checked and allowed.
+/// It grants nothing a caller could not get from the policies themselves.
 ///
 /// ```
 /// # #[cfg(feature = "testing")] {
 /// use auth_core::{gate, Authenticated, Gatekeeper, Identity, Mechanism, Scopes};
-/// use auth_core::inventory::HandlerInfo;
+/// use auth_core::inventory::{HandlerInfo, Registration};
 ///
 /// static HANDLER: HandlerInfo =
 ///     HandlerInfo::guarded("export", module_path!(), file!(), line!(), &[r#"scope("export")"#]);
+/// auth_core::inventory::submit!(Registration::new(&HANDLER));
 ///
 /// let user = Authenticated::for_testing(
 ///     Identity::new((), "1", Mechanism::Test).scopes(Scopes::from_space_separated("export")),
 /// );
-/// let gatekeeper = Gatekeeper::new(&user, &HANDLER);
-/// gatekeeper.check(0, gate::scope(gatekeeper.principal(), "export"))?;
-/// let _clearance = gatekeeper.clear();
+/// let mut gatekeeper = Gatekeeper::new(&user, &HANDLER);
+/// let decision = gate::scope(gatekeeper.principal(), "export");
+/// gatekeeper.check(0, decision)?;
+/// let _clearance = gatekeeper.clear()?;
+///
+/// // No gate checked: no clearance.
+/// assert!(Gatekeeper::new(&user, &HANDLER).clear().is_err());
 /// # }
 /// # Ok::<(), auth_core::AuthError>(())
 /// ```
 pub struct Gatekeeper<'p, U> {
     principal: &'p Authenticated<U>,
     handler: &'static HandlerInfo,
+    /// Bit `i` set: gate `i` was checked and allowed.
+    allowed: u64,
 }
 
 impl<'p, U> Gatekeeper<'p, U> {
+    /// How many gates one handler may have.
+    pub const MAX_GATES: usize = MAX_GATES;
+
     /// Starts checking `handler`'s gates for `principal`.
     pub fn new(principal: &'p Authenticated<U>, handler: &'static HandlerInfo) -> Self {
-        Gatekeeper { principal, handler }
+        Gatekeeper {
+            principal,
+            handler,
+            allowed: 0,
+        }
     }
 
     /// The principal being checked.
@@ -192,17 +235,23 @@ impl<'p, U> Gatekeeper<'p, U> {
         self.principal
     }
 
+    /// The handler whose gates are checked.
+    pub fn handler(&self) -> &'static HandlerInfo {
+        self.handler
+    }
+
     /// Records the decision of function-level gate number `gate` (an index into
     /// [`HandlerInfo::gates`]).
     ///
     /// # Errors
-    /// The error the denial maps to ([`Decision::into_result`]).
+    /// The error the decision maps to when it does not allow
+    /// ([`Decision::into_result`]).
     #[allow(
         clippy::inline_always,
         reason = "measured: inlined, an allowed decision is never built in memory"
     )]
     #[inline(always)]
-    pub fn check(&self, gate: usize, decision: Decision) -> Result<(), AuthError> {
+    pub fn check(&mut self, gate: usize, decision: Decision) -> Result<(), AuthError> {
         audit::decision(
             &decision,
             || Subject {
@@ -212,9 +261,18 @@ impl<'p, U> Gatekeeper<'p, U> {
                 action: "call",
                 resource_kind: "handler",
             },
-            || QualifiedName(self.handler),
+            || self.handler.qualified(),
         );
-        decision.into_result()
+        decision.into_result()?;
+        self.mark(gate);
+        Ok(())
+    }
+
+    #[inline]
+    fn mark(&mut self, gate: usize) {
+        if let Some(bit) = u32::try_from(gate).ok().and_then(|g| 1u64.checked_shl(g)) {
+            self.allowed |= bit;
+        }
     }
 
     /// Starts resource gate number `gate`: a policy will decide about `resource`,
@@ -223,89 +281,217 @@ impl<'p, U> Gatekeeper<'p, U> {
     ///
     /// The resource and state are fixed before the action is named, so a missing
     /// policy is reported for these exact types.
-    pub fn resource<'a, R, S>(
-        &'a self,
+    pub fn resource<'g, R, S: ?Sized>(
+        &'g mut self,
         gate: usize,
         resource: R,
-        state: &'a S,
-    ) -> ResourceCheck<'a, U, R, S> {
+        state: &'g S,
+    ) -> ResourceCheck<'g, 'p, U, R, S> {
         ResourceCheck {
-            principal: self.principal,
-            handler: self.handler,
+            gatekeeper: self,
             gate,
             resource,
             state,
         }
     }
 
-    /// Ends the checks: every gate allowed.
-    pub fn clear(self) -> Clearance {
-        Clearance { _private: () }
+    /// The output of the handler when gate `error` came from refused it: the
+    /// denial, with the realm the principal authenticated in for its challenge.
+    pub fn deny<T>(&self, error: AuthError) -> Guarded<T, Authenticated<U>> {
+        Guarded::denied(error, self.principal.info().realm_arc())
     }
+
+    /// Ends the checks, when every gate of the handler allowed.
+    ///
+    /// # Errors
+    /// A [`Refusal`] holding [`AuthError::Misconfigured`] (a 500 and an error event)
+    /// when the handler's record is not registered in the inventory, is not a
+    /// guarded handler's, has no gates or more than [`MAX_GATES`](Self::MAX_GATES), or when one of
+    /// its gates was not checked and allowed: a clearance is never given early.
+    pub fn clear(self) -> Result<Clearance<Authenticated<U>>, Refusal<Authenticated<U>>> {
+        let gates = self.handler.gates().len();
+        let all = match gates {
+            0 => None,
+            MAX_GATES => Some(u64::MAX),
+            n if n < MAX_GATES => u32::try_from(n)
+                .ok()
+                .and_then(|n| 1u64.checked_shl(n))
+                .map(|bit| bit - 1),
+            _ => None,
+        };
+        let problem = if self.handler.access() != Access::Guarded {
+            Some("a gatekeeper was run for a handler record that is not a guarded one")
+        } else if all.is_none() {
+            Some("a guarded handler record lists no gates, or more than 64")
+        } else if all != Some(self.allowed) {
+            Some("a gatekeeper was cleared before every gate of its handler allowed")
+        } else if !self.handler.is_registered() {
+            Some("the handler record is not registered in the inventory")
+        } else {
+            None
+        };
+        match problem {
+            None => Ok(Clearance::new()),
+            Some(reason) => Err(Refusal::new(
+                misconfigured(self.handler, reason),
+                self.principal.info().realm_arc(),
+            )),
+        }
+    }
+}
+
+#[cold]
+fn misconfigured(handler: &'static HandlerInfo, reason: &'static str) -> AuthError {
+    audit::misconfigured(&handler.qualified().to_string(), reason);
+    AuthError::misconfigured(reason)
 }
 
 /// One resource gate of a [`Gatekeeper`], waiting for its action.
 #[must_use = "a resource check does nothing until `authorize` runs the policy"]
-pub struct ResourceCheck<'a, U, R, S> {
-    principal: &'a Authenticated<U>,
-    handler: &'static HandlerInfo,
+pub struct ResourceCheck<'g, 'p, U, R, S: ?Sized> {
+    gatekeeper: &'g mut Gatekeeper<'p, U>,
     gate: usize,
     resource: R,
-    state: &'a S,
+    state: &'g S,
 }
 
-impl<U, R, S> ResourceCheck<'_, U, R, S> {
-    /// Runs policy `A` and returns the permit.
+impl<'p, U, R, S: ?Sized> ResourceCheck<'_, 'p, U, R, S> {
+    /// Runs the policy of `A` on `R` and returns the permit.
     ///
     /// # Errors
     /// [`AuthError::Forbidden`] when the policy denies, [`AuthError::NotFound`] when
-    /// it hides the resource, [`AuthError::InsufficientScope`] when a scope is missing.
-    pub fn authorize<A>(self) -> Result<Permit<A, R>, AuthError>
+    /// it hides the resource, [`AuthError::InsufficientScope`] when a scope is
+    /// missing, [`AuthError::Unavailable`] when it could not decide.
+    pub fn authorize<A>(self) -> Result<Permit<'p, A, R>, AuthError>
     where
         R: Resource,
-        A: Action + Policy<R, U, S>,
+        A: PolicyFor<R, U, S>,
     {
-        let decision = <A as Policy<R, U, S>>::decide(self.principal, &self.resource, self.state);
-        conclude(
-            self.principal,
-            Site::Gate(self.handler, self.gate),
-            self.resource,
-            decision,
-        )
+        let principal = self.gatekeeper.principal;
+        let decision = <A as PolicyFor<R, U, S>>::decide_for(principal, &self.resource, self.state);
+        self.finish(decision)
     }
 
-    /// Runs policy `A`, which may await, and returns the permit.
+    /// Runs the policy of `A` on `R`, which may await, and returns the permit.
     ///
     /// # Errors
     /// As [`authorize`](Self::authorize).
-    pub async fn authorize_async<A>(self) -> Result<Permit<A, R>, AuthError>
+    pub async fn authorize_async<A>(self) -> Result<Permit<'p, A, R>, AuthError>
     where
         R: Resource,
-        A: Action + AsyncPolicy<R, U, S>,
+        A: AsyncPolicyFor<R, U, S>,
     {
+        let principal = self.gatekeeper.principal;
         let decision =
-            <A as AsyncPolicy<R, U, S>>::decide(self.principal, &self.resource, self.state).await;
-        conclude(
-            self.principal,
-            Site::Gate(self.handler, self.gate),
+            <A as AsyncPolicyFor<R, U, S>>::decide_for(principal, &self.resource, self.state).await;
+        self.finish(decision)
+    }
+
+    #[allow(
+        clippy::inline_always,
+        reason = "measured: inlined, an allowed decision is never built in memory"
+    )]
+    #[inline(always)]
+    fn finish<A: Action>(self, decision: Decision) -> Result<Permit<'p, A, R>, AuthError>
+    where
+        R: Resource,
+    {
+        let gatekeeper = self.gatekeeper;
+        let permit = conclude(
+            gatekeeper.principal,
+            Site::Gate(gatekeeper.handler, self.gate),
             self.resource,
             decision,
-        )
+        )?;
+        gatekeeper.mark(self.gate);
+        Ok(permit)
     }
 }
 
-struct QualifiedName(&'static HandlerInfo);
-
-impl fmt::Display for QualifiedName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}::{}", self.0.module(), self.0.name())
-    }
-}
-
-/// Evidence that a [`Gatekeeper`] ran every gate of a handler and each allowed.
-/// [`Guarded::new`](crate::Guarded::new) asks for it.
+/// Evidence that every gate of a registered handler allowed (or that a
+/// registered `#[public]` handler opted out): what
+/// [`Guarded::new`](crate::Guarded::new) asks for. `C` is who the handler admits:
+/// `Authenticated<U>` for a guarded handler, `()` or `Option<Authenticated<U>>`
+/// for a public one.
+///
+/// It comes only from [`Gatekeeper::clear`] or [`Clearance::public`], each of which
+/// refuses a handler record that is not registered in the inventory.
 #[derive(Debug)]
 #[must_use]
-pub struct Clearance {
-    _private: (),
+pub struct Clearance<C> {
+    caller: PhantomData<fn() -> C>,
+}
+
+impl<C> Clearance<C> {
+    const fn new() -> Self {
+        Clearance {
+            caller: PhantomData,
+        }
+    }
+}
+
+impl<C: PublicCaller> Clearance<C> {
+    /// The opt-out of a `#[public]` handler: `handler` must be a public record
+    /// registered in the inventory, so the matrix lists the handler as public.
+    ///
+    /// # Errors
+    /// A [`Refusal`] holding [`AuthError::Misconfigured`] (a 500 and an error
+    /// event) when `handler` is not registered or not a public record.
+    pub fn public(handler: &'static HandlerInfo) -> Result<Self, Refusal<C>> {
+        let problem = if handler.access() != Access::Public {
+            Some("a public clearance was asked for a handler record that is not a public one")
+        } else if !handler.is_registered() {
+            Some("the handler record is not registered in the inventory")
+        } else {
+            None
+        };
+        match problem {
+            None => Ok(Clearance::new()),
+            Some(reason) => Err(Refusal::new(misconfigured(handler, reason), None)),
+        }
+    }
+}
+
+/// Why a [`Clearance`] was refused: the handler's output is then this error,
+/// never its body's. Turn it into the output with
+/// [`Guarded::from`](crate::Guarded), or into the error with
+/// [`into_error`](Self::into_error).
+#[derive(Debug)]
+#[must_use = "a refusal is the handler's answer; return it"]
+pub struct Refusal<C> {
+    error: AuthError,
+    realm: Option<Arc<str>>,
+    caller: PhantomData<fn() -> C>,
+}
+
+impl<C> Refusal<C> {
+    fn new(error: AuthError, realm: Option<Arc<str>>) -> Self {
+        Refusal {
+            error,
+            realm,
+            caller: PhantomData,
+        }
+    }
+
+    /// The error.
+    pub fn error(&self) -> &AuthError {
+        &self.error
+    }
+
+    /// Takes the error out.
+    pub fn into_error(self) -> AuthError {
+        self.error
+    }
+}
+
+impl<C> From<Refusal<C>> for AuthError {
+    fn from(refusal: Refusal<C>) -> Self {
+        refusal.error
+    }
+}
+
+impl<T, C> From<Refusal<C>> for Guarded<T, C> {
+    fn from(refusal: Refusal<C>) -> Self {
+        Guarded::denied(refusal.error, refusal.realm)
+    }
 }

@@ -2,14 +2,21 @@
 //!
 //! - [`Authenticated<U>`] is an extractor: it runs the [`SharedAuthenticator<U>`]
 //!   found in the router state (through [`FromRef`]), and rejects with 401 and an
-//!   RFC 6750 challenge. It authenticates once per request (the principal, which
-//!   must be `Clone`, is kept in the request extensions). `Option<Authenticated<U>>`
-//!   admits guests: no credential is `None`, a bad one is still a 401.
-//! - [`AuthError`] and [`Guarded<T>`] are responses, through the core's one
+//!   RFC 6750 challenge. It authenticates once per request *and authenticator*: the
+//!   principal (which must be `Clone`) is kept in the request extensions under the
+//!   identity of the `SharedAuthenticator` that verified it, so a router nested
+//!   with another authenticator verifies the credential again with its own.
+//!   `Option<Authenticated<U>>` admits guests: no credential is `None`, a bad one
+//!   is still a 401 (and an outage a 503), never a silent guest.
+//! - [`AuthError`] and [`Guarded<T, C>`] are responses, through the core's one
 //!   mapping ([`AuthError::response`]), with a JSON body
-//!   `{"error": "..", "error_description": ".."}`.
+//!   `{"error": "..", "error_description": ".."}` and `Retry-After` on a 503 whose
+//!   cause knows when.
 //! - [`SecureRouter`] mounts only `#[requires]` or `#[public]` handlers: any other
-//!   handler is a compile error.
+//!   handler is a compile error. It authenticates the caller a handler admits
+//!   *before* any of the handler's extractors run, so 401 comes first whatever the
+//!   parameter order: no resource loader, path, query or body parser answers an
+//!   unauthenticated caller (no 404 or 422 that tells which ids exist).
 //!
 //! ```
 //! use auth_core::axum::{get, SecureRouter};
@@ -54,17 +61,19 @@
 
 use std::convert::Infallible;
 use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
 
 use ::axum::Router;
-use ::axum::extract::{FromRef, FromRequestParts, OptionalFromRequestParts};
+use ::axum::extract::{FromRef, FromRequestParts, OptionalFromRequestParts, Request};
 use ::axum::handler::Handler;
 use ::axum::response::{IntoResponse, Response};
 use ::axum::routing::{MethodFilter, MethodRouter};
 use http::HeaderValue;
-use http::header::{CONTENT_TYPE, WWW_AUTHENTICATE};
+use http::header::{CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
 use http::request::Parts;
 
-use crate::mount::GuardedOutput;
+use crate::mount::{Caller, GuardedOutput};
 use crate::{AuthError, Authenticated, Guarded, SharedAuthenticator};
 
 /// The rejection of the [`Authenticated`] extractor: an [`AuthError`] with the
@@ -104,6 +113,9 @@ fn error_response(error: &AuthError, realm: &str) -> Response {
     {
         headers.insert(WWW_AUTHENTICATE, challenge);
     }
+    if let Some(seconds) = wire.retry_after {
+        headers.insert(RETRY_AFTER, HeaderValue::from(seconds));
+    }
     response
 }
 
@@ -114,7 +126,7 @@ impl IntoResponse for AuthError {
     }
 }
 
-impl<T: IntoResponse> IntoResponse for Guarded<T> {
+impl<T: IntoResponse, C> IntoResponse for Guarded<T, C> {
     /// The handler's response, or its denial's.
     fn into_response(self) -> Response {
         let (outcome, realm) = self.into_parts();
@@ -125,10 +137,58 @@ impl<T: IntoResponse> IntoResponse for Guarded<T> {
     }
 }
 
-/// The principal of this request, once authenticated: later extractors asking
-/// for it get this one instead of verifying the credential again.
+/// What this request was authenticated as, per [`SharedAuthenticator`] (by its
+/// identity, never by type alone): later extractors asking the same authenticator
+/// get the same answer instead of verifying the credential again.
 #[derive(Clone)]
-struct Cached<U>(Authenticated<U>);
+struct Cache<U> {
+    entries: Vec<(u64, Entry<U>)>,
+}
+
+#[derive(Clone)]
+enum Entry<U> {
+    Authenticated(Authenticated<U>),
+    /// No credential was sent.
+    Missing,
+}
+
+/// Authenticates `parts` with `authenticator`, once per request and authenticator.
+async fn authenticate_once<U>(
+    parts: &mut Parts,
+    authenticator: &SharedAuthenticator<U>,
+) -> Result<Authenticated<U>, AuthError>
+where
+    U: Clone + Send + Sync + 'static,
+{
+    let id = authenticator.id();
+    let cached = parts
+        .extensions
+        .get::<Cache<U>>()
+        .and_then(|cache| cache.entries.iter().find(|(known, _)| *known == id));
+    match cached {
+        Some((_, Entry::Authenticated(principal))) => return Ok(principal.clone()),
+        Some((_, Entry::Missing)) => return Err(AuthError::MissingCredentials),
+        None => {}
+    }
+    let result = crate::authenticate(authenticator, parts).await;
+    let entry = match &result {
+        Ok(principal) => Some(Entry::Authenticated(principal.clone())),
+        Err(AuthError::MissingCredentials) => Some(Entry::Missing),
+        // Not kept: the request is answered with it.
+        Err(_) => None,
+    };
+    if let Some(entry) = entry {
+        match parts.extensions.get_mut::<Cache<U>>() {
+            Some(cache) => cache.entries.push((id, entry)),
+            None => {
+                parts.extensions.insert(Cache {
+                    entries: vec![(id, entry)],
+                });
+            }
+        }
+    }
+    result
+}
 
 impl<S, U> FromRequestParts<S> for Authenticated<U>
 where
@@ -138,22 +198,16 @@ where
 {
     type Rejection = AuthRejection;
 
-    /// Authenticates once per request: the principal is kept in the request's
-    /// extensions, so a resource extractor may ask for it first (to let 401 win
-    /// over 404) without a second verification.
+    /// Authenticates once per request and authenticator: the principal is kept in
+    /// the request's extensions under the authenticator's identity.
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AuthRejection> {
-        if let Some(Cached(principal)) = parts.extensions.get::<Cached<U>>() {
-            return Ok(principal.clone());
-        }
         let authenticator = SharedAuthenticator::<U>::from_ref(state);
-        let principal = crate::authenticate(&authenticator, parts)
+        authenticate_once(parts, &authenticator)
             .await
             .map_err(|error| AuthRejection {
                 error,
                 realm: authenticator.realm_arc(),
-            })?;
-        parts.extensions.insert(Cached(principal.clone()));
-        Ok(principal)
+            })
     }
 }
 
@@ -165,8 +219,8 @@ where
 {
     type Rejection = AuthRejection;
 
-    /// `None` when no credential was sent; a credential that fails is still a 401,
-    /// never a silent downgrade to a guest.
+    /// `None` when no credential was sent; a credential that fails is still a 401
+    /// (an outage a 503), never a silent downgrade to a guest.
     async fn from_request_parts(
         parts: &mut Parts,
         state: &S,
@@ -179,16 +233,113 @@ where
     }
 }
 
+/// How a [`SecureRouter`] authenticates the caller a handler admits (the `C` of
+/// its [`Guarded<T, C>`] output) before the handler's own extractors run.
+/// Implemented for every [`Caller`] whose authenticator the router state `S`
+/// provides; sealed.
+#[diagnostic::on_unimplemented(
+    message = "this router's state cannot authenticate a `{Self}`",
+    label = "the handler admits `{Self}`",
+    note = "give the state a `SharedAuthenticator` of the principal type: `impl axum::extract::FromRef<YourState> for auth_core::SharedAuthenticator<YourUser>`"
+)]
+pub trait Authenticates<S>: Caller {
+    /// Authenticates `parts` as the handler needs; `Err` is the response.
+    #[doc(hidden)]
+    fn authenticate_first(
+        parts: &mut Parts,
+        state: &S,
+    ) -> impl Future<Output = Result<(), Response>> + Send;
+}
+
+impl<S: Send + Sync> Authenticates<S> for () {
+    async fn authenticate_first(_parts: &mut Parts, _state: &S) -> Result<(), Response> {
+        Ok(())
+    }
+}
+
+impl<S, U> Authenticates<S> for Authenticated<U>
+where
+    SharedAuthenticator<U>: FromRef<S>,
+    S: Send + Sync,
+    U: Clone + Send + Sync + 'static,
+{
+    async fn authenticate_first(parts: &mut Parts, state: &S) -> Result<(), Response> {
+        <Authenticated<U> as FromRequestParts<S>>::from_request_parts(parts, state)
+            .await
+            .map(drop)
+            .map_err(IntoResponse::into_response)
+    }
+}
+
+impl<S, U> Authenticates<S> for Option<Authenticated<U>>
+where
+    SharedAuthenticator<U>: FromRef<S>,
+    S: Send + Sync,
+    U: Clone + Send + Sync + 'static,
+{
+    async fn authenticate_first(parts: &mut Parts, state: &S) -> Result<(), Response> {
+        <Authenticated<U> as OptionalFromRequestParts<S>>::from_request_parts(parts, state)
+            .await
+            .map(drop)
+            .map_err(IntoResponse::into_response)
+    }
+}
+
+/// A handler of a [`SecureRouter`]: authenticates its caller first, then runs it
+/// with its own extractors.
+struct AuthenticateFirst<H, C> {
+    handler: H,
+    caller: PhantomData<fn() -> C>,
+}
+
+impl<H: Clone, C> Clone for AuthenticateFirst<H, C> {
+    fn clone(&self) -> Self {
+        AuthenticateFirst {
+            handler: self.handler.clone(),
+            caller: PhantomData,
+        }
+    }
+}
+
+impl<H, T, S, C> Handler<T, S> for AuthenticateFirst<H, C>
+where
+    H: Handler<T, S>,
+    S: Clone + Send + Sync + 'static,
+    C: Authenticates<S>,
+{
+    type Future = Pin<Box<dyn Future<Output = Response> + Send>>;
+
+    fn call(self, request: Request, state: S) -> Self::Future {
+        Box::pin(async move {
+            let (mut parts, body) = request.into_parts();
+            if let Err(response) = C::authenticate_first(&mut parts, &state).await {
+                return response;
+            }
+            self.handler
+                .call(Request::from_parts(parts, body), state)
+                .await
+        })
+    }
+}
+
 /// A handler whose output is [`Guarded`]: one under `#[requires]` or `#[public]`.
-/// `T` is axum's handler marker (`(M, T1, .., Tn)`).
+/// `T` is axum's handler marker (`(M, T1, .., Tn)`). Sealed.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is neither `#[requires(..)]` nor `#[public]`, so a `SecureRouter` will not mount it",
     label = "unguarded handler",
     note = "add `#[auth_core::requires(..)]` to say who may call it, or `#[auth_core::public]` if anyone may"
 )]
-pub trait GuardedHandler<T> {}
+pub trait GuardedHandler<T>: sealed::Handler<T> {
+    /// Who the handler admits.
+    type Caller: Caller;
+}
 
-impl<F, Fut> GuardedHandler<((),)> for F
+mod sealed {
+    /// The function shapes whose output is `Guarded`, and nothing else.
+    pub trait Handler<T> {}
+}
+
+impl<F, Fut> sealed::Handler<((),)> for F
 where
     F: FnOnce() -> Fut,
     Fut: Future,
@@ -196,14 +347,32 @@ where
 {
 }
 
+impl<F, Fut> GuardedHandler<((),)> for F
+where
+    F: FnOnce() -> Fut,
+    Fut: Future,
+    Fut::Output: GuardedOutput,
+{
+    type Caller = <Fut::Output as GuardedOutput>::Caller;
+}
+
 macro_rules! guarded_handler {
     ($($ty:ident),+) => {
+        impl<F, Fut, M, $($ty,)+> sealed::Handler<(M, $($ty,)+)> for F
+        where
+            F: FnOnce($($ty,)+) -> Fut,
+            Fut: Future,
+            Fut::Output: GuardedOutput,
+        {
+        }
+
         impl<F, Fut, M, $($ty,)+> GuardedHandler<(M, $($ty,)+)> for F
         where
             F: FnOnce($($ty,)+) -> Fut,
             Fut: Future,
             Fut::Output: GuardedOutput,
         {
+            type Caller = <Fut::Output as GuardedOutput>::Caller;
         }
     };
 }
@@ -231,11 +400,12 @@ macro_rules! method {
         pub fn $name<H, T, S>(handler: H) -> SecureMethodRouter<S>
         where
             H: Handler<T, S> + GuardedHandler<T>,
+            <H as GuardedHandler<T>>::Caller: Authenticates<S>,
             T: 'static,
             S: Clone + Send + Sync + 'static,
         {
             SecureMethodRouter {
-                inner: MethodRouter::new().on(MethodFilter::$filter, handler),
+                inner: MethodRouter::new().on(MethodFilter::$filter, authenticate_first(handler)),
             }
         }
 
@@ -244,14 +414,27 @@ macro_rules! method {
             pub fn $name<H, T>(self, handler: H) -> Self
             where
                 H: Handler<T, S> + GuardedHandler<T>,
+                <H as GuardedHandler<T>>::Caller: Authenticates<S>,
                 T: 'static,
             {
                 SecureMethodRouter {
-                    inner: self.inner.on(MethodFilter::$filter, handler),
+                    inner: self
+                        .inner
+                        .on(MethodFilter::$filter, authenticate_first(handler)),
                 }
             }
         }
     };
+}
+
+fn authenticate_first<H, T>(handler: H) -> AuthenticateFirst<H, <H as GuardedHandler<T>>::Caller>
+where
+    H: GuardedHandler<T>,
+{
+    AuthenticateFirst {
+        handler,
+        caller: PhantomData,
+    }
 }
 
 method!(

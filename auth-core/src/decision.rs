@@ -1,15 +1,53 @@
 //! [`Decision`]: what a gate or policy says, and how decisions combine.
+//!
+//! A decision has three values: allow, deny (403, 404 or `insufficient_scope`), and
+//! *unavailable*: the gate could not decide because something it needs (a store, a
+//! remote service) did not answer. Unavailable is never an allow, and the
+//! combinators pass it through, so an outage fails closed as a 503 wherever it
+//! happens, inside `not(..)` too.
+//!
+//! | `a` | `not(a)` |
+//! |---|---|
+//! | allow | deny |
+//! | deny | allow |
+//! | unavailable | unavailable |
+//!
+//! `all(a, b)` and the gate list of [`#[requires]`](crate::requires) ask in order,
+//! and the first gate that does not allow answers (so `b` is not asked after an
+//! outage of `a`). `any(a, b)` asks in order until one allows; when none does, it
+//! answers unavailable if one of them was, else the strongest denial.
+//!
+//! | `a` | `b` | `all(a, b)` | `any(a, b)` |
+//! |---|---|---|---|
+//! | allow | allow | allow | allow |
+//! | allow | deny | deny | allow |
+//! | allow | unavailable | unavailable | allow |
+//! | deny | allow | deny | allow |
+//! | deny | deny | deny | deny |
+//! | deny | unavailable | deny | unavailable |
+//! | unavailable | allow | unavailable | allow |
+//! | unavailable | deny | unavailable | unavailable |
+//! | unavailable | unavailable | unavailable | unavailable |
+//!
+//! Every answer that is not unavailable is the answer the same gates would give
+//! once the outage is over, whatever the missing gate would then say: an allow is
+//! never a guess. `tests/tests/three_valued.rs` proves it for random nestings.
 
 use std::borrow::Cow;
 use std::fmt;
 use std::sync::OnceLock;
+use std::time::Duration;
 
 use crate::AuthError;
 
-/// The answer of a gate or a policy: allow, deny, or deny as not-found.
+/// The answer of a gate or a policy: allow, deny (as forbidden, not-found or
+/// insufficient scope), or unavailable.
 ///
 /// Every decision carries a reason for the audit log. Reasons are never sent to the
-/// client: a denial becomes an [`AuthError`] whose message is fixed text.
+/// client: a denial becomes an [`AuthError`] whose message is fixed text. A gate
+/// that cannot decide, because a store or service it reads did not answer, says
+/// [`Decision::unavailable`]: a 503, never an allow, even under `not(..)` (see the
+/// [module documentation](self) for the truth tables).
 ///
 /// ```
 /// use auth_core::{Decision, Outcome};
@@ -38,6 +76,11 @@ enum Verdict {
     Deny,
     InsufficientScope(Cow<'static, str>),
     NotFound,
+    /// `component` could not answer; retry after that many seconds (0: unknown).
+    Unavailable {
+        component: &'static str,
+        retry_after_secs: u32,
+    },
 }
 
 /// The kind of a [`Decision`], for matching.
@@ -52,16 +95,20 @@ pub enum Outcome {
     InsufficientScope,
     /// Denied, and the caller must not learn that the resource exists: 404.
     NotFound,
+    /// Not decided: something the gate needs did not answer. 503, never an allow.
+    Unavailable,
 }
 
 impl Outcome {
-    /// `"allow"`, `"deny"`, `"insufficient_scope"` or `"not_found"`, as in audit events.
+    /// `"allow"`, `"deny"`, `"insufficient_scope"`, `"not_found"` or
+    /// `"unavailable"`, as in audit events.
     pub fn as_str(self) -> &'static str {
         match self {
             Outcome::Allow => "allow",
             Outcome::Deny => "deny",
             Outcome::InsufficientScope => "insufficient_scope",
             Outcome::NotFound => "not_found",
+            Outcome::Unavailable => "unavailable",
         }
     }
 }
@@ -116,6 +163,35 @@ impl Decision {
         }
     }
 
+    /// Cannot decide: `component` (a store, a remote service) did not answer. The
+    /// request fails closed with a 503 ([`AuthError::Unavailable`]), with a
+    /// `Retry-After` header when `retry_after` is known.
+    ///
+    /// `not(..)` keeps it unavailable, `all(..)` stops at it, and `any(..)` answers
+    /// it unless another gate allows:
+    ///
+    /// ```
+    /// use auth_core::{Decision, Outcome};
+    ///
+    /// let outage = Decision::unavailable("suspension list", None);
+    /// assert_eq!(outage.clone().negate().outcome(), Outcome::Unavailable);
+    /// assert_eq!(outage.into_result().unwrap_err().status().as_u16(), 503);
+    /// ```
+    pub fn unavailable(component: &'static str, retry_after: Option<Duration>) -> Self {
+        let retry_after_secs = retry_after.map_or(0, |after| {
+            // Whole seconds, rounded up so a client never retries too early.
+            let secs = after.as_secs() + u64::from(after.subsec_nanos() > 0);
+            u32::try_from(secs).unwrap_or(u32::MAX).max(1)
+        });
+        Decision {
+            verdict: Verdict::Unavailable {
+                component,
+                retry_after_secs,
+            },
+            reason: Reason::new(Template::Unavailable, Cow::Borrowed(component)),
+        }
+    }
+
     /// The built-in `role(..)` gate's denial: "role `{role}` not held".
     #[inline]
     pub(crate) fn role_not_held(role: &'static str) -> Self {
@@ -159,7 +235,24 @@ impl Decision {
             Verdict::Deny => Outcome::Deny,
             Verdict::InsufficientScope(_) => Outcome::InsufficientScope,
             Verdict::NotFound => Outcome::NotFound,
+            Verdict::Unavailable { .. } => Outcome::Unavailable,
         }
+    }
+
+    /// Whether this is a definite denial (403, 404 or `insufficient_scope`): not
+    /// an allow, and not [unavailable](Self::unavailable).
+    #[inline]
+    pub fn is_denied(&self) -> bool {
+        matches!(
+            self.verdict,
+            Verdict::Deny | Verdict::InsufficientScope(_) | Verdict::NotFound
+        )
+    }
+
+    /// Whether the gate could not decide ([`Decision::unavailable`]).
+    #[inline]
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self.verdict, Verdict::Unavailable { .. })
     }
 
     /// Why, for the audit log.
@@ -180,8 +273,9 @@ impl Decision {
     ///
     /// # Errors
     /// Deny → [`AuthError::Forbidden`], not-found → [`AuthError::NotFound`],
-    /// insufficient scope → [`AuthError::InsufficientScope`]; the reason goes along
-    /// for logs but never into the error's message.
+    /// insufficient scope → [`AuthError::InsufficientScope`], unavailable →
+    /// [`AuthError::Unavailable`]; the reason goes along for logs but never into
+    /// the error's message.
     #[inline]
     pub fn into_result(self) -> Result<(), AuthError> {
         if self.is_allowed() {
@@ -191,15 +285,17 @@ impl Decision {
         }
     }
 
-    /// `not(..)`: allows exactly when `self` denies (any kind of denial).
+    /// `not(..)`: allows exactly when `self` is a definite denial (any kind), denies
+    /// when it allows, and stays unavailable when it is: an outage never becomes an
+    /// allow.
     ///
     /// The reason reads `not: ` before the negated one.
     #[inline]
     pub fn negate(self) -> Decision {
-        let verdict = if self.is_allowed() {
-            Verdict::Deny
-        } else {
-            Verdict::Allow
+        let verdict = match self.verdict {
+            Verdict::Allow => Verdict::Deny,
+            unavailable @ Verdict::Unavailable { .. } => unavailable,
+            Verdict::Deny | Verdict::InsufficientScope(_) | Verdict::NotFound => Verdict::Allow,
         };
         Decision {
             verdict,
@@ -222,19 +318,30 @@ impl Decision {
             Verdict::NotFound => AuthError::NotFound {
                 reason: self.reason.into_text(),
             },
+            Verdict::Unavailable {
+                component,
+                retry_after_secs,
+            } => AuthError::Unavailable {
+                component,
+                source: None,
+                retry_after: (retry_after_secs > 0)
+                    .then(|| Duration::from_secs(u64::from(retry_after_secs))),
+            },
         }
     }
 }
 
 impl Verdict {
-    /// How strongly a denial must win when denials are merged: hiding existence
-    /// beats a missing scope beats a plain denial.
+    /// How strongly a non-allow must win when they are merged by `any(..)`: an
+    /// outage beats every denial (the missing gate might have allowed), hiding
+    /// existence beats a missing scope beats a plain denial.
     fn severity(&self) -> u8 {
         match self {
             Verdict::Allow => 0,
             Verdict::Deny => 1,
             Verdict::InsufficientScope(_) => 2,
             Verdict::NotFound => 3,
+            Verdict::Unavailable { .. } => 4,
         }
     }
 }
@@ -274,6 +381,7 @@ enum Template {
     RoleNotHeld,
     PermissionNotHeld,
     ScopeNotGranted,
+    Unavailable,
 }
 
 impl Reason {
@@ -388,21 +496,26 @@ impl fmt::Display for ReasonParts<'_> {
             Template::RoleNotHeld => write!(f, "role `{part}` not held"),
             Template::PermissionNotHeld => write!(f, "permission `{part}` not held"),
             Template::ScopeNotGranted => write!(f, "scope `{part}` not granted"),
+            Template::Unavailable => write!(f, "the {part} is unavailable"),
         }
     }
 }
 
-/// `all(..)`: allows only if every decision allows; the first denial decides
-/// (deny-overrides). Feed it decisions in order and stop when
-/// [`push`](All::push) says so.
+/// `all(..)`: allows only if every decision allows; the first decision that does
+/// not allow (a denial, or [unavailable](Decision::unavailable)) decides. Feed it
+/// decisions in order and stop when [`push`](All::push) says so.
 ///
 /// ```
-/// use auth_core::{All, Decision};
+/// use auth_core::{All, Decision, Outcome};
 ///
 /// let mut all = All::new();
 /// assert!(all.push(Decision::allow("a")).is_continue());
 /// assert!(all.push(Decision::deny("b")).is_break());
 /// assert!(!all.finish().is_allowed());
+///
+/// let mut all = All::new();
+/// assert!(all.push(Decision::unavailable("store", None)).is_break());
+/// assert_eq!(all.finish().outcome(), Outcome::Unavailable);
 /// ```
 #[derive(Debug, Default)]
 pub struct All {
@@ -436,9 +549,10 @@ impl All {
 }
 
 /// `any(..)`: allows if some decision allows; the first allow decides. When none
-/// allows, the strongest denial wins (not-found over insufficient scope over
-/// deny), and missing scopes are merged so the challenge names every scope that
-/// would have been enough.
+/// allows, an [unavailable](Decision::unavailable) one wins (the gate that could
+/// not answer might have allowed: 503, never a guess), then the strongest denial
+/// (not-found over insufficient scope over deny); missing scopes are merged so the
+/// challenge names every scope that would have been enough.
 ///
 /// ```
 /// use auth_core::{Any, Decision, Outcome};

@@ -13,7 +13,8 @@
 //! | [`InsufficientScope`](AuthError::InsufficientScope) | 403 | `Bearer realm="..", error="insufficient_scope", .., scope=".."` | `insufficient_scope` |
 //! | [`Forbidden`](AuthError::Forbidden) | 403 | none: a new token would not help | `forbidden` |
 //! | [`NotFound`](AuthError::NotFound) | 404 | none | `not_found` |
-//! | [`Unavailable`](AuthError::Unavailable) | 503 | none | `temporarily_unavailable` |
+//! | [`Unavailable`](AuthError::Unavailable) | 503, `Retry-After` when known | none | `temporarily_unavailable` |
+//! | [`Misconfigured`](AuthError::Misconfigured) | 500 | none | `server_error` |
 //!
 //! Messages never contain a token, a secret or a policy's reason: reasons go to the
 //! audit log ([`crate::audit`]), not to the client.
@@ -21,6 +22,7 @@
 use std::borrow::Cow;
 use std::error::Error as StdError;
 use std::fmt;
+use std::time::Duration;
 
 use http::StatusCode;
 
@@ -84,7 +86,9 @@ pub enum AuthError {
     },
 
     /// A component the decision depends on (a revocation store, a key set, a user
-    /// store) could not be reached. The request fails closed.
+    /// store) could not be reached, or a gate could not decide
+    /// ([`Decision::unavailable`](crate::Decision::unavailable)). The request fails
+    /// closed.
     #[error("the {component} is unavailable")]
     Unavailable {
         /// Which component, e.g. `"revocation store"`.
@@ -92,6 +96,19 @@ pub enum AuthError {
         /// The underlying error, for logs.
         #[source]
         source: Option<Box<dyn StdError + Send + Sync + 'static>>,
+        /// When the client may try again, if known: the `Retry-After` header.
+        retry_after: Option<Duration>,
+    },
+
+    /// The server is set up so that it cannot decide safely: a handler whose
+    /// [`HandlerInfo`](crate::inventory::HandlerInfo) is not registered, a
+    /// [`Gatekeeper`](crate::Gatekeeper) cleared before every gate allowed, an
+    /// actix-web app without an authenticator. A bug in the service, refused
+    /// with a 500 and an error event, never served.
+    #[error("the server is misconfigured: {reason}")]
+    Misconfigured {
+        /// What is wrong, for the log; never sent to the client.
+        reason: &'static str,
     },
 }
 
@@ -130,6 +147,20 @@ impl AuthError {
         AuthError::Unavailable {
             component,
             source: Some(source.into()),
+            retry_after: None,
+        }
+    }
+
+    /// A 500: the service is misconfigured (see [`AuthError::Misconfigured`]).
+    pub const fn misconfigured(reason: &'static str) -> Self {
+        AuthError::Misconfigured { reason }
+    }
+
+    /// When the client may try again: the `Retry-After` of a 503 whose cause knows.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            AuthError::Unavailable { retry_after, .. } => *retry_after,
+            _ => None,
         }
     }
 
@@ -143,6 +174,7 @@ impl AuthError {
             }
             AuthError::NotFound { .. } => StatusCode::NOT_FOUND,
             AuthError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            AuthError::Misconfigured { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -156,6 +188,7 @@ impl AuthError {
             AuthError::Forbidden { .. } => "forbidden",
             AuthError::NotFound { .. } => "not_found",
             AuthError::Unavailable { .. } => "temporarily_unavailable",
+            AuthError::Misconfigured { .. } => "server_error",
         }
     }
 
@@ -171,6 +204,7 @@ impl AuthError {
             AuthError::Forbidden { .. } => "you may not perform this action",
             AuthError::NotFound { .. } => "the resource was not found",
             AuthError::Unavailable { .. } => "the service cannot verify access right now",
+            AuthError::Misconfigured { .. } => "the service cannot decide on access",
         }
     }
 
@@ -187,6 +221,7 @@ impl AuthError {
             www_authenticate: self.challenge(realm),
             error: self.code(),
             error_description: self.public_description(),
+            retry_after: self.retry_after().map(|after| after.as_secs().max(1)),
         }
     }
 
@@ -215,7 +250,8 @@ impl AuthError {
             }
             AuthError::Forbidden { .. }
             | AuthError::NotFound { .. }
-            | AuthError::Unavailable { .. } => return None,
+            | AuthError::Unavailable { .. }
+            | AuthError::Misconfigured { .. } => return None,
         }
         Some(challenge)
     }
@@ -258,6 +294,9 @@ pub struct ErrorResponse {
     pub error: &'static str,
     /// A fixed, client-safe description.
     pub error_description: &'static str,
+    /// The `Retry-After` header, in seconds, when the status is 503 and the cause
+    /// knows when to try again.
+    pub retry_after: Option<u64>,
 }
 
 impl ErrorResponse {
@@ -384,6 +423,7 @@ mod tests {
                 AuthError::unavailable("revocation store", "connection refused"),
                 503,
             ),
+            (AuthError::misconfigured("unregistered handler"), 500),
         ];
         for (error, status) in cases {
             assert_eq!(error.status().as_u16(), status, "{error:?}");

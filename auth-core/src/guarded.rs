@@ -1,18 +1,26 @@
-//! [`Guarded<T>`]: the output of a handler whose gates ran.
+//! [`Guarded<T, C>`]: the output of a handler whose gates ran.
 
 use std::fmt;
+use std::marker::PhantomData;
 use std::sync::Arc;
 
-use crate::{AuthError, Authenticated, Clearance};
+use crate::{AuthError, Clearance};
 
 /// What a [`#[requires]`](crate::requires) or [`#[public]`](crate::public) handler
 /// returns: its own output, or the [`AuthError`] a gate answered with.
 ///
 /// A handler function (a free function, no `self`) under one of those attributes
-/// returns `Guarded<R>` where it declared `R`. The type is the proof the secure
-/// mount points ask for ([`crate::mount`], and the axum and actix-web adapters):
-/// a function that has neither attribute returns a plain `R` and does not compile
-/// there.
+/// returns `Guarded<R, C>` where it declared `R`. `C` says who the handler admits:
+/// `Authenticated<U>` for `#[requires]`, `()` for `#[public]`, and
+/// `Option<Authenticated<U>>` for a `#[public]` handler with optional sign-in.
+/// The type is the proof the secure mount points ask for ([`crate::mount`], and
+/// the axum and actix-web adapters): a function that has neither attribute returns
+/// a plain `R` and does not compile there, and the mount points read `C` to
+/// authenticate the caller before any other extractor runs.
+///
+/// There is no way to build one with a value but a [`Clearance`], and no
+/// clearance without a handler record registered in the
+/// [inventory](crate::inventory): every mountable output shows in the matrix.
 ///
 /// Framework adapters turn it into a response (the denial through
 /// [`AuthError::response`]); elsewhere take it apart with
@@ -21,7 +29,7 @@ use crate::{AuthError, Authenticated, Clearance};
 ///
 /// ```
 /// # #[cfg(feature = "testing")] {
-/// use auth_core::{requires, AuthError, Authenticated, Identity, Mechanism};
+/// use auth_core::{requires, AuthError, Authenticated, Guarded, Identity, Mechanism};
 ///
 /// #[requires(authenticated)]
 /// fn whoami(user: Authenticated<()>) -> String {
@@ -29,54 +37,42 @@ use crate::{AuthError, Authenticated, Clearance};
 /// }
 ///
 /// let alice = Authenticated::for_testing(Identity::new((), "alice", Mechanism::Test));
-/// let out: auth_core::Guarded<String> = whoami(alice);
+/// let out: Guarded<String, Authenticated<()>> = whoami(alice);
 /// assert_eq!(out.into_result()?, "alice");
 /// # }
 /// # Ok::<(), auth_core::AuthError>(())
 /// ```
 #[must_use = "a guarded handler's output holds either the response or the denial"]
-pub struct Guarded<T> {
+pub struct Guarded<T, C> {
     outcome: Result<T, AuthError>,
     /// The realm a denial's challenge names: the principal's.
     realm: Option<Arc<str>>,
+    caller: PhantomData<fn() -> C>,
 }
 
-impl<T> Guarded<T> {
-    /// The output of a handler whose gates all allowed.
+impl<T, C> Guarded<T, C> {
+    /// The output of a handler cleared to run: by every gate of a guarded handler
+    /// ([`Gatekeeper::clear`](crate::Gatekeeper::clear)), or by the registered
+    /// opt-out of a public one ([`Clearance::public`]).
     #[allow(
         clippy::needless_pass_by_value,
         reason = "taking the clearance spends it: one clearance, one output"
     )]
-    pub fn new(clearance: Clearance, value: T) -> Self {
+    pub fn new(clearance: Clearance<C>, value: T) -> Self {
         let _ = clearance;
         Guarded {
             outcome: Ok(value),
             realm: None,
-        }
-    }
-
-    /// The output of a `#[public]` handler.
-    pub fn public(value: T) -> Self {
-        Guarded {
-            outcome: Ok(value),
-            realm: None,
+            caller: PhantomData,
         }
     }
 
     /// The output of a handler stopped by a gate.
-    pub fn denied(error: AuthError) -> Self {
+    pub(crate) fn denied(error: AuthError, realm: Option<Arc<str>>) -> Self {
         Guarded {
             outcome: Err(error),
-            realm: None,
-        }
-    }
-
-    /// The output of a handler stopped by a gate, for `principal`: the denial's
-    /// challenge names the realm `principal` authenticated in.
-    pub fn denied_to<U>(principal: &Authenticated<U>, error: AuthError) -> Self {
-        Guarded {
-            outcome: Err(error),
-            realm: principal.info().realm_arc(),
+            realm,
+            caller: PhantomData,
         }
     }
 
@@ -113,15 +109,16 @@ impl<T> Guarded<T> {
     }
 
     /// Maps the handler's output, keeping a denial.
-    pub fn map<V>(self, f: impl FnOnce(T) -> V) -> Guarded<V> {
+    pub fn map<V>(self, f: impl FnOnce(T) -> V) -> Guarded<V, C> {
         Guarded {
             outcome: self.outcome.map(f),
             realm: self.realm,
+            caller: PhantomData,
         }
     }
 }
 
-impl<T, E: From<AuthError>> Guarded<Result<T, E>> {
+impl<T, E: From<AuthError>, C> Guarded<Result<T, E>, C> {
     /// Folds a denial into the handler's own error type.
     ///
     /// # Errors
@@ -134,7 +131,7 @@ impl<T, E: From<AuthError>> Guarded<Result<T, E>> {
     }
 }
 
-impl<T: fmt::Debug> fmt::Debug for Guarded<T> {
+impl<T: fmt::Debug, C> fmt::Debug for Guarded<T, C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.outcome {
             Ok(value) => f.debug_tuple("Guarded").field(value).finish(),
@@ -146,14 +143,13 @@ impl<T: fmt::Debug> fmt::Debug for Guarded<T> {
 /// A return type that can carry a denial: what a `#[requires]` *method* (one with
 /// `self`) returns, since its signature cannot change.
 ///
-/// Implemented for `Result<T, E>` where `E: From<AuthError>`, and for
-/// [`Guarded<T>`].
+/// Implemented for `Result<T, E>` where `E: From<AuthError>`; sealed.
 #[diagnostic::on_unimplemented(
     message = "a `#[requires]` method must return `Result<_, E>` with `E: From<auth_core::AuthError>`, found `{Self}`",
     label = "cannot carry an authorization failure",
-    note = "a method keeps its signature, so a denial is returned as `Err(E::from(auth_error))`; free functions return `auth_core::Guarded<_>` instead"
+    note = "a method keeps its signature, so a denial is returned as `Err(E::from(auth_error))`; free functions return `auth_core::Guarded<_, _>` instead"
 )]
-pub trait Rejection {
+pub trait Rejection: sealed::Sealed {
     /// The value that reports `error` to the caller.
     fn reject(error: AuthError) -> Self;
 }
@@ -164,8 +160,8 @@ impl<T, E: From<AuthError>> Rejection for Result<T, E> {
     }
 }
 
-impl<T> Rejection for Guarded<T> {
-    fn reject(error: AuthError) -> Self {
-        Guarded::denied(error)
-    }
+mod sealed {
+    pub trait Sealed {}
+
+    impl<T, E> Sealed for Result<T, E> {}
 }

@@ -1,9 +1,11 @@
-//! The inventory of guarded and public handlers, for audit and docs.
+//! The inventory of guarded and public handlers and of authenticators, for audit
+//! and docs.
 //!
 //! Every function under [`#[requires]`](crate::requires) or
 //! [`#[public]`](crate::public) registers a [`HandlerInfo`] at link time, whether
-//! or not it is ever called. [`handlers`] lists them and [`Matrix`] prints the
-//! authorization matrix of an application:
+//! or not it is ever called. [`handlers`] lists them, [`authenticators`] lists the
+//! authenticators the program has put to use, and [`Matrix`] prints both: the
+//! authorization matrix of an application.
 //!
 //! ```
 //! use auth_core::{public, requires, Authenticated, HasRoles};
@@ -24,8 +26,20 @@
 //! assert!(matrix.contains(r#"role("admin")"#));
 //! assert!(matrix.contains("health"));
 //! ```
+//!
+//! # A record is the door
+//!
+//! A handler's output can be mounted only with a [`Clearance`](crate::Clearance),
+//! and a clearance is given only for a `HandlerInfo` found in this inventory: an
+//! unregistered one is refused at run time with a 500 and an error event
+//! ([`AuthError::Misconfigured`](crate::AuthError::Misconfigured)). So every way
+//! to a mountable output, `#[public]` and hand-written gatekeepers alike, shows in
+//! the matrix.
 
+use std::collections::BTreeSet;
 use std::fmt;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Mutex, PoisonError};
 
 /// Whether a handler checks its caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -37,8 +51,27 @@ pub enum Access {
     Public,
 }
 
+/// Not looked up yet / found in the inventory / not found.
+const UNKNOWN: u8 = 0;
+const REGISTERED: u8 = 1;
+const UNREGISTERED: u8 = 2;
+
 /// A guarded or public handler: where it is and what it checks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+///
+/// The macros write one per handler, as a `static`, and register it with
+/// [`Registration`]; a hand-written gatekeeper must do the same, or it gets no
+/// clearance.
+///
+/// ```
+/// use auth_core::inventory::{HandlerInfo, Registration};
+///
+/// static EXPORT: HandlerInfo =
+///     HandlerInfo::guarded("export", module_path!(), file!(), line!(), &[r#"scope("export")"#]);
+/// auth_core::inventory::submit!(Registration::new(&EXPORT));
+///
+/// assert!(EXPORT.is_registered());
+/// ```
+#[derive(Debug)]
 pub struct HandlerInfo {
     name: &'static str,
     module: &'static str,
@@ -46,10 +79,12 @@ pub struct HandlerInfo {
     line: u32,
     gates: &'static [&'static str],
     access: Access,
+    via: Option<&'static str>,
+    registration: AtomicU8,
 }
 
 impl HandlerInfo {
-    /// Describes a `#[requires]` handler. The macro writes these; it grants nothing.
+    /// Describes a `#[requires]` handler: `gates` as written, in order.
     pub const fn guarded(
         name: &'static str,
         module: &'static str,
@@ -64,6 +99,8 @@ impl HandlerInfo {
             line,
             gates,
             access: Access::Guarded,
+            via: None,
+            registration: AtomicU8::new(UNKNOWN),
         }
     }
 
@@ -81,7 +118,18 @@ impl HandlerInfo {
             line,
             gates: &[],
             access: Access::Public,
+            via: None,
+            registration: AtomicU8::new(UNKNOWN),
         }
+    }
+
+    /// Records that the gates were resolved through `krate` (`crate = path` in the
+    /// attribute) rather than `::auth_core`. The matrix shows it: whatever that
+    /// path re-exports is what the gates ran.
+    #[must_use]
+    pub const fn via(mut self, krate: &'static str) -> Self {
+        self.via = Some(krate);
+        self
     }
 
     /// The function's name.
@@ -104,7 +152,7 @@ impl HandlerInfo {
         self.line
     }
 
-    /// The gates, as written in the attribute, in evaluation order.
+    /// The gates, as written in the attribute.
     pub fn gates(&self) -> &'static [&'static str] {
         self.gates
     }
@@ -114,33 +162,149 @@ impl HandlerInfo {
         self.access
     }
 
+    /// The `crate = path` the gates were resolved through, if not `::auth_core`.
+    pub fn via_crate(&self) -> Option<&'static str> {
+        self.via
+    }
+
     /// The text of gate number `index`, or `"?"` when out of range.
     pub fn gate(&self, index: usize) -> &'static str {
         self.gates.get(index).copied().unwrap_or("?")
     }
+
+    /// Whether this very record was submitted to the inventory (with
+    /// [`Registration`]). Looked up once, then remembered: one atomic load.
+    #[inline]
+    pub fn is_registered(&'static self) -> bool {
+        match self.registration.load(Ordering::Relaxed) {
+            REGISTERED => true,
+            UNREGISTERED => false,
+            _ => self.look_up(),
+        }
+    }
+
+    #[cold]
+    fn look_up(&'static self) -> bool {
+        let found = ::inventory::iter::<Registration>
+            .into_iter()
+            .any(|registration| std::ptr::eq(registration.0, self));
+        let state = if found { REGISTERED } else { UNREGISTERED };
+        self.registration.store(state, Ordering::Relaxed);
+        found
+    }
+
+    /// `module::name`, for events.
+    pub(crate) fn qualified(&self) -> QualifiedName<'_> {
+        QualifiedName(self)
+    }
 }
 
-::inventory::collect!(HandlerInfo);
+/// `module::name` of a handler, formatted when read.
+pub(crate) struct QualifiedName<'a>(&'a HandlerInfo);
+
+impl fmt::Display for QualifiedName<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}::{}", self.0.module, self.0.name)
+    }
+}
+
+/// The entry that puts a [`HandlerInfo`] in the inventory:
+/// `auth_core::inventory::submit!(Registration::new(&MY_HANDLER))`.
+///
+/// Making one registers nothing; submitting it does.
+#[derive(Debug, Clone, Copy)]
+pub struct Registration(&'static HandlerInfo);
+
+impl Registration {
+    /// The entry for `info`.
+    pub const fn new(info: &'static HandlerInfo) -> Self {
+        Registration(info)
+    }
+
+    /// The record.
+    pub fn info(&self) -> &'static HandlerInfo {
+        self.0
+    }
+}
+
+::inventory::collect!(Registration);
+
+/// Registers a [`Registration`] at link time (the `inventory` crate's `submit!`).
+pub use ::inventory::submit;
 
 /// Every handler of the program, sorted by module, then name.
 pub fn handlers() -> Vec<&'static HandlerInfo> {
-    let mut all: Vec<&'static HandlerInfo> = ::inventory::iter::<HandlerInfo>.into_iter().collect();
+    let mut all: Vec<&'static HandlerInfo> = ::inventory::iter::<Registration>
+        .into_iter()
+        .map(Registration::info)
+        .collect();
     all.sort_by_key(|h| (h.module, h.name, h.line));
+    all.dedup_by(|a, b| std::ptr::eq(*a, *b));
     all
 }
 
-/// The authorization matrix: one line per handler with its gates. Its
-/// [`Display`](fmt::Display) is a Markdown table.
+/// An authenticator the program has put to use: its Rust type, and the realm its
+/// challenges name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct AuthenticatorInfo {
+    type_name: &'static str,
+    realm: Option<String>,
+}
+
+impl AuthenticatorInfo {
+    /// The authenticator's type, as `std::any::type_name` spells it.
+    pub fn type_name(&self) -> &'static str {
+        self.type_name
+    }
+
+    /// The realm of its `SharedAuthenticator`, if it was wrapped in one.
+    pub fn realm(&self) -> Option<&str> {
+        self.realm.as_deref()
+    }
+}
+
+static AUTHENTICATORS: Mutex<BTreeSet<AuthenticatorInfo>> = Mutex::new(BTreeSet::new());
+
+/// Records that an authenticator of type `type_name` is in use.
+pub(crate) fn record_authenticator(type_name: &'static str, realm: Option<&str>) {
+    let info = AuthenticatorInfo {
+        type_name,
+        realm: realm.filter(|r| !r.is_empty()).map(str::to_owned),
+    };
+    AUTHENTICATORS
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .insert(info);
+}
+
+/// Every authenticator the program has wrapped in a
+/// [`SharedAuthenticator`](crate::SharedAuthenticator) or run through
+/// [`authenticate`](crate::authenticate) so far: each is a door that mints
+/// principals (see `SECURITY.md`), so an audit should see them all. Built at run
+/// time, so collect it after the service is configured.
+pub fn authenticators() -> Vec<AuthenticatorInfo> {
+    AUTHENTICATORS
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .iter()
+        .cloned()
+        .collect()
+}
+
+/// The authorization matrix: one line per handler with its gates, then the
+/// authenticators in use. Its [`Display`](fmt::Display) is Markdown.
 #[derive(Debug, Clone)]
 pub struct Matrix {
     handlers: Vec<&'static HandlerInfo>,
+    authenticators: Vec<AuthenticatorInfo>,
 }
 
 impl Matrix {
-    /// Collects every handler of the program.
+    /// Collects every handler of the program and the authenticators in use now.
     pub fn collect() -> Self {
         Matrix {
             handlers: handlers(),
+            authenticators: authenticators(),
         }
     }
 
@@ -154,6 +318,11 @@ impl Matrix {
     /// The handlers in the matrix.
     pub fn handlers(&self) -> &[&'static HandlerInfo] {
         &self.handlers
+    }
+
+    /// The authenticators in the matrix.
+    pub fn authenticators(&self) -> &[AuthenticatorInfo] {
+        &self.authenticators
     }
 }
 
@@ -171,11 +340,23 @@ impl fmt::Display for Matrix {
             } else {
                 h.gates.join(", ")
             };
+            let via = match h.via {
+                Some(krate) => format!(" (gates resolved through `crate = {krate}`)"),
+                None => String::new(),
+            };
             writeln!(
                 f,
-                "| `{}::{}` | {access} | `{gates}` | {}:{} |",
+                "| `{}::{}` | {access} | `{gates}`{via} | {}:{} |",
                 h.module, h.name, h.file, h.line
             )?;
+        }
+        if !self.authenticators.is_empty() {
+            writeln!(f)?;
+            writeln!(f, "| authenticator | realm |")?;
+            writeln!(f, "|---|---|")?;
+            for a in &self.authenticators {
+                writeln!(f, "| `{}` | {} |", a.type_name, a.realm().unwrap_or("-"))?;
+            }
         }
         Ok(())
     }

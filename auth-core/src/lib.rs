@@ -5,13 +5,18 @@
 //! - **Who are you?** An [`Authenticated<U>`] proves a credential was verified. It
 //!   only comes out of an [`Authenticator`] run by [`authenticate`]; failure is a
 //!   401 with an RFC 6750 challenge.
-//! - **May you do *this*?** A [`Permit<A, R>`] proves a [`Policy`] allowed action
-//!   `A` on this very resource value `R`, for an authenticated principal; failure
-//!   is a 403 (or a 404 when the policy hides that the resource exists).
+//! - **May you do *this*?** A [`Permit<'p, A, R>`](Permit) proves *the* [`Policy`]
+//!   of action `A` on `R` allowed this very resource value, for the authenticated
+//!   principal it borrows; failure is a 403 (or a 404 when the policy hides that
+//!   the resource exists).
 //!
 //! Neither can be forged: no public constructors, no `Default`, no `Deserialize`,
-//! no conversions. Functions that need a proof take it as a parameter, so the
-//! compiler refuses a call path that skipped the check.
+//! no conversions. There is one policy per (action, resource), written where one of
+//! them is defined, so no other crate can add a rule that mints your permits, and a
+//! permit cannot outlive the principal it was minted for. Functions that need a
+//! proof take it as a parameter, so the compiler refuses a call path that skipped
+//! the check. `SECURITY.md` states what is guaranteed, under which assumptions,
+//! and the known limits.
 //!
 //! ```
 //! use auth_core::{requires, Action, Authenticated, Decision, Permit, Policy, Resource};
@@ -27,14 +32,17 @@
 //!     fn id(&self) -> impl std::fmt::Display + '_ { self.id }
 //! }
 //!
-//! impl Policy<Order, User> for Delete {
+//! impl Policy<Order> for Delete {
+//!     type Principal = User;
+//!     type State = ();
+//!
 //!     fn decide(user: &Authenticated<User>, order: &Order, _: &()) -> Decision {
 //!         Decision::allow_if(order.owner_id == user.id, "owner", "not the owner")
 //!     }
 //! }
 //!
 //! /// The data layer demands the proof.
-//! fn delete_order(permit: &Permit<Delete, Order>) { /* DELETE ... WHERE id = permit.id */ }
+//! fn delete_order(permit: &Permit<'_, Delete, Order>) { /* DELETE ... WHERE id = permit.id */ }
 //!
 //! /// The body runs only for a caller the policy allowed to delete *this* order.
 //! #[requires(Delete(order))]
@@ -50,7 +58,8 @@
 //! |---|---|---|
 //! | credential → principal | [`Authenticator`], [`authenticate`] → [`Authenticated<U>`] | 401 `invalid_token` / no `error` when nothing was sent |
 //! | principal → may call | gates: `authenticated`, `role`, `scope`, `permission`, `check`, `any`/`all`/`not` ([`gate`]) | 403 (`insufficient_scope` for scopes) |
-//! | principal + resource → permit | [`Policy`] / [`AsyncPolicy`] → [`Permit<A, R>`] | 403, or 404 ([`Decision::not_found`]) |
+//! | principal + resource → permit | [`Policy`] / [`AsyncPolicy`] → [`Permit<'p, A, R>`](Permit) | 403, or 404 ([`Decision::not_found`]) |
+//! | any of the above cannot decide | [`Decision::unavailable`], a store error | 503, never an allow |
 //! | permit → data | your functions take `&Permit<A, R>` | does not compile |
 //!
 //! [`AuthError::response`] is the one mapping from any failure to a status and a
@@ -59,9 +68,13 @@
 //! # Deny by default
 //!
 //! [`#[requires]`](requires) and [`#[public]`](public) make a handler function return
-//! [`Guarded<R>`]; the secure mount points ([`mount`], and the framework
-//! adapters) accept nothing else, so a forgotten check is a compile error.
-//! [`inventory::Matrix`] lists every handler with its gates.
+//! [`Guarded<R, C>`](Guarded); the secure mount points ([`mount`], and the framework
+//! adapters) accept nothing else, so a forgotten check is a compile error. A
+//! `Guarded` with a value needs a [`Clearance`], given only for a handler record
+//! registered in the [`inventory`] after every gate allowed (or for a registered
+//! `#[public]` opt-out), so [`inventory::Matrix`] lists every door: each handler
+//! with its gates, and the authenticators in use. The mount points authenticate
+//! the caller before any of the handler's extractors run: 401 always comes first.
 //!
 //! # Features
 //!
@@ -109,12 +122,12 @@ pub mod __private;
 pub use crate::action::Action;
 pub use crate::authenticated::{AuthInfo, Authenticated, Identity, Mechanism, Scopes};
 pub use crate::authenticator::{Authenticator, SharedAuthenticator, authenticate};
-pub use crate::authorize::{Clearance, Gatekeeper, ResourceCheck};
+pub use crate::authorize::{Clearance, Gatekeeper, Refusal, ResourceCheck};
 pub use crate::decision::{All, Any, Decision, Outcome};
 pub use crate::error::{AuthError, ErrorResponse, TokenError};
 pub use crate::guarded::{Guarded, Rejection};
 pub use crate::permit::Permit;
-pub use crate::policy::{AsyncPolicy, HasPermissions, HasRoles, Policy};
+pub use crate::policy::{AsyncPolicy, AsyncPolicyFor, HasPermissions, HasRoles, Policy, PolicyFor};
 pub use crate::resource::Resource;
 
 /// Guards a function: its body runs only after authentication and every gate.
@@ -126,8 +139,8 @@ pub use crate::resource::Resource;
 /// # pub struct User; pub struct Order; pub struct Db;
 /// # impl HasRoles for User { fn has_role(&self, _: &str) -> bool { true } }
 /// # impl Resource for Order { const KIND: &'static str = "order"; fn id(&self) -> impl std::fmt::Display + '_ { 1 } }
-/// # impl Policy<Order, User, Db> for Update { fn decide(_: &Authenticated<User>, _: &Order, _: &Db) -> Decision { Decision::allow("x") } }
-/// # fn save(_: &Permit<Update, Order>, _: &Db) {}
+/// # impl Policy<Order> for Update { type Principal = User; type State = Db; fn decide(_: &Authenticated<User>, _: &Order, _: &Db) -> Decision { Decision::allow("x") } }
+/// # fn save(_: &Permit<'_, Update, Order>, _: &Db) {}
 ///
 /// #[requires(role("customer"), scope("orders:write"), Update(order), state = db)]
 /// async fn update_order(user: Authenticated<User>, db: Db, order: Order) -> &'static str {
@@ -138,8 +151,11 @@ pub use crate::resource::Resource;
 ///
 /// # Gates
 ///
-/// Several gates in one attribute are all required, checked in the order written;
-/// the first denial answers.
+/// Several gates in one attribute are all required. The function-level gates are
+/// checked first, in the order written, then the resource gates, in the order
+/// written; the first gate that does not allow answers. So a caller refused by a
+/// role or a scope (403) never learns from a resource policy whether the resource
+/// exists (404).
 ///
 /// | gate | allows when | denial |
 /// |---|---|---|
@@ -148,10 +164,14 @@ pub use crate::resource::Resource;
 /// | `scope("orders:write")` | the credential grants the scope | 403 `insufficient_scope`, `scope="orders:write"` |
 /// | `permission("orders.delete")` | the principal [`HasPermissions`] it | 403 |
 /// | `check(path::to::predicate)` | `predicate(&user)` (or `predicate(&user, &state)` with `state = ..`) returns an allowing [`Decision`]; it may be `async` in an `async fn` | its decision |
-/// | `any(g, ..)` | some gate allows (the first allow decides) | the strongest denial; missing scopes are merged |
-/// | `all(g, ..)` | every gate allows | the first denial |
-/// | `not(g)` | the gate denies | 403 |
-/// | `Action(param)` | [`Policy<R, U, S>`](Policy) for `Action` allows on the value of `param` | 403, or 404 when the policy hides the resource |
+/// | `any(g, ..)` | some gate allows (the first allow decides) | unavailable if a gate was, else the strongest denial; missing scopes are merged |
+/// | `all(g, ..)` | every gate allows | the first gate that does not allow |
+/// | `not(g)` | the gate denies | 403; 503 when `g` is unavailable |
+/// | `Action(param)` | the [`Policy<R>`](Policy) of `Action` allows on the value of `param` | 403, or 404 when the policy hides the resource |
+///
+/// A gate that cannot decide (a predicate or policy returning
+/// [`Decision::unavailable`]) answers 503 wherever it stands, `not(..)` included:
+/// the truth tables are in [`Decision`]'s module.
 ///
 /// After `Action(param)` the body sees `param` as a [`Permit<Action, R>`](Permit)
 /// holding the checked value. Resource gates stand at the top level only: an
@@ -162,27 +182,38 @@ pub use crate::resource::Resource;
 ///
 /// # Options
 ///
-/// - `state = expr`: what resource policies (`S`) and `check` predicates read.
-///   `expr` is usually a parameter (`state = db`) or a field (`state =
-///   self.limits`); the policy reads `&T` whether `expr` is a `T` or a `&T`.
-///   Without it, policies are asked for `S = ()`.
-/// - `crate = path`: where `auth_core` is, for crates that re-export it.
+/// - `state = expr`: what resource policies ([`Policy::State`]) and `check`
+///   predicates read. `expr` names a parameter (`state = db`) or a field (`state =
+///   self.limits`), nothing that computes: it is read only after the gates before
+///   its first reader allowed. The policy reads `&T` whether `expr` is a `T` or a
+///   `&T`. Without it, policies are asked for `State = ()`.
+/// - `crate = path`: where `auth_core` is, for crates that re-export it. The gates
+///   then run whatever that path re-exports; the [`inventory`] records the
+///   indirection and the matrix shows it.
 ///
 /// # What it does to the function
 ///
 /// The function must take one `Authenticated<_>` (or `&Authenticated<_>`)
 /// parameter, by any name; that is who the gates check.
 ///
-/// - **A function without `self`** (a handler) returns [`Guarded<R>`] where it
-///   declared `R`: the denial travels in the output, and the secure mount points
-///   ([`mount`], the framework adapters) accept only `Guarded` outputs. `R` may be
-///   anything: `impl Trait`, `Result<T, E>` (no bound on `E`), `()`. The body moves
-///   into a closure (or an `async move` block), so its own `return` and `?` keep
-///   their meaning.
+/// - **A function without `self`** (a handler) returns
+///   [`Guarded<R, Authenticated<U>>`](Guarded) where it declared `R`: the denial
+///   travels in the output, and the secure mount points ([`mount`], the framework
+///   adapters) accept only `Guarded` outputs. `R` may be anything: `impl Trait`,
+///   `Result<T, E>` (no bound on `E`), `()`. The body moves into a closure (or an
+///   `async` block), so its own `return` and `?` keep their meaning.
 /// - **A method** (`&self`, `&mut self`, `self`) keeps its signature, because
 ///   trait impls must: it returns the denial as `Err(E::from(AuthError))`, so it
-///   must return `Result<T, E>` with `E: From<AuthError>` (or `Guarded<T>`). This
-///   covers trait impls, native `async fn` in traits, and `#[async_trait]` impls.
+///   must return `Result<T, E>` with `E: From<AuthError>`. This covers trait
+///   impls, native `async fn` in traits, and `#[async_trait]` impls. A method
+///   whose body is `Box::pin(async move { .. })` (how `#[async_trait]` writes it,
+///   and how dyn-compatible async traits are written by hand) gets the gates
+///   inside that block; a statement before it would run ungated, so it is a
+///   compile error.
+///
+/// Nothing the function's author wrote runs before authentication and the gates
+/// allowed: not the body, not `state = ..`. A permit borrows the principal, so the
+/// body cannot move the principal out while it holds a permit.
 ///
 /// `sync` and `async fn`, generics and where-clauses are supported. `const fn`,
 /// `extern` functions and trait declarations without a body are errors.
@@ -204,12 +235,15 @@ pub use auth_macros::requires;
 /// Marks a handler that deliberately needs no authentication: the one explicit
 /// opt-out of deny-by-default.
 ///
-/// Like [`requires`], it makes a function without `self` return [`Guarded<R>`],
-/// so the handler can be mounted on a secure mount point, and it records the
-/// handler in the [`inventory`] as public, so the authorization matrix shows it.
-/// A `#[public]` handler cannot take an `Authenticated<_>` (that would be
-/// `#[requires(authenticated)]` in disguise); it may take
-/// `Option<Authenticated<_>>` for optional sign-in.
+/// Like [`requires`], it makes a function without `self` return
+/// [`Guarded<R, ()>`](Guarded), so the handler can be mounted on a secure mount
+/// point, and it records the handler in the [`inventory`] as public, so the
+/// authorization matrix shows it. A `#[public]` handler cannot take an
+/// `Authenticated<_>` (that would be `#[requires(authenticated)]` in disguise); it
+/// may take `Option<Authenticated<U>>` for optional sign-in, and then returns
+/// `Guarded<R, Option<Authenticated<U>>>`: the secure mount points authenticate
+/// such a request first, so a bad credential is a 401 (an outage a 503), never a
+/// silent guest, on every adapter.
 ///
 /// ```
 /// use auth_core::public;

@@ -1,7 +1,7 @@
 //! Deny by default: mount points that accept only guarded or public handlers.
 //!
 //! [`#[requires]`](crate::requires) and [`#[public]`](crate::public) make a handler
-//! function return [`Guarded<R>`](crate::Guarded). A secure mount point asks for
+//! function return [`Guarded<R, C>`](crate::Guarded). A secure mount point asks for
 //! that type, so a handler that has neither attribute, a forgotten check, does not
 //! compile there:
 //!
@@ -14,9 +14,19 @@
 //! let routes = SecureRoutes::<&str, (), String, String>::new().route("/orders", forgot_the_check);
 //! ```
 //!
+//! A closure or a plain function cannot make such an output either: the only
+//! constructor with a value, [`Guarded::new`], needs a
+//! [`Clearance`](crate::Clearance), which comes only from a handler record
+//! registered in the [inventory](crate::inventory).
+//!
+//! The mount points also read *who* a handler admits ([`Caller`], the `C` of
+//! `Guarded<R, C>`) and authenticate the request before any of the handler's own
+//! extractors run, so 401 comes first in any parameter order: a resource loader,
+//! a path, query or body parser never answers an unauthenticated caller.
+//!
 //! This module holds the framework-free mount point, [`SecureRoutes`], and the
-//! marker traits every adapter's mount point uses ([`GuardedOutput`]). The axum
-//! and actix-web adapters build their secure routers on the same traits.
+//! sealed traits every adapter's mount point uses ([`GuardedOutput`], [`Caller`]).
+//! The axum and actix-web adapters build their secure routers on the same traits.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -58,41 +68,119 @@ macro_rules! for_each_arity {
 #[cfg(any(feature = "axum", feature = "actix-web"))]
 pub(crate) use for_each_arity;
 
+/// Who a handler admits, read from its output type [`Guarded<T, C>`](Guarded):
+/// `Authenticated<U>` (a `#[requires]` handler: the mount authenticates first,
+/// before any other extractor), `Option<Authenticated<U>>` (a `#[public]` handler
+/// with optional sign-in: the mount authenticates first, and a bad credential is
+/// refused rather than turned into a guest) or `()` (a `#[public]` handler).
+///
+/// Sealed: these three are all there is.
+pub trait Caller: sealed::Sealed + 'static {
+    /// What the mount must do before the handler's extractors run.
+    #[doc(hidden)]
+    const REQUIREMENT: Requirement;
+}
+
+/// What a mount does before a handler's own extractors run.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Requirement {
+    /// Nothing: a public handler.
+    Nothing,
+    /// Authenticate; a missing credential is fine, any other failure answers.
+    Optional,
+    /// Authenticate; any failure answers.
+    Required,
+}
+
+impl Caller for () {
+    const REQUIREMENT: Requirement = Requirement::Nothing;
+}
+
+impl<U: 'static> Caller for Authenticated<U> {
+    const REQUIREMENT: Requirement = Requirement::Required;
+}
+
+impl<U: 'static> Caller for Option<Authenticated<U>> {
+    const REQUIREMENT: Requirement = Requirement::Optional;
+}
+
+/// The callers a `#[public]` handler may admit: `()` or `Option<Authenticated<U>>`.
+/// Sealed.
+pub trait PublicCaller: Caller {}
+
+impl PublicCaller for () {}
+
+impl<U: 'static> PublicCaller for Option<Authenticated<U>> {}
+
+mod sealed {
+    use crate::{Authenticated, Guarded};
+
+    pub trait Sealed {}
+
+    impl Sealed for () {}
+    impl<U> Sealed for Authenticated<U> {}
+    impl<U> Sealed for Option<Authenticated<U>> {}
+    impl<T, C> Sealed for Guarded<T, C> {}
+
+    /// The two handler shapes of `SecureRoutes`, and nothing else.
+    pub trait Handler<U, Req, Res, Marker> {}
+
+    impl<F, O, U, Req, Res> Handler<U, Req, Res, super::RequiresPrincipal> for F
+    where
+        F: Fn(Authenticated<U>, &Req) -> O,
+        O: super::GuardedOutput<Output = Res, Caller = Authenticated<U>>,
+    {
+    }
+
+    impl<F, O, U, Req, Res> Handler<U, Req, Res, super::NoPrincipal> for F
+    where
+        F: Fn(&Req) -> O,
+        O: super::GuardedOutput<Output = Res, Caller = ()>,
+    {
+    }
+}
+
 /// The output of a handler that went through `#[requires]` or `#[public]`:
-/// implemented for [`Guarded<T>`] only.
+/// implemented for [`Guarded<T, C>`] only (sealed).
 #[diagnostic::on_unimplemented(
-    message = "this handler is neither `#[requires(..)]` nor `#[public]`: it returns `{Self}`, not `auth_core::Guarded<_>`",
+    message = "this handler is neither `#[requires(..)]` nor `#[public]`: it returns `{Self}`, not `auth_core::Guarded<_, _>`",
     label = "unguarded handler on a secure mount point",
     note = "add `#[auth_core::requires(..)]` to say who may call it, or `#[auth_core::public]` if anyone may"
 )]
-pub trait GuardedOutput {
+pub trait GuardedOutput: sealed::Sealed {
     /// What the handler produced when it ran.
     type Output;
+    /// Who the handler admits.
+    type Caller: Caller;
 
     /// Takes the handler's output apart.
-    fn into_guarded(self) -> Guarded<Self::Output>;
+    fn into_guarded(self) -> Guarded<Self::Output, Self::Caller>;
 }
 
-impl<T> GuardedOutput for Guarded<T> {
+impl<T, C: Caller> GuardedOutput for Guarded<T, C> {
     type Output = T;
+    type Caller = C;
 
-    fn into_guarded(self) -> Guarded<T> {
+    fn into_guarded(self) -> Guarded<T, C> {
         self
     }
 }
 
 /// A handler [`SecureRoutes`] accepts. `Marker` tells the two shapes apart:
-/// `fn(Authenticated<U>, &Req) -> Guarded<Res>` for `#[requires]`, and
-/// `fn(&Req) -> Guarded<Res>` for `#[public]`.
+/// `fn(Authenticated<U>, &Req) -> Guarded<Res, Authenticated<U>>` for
+/// `#[requires]`, and `fn(&Req) -> Guarded<Res, ()>` for `#[public]`. Sealed.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be mounted: it is neither `#[requires(..)]` nor `#[public]`",
     label = "unguarded handler on a secure mount point",
     note = "a guarded handler is `#[requires(..)] fn(Authenticated<User>, &Request) -> Response`; a public one is `#[public] fn(&Request) -> Response`"
 )]
-pub trait SecureHandler<U, Req, Res, Marker>: Send + Sync + 'static {
+pub trait SecureHandler<U, Req, Res, Marker>:
+    sealed::Handler<U, Req, Res, Marker> + Send + Sync + 'static
+{
     /// Calls the handler; `principal` is `None` for public handlers.
     #[doc(hidden)]
-    fn call(&self, principal: Option<Authenticated<U>>, request: &Req) -> Guarded<Res>;
+    fn call(&self, principal: Option<Authenticated<U>>, request: &Req) -> Result<Res, AuthError>;
 
     /// Whether the handler needs an authenticated caller.
     #[doc(hidden)]
@@ -110,12 +198,13 @@ pub enum NoPrincipal {}
 impl<F, O, U, Req, Res> SecureHandler<U, Req, Res, RequiresPrincipal> for F
 where
     F: Fn(Authenticated<U>, &Req) -> O + Send + Sync + 'static,
-    O: GuardedOutput<Output = Res>,
+    O: GuardedOutput<Output = Res, Caller = Authenticated<U>>,
+    U: 'static,
 {
-    fn call(&self, principal: Option<Authenticated<U>>, request: &Req) -> Guarded<Res> {
+    fn call(&self, principal: Option<Authenticated<U>>, request: &Req) -> Result<Res, AuthError> {
         match principal {
-            Some(principal) => self(principal, request).into_guarded(),
-            None => Guarded::denied(AuthError::MissingCredentials),
+            Some(principal) => self(principal, request).into_guarded().into_result(),
+            None => Err(AuthError::MissingCredentials),
         }
     }
 
@@ -127,10 +216,10 @@ where
 impl<F, O, U, Req, Res> SecureHandler<U, Req, Res, NoPrincipal> for F
 where
     F: Fn(&Req) -> O + Send + Sync + 'static,
-    O: GuardedOutput<Output = Res>,
+    O: GuardedOutput<Output = Res, Caller = ()>,
 {
-    fn call(&self, _principal: Option<Authenticated<U>>, request: &Req) -> Guarded<Res> {
-        self(request).into_guarded()
+    fn call(&self, _principal: Option<Authenticated<U>>, request: &Req) -> Result<Res, AuthError> {
+        self(request).into_guarded().into_result()
     }
 
     fn needs_principal(&self) -> bool {
@@ -139,7 +228,7 @@ where
 }
 
 type BoxedHandler<U, Req, Res> =
-    Box<dyn Fn(Option<Authenticated<U>>, &Req) -> Guarded<Res> + Send + Sync>;
+    Box<dyn Fn(Option<Authenticated<U>>, &Req) -> Result<Res, AuthError> + Send + Sync>;
 
 struct Route<U, Req, Res> {
     needs_principal: bool,
@@ -230,7 +319,7 @@ impl<K: Ord, U, Req, Res> SecureRoutes<K, U, Req, Res> {
         } else {
             None
         };
-        Some((route.handler)(principal, request).into_result())
+        Some((route.handler)(principal, request))
     }
 }
 

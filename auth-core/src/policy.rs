@@ -4,13 +4,20 @@ use std::future::Future;
 
 use crate::{Action, Authenticated, Decision};
 
-/// Decides whether a principal `U` may perform the action `Self` on a resource
-/// `R`, using state `S` (a role table, a database handle; `()` when none).
+/// Decides whether a principal may perform the action `Self` on a resource `R`.
 ///
-/// The action is `Self`, so each action states its own rule, and a gate for an
-/// action with no rule is a compile error. Resource gates
-/// ([`#[requires(Update(order))]`](crate::requires)) and explicit calls
-/// ([`Authenticated::authorize`]) both end here: one evaluation path.
+/// The action is `Self` and the resource is the trait's parameter, so there is at
+/// most one policy per (action, resource) pair in a program, and only the crate
+/// that owns the action or the resource can write it (Rust's orphan rules): no
+/// other crate can add a second rule that mints permits for your types. The
+/// policy names the principal type it decides for ([`Principal`](Self::Principal))
+/// and the state it reads ([`State`](Self::State): a role table, a database
+/// handle; `()` when none), so a permit for `R` always comes from this rule, for
+/// this kind of principal.
+///
+/// Resource gates ([`#[requires(Update(order))]`](crate::requires)) and explicit
+/// calls ([`Authenticated::authorize`]) both end here: one evaluation path. A gate
+/// for an action with no policy is a compile error.
 ///
 /// ```
 /// use auth_core::{Action, Authenticated, Decision, Policy, Resource};
@@ -25,7 +32,10 @@ use crate::{Action, Authenticated, Decision};
 /// #     fn id(&self) -> impl std::fmt::Display + '_ { self.id }
 /// # }
 ///
-/// impl Policy<Order, User> for Update {
+/// impl Policy<Order> for Update {
+///     type Principal = User;
+///     type State = ();
+///
 ///     fn decide(user: &Authenticated<User>, order: &Order, _: &()) -> Decision {
 ///         if user.admin {
 ///             Decision::allow("admin")
@@ -37,20 +47,35 @@ use crate::{Action, Authenticated, Decision};
 ///     }
 /// }
 /// ```
+///
+/// A policy that cannot decide because something it reads did not answer returns
+/// [`Decision::unavailable`]: a 503, never an allow.
 #[diagnostic::on_unimplemented(
     message = "no policy says who may `{Self}` a `{R}`",
     label = "`{Self}` has no policy for `{R}`",
-    note = "write the rule: `impl auth_core::Policy<{R}, {U}, {S}> for {Self} {{ fn decide(..) -> Decision {{ .. }} }}`",
+    note = "write the rule where `{Self}` or `{R}` is defined: `impl auth_core::Policy<{R}> for {Self} {{ type Principal = ..; type State = ..; fn decide(..) -> Decision {{ .. }} }}`",
     note = "a policy that must await (a database, a store) implements `auth_core::AsyncPolicy` and needs an `async fn` handler"
 )]
-pub trait Policy<R, U, S = ()>: Action {
+pub trait Policy<R: ?Sized>: Action {
+    /// The principal type the rule decides for, e.g. your `User`.
+    type Principal;
+    /// What the rule reads besides the principal and the resource; `()` for
+    /// nothing. A `#[requires]` handler passes it with `state = ..`.
+    type State: ?Sized;
+
     /// The decision for `principal` performing `Self` on `resource`.
-    fn decide(principal: &Authenticated<U>, resource: &R, state: &S) -> Decision;
+    fn decide(
+        principal: &Authenticated<Self::Principal>,
+        resource: &R,
+        state: &Self::State,
+    ) -> Decision;
 }
 
 /// A [`Policy`] that may await: it queries a store, a database, a remote service.
 ///
-/// Every [`Policy`] is also an `AsyncPolicy`, so `async fn` handlers accept both.
+/// Every [`Policy`] is also an `AsyncPolicy`, so `async fn` handlers accept both;
+/// an action has one or the other for a given resource, never both. When the
+/// store does not answer, return [`Decision::unavailable`]: a 503, never an allow.
 ///
 /// ```
 /// use auth_core::{Action, AsyncPolicy, Authenticated, Decision};
@@ -65,43 +90,138 @@ pub trait Policy<R, U, S = ()>: Action {
 /// # }
 /// struct Limits; // a handle to a store
 /// impl Limits {
-///     async fn within_limit(&self, _user: &str, _invoice: u64) -> bool { true }
+///     async fn within_limit(&self, _user: &str, _invoice: u64) -> Result<bool, std::io::Error> { Ok(true) }
 /// }
 ///
-/// impl AsyncPolicy<Invoice, String, Limits> for Approve {
+/// impl AsyncPolicy<Invoice> for Approve {
+///     type Principal = String;
+///     type State = Limits;
+///
 ///     async fn decide(user: &Authenticated<String>, invoice: &Invoice, limits: &Limits) -> Decision {
-///         let ok = limits.within_limit(user.subject(), invoice.id).await;
-///         Decision::allow_if(ok, "within approval limit", "over approval limit")
+///         match limits.within_limit(user.subject(), invoice.id).await {
+///             Ok(ok) => Decision::allow_if(ok, "within approval limit", "over approval limit"),
+///             Err(_) => Decision::unavailable("limits store", None),
+///         }
 ///     }
 /// }
 /// ```
 #[diagnostic::on_unimplemented(
     message = "no policy says who may `{Self}` a `{R}`",
     label = "`{Self}` has no policy for `{R}`",
-    note = "write the rule: `impl auth_core::Policy<{R}, {U}, {S}> for {Self} {{ fn decide(..) -> Decision {{ .. }} }}` (or `AsyncPolicy` if it must await)"
+    note = "write the rule where `{Self}` or `{R}` is defined: `impl auth_core::Policy<{R}> for {Self} {{ type Principal = ..; type State = ..; fn decide(..) -> Decision {{ .. }} }}` (or `AsyncPolicy` if it must await)"
 )]
-pub trait AsyncPolicy<R, U, S = ()>: Action {
+pub trait AsyncPolicy<R: ?Sized>: Action {
+    /// The principal type the rule decides for.
+    type Principal;
+    /// What the rule reads besides the principal and the resource; `()` for nothing.
+    type State: ?Sized;
+
     /// The decision for `principal` performing `Self` on `resource`.
     fn decide(
+        principal: &Authenticated<Self::Principal>,
+        resource: &R,
+        state: &Self::State,
+    ) -> impl Future<Output = Decision> + Send;
+}
+
+impl<A, R> AsyncPolicy<R> for A
+where
+    A: Policy<R>,
+    R: ?Sized,
+{
+    type Principal = A::Principal;
+    type State = A::State;
+
+    fn decide(
+        principal: &Authenticated<Self::Principal>,
+        resource: &R,
+        state: &Self::State,
+    ) -> impl Future<Output = Decision> + Send {
+        std::future::ready(<A as Policy<R>>::decide(principal, resource, state))
+    }
+}
+
+/// The policy of `Self` on `R`, for principal `U` reading state `S`: what a
+/// resource gate of a `#[requires]` handler asks for. Implemented for every
+/// [`Policy`] with that principal and state; never implement it yourself.
+#[diagnostic::on_unimplemented(
+    message = "no policy lets a `{U}` `{Self}` a `{R}` reading `{S}`",
+    label = "`{Self}` has no policy for `{R}` with this principal and state",
+    note = "write the rule where `{Self}` or `{R}` is defined: `impl auth_core::Policy<{R}> for {Self} {{ type Principal = {U}; type State = {S}; fn decide(..) -> Decision {{ .. }} }}`",
+    note = "if the rule exists, its `Principal` or `State` differs from this handler's: the handler's principal is `Authenticated<{U}>`, and its state (`state = ..`, or `()` without one) is `{S}`",
+    note = "a policy that must await (a database, a store) implements `auth_core::AsyncPolicy` and needs an `async fn` handler"
+)]
+pub trait PolicyFor<R: ?Sized, U, S: ?Sized>: Action + sealed::Sync<R, U, S> {
+    /// Runs the policy.
+    #[doc(hidden)]
+    fn decide_for(principal: &Authenticated<U>, resource: &R, state: &S) -> Decision;
+}
+
+impl<A, R> PolicyFor<R, A::Principal, A::State> for A
+where
+    A: Policy<R>,
+    R: ?Sized,
+{
+    #[inline]
+    fn decide_for(
+        principal: &Authenticated<A::Principal>,
+        resource: &R,
+        state: &A::State,
+    ) -> Decision {
+        <A as Policy<R>>::decide(principal, resource, state)
+    }
+}
+
+/// The [`AsyncPolicy`] of `Self` on `R`, for principal `U` reading state `S`: what a
+/// resource gate of an `async` `#[requires]` handler asks for. Never implement it
+/// yourself.
+#[diagnostic::on_unimplemented(
+    message = "no policy lets a `{U}` `{Self}` a `{R}` reading `{S}`",
+    label = "`{Self}` has no policy for `{R}` with this principal and state",
+    note = "write the rule where `{Self}` or `{R}` is defined: `impl auth_core::Policy<{R}> for {Self} {{ type Principal = {U}; type State = {S}; fn decide(..) -> Decision {{ .. }} }}` (or `AsyncPolicy` if it must await)",
+    note = "if the rule exists, its `Principal` or `State` differs from this handler's: the handler's principal is `Authenticated<{U}>`, and its state (`state = ..`, or `()` without one) is `{S}`"
+)]
+pub trait AsyncPolicyFor<R: ?Sized, U, S: ?Sized>: Action + sealed::Async<R, U, S> {
+    /// Runs the policy.
+    #[doc(hidden)]
+    fn decide_for(
         principal: &Authenticated<U>,
         resource: &R,
         state: &S,
     ) -> impl Future<Output = Decision> + Send;
 }
 
-impl<A, R, U, S> AsyncPolicy<R, U, S> for A
+impl<A, R> AsyncPolicyFor<R, A::Principal, A::State> for A
 where
-    A: Policy<R, U, S>,
+    A: AsyncPolicy<R>,
+    R: ?Sized,
 {
-    fn decide(
-        principal: &Authenticated<U>,
+    #[inline]
+    fn decide_for(
+        principal: &Authenticated<A::Principal>,
         resource: &R,
-        state: &S,
+        state: &A::State,
     ) -> impl Future<Output = Decision> + Send {
-        std::future::ready(<A as Policy<R, U, S>>::decide(principal, resource, state))
+        <A as AsyncPolicy<R>>::decide(principal, resource, state)
     }
 }
 
+mod sealed {
+    //! `PolicyFor` and `AsyncPolicyFor` are views of `Policy` and `AsyncPolicy`,
+    //! not a second way to write a rule: their supertraits hold for exactly the
+    //! principal and state a written policy names, and no other crate can name
+    //! them to add more.
+
+    use crate::{AsyncPolicy, Policy};
+
+    pub trait Sync<R: ?Sized, U, S: ?Sized> {}
+
+    impl<A: Policy<R>, R: ?Sized> Sync<R, A::Principal, A::State> for A {}
+
+    pub trait Async<R: ?Sized, U, S: ?Sized> {}
+
+    impl<A: AsyncPolicy<R>, R: ?Sized> Async<R, A::Principal, A::State> for A {}
+}
 /// A principal with roles, for the [`role`](crate::gate::role) gate.
 ///
 /// ```

@@ -121,7 +121,14 @@ fn krate(args: &RequiresArgs) -> Path {
         .unwrap_or_else(|| syn::parse_quote!(::auth_core))
 }
 
-fn handler_info(krate: &Path, handler: &Handler, gates: Option<&[Gate]>) -> TokenStream {
+/// The handler's record, as a `static` (so the gatekeeper gets the very record the
+/// inventory holds), and its registration.
+fn handler_info(
+    krate: &Path,
+    via: Option<&Path>,
+    handler: &Handler,
+    gates: Option<&[Gate]>,
+) -> TokenStream {
     let name = handler.item.sig.ident.to_string();
     let info = if let Some(gates) = gates {
         let texts = gates.iter().map(Gate::render);
@@ -137,9 +144,18 @@ fn handler_info(krate: &Path, handler: &Handler, gates: Option<&[Gate]>) -> Toke
             )
         }
     };
+    let info = match via {
+        Some(path) => {
+            let text = crate::ast::render_path(path);
+            quote!(#info.via(#text))
+        }
+        None => info,
+    };
     quote! {
-        const __AUTH_HANDLER: #krate::inventory::HandlerInfo = #info;
-        #krate::__private::inventory::submit! { __AUTH_HANDLER }
+        static __AUTH_HANDLER: #krate::inventory::HandlerInfo = #info;
+        #krate::__private::inventory::submit! {
+            #krate::inventory::Registration::new(&__AUTH_HANDLER)
+        }
     }
 }
 
@@ -151,25 +167,28 @@ fn expand_requires(
     let krate = krate(args);
     let shape = handler.shape;
     let is_async = handler.is_async();
-    let info = handler_info(&krate, &handler, Some(&args.gates));
+    let info = handler_info(&krate, args.krate.as_ref(), &handler, Some(&args.gates));
 
     let deny = match shape {
-        Shape::Function => {
-            quote!(#krate::Guarded::denied_to(__auth_gate.principal(), __auth_err))
-        }
+        Shape::Function => quote!(__auth_gate.deny(__auth_err)),
+        Shape::Method | Shape::AsyncTraitMethod => reject(&krate, &handler, &quote!(__auth_err)),
+    };
+    let refuse = match shape {
+        Shape::Function => quote!(::core::convert::From::from(__auth_refusal)),
         Shape::Method | Shape::AsyncTraitMethod => {
-            // Spanned at the declared return type: that is what must change when
-            // it cannot carry a denial.
-            let span = match &handler.item.sig.output {
-                ReturnType::Type(_, ty) => syn::spanned::Spanned::span(&**ty),
-                ReturnType::Default => handler.item.sig.ident.span(),
-            };
-            let krate = respan(&krate, span);
-            quote_spanned!(span=> #krate::__private::reject(__auth_err))
+            reject(&krate, &handler, &quote!(__auth_refusal.into_error()))
         }
     };
-    // The policy reads `&T` whether `state = expr` names a `T` or a `&T`.
+    // In `#[async_trait]`'s block, `self` was moved into `__self`.
+    let renames_self = shape == Shape::AsyncTraitMethod
+        && handler
+            .async_gate_site()
+            .is_some_and(|(_, renames)| renames);
     let state = args.state.as_ref().map(|state| {
+        let mut state = state.clone();
+        if renames_self {
+            RenameSelf.visit_expr_mut(&mut state);
+        }
         quote! {
             let __auth_state = {
                 #[allow(unused_imports)]
@@ -178,26 +197,27 @@ fn expand_requires(
             };
         }
     });
-    let state_ref = if args.state.is_some() {
-        quote!(__auth_state)
-    } else {
-        quote!(&())
-    };
 
-    let gates = gate_checks(args, &krate, is_async, &deny, &state_ref);
+    let gates = gate_checks(args, &krate, is_async, &deny, state.as_ref());
     let prologue = quote! {
         #info
         // The principal is often bound as `_user` when only the gates read it.
         #[allow(clippy::used_underscore_binding)]
-        let __auth_gate = #krate::Gatekeeper::new(&#principal, &__AUTH_HANDLER);
-        #state
+        let mut __auth_gate = #krate::Gatekeeper::new(&#principal, &__AUTH_HANDLER);
         #gates
-        let __auth_clearance = __auth_gate.clear();
+        let __auth_clearance = match __auth_gate.clear() {
+            ::core::result::Result::Ok(__auth_clearance) => __auth_clearance,
+            ::core::result::Result::Err(__auth_refusal) => return #refuse,
+        };
     };
 
     match shape {
         Shape::Function => {
-            let body = wrap_body(&krate, &mut handler, is_async);
+            let caller = handler
+                .principal_type
+                .clone()
+                .map_or_else(|| quote!(()), ToTokens::into_token_stream);
+            let body = wrap_body(&krate, &mut handler, is_async, &caller);
             *handler.item.block = syn::parse_quote!({
                 #prologue
                 #krate::Guarded::new(__auth_clearance, #body)
@@ -212,7 +232,7 @@ fn expand_requires(
             });
         }
         Shape::AsyncTraitMethod => {
-            if let Some(body) = handler.async_trait_body_mut() {
+            if let Some((body, _)) = handler.async_gate_site() {
                 let stmts = &body.stmts;
                 *body = syn::parse_quote!({
                     #prologue
@@ -226,18 +246,70 @@ fn expand_requires(
     quote!(#item)
 }
 
-/// One check per gate, in order: function gates through `Gatekeeper::check`,
-/// resource gates rebinding their parameter to the permit.
+/// `Err(E::from(error))` in a method's own return type, spanned at that type:
+/// that is what must change when it cannot carry a denial.
+fn reject(krate: &Path, handler: &Handler, error: &TokenStream) -> TokenStream {
+    let span = match &handler.item.sig.output {
+        ReturnType::Type(_, ty) => syn::spanned::Spanned::span(&**ty),
+        ReturnType::Default => handler.item.sig.ident.span(),
+    };
+    let krate = respan(krate, span);
+    quote_spanned!(span=> #krate::__private::reject(#error))
+}
+
+/// `self` → `__self`, as `#[async_trait]` renamed it inside its block.
+struct RenameSelf;
+
+impl VisitMut for RenameSelf {
+    fn visit_expr_path_mut(&mut self, expr: &mut syn::ExprPath) {
+        if expr.qself.is_none() && expr.path.is_ident("self") {
+            let span = expr
+                .path
+                .segments
+                .first()
+                .map_or_else(Span::call_site, |s| s.ident.span());
+            expr.path = syn::Ident::new("__self", span).into();
+        }
+    }
+}
+
+/// One check per gate: first every function-level gate, in the order written, then
+/// every resource gate, in the order written, each rebinding its parameter to the
+/// permit. So a caller the function-level gates refuse learns nothing from a
+/// resource policy (403 / `insufficient_scope` before 404). `state = ..` is bound
+/// right before the first gate that reads it.
 fn gate_checks(
     args: &RequiresArgs,
     krate: &Path,
     is_async: bool,
     deny: &TokenStream,
-    state_ref: &TokenStream,
+    state: Option<&TokenStream>,
 ) -> TokenStream {
     let mut labels = 0usize;
     let mut gates = TokenStream::new();
-    for (index, gate) in args.gates.iter().enumerate() {
+    let mut state = state;
+    let state_ref = if state.is_some() {
+        quote!(__auth_state)
+    } else {
+        quote!(&())
+    };
+    let ordered = args
+        .gates
+        .iter()
+        .enumerate()
+        .filter(|(_, gate)| !matches!(gate, Gate::Resource { .. }))
+        .chain(
+            args.gates
+                .iter()
+                .enumerate()
+                .filter(|(_, gate)| matches!(gate, Gate::Resource { .. })),
+        );
+    for (index, gate) in ordered {
+        if crate::valid::gate_reads_state(gate)
+            && let Some(binding) = state.take()
+        {
+            gates.extend(binding.clone());
+        }
         let index = Literal::usize_unsuffixed(index);
         if let Gate::Resource { action, param } = gate {
             let span = action
@@ -265,7 +337,8 @@ fn gate_checks(
             }
             .expr(gate);
             gates.extend(quote! {
-                if let ::core::result::Result::Err(__auth_err) = __auth_gate.check(#index, #decision) {
+                let __auth_decision = #decision;
+                if let ::core::result::Result::Err(__auth_err) = __auth_gate.check(#index, __auth_decision) {
                     return #deny;
                 }
             });
@@ -276,14 +349,34 @@ fn gate_checks(
 
 fn expand_public(mut handler: Handler) -> TokenStream {
     let krate: Path = syn::parse_quote!(::auth_core);
-    let info = handler_info(&krate, &handler, None);
+    let info = handler_info(&krate, None, &handler, None);
     match handler.shape {
         Shape::Function => {
             let is_async = handler.is_async();
-            let body = wrap_body(&krate, &mut handler, is_async);
+            let caller = handler
+                .item
+                .sig
+                .inputs
+                .iter()
+                .find_map(|input| match input {
+                    syn::FnArg::Typed(typed) => crate::handler::optional_principal(&typed.ty),
+                    syn::FnArg::Receiver(_) => None,
+                })
+                .map_or_else(
+                    || quote!(()),
+                    |inner| quote!(::core::option::Option<#inner>),
+                );
+            let body = wrap_body(&krate, &mut handler, is_async, &caller);
             *handler.item.block = syn::parse_quote!({
                 #info
-                #krate::Guarded::public(#body)
+                match #krate::Clearance::public(&__AUTH_HANDLER) {
+                    ::core::result::Result::Ok(__auth_clearance) => {
+                        #krate::Guarded::new(__auth_clearance, #body)
+                    }
+                    ::core::result::Result::Err(__auth_refusal) => {
+                        ::core::convert::From::from(__auth_refusal)
+                    }
+                }
             });
         }
         Shape::Method | Shape::AsyncTraitMethod => {
@@ -298,10 +391,17 @@ fn expand_public(mut handler: Handler) -> TokenStream {
     quote!(#item)
 }
 
-/// Makes the handler return `Guarded<R>` and turns its body into an expression of
-/// type `R`. The body moves into a closure (or an `async move` block), so its own
-/// `return` and `?` still produce an `R`.
-fn wrap_body(krate: &Path, handler: &mut Handler, is_async: bool) -> TokenStream {
+/// Makes the handler return `Guarded<R, C>` where it declared `R`, `C` being who
+/// it admits, and turns its body into an expression of type `R`. The body moves
+/// into a closure (or an `async` block), so its own `return` and `?` still
+/// produce an `R`. It captures the parameters by use, not by `move`: permits
+/// borrow the principal, which stays where it is.
+fn wrap_body(
+    krate: &Path,
+    handler: &mut Handler,
+    is_async: bool,
+    caller: &TokenStream,
+) -> TokenStream {
     let sig = &mut handler.item.sig;
     let output: Type = match &sig.output {
         ReturnType::Default => syn::parse_quote!(()),
@@ -311,13 +411,16 @@ fn wrap_body(krate: &Path, handler: &mut Handler, is_async: bool) -> TokenStream
         ReturnType::Type(arrow, _) => *arrow,
         ReturnType::Default => syn::parse_quote!(->),
     };
-    sig.output = ReturnType::Type(arrow, Box::new(syn::parse_quote!(#krate::Guarded<#output>)));
+    sig.output = ReturnType::Type(
+        arrow,
+        Box::new(syn::parse_quote!(#krate::Guarded<#output, #caller>)),
+    );
     let hint = inference_hint(output);
     let block = &handler.item.block;
     if is_async {
-        quote!(#krate::__private::output::<#hint, _>(async move #block).await)
+        quote!(#krate::__private::output::<#hint, _>(async #block).await)
     } else {
-        quote!((move || -> #hint #block)())
+        quote!((|| -> #hint #block)())
     }
 }
 

@@ -13,6 +13,8 @@ pub(crate) struct Handler {
     pub(crate) shape: Shape,
     /// Every name the parameters bind, for resource gates to refer to.
     pub(crate) bindings: Vec<syn::Ident>,
+    /// The principal parameter's type without references, once found.
+    pub(crate) principal_type: Option<Type>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -74,6 +76,14 @@ impl Handler {
         let shape = if sig.receiver().is_none() {
             Shape::Function
         } else if sig.asyncness.is_none() && async_trait_index(&item.block).is_some() {
+            if let Some(first) = item.block.stmts.first()
+                && item.block.stmts.len() > 1
+            {
+                cx.error_spanned_by(
+                    first,
+                    format!("this statement would run before the gates of `#[{attribute}]`: they run inside the `Box::pin(async move {{ .. }})` this method returns; move every statement into that `async move` block"),
+                );
+            }
             Shape::AsyncTraitMethod
         } else {
             Shape::Method
@@ -88,6 +98,7 @@ impl Handler {
             item,
             shape,
             bindings,
+            principal_type: None,
         })
     }
 
@@ -124,6 +135,7 @@ impl Handler {
         let Some(FnArg::Typed(typed)) = self.item.sig.inputs.iter_mut().nth(first) else {
             return None;
         };
+        self.principal_type = Some(without_references(&typed.ty).clone());
         match &*typed.pat {
             Pat::Ident(pat) if pat.subpat.is_none() => Some(pat.ident.clone()),
             Pat::Wild(_) => {
@@ -141,8 +153,8 @@ impl Handler {
         }
     }
 
-    /// The `async move` block `#[async_trait]` wrapped the original body in.
-    pub(crate) fn async_trait_body_mut(&mut self) -> Option<&mut Block> {
+    /// The `async move` block of an [`Shape::AsyncTraitMethod`].
+    fn async_block_mut(&mut self) -> Option<&mut Block> {
         let index = async_trait_index(&self.item.block)?;
         match self.item.block.stmts.get_mut(index) {
             Some(Stmt::Expr(Expr::Call(call), None)) => match call.args.first_mut() {
@@ -151,6 +163,150 @@ impl Handler {
             },
             _ => None,
         }
+    }
+
+    /// Where the gates of an [`Shape::AsyncTraitMethod`] go, and whether `self` is
+    /// spelled `__self` there.
+    ///
+    /// In `#[async_trait]`'s own output the async block first rebinds the
+    /// parameters (`let __self = self; let user = user;`: moves, no code of the
+    /// user's), then holds the user's body as a block. The gates go at the top of
+    /// that block, after the rebinding, so permits borrow the rebound principal.
+    /// Any other `async move` block gets the gates as its first statements.
+    pub(crate) fn async_gate_site(&mut self) -> Option<(&mut Block, bool)> {
+        let block = self.async_block_mut()?;
+        let Some(body) = async_trait_body_index(block) else {
+            return Some((block, false));
+        };
+        let renames_self = block.stmts.iter().any(is_self_rebinding);
+        let inner = match block.stmts.get_mut(body) {
+            Some(Stmt::Local(local)) => match local.init.as_mut().map(|init| &mut *init.expr) {
+                Some(Expr::Block(inner)) => Some(&mut inner.block),
+                _ => None,
+            },
+            Some(Stmt::Expr(Expr::Block(inner), _)) => Some(&mut inner.block),
+            _ => None,
+        }?;
+        Some((inner, renames_self))
+    }
+}
+
+/// `ty` without its `&`s and parentheses.
+pub(crate) fn without_references(ty: &Type) -> &Type {
+    match ty {
+        Type::Reference(reference) => without_references(&reference.elem),
+        Type::Paren(paren) => without_references(&paren.elem),
+        Type::Group(group) => without_references(&group.elem),
+        other => other,
+    }
+}
+
+/// The index of the statement holding the user's body in `#[async_trait]`'s async
+/// block: its statements are, in order, an optional `if let Some(__ret) = None`
+/// guard, parameter rebindings, and the body (`let __ret: R = { .. };` then
+/// `__ret`, `let _: () = { .. };`, or `{ .. }`). `None` when the block does not
+/// have exactly that shape.
+fn async_trait_body_index(block: &Block) -> Option<usize> {
+    let mut stmts = block.stmts.iter().enumerate().peekable();
+    if let Some((_, Stmt::Expr(Expr::If(guard), _))) = stmts.peek()
+        && matches!(&*guard.cond, Expr::Let(_))
+    {
+        stmts.next();
+    }
+    while let Some((_, stmt)) = stmts.peek() {
+        if is_parameter_rebinding(stmt) {
+            stmts.next();
+        } else {
+            break;
+        }
+    }
+    let (index, body) = stmts.next()?;
+    let is_body = match body {
+        Stmt::Local(local) => local.init.as_ref().is_some_and(|init| {
+            init.diverge.is_none() && matches!(&*init.expr, Expr::Block(b) if b.label.is_none())
+        }),
+        Stmt::Expr(Expr::Block(b), _) => b.label.is_none(),
+        _ => false,
+    };
+    if !is_body {
+        return None;
+    }
+    // After the body: nothing, or the `__ret` it was bound to.
+    match stmts.next() {
+        None => Some(index),
+        Some((_, Stmt::Expr(Expr::Path(path), None)))
+            if stmts.next().is_none() && path.path.is_ident("__ret") =>
+        {
+            Some(index)
+        }
+        Some(_) => None,
+    }
+}
+
+/// `let [mut] a = b;` with two plain names, or `let PAT = { let a = a; a };`:
+/// how `#[async_trait]` moves parameters into its block.
+fn is_parameter_rebinding(stmt: &Stmt) -> bool {
+    let Stmt::Local(local) = stmt else {
+        return false;
+    };
+    let Some(init) = &local.init else {
+        return false;
+    };
+    if init.diverge.is_some() {
+        return false;
+    }
+    match &*init.expr {
+        Expr::Path(path) => path.path.get_ident().is_some() && matches!(local.pat, Pat::Ident(_)),
+        Expr::Block(block) => {
+            block.label.is_none()
+                && block.block.stmts.len() == 2
+                && block
+                    .block
+                    .stmts
+                    .first()
+                    .is_some_and(is_parameter_rebinding)
+                && matches!(block.block.stmts.get(1), Some(Stmt::Expr(Expr::Path(p), None)) if p.path.get_ident().is_some())
+        }
+        _ => false,
+    }
+}
+
+/// `let [mut] __self = self;`
+fn is_self_rebinding(stmt: &Stmt) -> bool {
+    let Stmt::Local(local) = stmt else {
+        return false;
+    };
+    let Pat::Ident(pat) = &local.pat else {
+        return false;
+    };
+    pat.ident == "__self"
+        && local
+            .init
+            .as_ref()
+            .is_some_and(|init| matches!(&*init.expr, Expr::Path(p) if p.path.is_ident("self")))
+}
+
+/// The `Authenticated<_>` inside a parameter of type `Option<Authenticated<_>>`
+/// (by any path): a `#[public]` handler's optional sign-in.
+pub(crate) fn optional_principal(ty: &Type) -> Option<&Type> {
+    let Type::Path(path) = without_references(ty) else {
+        return None;
+    };
+    let last = path.path.segments.last()?;
+    if last.ident != "Option" {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    let mut types = args.args.iter();
+    match (types.next(), types.next()) {
+        (Some(syn::GenericArgument::Type(inner)), None)
+            if matches!(inner, Type::Path(_)) && is_authenticated(inner) =>
+        {
+            Some(inner)
+        }
+        _ => None,
     }
 }
 
@@ -192,7 +348,8 @@ fn collect_bindings(pat: &Pat, out: &mut Vec<syn::Ident>) {
 }
 
 /// The index of `Box::pin(async move { .. })` as the last statement: what
-/// `#[async_trait]` makes of an `async fn`.
+/// `#[async_trait]` makes of an `async fn`, and how dyn-compatible async traits
+/// are written by hand.
 fn async_trait_index(block: &Block) -> Option<usize> {
     let index = block.stmts.len().checked_sub(1)?;
     let Some(Stmt::Expr(Expr::Call(call), None)) = block.stmts.get(index) else {

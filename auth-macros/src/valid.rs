@@ -66,9 +66,44 @@ pub(crate) fn check(
                 "`state` is read only by resource gates and `check(..)` predicates, and this attribute has neither; remove it",
             );
     }
+    if let Some(state) = &args.state
+        && !is_place(state)
+    {
+        cx.error_spanned_by(
+            state,
+            "`state` names a parameter or a field, e.g. `state = db` or `state = self.limits`: it is read after the gates before it, so it must not compute anything that would run for a caller they refuse; do that work inside the policy or predicate",
+        );
+    }
+    if args.gates.len() > MAX_GATES {
+        cx.error_at(
+            Span::call_site(),
+            format!(
+                "a handler has at most {MAX_GATES} gates; combine some with `all(..)` or `any(..)`"
+            ),
+        );
+    }
 }
 
-fn gate_reads_state(gate: &Gate) -> bool {
+/// As `auth_core::Gatekeeper::MAX_GATES`.
+const MAX_GATES: usize = 64;
+
+/// A place: a name, a field of a place, or `&`/`*`/parentheses around one. Reading
+/// it runs no code of the user's (but a `Deref` impl the fields go through).
+fn is_place(expr: &syn::Expr) -> bool {
+    match expr {
+        syn::Expr::Path(path) => path.qself.is_none() && path.path.get_ident().is_some(),
+        syn::Expr::Field(field) => is_place(&field.base),
+        syn::Expr::Reference(reference) => {
+            reference.mutability.is_none() && is_place(&reference.expr)
+        }
+        syn::Expr::Paren(paren) => is_place(&paren.expr),
+        syn::Expr::Group(group) => is_place(&group.expr),
+        syn::Expr::Unary(unary) => matches!(unary.op, syn::UnOp::Deref(_)) && is_place(&unary.expr),
+        _ => false,
+    }
+}
+
+pub(crate) fn gate_reads_state(gate: &Gate) -> bool {
     match gate {
         Gate::Resource { .. } | Gate::Check { .. } => true,
         Gate::Combine { gates, .. } => gates.iter().any(gate_reads_state),

@@ -291,7 +291,7 @@ impl Db {
     ///
     /// # Errors
     /// When the database fails.
-    pub fn delete_order(&self, permit: &Permit<Delete, Order>) -> Result<(), DbError> {
+    pub fn delete_order(&self, permit: &Permit<'_, Delete, Order>) -> Result<(), DbError> {
         let conn = self.lock()?;
         conn.execute("DELETE FROM orders WHERE id = ?1", params![permit.id])?;
         Ok(())

@@ -86,7 +86,7 @@ async fn list_orders(
     user: Authenticated<User>,
     app: web::Data<Arc<Service>>,
 ) -> Result<web::Json<Vec<Order>>, ApiError> {
-    let visible = user.filter_authorized::<Read, _, _>(app.db.orders()?, &());
+    let visible = user.filter_authorized::<Read, _>(app.db.orders()?, &())?;
     Ok(web::Json(
         visible
             .into_iter()

@@ -122,7 +122,7 @@ async fn list_orders(
     user: Authenticated<User>,
     State(app): State<AppState>,
 ) -> Result<Json<Vec<Order>>, ApiError> {
-    let visible = user.filter_authorized::<Read, _, _>(app.0.db.orders()?, &());
+    let visible = user.filter_authorized::<Read, _>(app.0.db.orders()?, &())?;
     Ok(Json(
         visible
             .into_iter()

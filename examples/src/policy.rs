@@ -18,13 +18,19 @@ fn owner_or_admin(user: &Authenticated<User>, order: &Order) -> Decision {
     }
 }
 
-impl Policy<Order, User> for Read {
+impl Policy<Order> for Read {
+    type Principal = User;
+    type State = ();
+
     fn decide(user: &Authenticated<User>, order: &Order, (): &()) -> Decision {
         owner_or_admin(user, order)
     }
 }
 
-impl Policy<Order, User> for Delete {
+impl Policy<Order> for Delete {
+    type Principal = User;
+    type State = ();
+
     fn decide(user: &Authenticated<User>, order: &Order, (): &()) -> Decision {
         owner_or_admin(user, order)
     }

@@ -4,7 +4,7 @@ impl Orders {
         _user: &Authenticated<User>,
         invoice: Invoice,
     ) -> Result<(), Error> {
-        const __AUTH_HANDLER: ::auth_core::inventory::HandlerInfo = ::auth_core::inventory::HandlerInfo::guarded(
+        static __AUTH_HANDLER: ::auth_core::inventory::HandlerInfo = ::auth_core::inventory::HandlerInfo::guarded(
             "approve",
             ::core::module_path!(),
             ::core::file!(),
@@ -15,41 +15,39 @@ impl Orders {
             ],
         );
         ::auth_core::__private::inventory::submit! {
-            __AUTH_HANDLER
+            ::auth_core::inventory::Registration::new(& __AUTH_HANDLER)
         }
         #[allow(clippy::used_underscore_binding)]
-        let __auth_gate = ::auth_core::Gatekeeper::new(&_user, &__AUTH_HANDLER);
+        let mut __auth_gate = ::auth_core::Gatekeeper::new(&_user, &__AUTH_HANDLER);
         let __auth_state = {
             #[allow(unused_imports)]
             use ::auth_core::__private::{ByReference as _, PeelReference as _};
             (&::auth_core::__private::StateRef(&(self.limits))).state()
         };
+        let __auth_decision = '__auth_any_1: {
+            let mut __auth_any_1 = ::auth_core::Any::new();
+            if __auth_any_1
+                .push(::auth_core::gate::role(__auth_gate.principal(), "admin"))
+                .is_break()
+            {
+                break '__auth_any_1 __auth_any_1.finish();
+            }
+            if __auth_any_1
+                .push(
+                    ::auth_core::Decision::negate(
+                        ::auth_core::__private::IntoDecision::into_decision(
+                            policies::suspended(__auth_gate.principal(), __auth_state),
+                        ),
+                    ),
+                )
+                .is_break()
+            {
+                break '__auth_any_1 __auth_any_1.finish();
+            }
+            __auth_any_1.finish()
+        };
         if let ::core::result::Result::Err(__auth_err) = __auth_gate
-            .check(
-                0,
-                '__auth_any_1: {
-                    let mut __auth_any_1 = ::auth_core::Any::new();
-                    if __auth_any_1
-                        .push(::auth_core::gate::role(__auth_gate.principal(), "admin"))
-                        .is_break()
-                    {
-                        break '__auth_any_1 __auth_any_1.finish();
-                    }
-                    if __auth_any_1
-                        .push(
-                            ::auth_core::Decision::negate(
-                                ::auth_core::__private::IntoDecision::into_decision(
-                                    policies::suspended(__auth_gate.principal(), __auth_state),
-                                ),
-                            ),
-                        )
-                        .is_break()
-                    {
-                        break '__auth_any_1 __auth_any_1.finish();
-                    }
-                    __auth_any_1.finish()
-                },
-            )
+            .check(0, __auth_decision)
         {
             return ::auth_core::__private::reject(__auth_err);
         }
@@ -62,7 +60,12 @@ impl Orders {
                 return ::auth_core::__private::reject(__auth_err);
             }
         };
-        let __auth_clearance = __auth_gate.clear();
+        let __auth_clearance = match __auth_gate.clear() {
+            ::core::result::Result::Ok(__auth_clearance) => __auth_clearance,
+            ::core::result::Result::Err(__auth_refusal) => {
+                return ::auth_core::__private::reject(__auth_refusal.into_error());
+            }
+        };
         let _ = __auth_clearance;
         { self.db.approve(&invoice) }
     }

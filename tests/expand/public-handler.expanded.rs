@@ -1,12 +1,19 @@
-fn health() -> ::auth_core::Guarded<&'static str> {
-    const __AUTH_HANDLER: ::auth_core::inventory::HandlerInfo = ::auth_core::inventory::HandlerInfo::public(
+fn health() -> ::auth_core::Guarded<&'static str, ()> {
+    static __AUTH_HANDLER: ::auth_core::inventory::HandlerInfo = ::auth_core::inventory::HandlerInfo::public(
         "health",
         ::core::module_path!(),
         ::core::file!(),
         ::core::line!(),
     );
     ::auth_core::__private::inventory::submit! {
-        __AUTH_HANDLER
+        ::auth_core::inventory::Registration::new(& __AUTH_HANDLER)
     }
-    ::auth_core::Guarded::public((move || -> &'static str { "ok" })())
+    match ::auth_core::Clearance::public(&__AUTH_HANDLER) {
+        ::core::result::Result::Ok(__auth_clearance) => {
+            ::auth_core::Guarded::new(__auth_clearance, (|| -> &'static str { "ok" })())
+        }
+        ::core::result::Result::Err(__auth_refusal) => {
+            ::core::convert::From::from(__auth_refusal)
+        }
+    }
 }

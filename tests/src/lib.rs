@@ -102,7 +102,10 @@ fn owner_or_admin(user: &Authenticated<User>, owner_id: u64) -> Option<&'static 
     }
 }
 
-impl Policy<Order, User> for Read {
+impl Policy<Order> for Read {
+    type Principal = User;
+    type State = ();
+
     fn decide(user: &Authenticated<User>, order: &Order, (): &()) -> Decision {
         match owner_or_admin(user, order.owner_id) {
             Some(rule) => Decision::allow(rule),
@@ -111,7 +114,10 @@ impl Policy<Order, User> for Read {
     }
 }
 
-impl Policy<Order, User> for Update {
+impl Policy<Order> for Update {
+    type Principal = User;
+    type State = ();
+
     fn decide(user: &Authenticated<User>, order: &Order, (): &()) -> Decision {
         match owner_or_admin(user, order.owner_id) {
             Some(rule) => Decision::allow(rule),
@@ -120,7 +126,10 @@ impl Policy<Order, User> for Update {
     }
 }
 
-impl Policy<Order, User> for Delete {
+impl Policy<Order> for Delete {
+    type Principal = User;
+    type State = ();
+
     fn decide(user: &Authenticated<User>, order: &Order, (): &()) -> Decision {
         match owner_or_admin(user, order.owner_id) {
             Some(rule) => Decision::allow(rule),
@@ -129,7 +138,10 @@ impl Policy<Order, User> for Delete {
     }
 }
 
-impl Policy<Invoice, User> for Read {
+impl Policy<Invoice> for Read {
+    type Principal = User;
+    type State = ();
+
     fn decide(user: &Authenticated<User>, invoice: &Invoice, (): &()) -> Decision {
         Decision::allow_if(invoice.owner_id == user.id, "owner", "not the owner")
     }
@@ -155,7 +167,10 @@ impl Limits {
     }
 }
 
-impl auth_core::AsyncPolicy<Invoice, User, Limits> for Approve {
+impl auth_core::AsyncPolicy<Invoice> for Approve {
+    type Principal = User;
+    type State = Limits;
+
     async fn decide(user: &Authenticated<User>, _invoice: &Invoice, limits: &Limits) -> Decision {
         Decision::allow_if(
             limits.may_approve(user.id).await,

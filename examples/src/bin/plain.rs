@@ -42,7 +42,7 @@ fn get_order(user: Authenticated<User>, request: &Request) -> Result<String, Api
         .order_id
         .ok_or(ApiError::BadRequest("an order id is required"))?;
     let order = request.service.db.order(id)?.ok_or(ApiError::NotFound)?;
-    let permit: Permit<Read, Order> = user.authorize(order)?;
+    let permit: Permit<'_, Read, Order> = user.authorize(order)?;
     Ok(format!(
         "order {} ({}) for user {}",
         permit.id, permit.item, user.id

@@ -137,7 +137,10 @@ impl Resource for Order {
 #[derive(Action)]
 struct Read;
 
-impl Policy<Order, Member> for Read {
+impl Policy<Order> for Read {
+    type Principal = Member;
+    type State = ();
+
     fn decide(user: &Authenticated<Member>, order: &Order, (): &()) -> Decision {
         Decision::allow_if(order.owner_id == user.id, "owner", "not the owner")
     }
@@ -217,15 +220,23 @@ static SCALING: HandlerInfo = HandlerInfo::guarded(
     line!(),
     &["permission(..)"],
 );
+auth_core::inventory::submit!(auth_core::inventory::Registration::new(&SCALING));
 
 /// `permission(<p>)` with a permission known only at run time: the `#[requires]`
 /// expansion, written out.
-fn permission_gate(user: &Authenticated<Member>, permission: &'static str) -> Guarded<u64> {
-    let gatekeeper = Gatekeeper::new(user, &SCALING);
-    if let Err(error) = gatekeeper.check(0, gate::permission(gatekeeper.principal(), permission)) {
-        return Guarded::denied_to(gatekeeper.principal(), error);
+fn permission_gate(
+    user: &Authenticated<Member>,
+    permission: &'static str,
+) -> Guarded<u64, Authenticated<Member>> {
+    let mut gatekeeper = Gatekeeper::new(user, &SCALING);
+    let decision = gate::permission(gatekeeper.principal(), permission);
+    if let Err(error) = gatekeeper.check(0, decision) {
+        return gatekeeper.deny(error);
     }
-    Guarded::new(gatekeeper.clear(), user.id)
+    match gatekeeper.clear() {
+        Ok(clearance) => Guarded::new(clearance, user.id),
+        Err(refusal) => refusal.into(),
+    }
 }
 
 // --- casbin ------------------------------------------------------------------

@@ -15,7 +15,7 @@
 // Handlers are `async fn`, as axum handlers are, whether or not they await.
 #![allow(clippy::unused_async)]
 
-use auth_core::inventory::HandlerInfo;
+use auth_core::inventory::{HandlerInfo, Registration};
 use auth_core::{
     Action, AuthError, Authenticated, Authenticator, Decision, Gatekeeper, Guarded, HasRoles,
     Identity, Mechanism, Policy, Resource, Scopes, gate, requires,
@@ -56,7 +56,10 @@ impl Resource for Order {
 #[derive(Action)]
 pub struct Read;
 
-impl Policy<Order, User> for Read {
+impl Policy<Order> for Read {
+    type Principal = User;
+    type State = ();
+
     fn decide(user: &Authenticated<User>, order: &Order, (): &()) -> Decision {
         Decision::allow_if(order.owner_id == user.id, "owner", "not the owner")
     }
@@ -110,13 +113,20 @@ static BY_HAND_AUTHENTICATED: HandlerInfo = HandlerInfo::guarded(
     line!(),
     &["authenticated"],
 );
+auth_core::inventory::submit!(Registration::new(&BY_HAND_AUTHENTICATED));
 
-pub async fn by_hand_authenticated(user: &Authenticated<User>) -> Guarded<u64> {
-    let gatekeeper = Gatekeeper::new(user, &BY_HAND_AUTHENTICATED);
-    if let Err(error) = gatekeeper.check(0, gate::authenticated(gatekeeper.principal())) {
-        return Guarded::denied_to(gatekeeper.principal(), error);
+pub async fn by_hand_authenticated(
+    user: &Authenticated<User>,
+) -> Guarded<u64, Authenticated<User>> {
+    let mut gatekeeper = Gatekeeper::new(user, &BY_HAND_AUTHENTICATED);
+    let decision = gate::authenticated(gatekeeper.principal());
+    if let Err(error) = gatekeeper.check(0, decision) {
+        return gatekeeper.deny(error);
     }
-    let clearance = gatekeeper.clear();
+    let clearance = match gatekeeper.clear() {
+        Ok(clearance) => clearance,
+        Err(refusal) => return refusal.into(),
+    };
     Guarded::new(clearance, user.id)
 }
 
@@ -138,13 +148,18 @@ static BY_HAND_ROLE: HandlerInfo = HandlerInfo::guarded(
     line!(),
     &["role(\"admin\")"],
 );
+auth_core::inventory::submit!(Registration::new(&BY_HAND_ROLE));
 
-pub async fn by_hand_role(user: &Authenticated<User>) -> Guarded<u64> {
-    let gatekeeper = Gatekeeper::new(user, &BY_HAND_ROLE);
-    if let Err(error) = gatekeeper.check(0, gate::role(gatekeeper.principal(), "admin")) {
-        return Guarded::denied_to(gatekeeper.principal(), error);
+pub async fn by_hand_role(user: &Authenticated<User>) -> Guarded<u64, Authenticated<User>> {
+    let mut gatekeeper = Gatekeeper::new(user, &BY_HAND_ROLE);
+    let decision = gate::role(gatekeeper.principal(), "admin");
+    if let Err(error) = gatekeeper.check(0, decision) {
+        return gatekeeper.deny(error);
     }
-    let clearance = gatekeeper.clear();
+    let clearance = match gatekeeper.clear() {
+        Ok(clearance) => clearance,
+        Err(refusal) => return refusal.into(),
+    };
     Guarded::new(clearance, user.id)
 }
 
@@ -170,14 +185,18 @@ static BY_HAND_NOT_ROLE: HandlerInfo = HandlerInfo::guarded(
     line!(),
     &["not(role(\"suspended\"))"],
 );
+auth_core::inventory::submit!(Registration::new(&BY_HAND_NOT_ROLE));
 
-pub async fn by_hand_not_role(user: &Authenticated<User>) -> Guarded<u64> {
-    let gatekeeper = Gatekeeper::new(user, &BY_HAND_NOT_ROLE);
+pub async fn by_hand_not_role(user: &Authenticated<User>) -> Guarded<u64, Authenticated<User>> {
+    let mut gatekeeper = Gatekeeper::new(user, &BY_HAND_NOT_ROLE);
     let decision = Decision::negate(gate::role(gatekeeper.principal(), "suspended"));
     if let Err(error) = gatekeeper.check(0, decision) {
-        return Guarded::denied_to(gatekeeper.principal(), error);
+        return gatekeeper.deny(error);
     }
-    let clearance = gatekeeper.clear();
+    let clearance = match gatekeeper.clear() {
+        Ok(clearance) => clearance,
+        Err(refusal) => return refusal.into(),
+    };
     Guarded::new(clearance, user.id)
 }
 
@@ -204,18 +223,25 @@ static BY_HAND_RESOURCE: HandlerInfo = HandlerInfo::guarded(
     line!(),
     &["Read(order)"],
 );
+auth_core::inventory::submit!(Registration::new(&BY_HAND_RESOURCE));
 
-pub async fn by_hand_resource(user: &Authenticated<User>, order: Order) -> Guarded<u64> {
-    let gatekeeper = Gatekeeper::new(user, &BY_HAND_RESOURCE);
+pub async fn by_hand_resource(
+    user: &Authenticated<User>,
+    order: Order,
+) -> Guarded<u64, Authenticated<User>> {
+    let mut gatekeeper = Gatekeeper::new(user, &BY_HAND_RESOURCE);
     let order = match gatekeeper
         .resource(0, order, &())
         .authorize_async::<Read>()
         .await
     {
         Ok(permit) => permit,
-        Err(error) => return Guarded::denied_to(gatekeeper.principal(), error),
+        Err(error) => return gatekeeper.deny(error),
     };
-    let clearance = gatekeeper.clear();
+    let clearance = match gatekeeper.clear() {
+        Ok(clearance) => clearance,
+        Err(refusal) => return refusal.into(),
+    };
     Guarded::new(clearance, order.id)
 }
 
@@ -246,14 +272,20 @@ static BY_HAND_THREE: HandlerInfo = HandlerInfo::guarded(
         "Read(order)",
     ],
 );
+auth_core::inventory::submit!(Registration::new(&BY_HAND_THREE));
 
-pub async fn by_hand_three(user: &Authenticated<User>, order: Order) -> Guarded<u64> {
-    let gatekeeper = Gatekeeper::new(user, &BY_HAND_THREE);
-    if let Err(error) = gatekeeper.check(0, gate::role(gatekeeper.principal(), "customer")) {
-        return Guarded::denied_to(gatekeeper.principal(), error);
+pub async fn by_hand_three(
+    user: &Authenticated<User>,
+    order: Order,
+) -> Guarded<u64, Authenticated<User>> {
+    let mut gatekeeper = Gatekeeper::new(user, &BY_HAND_THREE);
+    let decision = gate::role(gatekeeper.principal(), "customer");
+    if let Err(error) = gatekeeper.check(0, decision) {
+        return gatekeeper.deny(error);
     }
-    if let Err(error) = gatekeeper.check(1, gate::scope(gatekeeper.principal(), "orders:read")) {
-        return Guarded::denied_to(gatekeeper.principal(), error);
+    let decision = gate::scope(gatekeeper.principal(), "orders:read");
+    if let Err(error) = gatekeeper.check(1, decision) {
+        return gatekeeper.deny(error);
     }
     let order = match gatekeeper
         .resource(2, order, &())
@@ -261,9 +293,12 @@ pub async fn by_hand_three(user: &Authenticated<User>, order: Order) -> Guarded<
         .await
     {
         Ok(permit) => permit,
-        Err(error) => return Guarded::denied_to(gatekeeper.principal(), error),
+        Err(error) => return gatekeeper.deny(error),
     };
-    let clearance = gatekeeper.clear();
+    let clearance = match gatekeeper.clear() {
+        Ok(clearance) => clearance,
+        Err(refusal) => return refusal.into(),
+    };
     Guarded::new(clearance, order.id)
 }
 

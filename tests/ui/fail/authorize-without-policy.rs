@@ -2,7 +2,7 @@
 use auth_core::{AuthError, Authenticated, Permit};
 use auth_tests::{Archive, Order, User};
 
-fn archive(user: &Authenticated<User>, order: Order) -> Result<Permit<Archive, Order>, AuthError> {
+fn archive(user: &Authenticated<User>, order: Order) -> Result<Permit<'_, Archive, Order>, AuthError> {
     user.authorize(order)
 }
 

@@ -2,7 +2,7 @@
 use auth_core::Permit;
 use auth_tests::{Delete, Order};
 
-fn forge() -> Permit<Delete, Order> {
+fn forge() -> Permit<'static, Delete, Order> {
     Permit::default()
 }
 

@@ -2,7 +2,7 @@
 use auth_core::Permit;
 use auth_tests::{Delete, Order};
 
-fn forge(body: &str) -> Permit<Delete, Order> {
+fn forge(body: &str) -> Permit<'static, Delete, Order> {
     serde_json::from_str(body).unwrap()
 }
 

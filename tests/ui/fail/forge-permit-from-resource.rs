@@ -2,7 +2,7 @@
 use auth_core::Permit;
 use auth_tests::{Delete, Order};
 
-fn forge(order: Order) -> Permit<Delete, Order> {
+fn forge(order: Order) -> Permit<'static, Delete, Order> {
     Permit::from(order)
 }
 

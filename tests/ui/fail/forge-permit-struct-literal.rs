@@ -4,7 +4,7 @@ use std::marker::PhantomData;
 use auth_core::Permit;
 use auth_tests::{Delete, Order};
 
-fn forge(order: Order) -> Permit<Delete, Order> {
+fn forge(order: Order) -> Permit<'static, Delete, Order> {
     Permit { resource: order, action: PhantomData }
 }
 

@@ -2,8 +2,8 @@
 use auth_core::Permit;
 use auth_tests::{Delete, Order, Read};
 
-fn escalate(permit: Permit<Read, Order>) -> Permit<Delete, Order> {
-    permit as Permit<Delete, Order>
+fn escalate(permit: Permit<'static, Read, Order>) -> Permit<'static, Delete, Order> {
+    permit as Permit<'static, Delete, Order>
 }
 
 fn main() {}

@@ -2,7 +2,7 @@
 use auth_core::Permit;
 use auth_tests::{Delete, Order};
 
-fn keep(permit: &Permit<Delete, Order>) -> Permit<Delete, Order> {
+fn keep(permit: &Permit<'static, Delete, Order>) -> Permit<'static, Delete, Order> {
     permit.clone()
 }
 

@@ -2,7 +2,7 @@
 use auth_core::Permit;
 use auth_tests::{Delete, Order, Read};
 
-fn escalate(permit: Permit<Read, Order>) -> Permit<Delete, Order> {
+fn escalate(permit: Permit<'static, Read, Order>) -> Permit<'static, Delete, Order> {
     permit.into()
 }
 

@@ -3,7 +3,7 @@
 use auth_core::Permit;
 use auth_tests::{Order, Update};
 
-fn reassign(mut permit: Permit<Update, Order>) {
+fn reassign(mut permit: Permit<'_, Update, Order>) {
     permit.owner_id = 99;
 }
 

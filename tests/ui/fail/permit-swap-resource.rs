@@ -2,7 +2,7 @@
 use auth_core::Permit;
 use auth_tests::{Order, Update};
 
-fn swap(permit: &mut Permit<Update, Order>, other: Order) {
+fn swap(permit: &mut Permit<'_, Update, Order>, other: Order) {
     *permit.resource() = other;
 }
 

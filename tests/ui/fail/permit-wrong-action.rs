@@ -2,9 +2,9 @@
 use auth_core::Permit;
 use auth_tests::{Delete, Order, Read};
 
-fn delete_order(_permit: &Permit<Delete, Order>) {}
+fn delete_order(_permit: &Permit<'_, Delete, Order>) {}
 
-fn handler(permit: Permit<Read, Order>) {
+fn handler(permit: Permit<'_, Read, Order>) {
     delete_order(&permit);
 }
 

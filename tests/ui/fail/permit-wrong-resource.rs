@@ -2,9 +2,9 @@
 use auth_core::Permit;
 use auth_tests::{Invoice, Order, Read};
 
-fn read_order(_permit: &Permit<Read, Order>) {}
+fn read_order(_permit: &Permit<'_, Read, Order>) {}
 
-fn handler(permit: Permit<Read, Invoice>) {
+fn handler(permit: Permit<'_, Read, Invoice>) {
     read_order(&permit);
 }
 
