@@ -449,19 +449,29 @@ where
     }
 
     /// Logs out the session of the access token `user` authenticated with: the
-    /// token is revoked by its `jti` until its `exp`, and the refresh-token family
-    /// of its login (named in the `jti`) is revoked. Other sessions of the same
-    /// user go on.
+    /// refresh-token family of its login (named in its `jti`) and every access
+    /// token of that session (they all carry its `sid`), the presented one and any
+    /// earlier one the client kept. Other sessions of the same user go on. A token
+    /// outside any session ([`issue_access_token`](Self::issue_access_token)) is
+    /// revoked by its `jti`.
     ///
-    /// An earlier access token of the same session, if the client kept one,
-    /// stays valid until its `exp` (at most the access-token lifetime): the
-    /// revocation store revokes tokens by id, and only this one was presented.
+    /// # Retrying
+    ///
+    /// A logout is several store writes, and a store can fail (or the request be
+    /// dropped) between two of them. They run in the one order that keeps every
+    /// partial logout safe and retryable: first the refresh family (after which no
+    /// new access token can come out of the session), then the session's access
+    /// tokens, and last the presented token's `jti`. Until the step that kills the
+    /// presented token has run, that token still authenticates the retry; once it
+    /// has run, the family is already dead. Every step is idempotent, so a retry
+    /// after a partial logout simply finishes it.
     ///
     /// # Errors
     ///
     /// 401 [`TokenError::MissingClaim`]`("jti")` for a credential without token id
     /// (nothing to revoke); [`AuthError::Unavailable`] when a store cannot be
-    /// reached: the logout did not take, say so to the client.
+    /// reached: the logout did not take (or took only partly), say so to the
+    /// client, which may retry with the same access token.
     pub async fn logout<U>(&self, user: &Authenticated<U>) -> Result<(), AuthError> {
         let info = user.info();
         let Some(token_id) = info.token_id() else {
@@ -471,12 +481,18 @@ where
         let expires_at = info
             .expires_at()
             .unwrap_or_else(|| now.checked_add(self.access_ttl).unwrap_or(now));
-        self.revocations.revoke_token(token_id, expires_at).await?;
         let family = family_of(token_id);
         if let Some(family) = family {
+            // Refresh tokens first: from here on no access token of the session can
+            // be minted, while the presented one still works for a retry.
             self.refresh_tokens.revoke_family(family).await?;
+            // Then every access token of the session, the presented one included.
             self.revoke_session(family).await?;
         }
+        // Last, the presented token itself. For a session token of this issuer the
+        // session step already covered it (its `sid` is the family id); the `jti`
+        // also covers a token that names a family without carrying `sid`.
+        self.revocations.revoke_token(token_id, expires_at).await?;
         tracing::event!(
             target: audit::TARGET,
             Level::INFO,

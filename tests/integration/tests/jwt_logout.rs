@@ -1,0 +1,336 @@
+//! Logging out under attack: a logout interrupted at any step, tokens from an
+//! instance whose clock runs ahead, and logins racing "log out everywhere".
+//!
+//! Each test is named after the attack it proves closed. They run on the memory
+//! stores and, when `redis-server` is on `PATH`, on a Redis server the test starts
+//! (the issuer and the authenticator on two connections: two instances). Without
+//! `redis-server` the Redis tests are skipped with a note, except under `CI=true`,
+//! where that is a failure.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod jwt_support;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use auth_core::jwt::TokenIssuer;
+use auth_core::revocation::{
+    MemoryRefreshStore, MemoryRevocationStore, RefreshFamily, RefreshStore, RevocationStore,
+    Rotation, SubjectCutoffs, TokenRef,
+};
+use auth_core::{AuthError, TokenError};
+use jwt_support::service::{Service, signing_key};
+use jwt_support::{AUDIENCE, ISSUER, assert_invalid};
+
+// --- a store that fails on demand ----------------------------------------------------
+
+/// How the armed store write fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fault {
+    /// An error, and nothing written (Redis unreachable).
+    Refuse,
+    /// Written, then an error (the reply was lost on the way back).
+    LoseReply,
+    /// No answer ever: the request future is dropped while it waits.
+    Hang,
+    /// Written, then no answer ever.
+    HangAfterWrite,
+}
+
+const FAULTS: [Fault; 4] = [
+    Fault::Refuse,
+    Fault::LoseReply,
+    Fault::Hang,
+    Fault::HangAfterWrite,
+];
+
+/// Which write fails, counted across both stores from the moment it is armed.
+#[derive(Debug, Default)]
+struct Faults {
+    writes: AtomicUsize,
+    armed: Mutex<Option<(usize, Fault)>>,
+    /// Whether the armed fault was reached.
+    hit: Mutex<bool>,
+}
+
+impl Faults {
+    /// Makes the `step`-th write from now (0 = the next one) fail with `fault`.
+    fn arm(&self, step: usize, fault: Fault) {
+        self.writes.store(0, Ordering::SeqCst);
+        *self.hit.lock().unwrap() = false;
+        *self.armed.lock().unwrap() = Some((step, fault));
+    }
+
+    /// Disarms, and says whether the fault was reached.
+    fn disarm(&self) -> bool {
+        *self.armed.lock().unwrap() = None;
+        *self.hit.lock().unwrap()
+    }
+
+    /// Runs one write, failing it as armed. The write is a closure: the memory
+    /// stores write when called, not when awaited.
+    async fn write<T, W>(&self, write: impl FnOnce() -> W) -> Result<T, AuthError>
+    where
+        W: Future<Output = Result<T, AuthError>>,
+    {
+        let step = self.writes.fetch_add(1, Ordering::SeqCst);
+        let fault = match *self.armed.lock().unwrap() {
+            Some((at, fault)) if at == step => Some(fault),
+            _ => None,
+        };
+        let Some(fault) = fault else {
+            return write().await;
+        };
+        *self.hit.lock().unwrap() = true;
+        let down = || AuthError::unavailable("flaky store", "injected failure");
+        match fault {
+            Fault::Refuse => Err(down()),
+            Fault::LoseReply => {
+                write().await?;
+                Err(down())
+            }
+            Fault::Hang => std::future::pending().await,
+            Fault::HangAfterWrite => {
+                write().await?;
+                std::future::pending().await
+            }
+        }
+    }
+}
+
+/// A store whose writes fail as [`Faults`] says; reads pass through.
+#[derive(Debug)]
+struct Flaky<S> {
+    inner: S,
+    faults: Arc<Faults>,
+}
+
+impl<S: RevocationStore> RevocationStore for Flaky<S> {
+    async fn revoke_token(&self, token_id: &str, expires_at: SystemTime) -> Result<(), AuthError> {
+        self.faults
+            .write(|| self.inner.revoke_token(token_id, expires_at))
+            .await
+    }
+
+    async fn revoke_subject(
+        &self,
+        subject: &str,
+        issued_before: SystemTime,
+    ) -> Result<(), AuthError> {
+        self.faults
+            .write(|| self.inner.revoke_subject(subject, issued_before))
+            .await
+    }
+
+    async fn check(&self, token: &TokenRef<'_>) -> Result<(), AuthError> {
+        self.inner.check(token).await
+    }
+}
+
+impl<S: SubjectCutoffs> SubjectCutoffs for Flaky<S> {
+    async fn earliest_issued_at(&self, subject: &str) -> Result<Option<SystemTime>, AuthError> {
+        self.inner.earliest_issued_at(subject).await
+    }
+}
+
+impl<S: RefreshStore> RefreshStore for Flaky<S> {
+    async fn register(&self, family: &RefreshFamily, token_id: &str) -> Result<(), AuthError> {
+        self.faults
+            .write(|| self.inner.register(family, token_id))
+            .await
+    }
+
+    async fn rotate(&self, old_token_id: &str, new_token_id: &str) -> Result<Rotation, AuthError> {
+        self.faults
+            .write(|| self.inner.rotate(old_token_id, new_token_id))
+            .await
+    }
+
+    async fn revoke_family(&self, family_id: &str) -> Result<(), AuthError> {
+        self.faults
+            .write(|| self.inner.revoke_family(family_id))
+            .await
+    }
+}
+
+type FlakyService<R, F, A> = Service<Flaky<R>, Flaky<F>, A>;
+
+/// A service whose issuer writes through flaky stores; the verifier reads `A`.
+fn flaky_service<R, F, A>(
+    revocations: R,
+    refresh_tokens: F,
+    verifier: A,
+) -> (FlakyService<R, F, A>, Arc<Faults>)
+where
+    R: SubjectCutoffs,
+    F: RefreshStore,
+    A: RevocationStore,
+{
+    let faults = Arc::new(Faults::default());
+    let issuer = TokenIssuer::builder(
+        signing_key(),
+        Flaky {
+            inner: revocations,
+            faults: Arc::clone(&faults),
+        },
+        Flaky {
+            inner: refresh_tokens,
+            faults: Arc::clone(&faults),
+        },
+    )
+    .issuer(ISSUER)
+    .audience(AUDIENCE)
+    .build()
+    .unwrap();
+    (Service::new(issuer, verifier), faults)
+}
+
+// --- finding 7: a logout interrupted at any step ----------------------------------------
+
+/// How long a hung store write is waited for before the request is dropped.
+const HANG: Duration = Duration::from_millis(100);
+
+/// For every store write of a logout and every way it can fail: after the failed
+/// logout, the session's refresh token is refused or its access token still
+/// works (so the client can retry), and the retry leaves both dead.
+async fn an_interrupted_logout_never_leaves_a_live_refresh_token<R, F, A>(
+    service: &FlakyService<R, F, A>,
+    faults: &Faults,
+) where
+    R: SubjectCutoffs,
+    F: RefreshStore,
+    A: RevocationStore,
+{
+    for fault in FAULTS {
+        for step in 0.. {
+            let pair = service.login("alice", &["customer"]).await;
+            // An earlier access token of the same session, kept by the client.
+            let pair = {
+                let earlier = pair.access_token().to_owned();
+                let next = service
+                    .refresh(pair.refresh_token(), &["customer"])
+                    .await
+                    .unwrap();
+                (earlier, next)
+            };
+            let (earlier, pair) = pair;
+            let user = service.verify(pair.access_token()).await.unwrap();
+
+            faults.arm(step, fault);
+            let first = tokio::time::timeout(HANG, service.issuer.logout(&user)).await;
+            if !faults.disarm() {
+                // Past the last write: the logout went through untouched.
+                first.expect("a logout that does not hang").unwrap();
+                assert!(step >= 2, "a logout of a session writes at least twice");
+                break;
+            }
+            assert!(
+                !matches!(first, Ok(Ok(()))),
+                "{fault:?} at step {step}: a failed write must fail the logout"
+            );
+
+            let label = format!("{fault:?} at write {step}");
+            match service.verify(pair.access_token()).await {
+                // The client can retry with the same token, and does.
+                Ok(user) => service
+                    .issuer
+                    .logout(&user)
+                    .await
+                    .unwrap_or_else(|e| panic!("{label}: the retry failed: {e:?}")),
+                // The token is dead (a retry gets a 401): so must the session be.
+                Err(error) => {
+                    assert!(
+                        matches!(error, AuthError::InvalidToken(TokenError::Revoked)),
+                        "{label}: {error:?}"
+                    );
+                    let refresh = service.issuer.refresh(pair.refresh_token()).await;
+                    assert!(
+                        matches!(refresh, Err(AuthError::InvalidToken(_))),
+                        "{label}: the access token is dead but the refresh token works: {refresh:?}"
+                    );
+                }
+            }
+            // Either way, the session is over.
+            for access in [pair.access_token(), earlier.as_str()] {
+                assert_invalid(service.verify(access).await, TokenError::Revoked);
+            }
+            assert_invalid(
+                service.issuer.refresh(pair.refresh_token()).await,
+                TokenError::Revoked,
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn logout_interrupted_at_any_step_is_retryable_and_never_leaves_a_live_refresh_token() {
+    let revocations = Arc::new(MemoryRevocationStore::new());
+    let (service, faults) = flaky_service(
+        Arc::clone(&revocations),
+        MemoryRefreshStore::new(),
+        revocations,
+    );
+    an_interrupted_logout_never_leaves_a_live_refresh_token(&service, &faults).await;
+}
+
+/// A token outside any session has one write to revoke: a failure leaves it
+/// working, and the retry kills it.
+#[tokio::test]
+async fn logout_of_a_token_without_session_is_retryable() {
+    let revocations = Arc::new(MemoryRevocationStore::new());
+    let (service, faults) = flaky_service(
+        Arc::clone(&revocations),
+        MemoryRefreshStore::new(),
+        revocations,
+    );
+    for fault in [Fault::Refuse, Fault::Hang] {
+        let token = service
+            .issuer
+            .issue_access_token("robot", &jwt_support::service::claims(&["robot"]))
+            .await
+            .unwrap();
+        let user = service.verify(token.as_str()).await.unwrap();
+        faults.arm(0, fault);
+        let first = tokio::time::timeout(HANG, service.issuer.logout(&user)).await;
+        assert!(faults.disarm());
+        assert!(!matches!(first, Ok(Ok(()))));
+        let user = service.verify(token.as_str()).await.unwrap();
+        service.issuer.logout(&user).await.unwrap();
+        assert_invalid(service.verify(token.as_str()).await, TokenError::Revoked);
+    }
+}
+
+#[cfg(unix)]
+mod redis {
+    use auth_core::revocation::{RedisRefreshStore, RedisRevocationStore};
+    use auth_integration::redis_server::RedisServer;
+
+    use super::jwt_support::service::redis::{WAIT, connect};
+    use super::*;
+
+    #[tokio::test]
+    async fn redis_logout_interrupted_at_any_step_is_retryable_and_never_leaves_a_live_refresh_token()
+     {
+        let Some(server) = RedisServer::start() else {
+            return;
+        };
+        let issuing = connect(&server).await;
+        let (service, faults) = flaky_service(
+            RedisRevocationStore::new(issuing.clone()),
+            RedisRefreshStore::new(issuing),
+            RedisRevocationStore::new(connect(&server).await),
+        );
+        tokio::time::timeout(
+            WAIT * 3,
+            an_interrupted_logout_never_leaves_a_live_refresh_token(&service, &faults),
+        )
+        .await
+        .expect("the flow finishes in time");
+    }
+}
