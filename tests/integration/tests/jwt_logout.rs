@@ -21,12 +21,15 @@ use std::time::{Duration, SystemTime};
 
 use auth_core::jwt::TokenIssuer;
 use auth_core::revocation::{
-    MemoryRefreshStore, MemoryRevocationStore, RefreshFamily, RefreshStore, RevocationStore,
-    Rotation, SubjectCutoffs, TokenRef,
+    Cutoff, MemoryRefreshStore, MemoryRevocationStore, RefreshFamily, RefreshStore,
+    RevocationStore, Rotation, SubjectCutoffs, TokenRef,
 };
 use auth_core::{AuthError, TokenError};
-use jwt_support::service::{Service, signing_key};
-use jwt_support::{AUDIENCE, ISSUER, assert_invalid};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::jwk::ThumbprintHash;
+use jwt_support::service::{MemoryService, Service, claims, signing_key};
+use jwt_support::{AUDIENCE, HMAC_SECRET, ISSUER, assert_invalid, now};
 
 // --- a store that fails on demand ----------------------------------------------------
 
@@ -134,8 +137,8 @@ impl<S: RevocationStore> RevocationStore for Flaky<S> {
 }
 
 impl<S: SubjectCutoffs> SubjectCutoffs for Flaky<S> {
-    async fn earliest_issued_at(&self, subject: &str) -> Result<Option<SystemTime>, AuthError> {
-        self.inner.earliest_issued_at(subject).await
+    async fn current_cutoff(&self, subject: &str) -> Result<Option<Cutoff>, AuthError> {
+        self.inner.current_cutoff(subject).await
     }
 }
 
@@ -292,7 +295,7 @@ async fn logout_of_a_token_without_session_is_retryable() {
     for fault in [Fault::Refuse, Fault::Hang] {
         let token = service
             .issuer
-            .issue_access_token("robot", &jwt_support::service::claims(&["robot"]))
+            .issue_access_token("robot", &claims(&["robot"]))
             .await
             .unwrap();
         let user = service.verify(token.as_str()).await.unwrap();
@@ -303,6 +306,200 @@ async fn logout_of_a_token_without_session_is_retryable() {
         let user = service.verify(token.as_str()).await.unwrap();
         service.issuer.logout(&user).await.unwrap();
         assert_invalid(service.verify(token.as_str()).await, TokenError::Revoked);
+    }
+}
+
+// --- finding 8: "log out everywhere" against clocks and races ------------------------
+
+/// How far ahead the clock of the "fast" issuing instance runs.
+const FAST: u64 = 5;
+/// The verifier's leeway in these tests: the fast instance's tokens pass it.
+const LEEWAY: Duration = Duration::from_secs(10);
+
+/// A service whose verifier tolerates [`LEEWAY`] of clock skew.
+fn lenient_service() -> MemoryService {
+    let revocations = Arc::new(MemoryRevocationStore::new());
+    let issuer = TokenIssuer::builder(
+        signing_key(),
+        Arc::clone(&revocations),
+        MemoryRefreshStore::new(),
+    )
+    .issuer(ISSUER)
+    .audience(AUDIENCE)
+    .build()
+    .unwrap();
+    Service::with_leeway(issuer, revocations, LEEWAY)
+}
+
+/// An access token of `subject` minted with the issuer's key on an instance
+/// whose clock runs [`FAST`] seconds ahead, with `extra` claims.
+fn fast_clock_token(subject: &str, extra: &[(&str, serde_json::Value)]) -> String {
+    let iat = now() + FAST;
+    let mut claims = serde_json::json!({
+        "iss": ISSUER, "aud": AUDIENCE, "sub": subject,
+        "iat": iat, "nbf": iat, "exp": iat + 900,
+        "jti": format!("fast-{}", now()), "roles": ["customer"],
+    });
+    for (name, value) in extra {
+        claims[*name] = value.clone();
+    }
+    jwt_support::sign(
+        jsonwebtoken::Algorithm::HS256,
+        &jsonwebtoken::EncodingKey::from_secret(HMAC_SECRET),
+        r#"{"alg":"HS256","typ":"at+jwt"}"#,
+        &claims.to_string(),
+    )
+}
+
+/// Registers, in `store`, a login session of `subject` as a fast-clock instance
+/// would: its login time is [`FAST`] seconds ahead. Returns its refresh token.
+async fn fast_clock_family<F: RefreshStore>(
+    store: &F,
+    subject: &str,
+    family: RefreshFamily,
+) -> String {
+    let secret = URL_SAFE_NO_PAD.encode(rand_bytes());
+    let digest = (jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER
+        .key_utils
+        .compute_digest)(secret.as_bytes(), ThumbprintHash::SHA256)
+    .unwrap();
+    assert_eq!(family.subject, subject);
+    store
+        .register(&family, &URL_SAFE_NO_PAD.encode(digest))
+        .await
+        .unwrap();
+    secret
+}
+
+fn rand_bytes() -> [u8; 32] {
+    use std::hash::{BuildHasher as _, RandomState};
+    let mut bytes = [0_u8; 32];
+    for chunk in bytes.chunks_mut(8) {
+        chunk.copy_from_slice(&RandomState::new().hash_one(chunk.as_ptr()).to_le_bytes());
+    }
+    bytes
+}
+
+fn fast_login_time() -> SystemTime {
+    SystemTime::now() + Duration::from_secs(FAST)
+}
+
+/// Waits until just past the start of a wall-clock second, so that what follows
+/// runs within one second (and a wait for the next second would show).
+async fn start_of_a_second() -> SystemTime {
+    let into = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .subsec_millis();
+    tokio::time::sleep(Duration::from_millis(u64::from(1_020 - into))).await;
+    SystemTime::now()
+}
+
+fn same_second(a: SystemTime, b: SystemTime) -> bool {
+    let secs = |t: SystemTime| t.duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs();
+    secs(a) == secs(b)
+}
+
+#[tokio::test]
+async fn a_fast_clock_token_is_refused_after_logout_all() {
+    let service = lenient_service();
+    let token = fast_clock_token("alice", &[]);
+    service.verify(&token).await.unwrap();
+    service.issuer.logout_all("alice").await.unwrap();
+    assert_invalid(service.verify(&token).await, TokenError::SubjectRevoked);
+}
+
+#[tokio::test]
+async fn a_refresh_family_with_a_future_dated_login_is_refused_after_logout_all() {
+    let service = lenient_service();
+    let family = RefreshFamily::new(
+        "fast-clock-family-0001",
+        "alice",
+        fast_login_time(),
+        fast_login_time() + Duration::from_secs(3_600),
+    );
+    let refresh = fast_clock_family(service.issuer.refresh_store(), "alice", family).await;
+    let refresh = service
+        .refresh(&refresh, &["customer"])
+        .await
+        .expect("the session works before the logout");
+    service.issuer.logout_all("alice").await.unwrap();
+    assert_invalid(
+        service.issuer.refresh(refresh.refresh_token()).await,
+        TokenError::SubjectRevoked,
+    );
+}
+
+#[tokio::test]
+async fn a_login_right_after_logout_all_works_without_waiting() {
+    let service = jwt_support::service::memory_service();
+    let old = service.login("alice", &["customer"]).await;
+    start_of_a_second().await;
+    service.issuer.logout_all("alice").await.unwrap();
+    let started = SystemTime::now();
+    let fresh = service.login("alice", &["customer"]).await;
+    let waited = SystemTime::now().duration_since(started).unwrap();
+    assert!(
+        waited < Duration::from_millis(300),
+        "the login waited {waited:?}"
+    );
+    // The verifier has no leeway: the token works at once.
+    service.verify(fresh.access_token()).await.unwrap();
+    service
+        .refresh(fresh.refresh_token(), &["customer"])
+        .await
+        .unwrap();
+    assert_invalid(
+        service.verify(old.access_token()).await,
+        TokenError::SubjectRevoked,
+    );
+}
+
+#[tokio::test]
+async fn two_logout_all_in_the_same_second_both_take_effect() {
+    let service = jwt_support::service::memory_service();
+    let start = start_of_a_second().await;
+    service.issuer.logout_all("alice").await.unwrap();
+    let between = service.login("alice", &["customer"]).await;
+    service.verify(between.access_token()).await.unwrap();
+    service.issuer.logout_all("alice").await.unwrap();
+    assert!(
+        same_second(start, SystemTime::now()),
+        "the login between the two must not wait for the next second"
+    );
+    assert_invalid(
+        service.verify(between.access_token()).await,
+        TokenError::SubjectRevoked,
+    );
+    assert_invalid(
+        service.issuer.refresh(between.refresh_token()).await,
+        TokenError::SubjectRevoked,
+    );
+    let after = service.login("alice", &["customer"]).await;
+    service.verify(after.access_token()).await.unwrap();
+}
+
+/// A refresh accepted just before "log out everywhere", completed just after:
+/// neither the access token nor the refresh token it hands out may work.
+#[tokio::test]
+async fn a_refresh_in_flight_across_logout_all_yields_no_live_token() {
+    let service = jwt_support::service::memory_service();
+    let pair = service.login("alice", &["customer"]).await;
+    let grant = service.issuer.refresh(pair.refresh_token()).await.unwrap();
+    service.issuer.logout_all("alice").await.unwrap();
+    let minted = service
+        .issuer
+        .finish_refresh(grant, &claims(&["customer"]))
+        .await;
+    if let Ok(minted) = minted {
+        assert_invalid(
+            service.verify(minted.access_token()).await,
+            TokenError::SubjectRevoked,
+        );
+        assert_invalid(
+            service.issuer.refresh(minted.refresh_token()).await,
+            TokenError::SubjectRevoked,
+        );
     }
 }
 
