@@ -249,7 +249,7 @@ mod tests {
         }
     }
 
-    fn marked<'a>(subject: &'a str, cutoff: Option<Cutoff>) -> TokenRef<'a> {
+    fn marked(subject: &str, cutoff: Option<Cutoff>) -> TokenRef<'_> {
         TokenRef {
             cutoff: Some(cutoff.unwrap_or(Cutoff::NONE)),
             ..token(None, subject, Some(t(0)))

@@ -21,7 +21,7 @@ use std::time::{Duration, SystemTime};
 
 use auth_core::jwt::TokenIssuer;
 use auth_core::revocation::{
-    Cutoff, MemoryRefreshStore, MemoryRevocationStore, RefreshFamily, RefreshStore,
+    CUTOFF_CLAIM, Cutoff, MemoryRefreshStore, MemoryRevocationStore, RefreshFamily, RefreshStore,
     RevocationStore, Rotation, SubjectCutoffs, TokenRef,
 };
 use auth_core::{AuthError, TokenError};
@@ -313,11 +313,11 @@ async fn logout_of_a_token_without_session_is_retryable() {
 
 /// How far ahead the clock of the "fast" issuing instance runs.
 const FAST: u64 = 5;
-/// The verifier's leeway in these tests: the fast instance's tokens pass it.
+/// The verifier's leeway where a fast clock is tested: its tokens pass it.
 const LEEWAY: Duration = Duration::from_secs(10);
 
-/// A service whose verifier tolerates [`LEEWAY`] of clock skew.
-fn lenient_service() -> MemoryService {
+/// A memory service whose verifier has `leeway`.
+fn memory_service(leeway: Duration) -> MemoryService {
     let revocations = Arc::new(MemoryRevocationStore::new());
     let issuer = TokenIssuer::builder(
         signing_key(),
@@ -326,19 +326,21 @@ fn lenient_service() -> MemoryService {
     )
     .issuer(ISSUER)
     .audience(AUDIENCE)
+    .key_id("k1")
+    .leeway(LEEWAY)
     .build()
     .unwrap();
-    Service::with_leeway(issuer, revocations, LEEWAY)
+    Service::with_leeway(issuer, revocations, leeway)
 }
 
-/// An access token of `subject` minted with the issuer's key on an instance
-/// whose clock runs [`FAST`] seconds ahead, with `extra` claims.
+/// An access token of `subject` signed with the issuer's key on an instance whose
+/// clock runs [`FAST`] seconds ahead, with `extra` claims.
 fn fast_clock_token(subject: &str, extra: &[(&str, serde_json::Value)]) -> String {
     let iat = now() + FAST;
     let mut claims = serde_json::json!({
         "iss": ISSUER, "aud": AUDIENCE, "sub": subject,
         "iat": iat, "nbf": iat, "exp": iat + 900,
-        "jti": format!("fast-{}", now()), "roles": ["customer"],
+        "jti": URL_SAFE_NO_PAD.encode(random_bytes()), "roles": ["customer"],
     });
     for (name, value) in extra {
         claims[*name] = value.clone();
@@ -346,42 +348,50 @@ fn fast_clock_token(subject: &str, extra: &[(&str, serde_json::Value)]) -> Strin
     jwt_support::sign(
         jsonwebtoken::Algorithm::HS256,
         &jsonwebtoken::EncodingKey::from_secret(HMAC_SECRET),
-        r#"{"alg":"HS256","typ":"at+jwt"}"#,
+        r#"{"alg":"HS256","typ":"at+jwt","kid":"k1"}"#,
         &claims.to_string(),
     )
 }
 
-/// Registers, in `store`, a login session of `subject` as a fast-clock instance
-/// would: its login time is [`FAST`] seconds ahead. Returns its refresh token.
-async fn fast_clock_family<F: RefreshStore>(
-    store: &F,
-    subject: &str,
-    family: RefreshFamily,
-) -> String {
-    let secret = URL_SAFE_NO_PAD.encode(rand_bytes());
+/// Registers `family` in `store` as an issuing instance would (a fast-clock one
+/// when its login time is ahead), and returns its refresh token.
+async fn register_family<F: RefreshStore>(store: &F, family: &RefreshFamily) -> String {
+    let secret = URL_SAFE_NO_PAD.encode(random_bytes());
     let digest = (jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER
         .key_utils
         .compute_digest)(secret.as_bytes(), ThumbprintHash::SHA256)
     .unwrap();
-    assert_eq!(family.subject, subject);
     store
-        .register(&family, &URL_SAFE_NO_PAD.encode(digest))
+        .register(family, &URL_SAFE_NO_PAD.encode(digest))
         .await
         .unwrap();
     secret
 }
 
-fn rand_bytes() -> [u8; 32] {
+/// 32 bytes, different on every call (the tests need unique ids, not secrets).
+fn random_bytes() -> [u8; 32] {
     use std::hash::{BuildHasher as _, RandomState};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let seed = NEXT.fetch_add(1, Ordering::Relaxed);
     let mut bytes = [0_u8; 32];
-    for chunk in bytes.chunks_mut(8) {
-        chunk.copy_from_slice(&RandomState::new().hash_one(chunk.as_ptr()).to_le_bytes());
+    for (i, chunk) in bytes.chunks_mut(8).enumerate() {
+        let word = RandomState::new().hash_one((seed, i));
+        chunk.copy_from_slice(&word.to_le_bytes());
     }
     bytes
 }
 
-fn fast_login_time() -> SystemTime {
-    SystemTime::now() + Duration::from_secs(FAST)
+/// A login session of `subject` started by an instance whose clock runs
+/// [`FAST`] seconds ahead, marked with `cutoff` (or unmarked, as an earlier
+/// version registered them).
+fn fast_clock_family(subject: &str, cutoff: Option<Cutoff>) -> RefreshFamily {
+    let login = SystemTime::now() + Duration::from_secs(FAST);
+    let id = URL_SAFE_NO_PAD.encode(&random_bytes()[..16]);
+    let family = RefreshFamily::new(id, subject, login, login + Duration::from_secs(3_600));
+    match cutoff {
+        Some(cutoff) => family.with_cutoff(cutoff),
+        None => family,
+    }
 }
 
 /// Waits until just past the start of a wall-clock second, so that what follows
@@ -400,39 +410,79 @@ fn same_second(a: SystemTime, b: SystemTime) -> bool {
     secs(a) == secs(b)
 }
 
-#[tokio::test]
-async fn a_fast_clock_token_is_refused_after_logout_all() {
-    let service = lenient_service();
-    let token = fast_clock_token("alice", &[]);
-    service.verify(&token).await.unwrap();
-    service.issuer.logout_all("alice").await.unwrap();
-    assert_invalid(service.verify(&token).await, TokenError::SubjectRevoked);
-}
-
-#[tokio::test]
-async fn a_refresh_family_with_a_future_dated_login_is_refused_after_logout_all() {
-    let service = lenient_service();
-    let family = RefreshFamily::new(
-        "fast-clock-family-0001",
-        "alice",
-        fast_login_time(),
-        fast_login_time() + Duration::from_secs(3_600),
-    );
-    let refresh = fast_clock_family(service.issuer.refresh_store(), "alice", family).await;
-    let refresh = service
-        .refresh(&refresh, &["customer"])
+/// The verifier has [`LEEWAY`]: a token stamped [`FAST`] seconds ahead passes,
+/// until `logout_all`, whether it carries this issuer's mark or not.
+async fn fast_clock_tokens_are_refused_after_logout_all<R, F, A>(service: &Service<R, F, A>)
+where
+    R: SubjectCutoffs,
+    F: RefreshStore,
+    A: RevocationStore,
+{
+    let current = service
+        .issuer
+        .revocation_store()
+        .current_cutoff("alice")
         .await
-        .expect("the session works before the logout");
+        .unwrap()
+        .unwrap_or(Cutoff::NONE);
+    let unmarked = fast_clock_token("alice", &[]);
+    let marked = fast_clock_token("alice", &[(CUTOFF_CLAIM, current.as_millis().into())]);
+    for token in [&unmarked, &marked] {
+        service.verify(token).await.unwrap();
+    }
     service.issuer.logout_all("alice").await.unwrap();
-    assert_invalid(
-        service.issuer.refresh(refresh.refresh_token()).await,
-        TokenError::SubjectRevoked,
-    );
+    for token in [&unmarked, &marked] {
+        assert_invalid(service.verify(token).await, TokenError::SubjectRevoked);
+    }
 }
 
-#[tokio::test]
-async fn a_login_right_after_logout_all_works_without_waiting() {
-    let service = jwt_support::service::memory_service();
+/// A session whose login an instance with a fast clock recorded [`FAST`] seconds
+/// ahead, marked or not, is refused after `logout_all`.
+async fn future_dated_families_are_refused_after_logout_all<R, F, A>(service: &Service<R, F, A>)
+where
+    R: SubjectCutoffs,
+    F: RefreshStore,
+    A: RevocationStore,
+{
+    let current = service
+        .issuer
+        .revocation_store()
+        .current_cutoff("alice")
+        .await
+        .unwrap()
+        .unwrap_or(Cutoff::NONE);
+    let mut sessions = Vec::new();
+    for cutoff in [None, Some(current)] {
+        let family = fast_clock_family("alice", cutoff);
+        let refresh = register_family(service.issuer.refresh_store(), &family).await;
+        let pair = service
+            .refresh(&refresh, &["customer"])
+            .await
+            .expect("the session works before the logout");
+        service.verify(pair.access_token()).await.unwrap();
+        sessions.push(pair);
+    }
+    service.issuer.logout_all("alice").await.unwrap();
+    for pair in &sessions {
+        assert_invalid(
+            service.verify(pair.access_token()).await,
+            TokenError::SubjectRevoked,
+        );
+        assert_invalid(
+            service.issuer.refresh(pair.refresh_token()).await,
+            TokenError::SubjectRevoked,
+        );
+    }
+}
+
+/// The verifier has no leeway: a token stamped ahead to dodge the cutoff would
+/// be refused, so the login must be usable at once, without waiting.
+async fn a_login_right_after_logout_all_works_at_once<R, F, A>(service: &Service<R, F, A>)
+where
+    R: SubjectCutoffs,
+    F: RefreshStore,
+    A: RevocationStore,
+{
     let old = service.login("alice", &["customer"]).await;
     start_of_a_second().await;
     service.issuer.logout_all("alice").await.unwrap();
@@ -443,21 +493,24 @@ async fn a_login_right_after_logout_all_works_without_waiting() {
         waited < Duration::from_millis(300),
         "the login waited {waited:?}"
     );
-    // The verifier has no leeway: the token works at once.
     service.verify(fresh.access_token()).await.unwrap();
-    service
+    let refreshed = service
         .refresh(fresh.refresh_token(), &["customer"])
         .await
         .unwrap();
+    service.verify(refreshed.access_token()).await.unwrap();
     assert_invalid(
         service.verify(old.access_token()).await,
         TokenError::SubjectRevoked,
     );
 }
 
-#[tokio::test]
-async fn two_logout_all_in_the_same_second_both_take_effect() {
-    let service = jwt_support::service::memory_service();
+async fn two_logouts_all_in_one_second_both_take_effect<R, F, A>(service: &Service<R, F, A>)
+where
+    R: SubjectCutoffs,
+    F: RefreshStore,
+    A: RevocationStore,
+{
     let start = start_of_a_second().await;
     service.issuer.logout_all("alice").await.unwrap();
     let between = service.login("alice", &["customer"]).await;
@@ -479,28 +532,199 @@ async fn two_logout_all_in_the_same_second_both_take_effect() {
     service.verify(after.access_token()).await.unwrap();
 }
 
-/// A refresh accepted just before "log out everywhere", completed just after:
-/// neither the access token nor the refresh token it hands out may work.
-#[tokio::test]
-async fn a_refresh_in_flight_across_logout_all_yields_no_live_token() {
-    let service = jwt_support::service::memory_service();
+/// A refresh accepted just before "log out everywhere" and completed just after
+/// hands out nothing that works.
+async fn a_refresh_in_flight_across_logout_all_fails_safe<R, F, A>(service: &Service<R, F, A>)
+where
+    R: SubjectCutoffs,
+    F: RefreshStore,
+    A: RevocationStore,
+{
     let pair = service.login("alice", &["customer"]).await;
     let grant = service.issuer.refresh(pair.refresh_token()).await.unwrap();
     service.issuer.logout_all("alice").await.unwrap();
     let minted = service
         .issuer
         .finish_refresh(grant, &claims(&["customer"]))
-        .await;
-    if let Ok(minted) = minted {
+        .await
+        .unwrap();
+    assert_invalid(
+        service.verify(minted.access_token()).await,
+        TokenError::SubjectRevoked,
+    );
+    assert_invalid(
+        service.issuer.refresh(minted.refresh_token()).await,
+        TokenError::SubjectRevoked,
+    );
+}
+
+#[tokio::test]
+async fn a_fast_clock_token_is_refused_after_logout_all() {
+    fast_clock_tokens_are_refused_after_logout_all(&memory_service(LEEWAY)).await;
+}
+
+#[tokio::test]
+async fn a_refresh_family_with_a_future_dated_login_is_refused_after_logout_all() {
+    future_dated_families_are_refused_after_logout_all(&memory_service(LEEWAY)).await;
+}
+
+#[tokio::test]
+async fn a_login_right_after_logout_all_works_without_waiting() {
+    a_login_right_after_logout_all_works_at_once(&memory_service(Duration::ZERO)).await;
+}
+
+#[tokio::test]
+async fn two_logout_all_in_the_same_second_both_take_effect() {
+    two_logouts_all_in_one_second_both_take_effect(&memory_service(Duration::ZERO)).await;
+}
+
+#[tokio::test]
+async fn a_refresh_in_flight_across_logout_all_yields_no_live_token() {
+    a_refresh_in_flight_across_logout_all_fails_safe(&memory_service(Duration::ZERO)).await;
+}
+
+/// A store on which "log out everywhere" lands, once, right after the issuer
+/// read the subject's cutoff: on another instance, between the read and the
+/// moment the issuer hands its tokens out.
+#[derive(Debug)]
+struct LogoutAllRacing<S> {
+    inner: S,
+    armed: std::sync::atomic::AtomicBool,
+}
+
+impl<S: RevocationStore> RevocationStore for LogoutAllRacing<S> {
+    async fn revoke_token(&self, token_id: &str, expires_at: SystemTime) -> Result<(), AuthError> {
+        self.inner.revoke_token(token_id, expires_at).await
+    }
+
+    async fn revoke_subject(
+        &self,
+        subject: &str,
+        issued_before: SystemTime,
+    ) -> Result<(), AuthError> {
+        self.inner.revoke_subject(subject, issued_before).await
+    }
+
+    async fn check(&self, token: &TokenRef<'_>) -> Result<(), AuthError> {
+        self.inner.check(token).await
+    }
+}
+
+impl<S: SubjectCutoffs> SubjectCutoffs for LogoutAllRacing<S> {
+    async fn current_cutoff(&self, subject: &str) -> Result<Option<Cutoff>, AuthError> {
+        let read = self.inner.current_cutoff(subject).await;
+        if self.armed.swap(false, Ordering::SeqCst) {
+            // A cutoff two seconds back ("every token issued before the password
+            // change"): it does not reach the new token's `iat`, so only the
+            // mark can tell that the token was minted under the old cutoff.
+            let before = SystemTime::now() - Duration::from_secs(2);
+            self.inner.revoke_subject(subject, before).await?;
+        }
+        read
+    }
+}
+
+/// Logins and direct tokens minted while a subject revocation lands are refused,
+/// even when its cutoff does not reach their `iat`.
+#[tokio::test]
+async fn a_token_minted_concurrently_with_logout_all_fails_safe() {
+    for earlier_logout in [false, true] {
+        let revocations = Arc::new(MemoryRevocationStore::new());
+        if earlier_logout {
+            revocations
+                .revoke_subject("alice", SystemTime::now())
+                .await
+                .unwrap();
+        }
+        let racing = LogoutAllRacing {
+            inner: Arc::clone(&revocations),
+            armed: true.into(),
+        };
+        let issuer = TokenIssuer::builder(signing_key(), racing, MemoryRefreshStore::new())
+            .issuer(ISSUER)
+            .audience(AUDIENCE)
+            .build()
+            .unwrap();
+        let service = Service::new(issuer, revocations);
+        let raced = service.login("alice", &["customer"]).await;
         assert_invalid(
-            service.verify(minted.access_token()).await,
+            service.verify(raced.access_token()).await,
             TokenError::SubjectRevoked,
         );
         assert_invalid(
-            service.issuer.refresh(minted.refresh_token()).await,
+            service.issuer.refresh(raced.refresh_token()).await,
             TokenError::SubjectRevoked,
+        );
+        service
+            .issuer
+            .revocation_store()
+            .armed
+            .store(true, Ordering::SeqCst);
+        let direct = service
+            .issuer
+            .issue_access_token("alice", &claims(&["robot"]))
+            .await
+            .unwrap();
+        assert_invalid(
+            service.verify(direct.as_str()).await,
+            TokenError::SubjectRevoked,
+        );
+        // Once the race is over, a login works.
+        let after = service.login("alice", &["customer"]).await;
+        service.verify(after.access_token()).await.unwrap();
+    }
+}
+
+/// The mark is typed like a registered claim: a token whose mark is not a
+/// non-negative integer is invalid, never judged as if unmarked.
+#[tokio::test]
+async fn a_cutoff_mark_of_the_wrong_type_is_an_invalid_token() {
+    let service = memory_service(LEEWAY);
+    for mark in [
+        serde_json::json!("99999999999999"),
+        serde_json::json!(1.5),
+        serde_json::json!(-1),
+        serde_json::json!(null),
+        serde_json::json!([0]),
+    ] {
+        let token = fast_clock_token("alice", &[(CUTOFF_CLAIM, mark.clone())]);
+        assert_invalid(
+            service.verify(&token).await,
+            TokenError::InvalidClaim(CUTOFF_CLAIM),
         );
     }
+}
+
+#[test]
+fn the_issuer_leeway_is_bounded_and_preset_on_its_verifiers() {
+    let builder = || {
+        TokenIssuer::builder(
+            signing_key(),
+            MemoryRevocationStore::new(),
+            MemoryRefreshStore::new(),
+        )
+        .issuer(ISSUER)
+        .audience(AUDIENCE)
+    };
+    assert_eq!(
+        builder().build().unwrap().leeway(),
+        auth_core::jwt::DEFAULT_LEEWAY
+    );
+    assert!(matches!(
+        builder().leeway(Duration::from_secs(301)).build(),
+        Err(auth_core::jwt::IssuerConfigError::Leeway {
+            seconds: 301,
+            maximum: 300
+        })
+    ));
+    assert_eq!(
+        builder()
+            .leeway(Duration::from_secs(7))
+            .build()
+            .unwrap()
+            .leeway(),
+        Duration::from_secs(7)
+    );
 }
 
 #[cfg(unix)]
@@ -510,6 +734,70 @@ mod redis {
 
     use super::jwt_support::service::redis::{WAIT, connect};
     use super::*;
+
+    type RedisService = Service<RedisRevocationStore, RedisRefreshStore, RedisRevocationStore>;
+
+    /// Two instances on one server, the verifier with `leeway`.
+    async fn redis_service(server: &RedisServer, leeway: Duration) -> RedisService {
+        let issuing = connect(server).await;
+        let issuer = TokenIssuer::builder(
+            signing_key(),
+            RedisRevocationStore::new(issuing.clone()),
+            RedisRefreshStore::new(issuing),
+        )
+        .issuer(ISSUER)
+        .audience(AUDIENCE)
+        .key_id("k1")
+        .leeway(LEEWAY)
+        .build()
+        .unwrap();
+        let verifying = RedisRevocationStore::new(connect(server).await);
+        Service::with_leeway(issuer, verifying, leeway)
+    }
+
+    /// Runs `flow` on a fresh server, its verifier with `leeway`.
+    macro_rules! with_redis {
+        ($flow:ident, $leeway:expr) => {{
+            let Some(server) = RedisServer::start() else {
+                return;
+            };
+            let service = redis_service(&server, $leeway).await;
+            tokio::time::timeout(WAIT * 3, $flow(&service))
+                .await
+                .expect("the flow finishes in time");
+        }};
+    }
+
+    #[tokio::test]
+    async fn redis_a_fast_clock_token_is_refused_after_logout_all() {
+        with_redis!(fast_clock_tokens_are_refused_after_logout_all, LEEWAY);
+    }
+
+    #[tokio::test]
+    async fn redis_a_refresh_family_with_a_future_dated_login_is_refused_after_logout_all() {
+        with_redis!(future_dated_families_are_refused_after_logout_all, LEEWAY);
+    }
+
+    #[tokio::test]
+    async fn redis_a_login_right_after_logout_all_works_without_waiting() {
+        with_redis!(a_login_right_after_logout_all_works_at_once, Duration::ZERO);
+    }
+
+    #[tokio::test]
+    async fn redis_two_logout_all_in_the_same_second_both_take_effect() {
+        with_redis!(
+            two_logouts_all_in_one_second_both_take_effect,
+            Duration::ZERO
+        );
+    }
+
+    #[tokio::test]
+    async fn redis_a_refresh_in_flight_across_logout_all_yields_no_live_token() {
+        with_redis!(
+            a_refresh_in_flight_across_logout_all_fails_safe,
+            Duration::ZERO
+        );
+    }
 
     #[tokio::test]
     async fn redis_logout_interrupted_at_any_step_is_retryable_and_never_leaves_a_live_refresh_token()

@@ -66,7 +66,7 @@ fn token<'a>(id: Option<&'a str>, subject: &'a str, iat: Option<SystemTime>) -> 
 
 /// A token of `subject` marked with the cutoff it was minted under, stamped
 /// `iat` (which a marked token is not judged by).
-fn marked<'a>(subject: &'a str, iat: SystemTime, cutoff: Option<Cutoff>) -> TokenRef<'a> {
+fn marked(subject: &str, iat: SystemTime, cutoff: Option<Cutoff>) -> TokenRef<'_> {
     TokenRef {
         cutoff: Some(cutoff.unwrap_or(Cutoff::NONE)),
         ..token(None, subject, Some(iat))
