@@ -39,6 +39,14 @@
 //! A cutoff set in the future does not delay anything for marked tokens: they are
 //! compared by mark, so the next login is usable at once.
 //!
+//! # Upgrading
+//!
+//! Earlier versions of this crate stored cutoffs in whole seconds. A Redis
+//! cutoff of that kind still counts, for its whole second. The reverse does not
+//! hold: an instance of an earlier version reads a millisecond cutoff as seconds
+//! far in the future, and refuses every token and login of that subject until it
+//! is upgraded. That fails closed; finish a rolling upgrade before relying on it.
+//!
 //! [`revoke_subject(subject, t)`]: super::RevocationStore::revoke_subject
 #![cfg_attr(
     feature = "jwt",
