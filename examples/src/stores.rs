@@ -7,8 +7,8 @@ use auth_core::AuthError;
 use auth_core::revocation::refresh::MemoryRefreshStore;
 use auth_core::revocation::refresh::{RefreshFamily, RefreshStore, Rotation};
 use auth_core::revocation::{
-    MemoryRevocationStore, RedisConnection, RedisOptions, RedisRefreshStore, RedisRevocationStore,
-    RevocationStore, SubjectCutoffs, TokenRef,
+    Cutoff, MemoryRevocationStore, RedisConnection, RedisOptions, RedisRefreshStore,
+    RedisRevocationStore, RevocationStore, SubjectCutoffs, TokenRef,
 };
 
 /// Where revocations live.
@@ -75,10 +75,10 @@ impl RevocationStore for Revocations {
 }
 
 impl SubjectCutoffs for Revocations {
-    async fn earliest_issued_at(&self, subject: &str) -> Result<Option<SystemTime>, AuthError> {
+    async fn current_cutoff(&self, subject: &str) -> Result<Option<Cutoff>, AuthError> {
         match self {
-            Revocations::Memory(store) => store.earliest_issued_at(subject).await,
-            Revocations::Redis(store) => store.earliest_issued_at(subject).await,
+            Revocations::Memory(store) => store.current_cutoff(subject).await,
+            Revocations::Redis(store) => store.current_cutoff(subject).await,
         }
     }
 }

@@ -152,6 +152,7 @@ where
             session_id: claims.session_id(),
             subject: claims.subject(),
             issued_at: claims.issued_at(),
+            cutoff: claims.subject_cutoff(),
         };
         self.revocation.check(&token).await?;
         let user = self.mapper.map(claims).await?;

@@ -12,6 +12,7 @@ use serde_json::value::RawValue;
 
 use super::RolesClaim;
 use super::strict_json::{self, CowStr, LINEAR_SCAN_LIMIT, Loose};
+use crate::revocation::{CUTOFF_CLAIM, Cutoff};
 use crate::{Scopes, TokenError};
 
 /// The latest instant a `NumericDate` may name: 9999-12-31T23:59:59Z. Later values
@@ -40,6 +41,8 @@ pub struct Claims<'a> {
     auth_time: Option<u64>,
     token_id: Option<Cow<'a, str>>,
     session_id: Option<Cow<'a, str>>,
+    /// The subject cutoff the token was minted under ([`CUTOFF_CLAIM`]).
+    cutoff: Option<Cutoff>,
     /// `scope`, split on whitespace when read.
     scope: Option<Cow<'a, str>>,
     /// `scp` when a string, split on whitespace when read.
@@ -146,6 +149,14 @@ impl<'a> Claims<'a> {
     /// Front-Channel Logout §3): revoking it revokes every token of the session.
     pub fn session_id(&self) -> Option<&str> {
         self.session_id.as_deref()
+    }
+
+    /// The subject cutoff the token was minted under: the private claim
+    /// [`CUTOFF_CLAIM`] this crate's issuer writes, a non-negative integer. The
+    /// revocation check judges a token that carries it by it (see
+    /// [`revocation::cutoff`](crate::revocation::cutoff)).
+    pub fn subject_cutoff(&self) -> Option<Cutoff> {
+        self.cutoff
     }
 
     /// The scopes granted: the space-separated `scope` claim (RFC 8693, RFC 9068)
@@ -283,6 +294,7 @@ impl<'a> Claims<'a> {
             auth_time: self.auth_time,
             token_id: self.token_id.map(own),
             session_id: self.session_id.map(own),
+            cutoff: self.cutoff,
             scope: self.scope.map(own),
             scp_string: self.scp_string.map(own),
             scp_array: own_all(self.scp_array),
@@ -396,6 +408,7 @@ struct RawClaims<'a> {
     iat: Option<Loose<'a>>,
     jti: Option<Loose<'a>>,
     sid: Option<Loose<'a>>,
+    cutoff: Option<Loose<'a>>,
     auth_time: Option<Loose<'a>>,
     scope: Option<Loose<'a>>,
     scp: Option<Loose<'a>>,
@@ -436,6 +449,11 @@ impl<'a> RawClaims<'a> {
             Some(Loose::Array(items)) => strings(items).ok_or(TokenError::InvalidClaim("amr"))?,
             Some(_) => return Err(TokenError::InvalidClaim("amr")),
         };
+        let cutoff = match self.cutoff {
+            None => None,
+            Some(Loose::UInt(millis)) => Some(Cutoff::from_millis(millis)),
+            Some(_) => return Err(TokenError::InvalidClaim(CUTOFF_CLAIM)),
+        };
         Ok(Claims {
             subject,
             issuer: optional_string(self.iss, "iss")?,
@@ -446,6 +464,7 @@ impl<'a> RawClaims<'a> {
             auth_time: optional_date(self.auth_time, "auth_time")?,
             token_id: optional_string(self.jti, "jti")?,
             session_id: optional_string(self.sid, "sid")?,
+            cutoff,
             scope,
             scp_string,
             scp_array,
@@ -533,6 +552,7 @@ impl<'de> Visitor<'de> for ClaimsVisitor {
                 "scope" => (1 << 9, &mut raw.scope),
                 "scp" => (1 << 10, &mut raw.scp),
                 "amr" => (1 << 11, &mut raw.amr),
+                CUTOFF_CLAIM => (1 << 12, &mut raw.cutoff),
                 _ => {
                     if repeats(&raw.extra, &mut extra_names, &name) {
                         return Err(de::Error::custom("duplicate member name"));
@@ -599,6 +619,13 @@ mod tests {
         };
         assert_eq!(claims.subject(), "u1");
         assert_eq!(claims.expires_at_secs(), 2_000_000_000);
+        assert_eq!(claims.subject_cutoff(), None);
+        let Ok(marked) = parse(r#"{"sub":"u","exp":2000000000,"urn:auth-core:cutoff":0}"#) else {
+            panic!("a marked token refused");
+        };
+        assert_eq!(marked.subject_cutoff(), Some(Cutoff::NONE));
+        assert!(!marked.contains(CUTOFF_CLAIM));
+        assert_eq!(marked.into_owned().subject_cutoff(), Some(Cutoff::NONE));
         assert_eq!(claims.audience().collect::<Vec<_>>(), ["a", "b"]);
         assert_eq!(claims.scopes().as_str(), "x y z");
         assert_eq!(claims.get::<&str>("tenant"), Ok(Some("t")));
@@ -660,6 +687,27 @@ mod tests {
                 TokenError::Malformed,
             ),
             (r"[1]", TokenError::Malformed),
+            // The revocation mark is a registered claim of this crate: typed.
+            (
+                r#"{"sub":"u","exp":2000000000,"urn:auth-core:cutoff":"5"}"#,
+                TokenError::InvalidClaim(CUTOFF_CLAIM),
+            ),
+            (
+                r#"{"sub":"u","exp":2000000000,"urn:auth-core:cutoff":1.5}"#,
+                TokenError::InvalidClaim(CUTOFF_CLAIM),
+            ),
+            (
+                r#"{"sub":"u","exp":2000000000,"urn:auth-core:cutoff":-1}"#,
+                TokenError::InvalidClaim(CUTOFF_CLAIM),
+            ),
+            (
+                r#"{"sub":"u","exp":2000000000,"urn:auth-core:cutoff":null}"#,
+                TokenError::InvalidClaim(CUTOFF_CLAIM),
+            ),
+            (
+                r#"{"sub":"u","exp":2000000000,"urn:auth-core:cutoff":1,"urn:auth-core:cutoff":2}"#,
+                TokenError::Malformed,
+            ),
             ("", TokenError::Malformed),
         ];
         for (json, expected) in cases {

@@ -3,10 +3,6 @@
 //! the [`JwtAuthenticator`](super::JwtAuthenticator) checks.
 
 use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::task::{Context, Poll, Waker};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
@@ -18,10 +14,12 @@ use serde_json::{Map, Value};
 use tracing::Level;
 
 use super::{
-    Algorithm, ClaimsMapper, JwtAuthenticator, JwtAuthenticatorBuilder, KeyError, KeySet,
-    RevocationUnset, SigningKey, backend,
+    Algorithm, ClaimsMapper, DEFAULT_LEEWAY, JwtAuthenticator, JwtAuthenticatorBuilder, KeyError,
+    KeySet, MAX_LEEWAY, RevocationUnset, SigningKey, backend,
 };
-use crate::revocation::{RefreshFamily, RefreshStore, Rotation, SubjectCutoffs, TokenRef};
+use crate::revocation::{
+    CUTOFF_CLAIM, Cutoff, RefreshFamily, RefreshStore, Rotation, SubjectCutoffs, TokenRef,
+};
 use crate::{AuthError, Authenticated, Scopes, TokenError, audit};
 
 /// The lifetime of an access token unless configured: 15 minutes.
@@ -45,11 +43,6 @@ pub const DEFAULT_REFRESH_TTL: Duration = Duration::from_secs(14 * 24 * 3600);
 /// The header `typ` of every access token: `at+jwt` (RFC 9068 §2.1).
 pub const ACCESS_TOKEN_TYPE: &str = "at+jwt";
 
-/// The longest an issuer waits for the same-second rule (see
-/// [`crate::revocation::cutoff`]). A cutoff further ahead than this is a
-/// revocation that would cover the new token too.
-const MAX_ISSUE_WAIT: Duration = Duration::from_secs(2);
-
 /// The component named by an [`AuthError::Unavailable`] raised here.
 const COMPONENT: &str = "token issuer";
 
@@ -64,8 +57,19 @@ const REFRESH_CHARS: usize = 43;
 
 /// Claims the issuer sets itself: an extra claim may not name them.
 /// `scp` is here because verifiers merge it into `scope`.
-const RESERVED_CLAIMS: [&str; 11] = [
-    "iss", "sub", "aud", "exp", "nbf", "iat", "jti", "sid", "roles", "scope", "scp",
+const RESERVED_CLAIMS: [&str; 12] = [
+    "iss",
+    "sub",
+    "aud",
+    "exp",
+    "nbf",
+    "iat",
+    "jti",
+    "sid",
+    "roles",
+    "scope",
+    "scp",
+    CUTOFF_CLAIM,
 ];
 
 /// Issues access tokens and refresh tokens, and ends them.
@@ -73,9 +77,10 @@ const RESERVED_CLAIMS: [&str; 11] = [
 /// - **Access tokens** are JWTs signed with one [`SigningKey`], header `{"alg",
 ///   "typ": "at+jwt", "kid"}` (`kid` when [configured](TokenIssuerBuilder::key_id)),
 ///   claims `iss`, `aud`, `sub`, `iat`, `nbf` (= `iat`), `exp` (= `iat` +
-///   [`DEFAULT_ACCESS_TTL`] unless configured), `jti`, `roles` (an array), `scope`
-///   (space-separated, left out when empty) and your extra claims
-///   ([`AccessClaims`]). The `jti` is random (128 bits from the operating system)
+///   [`DEFAULT_ACCESS_TTL`] unless configured), `jti`, `sid` (for the tokens of a
+///   login), `roles` (an array), `scope` (space-separated, left out when empty),
+///   the subject cutoff it was minted under ([`CUTOFF_CLAIM`]) and your extra
+///   claims ([`AccessClaims`]). The `jti` is random (128 bits from the operating system)
 ///   and, for tokens of a login, starts with the login's family id, so that
 ///   [`logout`](Self::logout) can end the refresh tokens of that login too.
 /// - **Refresh tokens** are opaque: 256 random bits in base64url, never JWTs. The
@@ -150,14 +155,15 @@ const RESERVED_CLAIMS: [&str; 11] = [
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 ///
-/// # Same-second rule
+/// # Log out everywhere
 ///
-/// [`logout_all`](Self::logout_all) revokes every token of the subject issued in
-/// or before the current second (`iat` has whole seconds). So that a login right
-/// after it still works, the issuer stamps `iat` and `nbf` no earlier than
-/// [`SubjectCutoffs::earliest_issued_at`], waiting (at most a second, on a
-/// helper thread, whatever the async runtime) until that instant has come. See
-/// [`crate::revocation::cutoff`].
+/// [`logout_all`](Self::logout_all) raises the subject's
+/// [cutoff](crate::revocation::cutoff). Every token and login session this
+/// issuer mints carries the cutoff that was current then, so a later cutoff
+/// revokes it exactly, even when it was stamped by an instance whose clock runs
+/// ahead, and a login right after `logout_all` works at once. Tokens of other
+/// issuers are judged by `iat`: `logout_all` covers every `iat` up to now plus
+/// the [leeway](TokenIssuerBuilder::leeway), what a verifier could accept now.
 ///
 /// # What a refresh does not know
 ///
@@ -191,6 +197,7 @@ pub struct TokenIssuer<R, F> {
     audience: Audience,
     access_ttl: Duration,
     refresh_ttl: Duration,
+    leeway: Duration,
     revocations: R,
     refresh_tokens: F,
 }
@@ -210,6 +217,7 @@ impl<R, F> TokenIssuer<R, F> {
             kid: None,
             access_ttl: DEFAULT_ACCESS_TTL,
             refresh_ttl: DEFAULT_REFRESH_TTL,
+            leeway: DEFAULT_LEEWAY,
         }
     }
 
@@ -221,8 +229,10 @@ impl<R, F> TokenIssuer<R, F> {
     }
 
     /// A [`JwtAuthenticator`] builder that verifies this issuer's tokens: its
-    /// keys, its `iss`, its audiences, and `typ: at+jwt` required. Choose the
-    /// revocation store (the issuer's, so that logouts take effect) and build it.
+    /// keys, its `iss`, its audiences, `typ: at+jwt` required, and its
+    /// [leeway](TokenIssuerBuilder::leeway) (a smaller one is fine, a larger one
+    /// would let through tokens `logout_all` did not cover). Choose the revocation
+    /// store (the issuer's, so that logouts take effect) and build it.
     ///
     /// See the [type documentation](Self) for an example.
     pub fn authenticator_builder<M: ClaimsMapper>(
@@ -231,7 +241,8 @@ impl<R, F> TokenIssuer<R, F> {
     ) -> JwtAuthenticatorBuilder<M, RevocationUnset> {
         let mut builder = JwtAuthenticator::builder(self.keys.clone(), mapper)
             .issuer(self.issuer.as_str())
-            .require_type(ACCESS_TOKEN_TYPE);
+            .require_type(ACCESS_TOKEN_TYPE)
+            .leeway(self.leeway);
         for audience in self.audience.iter() {
             builder = builder.audience(audience);
         }
@@ -263,6 +274,11 @@ impl<R, F> TokenIssuer<R, F> {
         self.refresh_ttl
     }
 
+    /// The clock skew [`logout_all`](Self::logout_all) covers.
+    pub fn leeway(&self) -> Duration {
+        self.leeway
+    }
+
     /// The revocation store, to share it with an authenticator.
     pub fn revocation_store(&self) -> &R {
         &self.revocations
@@ -286,16 +302,17 @@ where
     /// # Errors
     ///
     /// [`AuthError::Unavailable`] when a store cannot be reached or the issuer
-    /// fails ([`IssueError`], also for an empty `subject`); 401
-    /// [`TokenError::SubjectRevoked`] when the subject's tokens are revoked until a
-    /// moment more than two seconds ahead (a cutoff set in the future).
+    /// fails ([`IssueError`], also for an empty `subject`).
     pub async fn login(
         &self,
         subject: &str,
         claims: &AccessClaims,
     ) -> Result<TokenPair, AuthError> {
         check_subject(subject)?;
-        let iat = self.stamp(subject).await?;
+        // Read once, for the family and its first access token alike: a cutoff
+        // raised from here on revokes both.
+        let cutoff = self.cutoff_now(subject).await?;
+        let iat = unix_secs(SystemTime::now());
         let authenticated_at = instant(iat);
         let family = RefreshFamily::new(
             random_id::<ID_BYTES>()?,
@@ -304,10 +321,12 @@ where
             authenticated_at
                 .checked_add(self.refresh_ttl)
                 .unwrap_or(authenticated_at),
-        );
+        )
+        .with_cutoff(cutoff);
         let refresh = RefreshSecret::generate()?;
         self.refresh_tokens.register(&family, &refresh.id).await?;
-        let access = self.mint(subject, iat, session_token_id(&family.id)?, claims)?;
+        let token_id = session_token_id(&family.id)?;
+        let access = self.mint(subject, iat, token_id, Some(cutoff), claims)?;
         audit_issued(&access, Some(&family), "login");
         Ok(TokenPair {
             access,
@@ -329,8 +348,9 @@ where
         claims: &AccessClaims,
     ) -> Result<AccessToken, AuthError> {
         check_subject(subject)?;
-        let iat = self.stamp(subject).await?;
-        let access = self.mint(subject, iat, random_id::<ID_BYTES>()?, claims)?;
+        let cutoff = self.cutoff_now(subject).await?;
+        let iat = unix_secs(SystemTime::now());
+        let access = self.mint(subject, iat, random_id::<ID_BYTES>()?, Some(cutoff), claims)?;
         audit_issued(&access, None, "direct");
         Ok(access)
     }
@@ -374,6 +394,7 @@ where
                     session_id: None,
                     subject: &family.subject,
                     issued_at: Some(family.authenticated_at),
+                    cutoff: family.cutoff,
                 };
                 if let Err(error) = self.revocations.check(&login).await {
                     if matches!(error, AuthError::InvalidToken(_)) {
@@ -411,11 +432,18 @@ where
 
     /// Completes a refresh: a new access token with `claims` (read them from your
     /// source of truth, so a role change applies now) and the grant's new refresh
-    /// token. The family, its login time and its end stay the same.
+    /// token. The family, its login time, its end and the cutoff it was started
+    /// under stay the same: the new access token carries that cutoff, so a
+    /// [`logout_all`](Self::logout_all) after the login revokes it, even one that
+    /// came between [`refresh`](Self::refresh) and this call.
     ///
     /// # Errors
     ///
     /// As [`login`](Self::login).
+    #[allow(
+        clippy::unused_async,
+        reason = "the refresh flow's API; the tokens carry the family's cutoff, so no store is read"
+    )]
     pub async fn finish_refresh(
         &self,
         grant: RefreshGrant,
@@ -425,8 +453,9 @@ where
             family,
             refresh_token,
         } = grant;
-        let iat = self.stamp(&family.subject).await?;
-        let access = self.mint(&family.subject, iat, session_token_id(&family.id)?, claims)?;
+        let iat = unix_secs(SystemTime::now());
+        let token_id = session_token_id(&family.id)?;
+        let access = self.mint(&family.subject, iat, token_id, family.cutoff, claims)?;
         audit_issued(&access, Some(&family), "refresh_token");
         Ok(TokenPair {
             access,
@@ -449,19 +478,29 @@ where
     }
 
     /// Logs out the session of the access token `user` authenticated with: the
-    /// token is revoked by its `jti` until its `exp`, and the refresh-token family
-    /// of its login (named in the `jti`) is revoked. Other sessions of the same
-    /// user go on.
+    /// refresh-token family of its login (named in its `jti`) and every access
+    /// token of that session (they all carry its `sid`), the presented one and any
+    /// earlier one the client kept. Other sessions of the same user go on. A token
+    /// outside any session ([`issue_access_token`](Self::issue_access_token)) is
+    /// revoked by its `jti`.
     ///
-    /// An earlier access token of the same session, if the client kept one,
-    /// stays valid until its `exp` (at most the access-token lifetime): the
-    /// revocation store revokes tokens by id, and only this one was presented.
+    /// # Retrying
+    ///
+    /// A logout is several store writes, and a store can fail (or the request be
+    /// dropped) between two of them. They run in the one order that keeps every
+    /// partial logout safe and retryable: first the refresh family (after which no
+    /// new access token can come out of the session), then the session's access
+    /// tokens, and last the presented token's `jti`. Until the step that kills the
+    /// presented token has run, that token still authenticates the retry; once it
+    /// has run, the family is already dead. Every step is idempotent, so a retry
+    /// after a partial logout simply finishes it.
     ///
     /// # Errors
     ///
     /// 401 [`TokenError::MissingClaim`]`("jti")` for a credential without token id
     /// (nothing to revoke); [`AuthError::Unavailable`] when a store cannot be
-    /// reached: the logout did not take, say so to the client.
+    /// reached: the logout did not take (or took only partly), say so to the
+    /// client, which may retry with the same access token.
     pub async fn logout<U>(&self, user: &Authenticated<U>) -> Result<(), AuthError> {
         let info = user.info();
         let Some(token_id) = info.token_id() else {
@@ -471,12 +510,18 @@ where
         let expires_at = info
             .expires_at()
             .unwrap_or_else(|| now.checked_add(self.access_ttl).unwrap_or(now));
-        self.revocations.revoke_token(token_id, expires_at).await?;
         let family = family_of(token_id);
         if let Some(family) = family {
+            // Refresh tokens first: from here on no access token of the session can
+            // be minted, while the presented one still works for a retry.
             self.refresh_tokens.revoke_family(family).await?;
+            // Then every access token of the session, the presented one included.
             self.revoke_session(family).await?;
         }
+        // Last, the presented token itself. For a session token of this issuer the
+        // session step already covered it (its `sid` is the family id); the `jti`
+        // also covers a token that names a family without carrying `sid`.
+        self.revocations.revoke_token(token_id, expires_at).await?;
         tracing::event!(
             target: audit::TARGET,
             Level::INFO,
@@ -488,9 +533,16 @@ where
         Ok(())
     }
 
-    /// Logs `subject` out everywhere: every access token issued until now, and
-    /// every refresh-token family of a login until now, stop working at once.
-    /// A login after it works (see the same-second rule above).
+    /// Logs `subject` out everywhere: every access token and every refresh-token
+    /// family of a login until now stop working at once, on every instance that
+    /// shares the revocation store. A login right after it works at once.
+    ///
+    /// It raises the subject's [cutoff](crate::revocation::cutoff): the tokens
+    /// and families this issuer minted carry the cutoff current then, and any
+    /// later one revokes them, whatever their `iat`. A token of another issuer is
+    /// revoked when its `iat` is at most now plus the [leeway](Self::leeway), so
+    /// that a token stamped by a clock running ahead is covered too. Two calls,
+    /// however close, both take effect.
     ///
     /// Also the call after a password change, or a role change that must not wait
     /// for tokens to expire.
@@ -499,9 +551,9 @@ where
     ///
     /// [`AuthError::Unavailable`] when the revocation store cannot be reached.
     pub async fn logout_all(&self, subject: &str) -> Result<(), AuthError> {
-        self.revocations
-            .revoke_subject(subject, SystemTime::now())
-            .await?;
+        let now = SystemTime::now();
+        let covered = now.checked_add(self.leeway).unwrap_or(now);
+        self.revocations.revoke_subject(subject, covered).await?;
         tracing::event!(
             target: audit::TARGET,
             Level::INFO,
@@ -511,8 +563,6 @@ where
         Ok(())
     }
 
-    /// The `iat` of a new token of `subject`: now, or the subject's earliest
-    /// permitted `iat` after waiting for it (the same-second rule).
     /// Revokes every access token carrying `sid = family_id`, for as long as any
     /// could live: a session lasts at most the refresh TTL, and its last access
     /// token one access TTL more.
@@ -524,23 +574,11 @@ where
         self.revocations.revoke_token(family_id, until).await
     }
 
-    async fn stamp(&self, subject: &str) -> Result<u64, AuthError> {
-        let earliest = self.revocations.earliest_issued_at(subject).await?;
-        let now = SystemTime::now();
-        let now_secs = unix_secs(now);
-        let Some(earliest) = earliest else {
-            return Ok(now_secs);
-        };
-        let earliest_secs = unix_secs_ceil(earliest);
-        if earliest_secs <= now_secs {
-            return Ok(now_secs);
-        }
-        let at = instant(earliest_secs);
-        if at.duration_since(now).unwrap_or_default() > MAX_ISSUE_WAIT {
-            return Err(TokenError::SubjectRevoked.into());
-        }
-        Delay::until(at).await;
-        Ok(earliest_secs)
+    /// The cutoff a new token of `subject` is marked with: the current one, or
+    /// [`Cutoff::NONE`] when the subject has none.
+    async fn cutoff_now(&self, subject: &str) -> Result<Cutoff, AuthError> {
+        let current = self.revocations.current_cutoff(subject).await?;
+        Ok(current.unwrap_or(Cutoff::NONE))
     }
 
     /// Serializes the claims once and signs them.
@@ -549,6 +587,7 @@ where
         subject: &str,
         iat: u64,
         token_id: String,
+        cutoff: Option<Cutoff>,
         claims: &AccessClaims,
     ) -> Result<AccessToken, AuthError> {
         let exp = iat.saturating_add(self.access_ttl.as_secs());
@@ -561,6 +600,7 @@ where
             exp,
             jti: &token_id,
             sid: family_of(&token_id),
+            cutoff: cutoff.map(Cutoff::as_millis),
             roles: &claims.roles,
             scope: claims.scope.as_str(),
             extra: &claims.extra,
@@ -594,6 +634,7 @@ impl<R, F> fmt::Debug for TokenIssuer<R, F> {
             .field("audience", &self.audience)
             .field("access_ttl", &self.access_ttl)
             .field("refresh_ttl", &self.refresh_ttl)
+            .field("leeway", &self.leeway)
             .finish_non_exhaustive()
     }
 }
@@ -609,6 +650,7 @@ pub struct TokenIssuerBuilder<R, F> {
     kid: Option<String>,
     access_ttl: Duration,
     refresh_ttl: Duration,
+    leeway: Duration,
 }
 
 impl<R, F> TokenIssuerBuilder<R, F> {
@@ -647,13 +689,26 @@ impl<R, F> TokenIssuerBuilder<R, F> {
         self
     }
 
+    /// The clock skew between the instances that issue and verify tokens, in
+    /// whole seconds: [`DEFAULT_LEEWAY`] (30 s, the verifier's default) unless
+    /// set, at most [`MAX_LEEWAY`]. [`TokenIssuer::logout_all`] covers every
+    /// `iat` up to now plus this; the verifiers of
+    /// [`authenticator_builder`](TokenIssuer::authenticator_builder) get it as
+    /// their leeway. Keep it at least the leeway of every verifier of these
+    /// tokens.
+    pub fn leeway(mut self, leeway: Duration) -> Self {
+        self.leeway = leeway;
+        self
+    }
+
     /// Checks the configuration and builds the issuer.
     ///
     /// # Errors
     ///
     /// An [`IssuerConfigError`] for a missing or empty issuer or audience, an
     /// empty key id, an access-token lifetime outside 1 s to [`MAX_ACCESS_TTL`],
-    /// or a session shorter than an access token.
+    /// a session shorter than an access token, or a leeway above
+    /// [`MAX_LEEWAY`].
     pub fn build(self) -> Result<TokenIssuer<R, F>, IssuerConfigError>
     where
         R: SubjectCutoffs,
@@ -686,6 +741,13 @@ impl<R, F> TokenIssuerBuilder<R, F> {
                 minimum: access_ttl.as_secs(),
             });
         }
+        let leeway = Duration::from_secs(self.leeway.as_secs());
+        if leeway > MAX_LEEWAY {
+            return Err(IssuerConfigError::Leeway {
+                seconds: leeway.as_secs(),
+                maximum: MAX_LEEWAY.as_secs(),
+            });
+        }
         let verifying = self.key.verifying_key().clone();
         let keys = match &self.kid {
             Some(kid) if kid.is_empty() => return Err(IssuerConfigError::EmptyKeyId),
@@ -708,6 +770,7 @@ impl<R, F> TokenIssuerBuilder<R, F> {
             audience,
             access_ttl,
             refresh_ttl,
+            leeway,
             revocations: self.revocations,
             refresh_tokens: self.refresh_tokens,
         })
@@ -723,6 +786,7 @@ impl<R, F> fmt::Debug for TokenIssuerBuilder<R, F> {
             .field("audiences", &self.audiences)
             .field("access_ttl", &self.access_ttl)
             .field("refresh_ttl", &self.refresh_ttl)
+            .field("leeway", &self.leeway)
             .finish_non_exhaustive()
     }
 }
@@ -782,8 +846,8 @@ impl AccessClaims {
     /// # Errors
     ///
     /// [`ClaimError::Reserved`] for a claim the issuer sets (`iss`, `sub`, `aud`,
-    /// `exp`, `nbf`, `iat`, `jti`, `roles`, `scope`, `scp`: use the methods
-    /// above); [`ClaimError::WrongType`] for an `amr` that is not an array of
+    /// `exp`, `nbf`, `iat`, `jti`, `sid`, `roles`, `scope`, `scp`,
+    /// [`CUTOFF_CLAIM`]: use the methods above); [`ClaimError::WrongType`] for an `amr` that is not an array of
     /// strings or an `auth_time` that is not a number of seconds (verifiers would
     /// refuse the token); [`ClaimError::NotJson`] when `value` does not serialize.
     pub fn claim(
@@ -1047,6 +1111,14 @@ pub enum IssuerConfigError {
         /// The access-token lifetime.
         minimum: u64,
     },
+    /// The leeway is above [`MAX_LEEWAY`].
+    #[error("the leeway is {seconds} s; at most {maximum} s is allowed")]
+    Leeway {
+        /// The leeway asked for, in whole seconds.
+        seconds: u64,
+        /// The largest accepted.
+        maximum: u64,
+    },
     /// The verifying key set could not be built.
     #[error(transparent)]
     Key(#[from] KeyError),
@@ -1083,6 +1155,13 @@ struct Payload<'a> {
     /// The login session (refresh family) of a session token.
     #[serde(skip_serializing_if = "Option::is_none")]
     sid: Option<&'a str>,
+    /// The subject cutoff it was minted under; absent only for the tokens of a
+    /// family started without one (an earlier version).
+    #[serde(
+        rename = "urn:auth-core:cutoff",
+        skip_serializing_if = "Option::is_none"
+    )]
+    cutoff: Option<u64>,
     roles: &'a [String],
     #[serde(skip_serializing_if = "str::is_empty")]
     scope: &'a str,
@@ -1209,92 +1288,10 @@ fn unix_secs(t: SystemTime) -> u64 {
         .map_or(0, |elapsed| elapsed.as_secs())
 }
 
-/// Seconds since the Unix epoch, rounded up; 0 before 1970.
-fn unix_secs_ceil(t: SystemTime) -> u64 {
-    t.duration_since(UNIX_EPOCH).map_or(0, |elapsed| {
-        elapsed
-            .as_secs()
-            .saturating_add(u64::from(elapsed.subsec_nanos() > 0))
-    })
-}
-
 fn instant(secs: u64) -> SystemTime {
     UNIX_EPOCH
         .checked_add(Duration::from_secs(secs))
         .unwrap_or(UNIX_EPOCH)
-}
-
-/// Waits until a wall-clock instant without depending on an async runtime: a
-/// helper thread sleeps and wakes the task. Used at most once per token, and only
-/// in the second after a subject's cutoff.
-struct Delay {
-    deadline: SystemTime,
-    shared: Option<Arc<Mutex<Alarm>>>,
-}
-
-#[derive(Default)]
-struct Alarm {
-    rang: bool,
-    waker: Option<Waker>,
-}
-
-impl Delay {
-    fn until(deadline: SystemTime) -> Self {
-        Delay {
-            deadline,
-            shared: None,
-        }
-    }
-}
-
-fn ring(alarm: &Mutex<Alarm>) -> MutexGuard<'_, Alarm> {
-    alarm.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-impl Future for Delay {
-    type Output = ();
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let this = self.get_mut();
-        let remaining = match this.deadline.duration_since(SystemTime::now()) {
-            Ok(remaining) if !remaining.is_zero() => remaining,
-            _ => return Poll::Ready(()),
-        };
-        if let Some(shared) = this.shared.as_ref() {
-            let mut alarm = ring(shared);
-            if !alarm.rang {
-                alarm.waker = Some(cx.waker().clone());
-                return Poll::Pending;
-            }
-        }
-        // Not started yet, or the alarm rang while the wall clock (which may be
-        // slewed) still reads before the deadline: sleep for what is left.
-        let shared = Arc::new(Mutex::new(Alarm {
-            rang: false,
-            waker: Some(cx.waker().clone()),
-        }));
-        let alarm = Arc::clone(&shared);
-        let spawned = std::thread::Builder::new()
-            .name("auth-core-issuer-delay".to_owned())
-            .spawn(move || {
-                std::thread::sleep(remaining);
-                let waker = {
-                    let mut alarm = ring(&alarm);
-                    alarm.rang = true;
-                    alarm.waker.take()
-                };
-                if let Some(waker) = waker {
-                    waker.wake();
-                }
-            });
-        if spawned.is_err() {
-            // No thread to wait on: hand the token out now. Its `iat` and `nbf` are
-            // under a second ahead, within any verifier's leeway but a zero one.
-            return Poll::Ready(());
-        }
-        this.shared = Some(shared);
-        Poll::Pending
-    }
 }
 
 #[cfg(test)]
@@ -1351,8 +1348,7 @@ mod tests {
     fn unix_seconds_round_as_documented() {
         let t = UNIX_EPOCH + Duration::from_millis(1_500);
         assert_eq!(unix_secs(t), 1);
-        assert_eq!(unix_secs_ceil(t), 2);
-        assert_eq!(unix_secs_ceil(instant(7)), 7);
+        assert_eq!(unix_secs(instant(7)), 7);
         assert_eq!(unix_secs(UNIX_EPOCH - Duration::from_secs(1)), 0);
     }
 
@@ -1381,17 +1377,5 @@ mod tests {
                 .claim("auth_time", 1_700_000_000)
                 .is_ok()
         );
-    }
-
-    #[test]
-    fn a_delay_waits_for_the_wall_clock() {
-        let deadline = SystemTime::now() + Duration::from_millis(150);
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap();
-        runtime.block_on(Delay::until(deadline));
-        assert!(SystemTime::now() >= deadline);
-        // A deadline in the past is ready at once.
-        runtime.block_on(Delay::until(UNIX_EPOCH));
     }
 }

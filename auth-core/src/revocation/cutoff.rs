@@ -1,147 +1,205 @@
-//! The same-second rule: subject cutoffs live in the whole seconds of `iat`.
+//! Subject cutoffs: "log out everywhere", exact for this crate's tokens and safe
+//! for everyone else's.
 //!
-//! `iat` is a JSON Web Token `NumericDate` in whole seconds, so a token stamped
-//! `iat = T` may have been issued anywhere in `[T, T + 1)`. "Revoke every token
-//! issued at or before `t`" therefore cannot tell a token issued a moment *before*
-//! `t` from one issued a moment *after* it, when both fall in the second of `t`.
-//! The rule has two halves, and every store and issuer in this crate keeps both:
+//! [`revoke_subject(subject, t)`] moves the subject's [`Cutoff`] forward: to `t`
+//! in Unix milliseconds, and in any case past the cutoff it replaces, so that each
+//! call yields a new, strictly greater cutoff, even two in the same millisecond.
+//! Cutoffs are ordered values first and instants second. A token (or a
+//! refresh-token family) is then judged in one of two ways:
 //!
-//! 1. **A cutoff covers its whole second.** [`revoke_subject(subject, t)`] stores
-//!    `C = floor(t)` in Unix seconds. A token of `subject` is revoked when its
-//!    `iat <= C`, or when it has no `iat` at all. A token issued in the same second
-//!    as the revocation is revoked whether it was minted just before or just after
-//!    it: the store cannot tell them apart, so it fails safe.
-//! 2. **Issuing resumes in the next second.** Before minting a token for a subject,
-//!    an issuer asks [`SubjectCutoffs::earliest_issued_at`] and stamps `iat` (and
-//!    `nbf`) no earlier than the answer, `C + 1`. When that instant is still ahead
-//!    (a login in the very second of "log out everywhere"), the issuer waits for it:
-//!    at most one second for a cutoff of "now". So a user who logs in again right
-//!    after logging out everywhere gets a token that works.
+//! 1. **Marked: by the cutoff it was minted under.** The [`TokenIssuer`] reads the
+//!    subject's current cutoff ([`SubjectCutoffs::current_cutoff`]) when it mints,
+//!    and writes it into the access token (the private claim [`CUTOFF_CLAIM`]; a
+//!    token minted while the subject had no cutoff carries [`Cutoff::NONE`]) and
+//!    into the refresh family of a login
+//!    ([`RefreshFamily::cutoff`](super::RefreshFamily::cutoff)). Such a token is
+//!    revoked exactly when the subject's cutoff has moved since: its mark is older
+//!    than the current cutoff. No clock is involved, so a token stamped by an
+//!    instance whose clock runs ahead is revoked like any other, a login right
+//!    after "log out everywhere" works at once (it carries the new cutoff), and a
+//!    token minted while a cutoff is being raised carries the old one: it fails
+//!    safe.
+//! 2. **Unmarked: by its issue time.** A token without the mark (another issuer,
+//!    or a family registered by an earlier version) is revoked when it has no
+//!    `iat`, or when its `iat` (whole seconds, so the start of its second) is at or
+//!    before the cutoff. A token stamped in the very second of the cutoff is
+//!    revoked whether it came just before or just after it: the store cannot tell
+//!    them apart, so it fails safe.
 //!
-//! A refresh-token family is judged by when its login happened
-//! ([`RefreshFamily::authenticated_at`](super::RefreshFamily::authenticated_at)),
-//! not by the rotation that produced the latest token: otherwise rotating would
-//! launder a session across "log out everywhere".
+//! # Clock skew
+//!
+//! A verifier accepts an `iat` up to its leeway in the future, so an issuing
+//! instance whose clock runs ahead can stamp tokens after the logout instant.
+//! [`TokenIssuer::logout_all`] therefore sets the cutoff at *now plus the
+//! verifiers' leeway*: every `iat` a verifier could accept right now is covered.
+//! Marked tokens do not depend on this; unmarked ones do, and an unmarked token
+//! minted within the leeway after the cutoff is refused too (safe, and the reason
+//! this crate's issuer marks its tokens).
+//!
+//! A cutoff set in the future does not delay anything for marked tokens: they are
+//! compared by mark, so the next login is usable at once.
+//!
+//! # Upgrading
+//!
+//! Earlier versions of this crate stored cutoffs in whole seconds. A Redis
+//! cutoff of that kind still counts, for its whole second. The reverse does not
+//! hold: an instance of an earlier version reads a millisecond cutoff as seconds
+//! far in the future, and refuses every token and login of that subject until it
+//! is upgraded. That fails closed; finish a rolling upgrade before relying on it.
 //!
 //! [`revoke_subject(subject, t)`]: super::RevocationStore::revoke_subject
+#![cfg_attr(
+    feature = "jwt",
+    doc = "[`TokenIssuer`]: crate::jwt::TokenIssuer\n\
+           [`TokenIssuer::logout_all`]: crate::jwt::TokenIssuer::logout_all"
+)]
+#![cfg_attr(
+    not(feature = "jwt"),
+    doc = "[`TokenIssuer`]: #clock-skew\n[`TokenIssuer::logout_all`]: #clock-skew"
+)]
 
+use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::AuthError;
 
-use super::RevocationStore;
+use super::{RevocationStore, TokenRef};
 
-/// A [`RevocationStore`] that can tell an issuer when it may issue again.
+/// The private claim in which this crate's issuer writes the [`Cutoff`] a token
+/// was minted under: a non-negative integer. Verifiers of this crate read it as a
+/// registered claim: any other JSON type makes the token invalid.
+pub const CUTOFF_CLAIM: &str = "urn:auth-core:cutoff";
+
+/// A subject's revocation cutoff, or the one a token was minted under.
 ///
-/// This is the issuing half of the same-second rule (see the
-/// [module documentation](self)): a token whose `iat` is at least the answer
-/// passes [`RevocationStore::check`] as far as subject cutoffs go.
+/// Unix milliseconds, raised where needed so that each revocation of a subject
+/// yields a strictly greater value than the last. [`Cutoff::NONE`] (zero) marks a
+/// token minted while its subject had no cutoff: any cutoff revokes it.
 ///
 /// ```
 /// use std::time::{Duration, SystemTime};
-/// use auth_core::revocation::{MemoryRevocationStore, RevocationStore, SubjectCutoffs, TokenRef};
+/// use auth_core::revocation::{Cutoff, MemoryRevocationStore, RevocationStore, SubjectCutoffs, TokenRef};
 ///
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 /// let store = MemoryRevocationStore::new();
-/// let now = SystemTime::now();
-/// store.revoke_subject("alice", now).await?; // log out everywhere
+/// let at_login = store.current_cutoff("alice").await?.unwrap_or(Cutoff::NONE);
+/// let token = TokenRef { token_id: None, session_id: None, subject: "alice",
+///                        issued_at: Some(SystemTime::now()), cutoff: Some(at_login) };
+/// assert!(store.check(&token).await.is_ok());
 ///
-/// // An issuer stamps `iat` no earlier than this, waiting until then if needed.
-/// let earliest = store.earliest_issued_at("alice").await?.expect("a cutoff exists");
-/// assert!(earliest > now && earliest <= now + Duration::from_secs(1));
+/// // Log out everywhere, covering a verifier leeway of 30 s.
+/// store.revoke_subject("alice", SystemTime::now() + Duration::from_secs(30)).await?;
+/// assert!(store.check(&token).await.is_err());
 ///
-/// let fresh = TokenRef { token_id: None, session_id: None, subject: "alice", issued_at: Some(earliest) };
+/// // A login right after carries the new cutoff, and works at once.
+/// let now = store.current_cutoff("alice").await?.unwrap_or(Cutoff::NONE);
+/// let fresh = TokenRef { cutoff: Some(now), ..token };
 /// assert!(store.check(&fresh).await.is_ok());
 /// # Ok::<(), auth_core::AuthError>(())
 /// # }).unwrap();
 /// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Cutoff(u64);
+
+impl Cutoff {
+    /// The mark of a token minted while its subject had no cutoff.
+    pub const NONE: Cutoff = Cutoff(0);
+
+    /// The cutoff `millis` (Unix milliseconds, as stored).
+    pub const fn from_millis(millis: u64) -> Self {
+        Cutoff(millis)
+    }
+
+    /// The cutoff in Unix milliseconds, as stored and as written in tokens.
+    pub const fn as_millis(self) -> u64 {
+        self.0
+    }
+
+    /// The cutoff that revoking every token issued at or before `issued_before`
+    /// sets over `current`: `issued_before` in milliseconds, or one past `current`
+    /// when that is later. `None` when `issued_before` is not after 1970: no
+    /// token can have been issued then, so there is nothing to revoke.
+    pub(crate) fn raised(current: Option<Cutoff>, issued_before: SystemTime) -> Option<Cutoff> {
+        let asked = unix_millis(issued_before).filter(|&ms| ms > 0)?;
+        let past_current = current.map_or(0, |c| c.0.saturating_add(1));
+        Some(Cutoff(asked.max(past_current)))
+    }
+
+    /// Whether this cutoff revokes `token` (see the [module documentation](self)).
+    pub(crate) fn revokes(self, token: &TokenRef<'_>) -> bool {
+        match token.cutoff {
+            Some(minted_under) => minted_under < self,
+            None => token
+                .issued_at
+                .is_none_or(|iat| unix_millis(iat).is_none_or(|iat| iat <= self.0)),
+        }
+    }
+
+    /// A cutoff read back from a store. Earlier versions of this crate stored
+    /// whole Unix seconds, and covered the whole second: such a value (below 10^11, which as
+    /// milliseconds would be 1973) reads as the last millisecond of its second.
+    #[cfg(feature = "redis")]
+    pub(crate) fn from_stored(value: u64) -> Cutoff {
+        if value < LEGACY_SECONDS_BELOW {
+            Cutoff(value.saturating_mul(1_000).saturating_add(999))
+        } else {
+            Cutoff(value)
+        }
+    }
+
+    /// Until when a store keeps this cutoff: `keep` past it.
+    pub(crate) fn kept_until(self, keep: Duration) -> SystemTime {
+        let at = UNIX_EPOCH
+            .checked_add(Duration::from_millis(self.0))
+            .unwrap_or(UNIX_EPOCH);
+        at.checked_add(keep).unwrap_or(at)
+    }
+}
+
+/// Stored cutoffs below this are whole seconds (see [`Cutoff::from_stored`]).
+#[cfg(feature = "redis")]
+pub(crate) const LEGACY_SECONDS_BELOW: u64 = 100_000_000_000;
+
+impl fmt::Display for Cutoff {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// A [`RevocationStore`] that tells an issuer the subject's current cutoff, so
+/// that it can mark the tokens it mints (see the [module documentation](self)).
+///
+/// Reading the cutoff and minting are not one atomic step, and need not be: a
+/// cutoff raised in between revokes the token, whose mark is then older.
 pub trait SubjectCutoffs: RevocationStore {
-    /// The earliest `iat` a new token of `subject` may carry and still pass
-    /// [`RevocationStore::check`]: one second after the second of the subject's
-    /// cutoff, or `None` when the subject has no cutoff.
-    ///
-    /// An issuer stamps `iat = max(now, earliest)` and, when `earliest` is later
-    /// than now, waits until then before it hands the token out.
-    fn earliest_issued_at(
+    /// The subject's current cutoff, or `None` when it has none.
+    fn current_cutoff(
         &self,
         subject: &str,
-    ) -> impl Future<Output = Result<Option<SystemTime>, AuthError>> + Send;
+    ) -> impl Future<Output = Result<Option<Cutoff>, AuthError>> + Send;
 }
 
 impl<T: SubjectCutoffs> SubjectCutoffs for Arc<T> {
-    fn earliest_issued_at(
+    fn current_cutoff(
         &self,
         subject: &str,
-    ) -> impl Future<Output = Result<Option<SystemTime>, AuthError>> + Send {
-        (**self).earliest_issued_at(subject)
+    ) -> impl Future<Output = Result<Option<Cutoff>, AuthError>> + Send {
+        (**self).current_cutoff(subject)
     }
 }
 
-/// `t` in whole Unix seconds, rounded down (also before 1970).
-pub(crate) fn unix_secs(t: SystemTime) -> i64 {
-    match t.duration_since(UNIX_EPOCH) {
-        Ok(after) => i64::try_from(after.as_secs()).unwrap_or(i64::MAX),
-        Err(before) => {
-            let before = before.duration();
-            let secs = i64::try_from(before.as_secs()).unwrap_or(i64::MAX);
-            let rounded_down = if before.subsec_nanos() > 0 {
-                secs.saturating_add(1)
-            } else {
-                secs
-            };
-            rounded_down.saturating_neg()
-        }
-    }
+/// `t` in Unix milliseconds, rounded down; `None` before 1970 or past `u64`.
+pub(crate) fn unix_millis(t: SystemTime) -> Option<u64> {
+    let after = t.duration_since(UNIX_EPOCH).ok()?;
+    u64::try_from(after.as_millis()).ok()
 }
 
-/// `t` in Unix milliseconds, rounded down; saturates far outside 1970 ± 292 My.
+/// The instant `millis` Unix milliseconds.
 #[cfg(feature = "redis")]
-pub(crate) fn unix_millis(t: SystemTime) -> i64 {
-    match t.duration_since(UNIX_EPOCH) {
-        Ok(after) => i64::try_from(after.as_millis()).unwrap_or(i64::MAX),
-        Err(before) => i64::try_from(before.duration().as_millis())
-            .unwrap_or(i64::MAX)
-            .saturating_neg(),
-    }
-}
-
-/// The instant `millis` Unix milliseconds, if representable.
-#[cfg(feature = "redis")]
-pub(crate) fn from_unix_millis(millis: i64) -> Option<SystemTime> {
-    let magnitude = Duration::from_millis(millis.unsigned_abs());
-    if millis >= 0 {
-        UNIX_EPOCH.checked_add(magnitude)
-    } else {
-        UNIX_EPOCH.checked_sub(magnitude)
-    }
-}
-
-/// The instant `secs` Unix seconds, if representable.
-pub(crate) fn from_unix_secs(secs: i64) -> Option<SystemTime> {
-    let magnitude = Duration::from_secs(secs.unsigned_abs());
-    if secs >= 0 {
-        UNIX_EPOCH.checked_add(magnitude)
-    } else {
-        UNIX_EPOCH.checked_sub(magnitude)
-    }
-}
-
-/// The cutoff, in whole seconds, that `revoke_subject(_, issued_before)` records.
-pub(crate) fn cutoff_of(issued_before: SystemTime) -> i64 {
-    unix_secs(issued_before)
-}
-
-/// Whether a subject cutoff of `cutoff` seconds revokes a token issued at
-/// `issued_at`. A token without `iat` cannot prove it is newer: revoked.
-pub(crate) fn revokes(cutoff: i64, issued_at: Option<SystemTime>) -> bool {
-    issued_at.is_none_or(|iat| unix_secs(iat) <= cutoff)
-}
-
-/// The earliest `iat` that a cutoff of `cutoff` seconds lets through.
-pub(crate) fn earliest_after(cutoff: i64) -> Option<SystemTime> {
-    from_unix_secs(cutoff.checked_add(1)?)
+pub(crate) fn from_unix_millis(millis: u64) -> Option<SystemTime> {
+    UNIX_EPOCH.checked_add(Duration::from_millis(millis))
 }
 
 #[cfg(test)]
@@ -152,41 +210,69 @@ mod tests {
         UNIX_EPOCH + Duration::from_secs(secs) + Duration::from_millis(millis)
     }
 
-    #[test]
-    fn a_cutoff_covers_every_token_stamped_with_its_second() {
-        let cutoff = cutoff_of(at(1_000, 400));
-        // Issued 0.3 s before the revocation, and 0.5 s after it: the same `iat`.
-        assert!(revokes(cutoff, Some(at(1_000, 100))));
-        assert!(revokes(cutoff, Some(at(1_000, 900))));
-        assert!(revokes(cutoff, Some(at(999, 0))));
-        assert!(!revokes(cutoff, Some(at(1_001, 0))));
-    }
-
-    #[test]
-    fn a_token_without_iat_is_revoked_by_any_cutoff() {
-        assert!(revokes(cutoff_of(at(0, 0)), None));
-    }
-
-    #[test]
-    fn issuing_resumes_in_the_next_second() {
-        let cutoff = cutoff_of(at(1_000, 999));
-        let earliest = earliest_after(cutoff);
-        assert_eq!(earliest, Some(at(1_001, 0)));
-        assert!(!revokes(cutoff, earliest));
-        assert!(revokes(
+    fn token(issued_at: Option<SystemTime>, cutoff: Option<Cutoff>) -> TokenRef<'static> {
+        TokenRef {
+            token_id: None,
+            session_id: None,
+            subject: "s",
+            issued_at,
             cutoff,
-            earliest.and_then(|t| t.checked_sub(Duration::from_millis(1)))
-        ));
+        }
     }
 
     #[test]
-    fn seconds_round_down_before_1970_too() {
-        assert_eq!(unix_secs(UNIX_EPOCH - Duration::from_millis(1)), -1);
-        assert_eq!(unix_secs(UNIX_EPOCH - Duration::from_secs(2)), -2);
+    fn every_revocation_yields_a_greater_cutoff() {
+        let first = Cutoff::raised(None, at(1_000, 400));
+        assert_eq!(first, Some(Cutoff(1_000_400)));
+        // The same instant again, or an earlier one: still one past the last.
+        let second = Cutoff::raised(first, at(1_000, 400));
+        assert_eq!(second, Some(Cutoff(1_000_401)));
+        assert_eq!(Cutoff::raised(second, at(5, 0)), Some(Cutoff(1_000_402)));
         assert_eq!(
-            from_unix_secs(-2),
-            Some(UNIX_EPOCH - Duration::from_secs(2))
+            Cutoff::raised(second, at(2_000, 0)),
+            Some(Cutoff(2_000_000))
         );
-        assert_eq!(earliest_after(i64::MAX), None);
+        // Nothing was issued before 1970.
+        assert_eq!(Cutoff::raised(None, UNIX_EPOCH), None);
+        assert_eq!(
+            Cutoff::raised(None, UNIX_EPOCH - Duration::from_secs(1)),
+            None
+        );
+    }
+
+    #[test]
+    fn a_marked_token_is_revoked_by_any_later_cutoff_whatever_its_iat() {
+        let under = Cutoff(1_000_400);
+        let far_future = Some(at(9_000, 0));
+        assert!(!under.revokes(&token(far_future, Some(under))));
+        assert!(Cutoff(1_000_401).revokes(&token(far_future, Some(under))));
+        assert!(Cutoff(1).revokes(&token(far_future, Some(Cutoff::NONE))));
+        // A mark newer than the cutoff (read from another replica) passes.
+        assert!(!under.revokes(&token(None, Some(Cutoff(1_000_401)))));
+    }
+
+    #[test]
+    fn an_unmarked_token_is_revoked_up_to_the_cutoff_instant() {
+        let cutoff = Cutoff(1_000_400);
+        // `iat` 1000 may be anywhere in [1000, 1001): revoked.
+        assert!(cutoff.revokes(&token(Some(at(1_000, 0)), None)));
+        assert!(cutoff.revokes(&token(Some(at(999, 0)), None)));
+        assert!(!cutoff.revokes(&token(Some(at(1_001, 0)), None)));
+        // No `iat`: it cannot prove it is newer. Before 1970: older than any.
+        assert!(cutoff.revokes(&token(None, None)));
+        assert!(cutoff.revokes(&token(Some(UNIX_EPOCH - Duration::from_secs(1)), None)));
+    }
+
+    #[cfg(feature = "redis")]
+    #[test]
+    fn cutoffs_in_seconds_from_earlier_versions_cover_their_whole_second() {
+        assert_eq!(
+            Cutoff::from_stored(1_700_000_000),
+            Cutoff(1_700_000_000_999)
+        );
+        assert_eq!(
+            Cutoff::from_stored(1_700_000_000_123),
+            Cutoff(1_700_000_000_123)
+        );
     }
 }

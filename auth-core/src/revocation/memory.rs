@@ -6,7 +6,7 @@ use std::time::SystemTime;
 
 use crate::{AuthError, TokenError};
 
-use super::cutoff::{self, SubjectCutoffs};
+use super::cutoff::{Cutoff, SubjectCutoffs};
 use super::expiring::ExpiringMap;
 use super::{Retention, RevocationStore, StoreError, TokenRef};
 
@@ -28,7 +28,8 @@ const COMPONENT: &str = "revocation store";
 ///   that would silently let a revoked token back in.
 /// - **Cheap to check.** [`check`](RevocationStore::check) takes a read lock and
 ///   does at most two hash lookups: no allocation, no clock read.
-/// - **Same-second rule** for subject cutoffs: see [`cutoff`](super::cutoff).
+/// - **Cutoffs only move forward**, each revocation of a subject strictly past
+///   the last: see [`cutoff`](super::cutoff).
 ///
 /// ```
 /// use std::time::{Duration, SystemTime};
@@ -39,7 +40,7 @@ const COMPONENT: &str = "revocation store";
 /// let exp = SystemTime::now() + Duration::from_secs(900);
 /// store.revoke_token("jti-1", exp).await?;
 ///
-/// let token = TokenRef { token_id: Some("jti-1"), session_id: None, subject: "alice", issued_at: None };
+/// let token = TokenRef { token_id: Some("jti-1"), session_id: None, subject: "alice", issued_at: None, cutoff: None };
 /// assert!(store.check(&token).await.is_err());
 /// # Ok::<(), auth_core::AuthError>(())
 /// # }).unwrap();
@@ -54,8 +55,8 @@ pub struct MemoryRevocationStore {
 struct Tables {
     /// Revoked `jti`s; the value carries nothing, presence is the revocation.
     tokens: ExpiringMap<()>,
-    /// Subject → cutoff in whole Unix seconds (see [`cutoff`]).
-    subjects: ExpiringMap<i64>,
+    /// Subject → its cutoff (see [`cutoff`](super::cutoff)).
+    subjects: ExpiringMap<Cutoff>,
 }
 
 impl MemoryRevocationStore {
@@ -131,21 +132,21 @@ impl MemoryRevocationStore {
         issued_before: SystemTime,
         now: SystemTime,
     ) -> Result<(), AuthError> {
-        let cutoff = cutoff::cutoff_of(issued_before);
-        let Some(until) = self.retention.cutoff_until(cutoff) else {
-            // Before any representable instant: there is nothing to revoke.
+        let mut tables = self.write();
+        tables.subjects.purge(now);
+        let current = tables.subjects.get(subject).map(|entry| entry.value);
+        let Some(cutoff) = Cutoff::raised(current, issued_before) else {
+            // Before 1970: there is nothing to revoke.
             return Ok(());
         };
+        let until = self.retention.cutoff_until(cutoff);
         if until <= now {
+            // Every token it could revoke is long expired.
             return Ok(());
         }
-        let mut tables = self.write();
-        // A cutoff only ever moves forward: an older one is already covered.
         tables
             .subjects
-            .upsert(subject, cutoff, until, now, |old, new| {
-                *old = (*old).max(new);
-            })
+            .upsert(subject, cutoff, until, now, |old, new| *old = new)
             .map_err(|error| refused(error, "subject cutoff"))
     }
 
@@ -156,20 +157,15 @@ impl MemoryRevocationStore {
             return Err(TokenError::Revoked.into());
         }
         if let Some(entry) = tables.subjects.get(token.subject)
-            && cutoff::revokes(entry.value, token.issued_at)
+            && entry.value.revokes(token)
         {
             return Err(TokenError::SubjectRevoked.into());
         }
         Ok(())
     }
 
-    fn earliest_now(&self, subject: &str) -> Result<Option<SystemTime>, AuthError> {
-        let Some(cutoff) = self.read().subjects.get(subject).map(|entry| entry.value) else {
-            return Ok(None);
-        };
-        cutoff::earliest_after(cutoff)
-            .map(Some)
-            .ok_or_else(|| AuthError::unavailable(COMPONENT, StoreError::UnexpectedReply))
+    fn cutoff_now(&self, subject: &str) -> Option<Cutoff> {
+        self.read().subjects.get(subject).map(|entry| entry.value)
     }
 
     // A panic while a lock was held cannot leave a table half-written in a way that
@@ -223,11 +219,11 @@ impl RevocationStore for MemoryRevocationStore {
 }
 
 impl SubjectCutoffs for MemoryRevocationStore {
-    fn earliest_issued_at(
+    fn current_cutoff(
         &self,
         subject: &str,
-    ) -> impl Future<Output = Result<Option<SystemTime>, AuthError>> + Send {
-        ready(self.earliest_now(subject))
+    ) -> impl Future<Output = Result<Option<Cutoff>, AuthError>> + Send {
+        ready(Ok(self.cutoff_now(subject)))
     }
 }
 
@@ -249,6 +245,14 @@ mod tests {
             session_id: None,
             subject,
             issued_at: iat,
+            cutoff: None,
+        }
+    }
+
+    fn marked(subject: &str, cutoff: Option<Cutoff>) -> TokenRef<'_> {
+        TokenRef {
+            cutoff: Some(cutoff.unwrap_or(Cutoff::NONE)),
+            ..token(None, subject, Some(t(0)))
         }
     }
 
@@ -338,7 +342,7 @@ mod tests {
     }
 
     #[test]
-    fn same_second_rule_revokes_every_token_stamped_with_the_cutoff_second() {
+    fn an_unmarked_token_is_revoked_up_to_the_cutoff_instant() {
         let store = MemoryRevocationStore::new();
         let revoked_at = t(100) + Duration::from_millis(400);
         store
@@ -348,10 +352,9 @@ mod tests {
             let result = store.check_now(&token(Some("x"), "alice", Some(iat)));
             assert!(is_subject_revoked(&result), "iat {iat:?}");
         }
-        // A token of the same second, minted 0.5 s after the revocation, carries
-        // `iat = 100` too: it cannot be told apart, so it is revoked as well.
-        let after = token(None, "alice", Some(t(100) + Duration::from_millis(900)));
-        assert!(is_subject_revoked(&store.check_now(&after)));
+        // `iat = 100` (whole seconds, as in a token) may have been minted 0.5 s
+        // after the revocation: it cannot be told apart, so it is revoked above.
+        assert!(store.check_now(&token(None, "alice", Some(t(101)))).is_ok());
         // No `iat`: cannot prove it is newer.
         assert!(is_subject_revoked(
             &store.check_now(&token(None, "alice", None))
@@ -361,37 +364,48 @@ mod tests {
     }
 
     #[test]
-    fn same_second_rule_lets_a_fresh_login_through() {
+    fn a_marked_token_is_judged_by_its_mark_not_its_clock() {
         let store = MemoryRevocationStore::new();
-        assert_eq!(store.earliest_now("alice").unwrap(), None);
-        let revoked_at = t(100) + Duration::from_millis(400);
-        store
-            .revoke_subject_at("alice", revoked_at, t(100))
-            .unwrap();
-        let earliest = store.earliest_now("alice").unwrap().unwrap();
-        assert_eq!(earliest, t(101));
-        assert!(earliest > revoked_at && earliest - Duration::from_secs(1) < revoked_at);
-        assert!(
-            store
-                .check_now(&token(None, "alice", Some(earliest)))
-                .is_ok()
-        );
-        assert!(store.check_now(&token(None, "alice", Some(t(500)))).is_ok());
+        assert_eq!(store.cutoff_now("alice"), None);
+        // Minted with no cutoff, by an instance whose clock runs an hour ahead.
+        let fast = TokenRef {
+            issued_at: Some(t(3_700)),
+            ..marked("alice", None)
+        };
+        assert!(store.check_now(&fast).is_ok());
+        store.revoke_subject_at("alice", t(100), t(100)).unwrap();
+        assert!(is_subject_revoked(&store.check_now(&fast)));
+        // A login right after carries the new cutoff and passes at once.
+        let current = store.cutoff_now("alice");
+        assert!(store.check_now(&marked("alice", current)).is_ok());
     }
 
     #[test]
-    fn a_subject_cutoff_never_moves_backwards() {
+    fn a_subject_cutoff_moves_strictly_forward_on_every_revocation() {
         let store = MemoryRevocationStore::new();
         store.revoke_subject_at("alice", t(200), t(200)).unwrap();
+        let first = store.cutoff_now("alice").unwrap();
+        assert_eq!(first, Cutoff::from_millis(1_700_000_200_000));
+        let between = marked("alice", Some(first));
+        assert!(store.check_now(&between).is_ok());
+        // The same instant again, then an older one: each still takes effect.
+        store.revoke_subject_at("alice", t(200), t(200)).unwrap();
+        let second = store.cutoff_now("alice").unwrap();
+        assert!(second > first);
+        assert!(is_subject_revoked(&store.check_now(&between)));
         store.revoke_subject_at("alice", t(100), t(201)).unwrap();
+        assert!(store.cutoff_now("alice").unwrap() > second);
+        // Older unmarked tokens stay revoked: the cutoff never moved back.
         assert!(is_subject_revoked(&store.check_now(&token(
             None,
             "alice",
             Some(t(150))
         ))));
-        assert_eq!(store.earliest_now("alice").unwrap(), Some(t(201)));
         store.revoke_subject_at("alice", t(300), t(300)).unwrap();
-        assert_eq!(store.earliest_now("alice").unwrap(), Some(t(301)));
+        assert_eq!(
+            store.cutoff_now("alice"),
+            Some(Cutoff::from_millis(1_700_000_300_000))
+        );
     }
 
     #[test]
@@ -400,12 +414,15 @@ mod tests {
         let store =
             MemoryRevocationStore::new().with_retention(Retention::new().with_subject_cutoff(keep));
         store.revoke_subject_at("alice", t(100), t(100)).unwrap();
-        // Kept until the end of the cutoff's second plus the retention.
-        store.revoke_subject_at("x", t(3_700), t(3_700)).unwrap();
+        // Kept until the cutoff plus the retention.
+        store.revoke_subject_at("x", t(3_699), t(3_699)).unwrap();
         assert_eq!(store.subject_cutoffs(), 2);
-        store.revoke_subject_at("y", t(3_701), t(3_701)).unwrap();
+        store.revoke_subject_at("y", t(3_700), t(3_700)).unwrap();
         assert_eq!(store.subject_cutoffs(), 2);
-        assert_eq!(store.earliest_now("alice").unwrap(), None);
+        assert_eq!(store.cutoff_now("alice"), None);
+        // A cutoff whose retention is over already is not stored.
+        store.revoke_subject_at("z", t(0), t(3_700)).unwrap();
+        assert_eq!(store.cutoff_now("z"), None);
     }
 
     #[tokio::test]
@@ -417,15 +434,11 @@ mod tests {
             .await
             .unwrap();
         store.revoke_subject("alice", now).await.unwrap();
-        let earliest = store.earliest_issued_at("alice").await.unwrap().unwrap();
-        assert!(earliest > now && earliest <= now + Duration::from_secs(1));
+        let current = store.current_cutoff("alice").await.unwrap();
+        assert!(current.is_some());
         assert!(store.check(&token(Some("a"), "bob", None)).await.is_err());
-        assert!(
-            store
-                .check(&token(Some("b"), "alice", Some(earliest)))
-                .await
-                .is_ok()
-        );
+        assert!(store.check(&marked("alice", current)).await.is_ok());
+        assert!(store.check(&marked("alice", None)).await.is_err());
         store.purge_expired();
         assert_eq!(store.revoked_tokens(), 1);
     }

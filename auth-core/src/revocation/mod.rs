@@ -1,8 +1,8 @@
 //! Revocation: tokens that stop working before they expire.
 //!
 //! A [`RevocationStore`] answers, on every request, whether a verified token was
-//! revoked: one token by its id (`jti`), or every token of a subject issued before
-//! an instant (logout everywhere, a role or password change). A store that cannot
+//! revoked: one token by its id (`jti`) or its session (`sid`), or every token of
+//! a subject up to a [`Cutoff`] (logout everywhere, a role or password change). A store that cannot
 //! be reached fails closed: [`AuthError::Unavailable`], a 503, never a pass.
 //!
 //! | store | shared by | what |
@@ -12,9 +12,11 @@
 //! | [`MemoryRefreshStore`] | one process | refresh-token families: rotation, reuse detection, logout ([`refresh`]) |
 //! | [`RedisRefreshStore`] (feature `redis`) | every instance | the same, atomic through Lua scripts |
 //!
-//! A subject cutoff covers the whole second it falls in, and an issuer resumes
-//! issuing for that subject in the next second ([`SubjectCutoffs`]): the
-//! [same-second rule](cutoff). How long entries are kept is [`Retention`].
+//! Subject cutoffs only move forward, each revocation strictly past the last; this
+//! crate's issuer marks every token with the cutoff it was minted under, so that
+//! "log out everywhere" is exact for its tokens, whatever the clocks say, and a
+//! login right after it works at once ([`SubjectCutoffs`], [the rule](cutoff)).
+//! How long entries are kept is [`Retention`].
 //!
 //! # Redis
 //!
@@ -74,7 +76,7 @@ use std::time::SystemTime;
 
 use crate::AuthError;
 
-pub use self::cutoff::SubjectCutoffs;
+pub use self::cutoff::{CUTOFF_CLAIM, Cutoff, SubjectCutoffs};
 pub use self::memory::MemoryRevocationStore;
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
@@ -98,8 +100,12 @@ pub struct TokenRef<'a> {
     pub session_id: Option<&'a str>,
     /// The token's subject (`sub`).
     pub subject: &'a str,
-    /// When the token was issued (`iat`).
+    /// When the token was issued (`iat`); for a refresh-token family, its login.
     pub issued_at: Option<SystemTime>,
+    /// The subject cutoff the token was minted under, when its issuer marked it
+    /// (this crate's issuer writes it in the claim [`CUTOFF_CLAIM`]): a marked
+    /// token is judged by it, an unmarked one by `issued_at`. See [`cutoff`].
+    pub cutoff: Option<Cutoff>,
 }
 
 /// Where revocations are recorded and checked.
@@ -115,7 +121,14 @@ pub trait RevocationStore: Send + Sync {
         expires_at: SystemTime,
     ) -> impl Future<Output = Result<(), AuthError>> + Send;
 
-    /// Revokes every token of `subject` issued at or before `issued_before`.
+    /// Raises the cutoff of `subject`: every token of `subject` issued at or
+    /// before `issued_before` is revoked, and so is every token marked with an
+    /// earlier cutoff. Each call moves the cutoff strictly forward, so two calls
+    /// in the same millisecond both take effect.
+    ///
+    /// To cover tokens stamped by an issuing instance whose clock runs ahead,
+    /// pass now plus the verifiers' leeway, as the JWT issuer's `logout_all`
+    /// does. See [`cutoff`].
     fn revoke_subject(
         &self,
         subject: &str,

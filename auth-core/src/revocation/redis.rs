@@ -12,7 +12,7 @@ use ::redis::{Client, RedisResult, Script};
 
 use crate::{AuthError, TokenError};
 
-use super::cutoff::{self, SubjectCutoffs};
+use super::cutoff::{self, Cutoff, SubjectCutoffs};
 use super::{Retention, RevocationStore, StoreError, TokenRef};
 
 const COMPONENT: &str = "revocation store";
@@ -205,18 +205,27 @@ return 0
     )
 });
 
-/// Raises a subject's cutoff, never lowers it.
-/// KEYS[1] the subject's key; ARGV[1] the cutoff (Unix seconds); ARGV[2] keep
-/// until (Unix ms).
+/// Moves a subject's cutoff strictly forward: to the asked cutoff, or one past
+/// the stored one when that is later. A stored value below 10^11 is a cutoff in
+/// whole seconds from an earlier version, covering its whole second.
+/// KEYS[1] the subject's key; ARGV[1] the asked cutoff (Unix ms); ARGV[2] how
+/// long to keep it (ms). Returns the new cutoff. Lua numbers are doubles: exact
+/// for every millisecond up to the year 9999 and far beyond.
 static RAISE_CUTOFF: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
-local current = tonumber(redis.call('GET', KEYS[1]) or '')
-if current and current >= tonumber(ARGV[1]) then
-  return 0
+local cutoff = tonumber(ARGV[1])
+local stored = tonumber(redis.call('GET', KEYS[1]) or '')
+if stored then
+  if stored < 100000000000 then
+    stored = stored * 1000 + 999
+  end
+  if stored + 1 > cutoff then
+    cutoff = stored + 1
+  end
 end
-redis.call('SET', KEYS[1], ARGV[1], 'PXAT', ARGV[2])
-return 1
+redis.call('SET', KEYS[1], string.format('%.0f', cutoff), 'PXAT', string.format('%.0f', cutoff + tonumber(ARGV[2])))
+return string.format('%.0f', cutoff)
 ",
     )
 });
@@ -228,14 +237,16 @@ return 1
 /// | key | value | expires |
 /// |---|---|---|
 /// | `{prefix}revoked:jti:{jti}` | `1` | `exp` + [`Retention::token_grace`]; only ever extended |
-/// | `{prefix}revoked:sub:{subject}` | the cutoff, Unix seconds | cutoff + [`Retention::subject_cutoff`]; the cutoff is only ever raised |
+/// | `{prefix}revoked:sub:{subject}` | the [`Cutoff`], Unix milliseconds | cutoff + [`Retention::subject_cutoff`]; each revocation raises it strictly |
 ///
 /// Both writes are Lua scripts, so concurrent instances cannot move a cutoff
 /// back or shorten a revocation. Needs Redis 7.0 or later (or a compatible
 /// server such as Valkey).
 ///
 /// [`check`](RevocationStore::check) is one `MGET` of both keys: one round trip.
-/// Subject cutoffs follow the [same-second rule](super::cutoff). Every call is
+/// Subject cutoffs follow [the cutoff rule](super::cutoff); a cutoff in whole
+/// seconds written by an earlier version of this crate still counts, for its
+/// whole second. Every call is
 /// bounded by the connection's timeout; any error or timeout is an
 /// [`AuthError::Unavailable`] for `"revocation store"` and an error event: a
 /// request is never let through because Redis could not be asked.
@@ -272,9 +283,10 @@ impl RedisRevocationStore {
     }
 
     /// The subject's cutoff, from a stored value.
-    fn parse_cutoff(value: &str) -> Result<i64, AuthError> {
+    fn parse_cutoff(value: &str) -> Result<Cutoff, AuthError> {
         value
             .parse()
+            .map(Cutoff::from_stored)
             .map_err(|_| unavailable(COMPONENT, StoreError::UnexpectedReply))
     }
 }
@@ -288,7 +300,7 @@ impl RevocationStore for RedisRevocationStore {
         let mut invocation = REVOKE_TOKEN.prepare_invoke();
         invocation
             .key(self.token_key(token_id))
-            .arg(cutoff::unix_millis(until));
+            .arg(cutoff::unix_millis(until).unwrap_or(u64::MAX));
         let mut con = self.redis.handle();
         let _created: i64 = self
             .redis
@@ -302,21 +314,20 @@ impl RevocationStore for RedisRevocationStore {
         subject: &str,
         issued_before: SystemTime,
     ) -> Result<(), AuthError> {
-        let cutoff = cutoff::cutoff_of(issued_before);
-        let Some(until) = self.retention.cutoff_until(cutoff) else {
+        // The asked cutoff; the script raises it past the stored one if needed,
+        // which only lengthens how long it is kept.
+        let Some(asked) = Cutoff::raised(None, issued_before) else {
             return Ok(());
         };
-        if until <= SystemTime::now() {
+        if self.retention.cutoff_until(asked) <= SystemTime::now() {
             return Ok(());
         }
+        let keep = u64::try_from(self.retention.subject_cutoff().as_millis()).unwrap_or(u64::MAX);
         let key = self.subject_key(subject);
         let mut invocation = RAISE_CUTOFF.prepare_invoke();
-        invocation
-            .key(&key)
-            .arg(cutoff)
-            .arg(cutoff::unix_millis(until));
+        invocation.key(&key).arg(asked.as_millis()).arg(keep);
         let mut con = self.redis.handle();
-        let _raised: i64 = self
+        let _raised: String = self
             .redis
             .bounded(COMPONENT, invocation.invoke_async(&mut con))
             .await?;
@@ -342,7 +353,7 @@ impl RevocationStore for RedisRevocationStore {
             return Err(TokenError::Revoked.into());
         }
         if let Some(cutoff) = cutoff
-            && cutoff::revokes(Self::parse_cutoff(&cutoff)?, token.issued_at)
+            && Self::parse_cutoff(&cutoff)?.revokes(token)
         {
             return Err(TokenError::SubjectRevoked.into());
         }
@@ -351,7 +362,7 @@ impl RevocationStore for RedisRevocationStore {
 }
 
 impl SubjectCutoffs for RedisRevocationStore {
-    async fn earliest_issued_at(&self, subject: &str) -> Result<Option<SystemTime>, AuthError> {
+    async fn current_cutoff(&self, subject: &str) -> Result<Option<Cutoff>, AuthError> {
         let key = self.subject_key(subject);
         let mut con = self.redis.handle();
         let value: Option<String> = self
@@ -361,11 +372,6 @@ impl SubjectCutoffs for RedisRevocationStore {
                 ::redis::cmd("GET").arg(&key).query_async(&mut con),
             )
             .await?;
-        let Some(value) = value else {
-            return Ok(None);
-        };
-        cutoff::earliest_after(Self::parse_cutoff(&value)?)
-            .map(Some)
-            .ok_or_else(|| unavailable(COMPONENT, StoreError::UnexpectedReply))
+        value.as_deref().map(Self::parse_cutoff).transpose()
     }
 }

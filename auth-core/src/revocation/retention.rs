@@ -2,7 +2,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use super::cutoff;
+use super::Cutoff;
 
 /// How long a store keeps what it was told, so that it forgets nothing that still
 /// matters and keeps nothing that no longer does.
@@ -75,10 +75,9 @@ impl Retention {
         exp.checked_add(self.token_grace).unwrap_or(exp)
     }
 
-    /// Until when a cutoff of `cutoff` Unix seconds is kept.
-    pub(crate) fn cutoff_until(&self, cutoff: i64) -> Option<SystemTime> {
-        let end = cutoff::from_unix_secs(cutoff.saturating_add(1))?;
-        Some(end.checked_add(self.subject_cutoff).unwrap_or(end))
+    /// Until when `cutoff` is kept.
+    pub(crate) fn cutoff_until(&self, cutoff: Cutoff) -> SystemTime {
+        cutoff.kept_until(self.subject_cutoff)
     }
 }
 

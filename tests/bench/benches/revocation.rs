@@ -35,6 +35,7 @@ fn clean_token(issued_at: SystemTime) -> TokenRef<'static> {
         session_id: Some("5e551011-b3c7-4d0e-8f3a-2b1c0d9e8f7a"),
         subject: "user-42",
         issued_at: Some(issued_at),
+        cutoff: None,
     }
 }
 
@@ -44,6 +45,7 @@ fn revoked_token(issued_at: SystemTime) -> TokenRef<'static> {
         session_id: Some("5e551011-b3c7-4d0e-8f3a-2b1c0d9e8f7a"),
         subject: "user-42",
         issued_at: Some(issued_at),
+        cutoff: None,
     }
 }
 

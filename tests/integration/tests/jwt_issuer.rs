@@ -18,92 +18,28 @@ mod jwt_support;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use auth_core::jwt::{
     AccessClaims, DEFAULT_ACCESS_TTL, EcAlgorithm, HmacAlgorithm, IssuerConfigError,
-    JwtAuthenticator, KeyError, KeySet, MAX_ACCESS_TTL, Principal, PrincipalMapper, RolesClaim,
-    RsaAlgorithm, SigningKey, SigningKeyError, TokenIssuer, TokenPair,
+    JwtAuthenticator, KeyError, KeySet, MAX_ACCESS_TTL, Principal, RsaAlgorithm, SigningKey,
+    SigningKeyError, TokenIssuer,
 };
 use auth_core::revocation::{
-    MemoryRefreshStore, MemoryRevocationStore, RefreshStore, RevocationStore, SubjectCutoffs,
+    CUTOFF_CLAIM, MemoryRefreshStore, MemoryRevocationStore, RefreshStore, RevocationStore,
+    SubjectCutoffs,
 };
 use auth_core::{AuthError, Authenticated, HasRoles as _, TokenError, authenticate};
 use auth_tests::audit::capture;
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use jwt_support::service::{Service, claims, mapper, memory_service, signing_key};
 use jwt_support::{
     AUDIENCE, HMAC_SECRET, ISSUER, assert_invalid, bearer, every_algorithm, fixture, now,
 };
 use serde_json::{Value, json};
 
 // --- fixtures -------------------------------------------------------------------
-
-fn hs256() -> SigningKey {
-    SigningKey::hmac(HmacAlgorithm::HS256, HMAC_SECRET).unwrap()
-}
-
-fn mapper() -> PrincipalMapper {
-    PrincipalMapper::new().roles(RolesClaim::top_level("roles"))
-}
-
-fn claims(roles: &[&str]) -> AccessClaims {
-    AccessClaims::new()
-        .roles(roles.iter().copied())
-        .scope("orders:read orders:write")
-}
-
-/// The issuer of a service and the authenticator of (possibly) another instance
-/// of it, sharing revocations through `R` and `A`'s store.
-struct Service<R, F, A> {
-    issuer: TokenIssuer<R, F>,
-    auth: JwtAuthenticator<PrincipalMapper, A>,
-}
-
-impl<R, F, A> Service<R, F, A>
-where
-    R: SubjectCutoffs,
-    F: RefreshStore,
-    A: RevocationStore,
-{
-    fn new(issuer: TokenIssuer<R, F>, revocations_of_verifier: A) -> Self {
-        let auth = issuer
-            .authenticator_builder(mapper())
-            .leeway(Duration::ZERO)
-            .revocation(revocations_of_verifier)
-            .build()
-            .unwrap();
-        Service { issuer, auth }
-    }
-
-    async fn verify(&self, access_token: &str) -> Result<Authenticated<Principal>, AuthError> {
-        authenticate(&self.auth, &bearer(access_token)).await
-    }
-
-    async fn login(&self, subject: &str, roles: &[&str]) -> TokenPair {
-        self.issuer.login(subject, &claims(roles)).await.unwrap()
-    }
-
-    /// A whole refresh: rotate, then mint with `roles`.
-    async fn refresh(&self, refresh_token: &str, roles: &[&str]) -> Result<TokenPair, AuthError> {
-        let grant = self.issuer.refresh(refresh_token).await?;
-        self.issuer.finish_refresh(grant, &claims(roles)).await
-    }
-}
-
-type MemoryService =
-    Service<Arc<MemoryRevocationStore>, MemoryRefreshStore, Arc<MemoryRevocationStore>>;
-
-fn memory_service() -> MemoryService {
-    let revocations = Arc::new(MemoryRevocationStore::new());
-    let issuer = TokenIssuer::builder(hs256(), Arc::clone(&revocations), MemoryRefreshStore::new())
-        .issuer(ISSUER)
-        .audience(AUDIENCE)
-        .key_id("k1")
-        .build()
-        .unwrap();
-    Service::new(issuer, revocations)
-}
 
 /// The JSON of a token's header and payload, decoded without verification.
 fn decode(token: &str) -> (Value, Value) {
@@ -124,6 +60,36 @@ fn keys_of(value: &Value) -> BTreeSet<&str> {
 }
 
 // --- access tokens ----------------------------------------------------------------
+
+/// Every claim of a login's access token with a scope and two extra claims.
+const LOGIN_CLAIMS: [&str; 13] = [
+    "iss",
+    "aud",
+    "sub",
+    "iat",
+    "nbf",
+    "exp",
+    "jti",
+    "sid",
+    CUTOFF_CLAIM,
+    "roles",
+    "scope",
+    "tenant",
+    "amr",
+];
+
+/// Every claim of a direct access token without scope or extra claims.
+const DIRECT_CLAIMS: [&str; 9] = [
+    "iss",
+    "aud",
+    "sub",
+    "iat",
+    "nbf",
+    "exp",
+    "jti",
+    CUTOFF_CLAIM,
+    "roles",
+];
 
 #[tokio::test]
 async fn every_algorithm_round_trips_through_the_authenticator() {
@@ -209,13 +175,7 @@ async fn access_tokens_carry_exactly_the_specified_claims_and_header() {
         header,
         json!({"alg": "HS256", "typ": "at+jwt", "kid": "k1"})
     );
-    assert_eq!(
-        keys_of(&payload),
-        BTreeSet::from([
-            "iss", "aud", "sub", "iat", "nbf", "exp", "jti", "sid", "roles", "scope", "tenant",
-            "amr"
-        ])
-    );
+    assert_eq!(keys_of(&payload), BTreeSet::from(LOGIN_CLAIMS));
     // `sid` names the login session (the refresh family), so a logout can end
     // every access token of it.
     assert_eq!(payload["sid"], pair.family().id.as_str());
@@ -230,6 +190,9 @@ async fn access_tokens_carry_exactly_the_specified_claims_and_header() {
     assert_eq!(payload["nbf"], iat);
     assert_eq!(payload["exp"], iat + 900);
     assert_eq!(payload["jti"], pair.access().token_id());
+    // The subject had no revocation cutoff at the login: the token says so, and
+    // any cutoff will revoke it, whatever its `iat`.
+    assert_eq!(payload[CUTOFF_CLAIM], 0);
     assert_eq!(payload["roles"], json!(["customer", "auditor"]));
     assert_eq!(payload["scope"], "orders:read orders:write");
     assert_eq!(payload["tenant"], "acme");
@@ -245,7 +208,7 @@ async fn access_tokens_carry_exactly_the_specified_claims_and_header() {
     // No key id configured: no `kid`. No scope: no `scope`; roles stay an array.
     // Several audiences: `aud` is an array.
     let issuer = TokenIssuer::builder(
-        hs256(),
+        signing_key(),
         MemoryRevocationStore::new(),
         MemoryRefreshStore::new(),
     )
@@ -260,10 +223,7 @@ async fn access_tokens_carry_exactly_the_specified_claims_and_header() {
         .unwrap();
     let (header, payload) = decode(token.as_str());
     assert_eq!(header, json!({"alg": "HS256", "typ": "at+jwt"}));
-    assert_eq!(
-        keys_of(&payload),
-        BTreeSet::from(["iss", "aud", "sub", "iat", "nbf", "exp", "jti", "roles"])
-    );
+    assert_eq!(keys_of(&payload), BTreeSet::from(DIRECT_CLAIMS));
     assert_eq!(payload["aud"], json!(["a", "b"]));
     assert_eq!(payload["roles"], json!([]));
     assert_eq!(
@@ -304,7 +264,7 @@ async fn access_tokens_live_15_minutes_by_default_and_as_configured() {
     );
 
     let issuer = TokenIssuer::builder(
-        hs256(),
+        signing_key(),
         MemoryRevocationStore::new(),
         MemoryRefreshStore::new(),
     )
@@ -328,7 +288,7 @@ async fn access_tokens_live_15_minutes_by_default_and_as_configured() {
 fn the_issuer_configuration_is_checked_at_build() {
     let builder = || {
         TokenIssuer::builder(
-            hs256(),
+            signing_key(),
             MemoryRevocationStore::new(),
             MemoryRefreshStore::new(),
         )
@@ -504,7 +464,7 @@ fn signing_keys_are_checked_once_and_never_echoed() {
             ),
         }
     }
-    let debug = format!("{:?}", hs256());
+    let debug = format!("{:?}", signing_key());
     assert!(!debug.contains("test-only"), "{debug}");
 }
 
@@ -688,34 +648,6 @@ async fn logout_all_revokes_older_tokens_and_a_login_right_after_works() {
 }
 
 #[tokio::test]
-async fn a_login_in_the_cutoff_second_is_stamped_after_it() {
-    let service = memory_service();
-    for _ in 0..3 {
-        let old = service.login("carol", &["admin"]).await;
-        let revoked_at = SystemTime::now();
-        service.issuer.logout_all("carol").await.unwrap();
-        let started = SystemTime::now();
-        let fresh = service.login("carol", &["admin"]).await;
-        let waited = SystemTime::now().duration_since(started).unwrap();
-
-        // The same-second rule: stamped in the second after the cutoff's, which is
-        // never more than a second of waiting.
-        let cutoff_second = revoked_at
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .unwrap()
-            .as_secs();
-        let (_, payload) = decode(fresh.access_token());
-        assert!(payload["iat"].as_u64().unwrap() > cutoff_second);
-        assert!(waited < Duration::from_millis(1_500), "{waited:?}");
-        assert!(service.verify(fresh.access_token()).await.is_ok());
-        assert_invalid(
-            service.verify(old.access_token()).await,
-            TokenError::SubjectRevoked,
-        );
-    }
-}
-
-#[tokio::test]
 async fn a_refresh_after_a_role_change_carries_the_new_roles() {
     let service = memory_service();
     // The source of truth.
@@ -846,48 +778,10 @@ fn issuer_futures_are_send() {
 
 #[cfg(unix)]
 mod redis {
-    use std::time::Duration;
-
-    use auth_core::jwt::TokenIssuer;
-    use auth_core::revocation::{
-        RedisConnection, RedisOptions, RedisRefreshStore, RedisRevocationStore,
-    };
     use auth_integration::redis_server::RedisServer;
 
+    use super::jwt_support::service::redis::{RedisService, WAIT, redis_service};
     use super::*;
-
-    const CALL_TIMEOUT: Duration = Duration::from_secs(1);
-    const WAIT: Duration = Duration::from_secs(10);
-
-    async fn connect(server: &RedisServer) -> RedisConnection {
-        let options = RedisOptions::new(server.url())
-            .prefix("issuer-test:")
-            .timeout(CALL_TIMEOUT);
-        tokio::time::timeout(WAIT, RedisConnection::connect(options))
-            .await
-            .expect("connect within the bound")
-            .expect("connects to the test server")
-    }
-
-    type RedisService = Service<RedisRevocationStore, RedisRefreshStore, RedisRevocationStore>;
-
-    /// The issuer on one instance, the authenticator on another: what one revokes,
-    /// the other refuses.
-    async fn redis_service(server: &RedisServer) -> RedisService {
-        let issuing_instance = connect(server).await;
-        let verifying_instance = connect(server).await;
-        let issuer = TokenIssuer::builder(
-            hs256(),
-            RedisRevocationStore::new(issuing_instance.clone()),
-            RedisRefreshStore::new(issuing_instance),
-        )
-        .issuer(ISSUER)
-        .audience(AUDIENCE)
-        .key_id("k1")
-        .build()
-        .unwrap();
-        Service::new(issuer, RedisRevocationStore::new(verifying_instance))
-    }
 
     /// Runs `flow` against a fresh server, bounded by [`WAIT`] per flow.
     macro_rules! with_redis {

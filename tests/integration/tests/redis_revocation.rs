@@ -14,8 +14,9 @@ use std::net::{Ipv4Addr, TcpListener};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use auth_core::revocation::{
-    RedisConnection, RedisOptions, RedisRefreshStore, RedisRevocationStore, RefreshFamily,
-    RefreshStore, Retention, RevocationStore, Rotation, StoreError, SubjectCutoffs, TokenRef,
+    Cutoff, MemoryRefreshStore, MemoryRevocationStore, RedisConnection, RedisOptions,
+    RedisRefreshStore, RedisRevocationStore, RefreshFamily, RefreshStore, Retention,
+    RevocationStore, Rotation, StoreError, SubjectCutoffs, TokenRef,
 };
 use auth_core::{AuthError, TokenError};
 use auth_integration::redis_server::RedisServer;
@@ -59,6 +60,16 @@ fn token<'a>(id: Option<&'a str>, subject: &'a str, iat: Option<SystemTime>) -> 
         session_id: None,
         subject,
         issued_at: iat,
+        cutoff: None,
+    }
+}
+
+/// A token of `subject` marked with the cutoff it was minted under, stamped
+/// `iat` (which a marked token is not judged by).
+fn marked(subject: &str, iat: SystemTime, cutoff: Option<Cutoff>) -> TokenRef<'_> {
+    TokenRef {
+        cutoff: Some(cutoff.unwrap_or(Cutoff::NONE)),
+        ..token(None, subject, Some(iat))
     }
 }
 
@@ -140,68 +151,199 @@ async fn revoking_a_token_again_never_shortens_its_revocation() {
     ));
 }
 
+fn is_subject_revoked(result: &Result<(), AuthError>) -> bool {
+    matches!(
+        result,
+        Err(AuthError::InvalidToken(TokenError::SubjectRevoked))
+    )
+}
+
+/// "Log out everywhere" on instance `a`, checked on instance `b`, at the instant
+/// `now`: the same steps and the same expectations for every store. Returns the
+/// cutoffs the store went through, for comparing stores with each other.
+async fn subject_cutoffs_behave<S: SubjectCutoffs>(a: &S, b: &S, now: SystemTime) -> Vec<Cutoff> {
+    const LEEWAY: Duration = Duration::from_secs(10);
+    let secs = |s: u64| UNIX_EPOCH + Duration::from_secs(s);
+    let second = now.duration_since(UNIX_EPOCH).unwrap().as_secs();
+    let check = |token: TokenRef<'static>| async move { bounded(b.check(&token)).await };
+    assert_eq!(bounded(b.current_cutoff("alice")).await.unwrap(), None);
+    check(marked("alice", now, None)).await.unwrap();
+
+    // Log out everywhere, covering the verifiers' leeway.
+    bounded(a.revoke_subject("alice", now + LEEWAY))
+        .await
+        .unwrap();
+    let first = bounded(b.current_cutoff("alice")).await.unwrap().unwrap();
+    // Unmarked tokens: every `iat` up to now + leeway, and none without `iat`.
+    for iat in [
+        Some(now - Duration::from_secs(600)),
+        Some(secs(second)),
+        Some(secs(second + 5)), // a clock running 5 s ahead
+        Some(secs(second + 10)),
+        None,
+    ] {
+        let result = check(token(Some("t"), "alice", iat)).await;
+        assert!(is_subject_revoked(&result), "iat {iat:?}: {result:?}");
+    }
+    check(token(Some("t"), "alice", Some(secs(second + 11))))
+        .await
+        .unwrap();
+    // Marked tokens: by their mark, whatever their `iat`.
+    let fast = marked("alice", secs(second + 5), None);
+    assert!(is_subject_revoked(&check(fast).await));
+    let fresh = marked("alice", now, Some(first));
+    check(fresh).await.unwrap();
+
+    // The same instant again: a new cutoff, which revokes what the first let in.
+    bounded(a.revoke_subject("alice", now + LEEWAY))
+        .await
+        .unwrap();
+    let second_cutoff = bounded(b.current_cutoff("alice")).await.unwrap().unwrap();
+    assert!(second_cutoff > first);
+    assert!(is_subject_revoked(&check(fresh).await));
+    check(marked("alice", now, Some(second_cutoff)))
+        .await
+        .unwrap();
+    // An older instant still moves it forward, never back.
+    bounded(a.revoke_subject("alice", now - Duration::from_secs(3_600)))
+        .await
+        .unwrap();
+    let third = bounded(b.current_cutoff("alice")).await.unwrap().unwrap();
+    assert!(third > second_cutoff);
+    let result = check(token(None, "alice", Some(secs(second + 10)))).await;
+    assert!(is_subject_revoked(&result));
+    // Other subjects are untouched.
+    check(token(None, "bob", Some(secs(second)))).await.unwrap();
+    check(marked("bob", now, None)).await.unwrap();
+    vec![first, second_cutoff, third]
+}
+
 #[tokio::test]
-async fn a_subject_cutoff_is_shared_covers_its_second_and_only_moves_forward() {
+async fn the_redis_store_agrees_with_the_memory_store_on_subject_cutoffs() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let now = now_ms();
+    let memory = std::sync::Arc::new(MemoryRevocationStore::new());
+    let in_memory = subject_cutoffs_behave(&memory, &memory, now).await;
+    let a = RedisRevocationStore::new(instance(&server, "svc:").await);
+    let b = RedisRevocationStore::new(instance(&server, "svc:").await);
+    let in_redis = subject_cutoffs_behave(&a, &b, now).await;
+    assert_eq!(in_memory, in_redis);
+}
+
+/// Two "log out everywhere" of one subject on two instances at once: both take
+/// effect, as two distinct cutoffs.
+#[tokio::test]
+async fn concurrent_logouts_everywhere_each_raise_the_cutoff() {
     let Some(server) = RedisServer::start() else {
         return;
     };
     let a = RedisRevocationStore::new(instance(&server, "svc:").await);
     let b = RedisRevocationStore::new(instance(&server, "svc:").await);
-    assert_eq!(bounded(b.earliest_issued_at("alice")).await.unwrap(), None);
-
-    let logout_all = SystemTime::now();
-    bounded(a.revoke_subject("alice", logout_all))
-        .await
-        .unwrap();
-
-    // Older tokens, and any token stamped with the cutoff's second, are refused...
-    let second =
-        UNIX_EPOCH + Duration::from_secs(logout_all.duration_since(UNIX_EPOCH).unwrap().as_secs());
-    for iat in [
-        Some(logout_all - Duration::from_secs(600)),
-        Some(second),
-        Some(second + Duration::from_millis(999)),
-        None,
-    ] {
-        let result = bounded(b.check(&token(Some("t"), "alice", iat))).await;
-        assert!(
-            matches!(
-                result,
-                Err(AuthError::InvalidToken(TokenError::SubjectRevoked))
-            ),
-            "iat {iat:?}: {result:?}"
-        );
+    let now = now_ms();
+    for _ in 0..10 {
+        let before = bounded(a.current_cutoff("alice")).await.unwrap();
+        let (x, y) = bounded(async {
+            tokio::join!(
+                a.revoke_subject("alice", now),
+                b.revoke_subject("alice", now)
+            )
+        })
+        .await;
+        x.unwrap();
+        y.unwrap();
+        let after = bounded(b.current_cutoff("alice")).await.unwrap().unwrap();
+        let expected = before.map_or(now_millis(now) + 1, |c| c.as_millis() + 2);
+        assert_eq!(after.as_millis(), expected);
     }
-    // ...a fresh login issued from the earliest allowed instant works...
-    let earliest = bounded(b.earliest_issued_at("alice"))
-        .await
+}
+
+/// A cutoff in whole seconds, as an earlier version of this crate stored it,
+/// still revokes every token of its second, and is raised from there.
+#[tokio::test]
+async fn a_cutoff_in_seconds_from_an_earlier_version_still_counts() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let store = RedisRevocationStore::new(instance(&server, "svc:").await);
+    let second = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
         .unwrap()
-        .unwrap();
-    assert_eq!(earliest, second + Duration::from_secs(1));
-    bounded(b.check(&token(Some("t"), "alice", Some(earliest))))
+        .as_secs();
+    let port = server
+        .url()
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .trim_end_matches('/')
+        .to_owned();
+    let status = std::process::Command::new("redis-cli")
+        .args([
+            "-p",
+            &port,
+            "SET",
+            "svc:revoked:sub:carol",
+            &second.to_string(),
+        ])
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("redis-cli runs");
+    assert!(status.success());
+    let at = |s: u64| Some(UNIX_EPOCH + Duration::from_secs(s));
+    let result = bounded(store.check(&token(None, "carol", at(second)))).await;
+    assert!(is_subject_revoked(&result), "{result:?}");
+    bounded(store.check(&token(None, "carol", at(second + 1))))
         .await
         .unwrap();
-    // ...other subjects are untouched...
-    bounded(b.check(&token(None, "bob", Some(second))))
-        .await
-        .unwrap();
-    // ...and an older cutoff does not lower it.
-    bounded(b.revoke_subject("alice", logout_all - Duration::from_secs(3600)))
-        .await
-        .unwrap();
-    assert!(
-        bounded(a.check(&token(None, "alice", Some(second))))
-            .await
-            .is_err()
-    );
+    let legacy = Cutoff::from_millis(second * 1_000 + 999);
     assert_eq!(
-        bounded(a.earliest_issued_at("alice")).await.unwrap(),
-        Some(earliest)
+        bounded(store.current_cutoff("carol")).await.unwrap(),
+        Some(legacy)
     );
+    bounded(store.revoke_subject("carol", UNIX_EPOCH + Duration::from_secs(second)))
+        .await
+        .unwrap();
+    assert_eq!(
+        bounded(store.current_cutoff("carol")).await.unwrap(),
+        Some(Cutoff::from_millis(legacy.as_millis() + 1))
+    );
+}
+
+fn now_millis(t: SystemTime) -> u64 {
+    u64::try_from(t.duration_since(UNIX_EPOCH).unwrap().as_millis()).unwrap()
 }
 
 fn family(id: &str, now: SystemTime) -> RefreshFamily {
     RefreshFamily::new(id, "alice", now, now + Duration::from_secs(3600))
+        .with_cutoff(Cutoff::from_millis(now_millis(now)))
+}
+
+/// Families keep the cutoff of their login (or none, as earlier versions
+/// registered them) in Redis as in memory.
+#[tokio::test]
+async fn refresh_families_keep_their_cutoff_in_both_stores() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let redis = RedisRefreshStore::new(instance(&server, "svc:").await);
+    let memory = MemoryRefreshStore::new();
+    let now = now_ms();
+    for (id, fam) in [
+        ("marked", family("marked", now)),
+        ("none", family("none", now).with_cutoff(Cutoff::NONE)),
+        (
+            "legacy",
+            RefreshFamily::new("legacy", "alice", now, now + Duration::from_secs(60)),
+        ),
+    ] {
+        let (old, new) = (format!("{id}-1"), format!("{id}-2"));
+        bounded(redis.register(&fam, &old)).await.unwrap();
+        bounded(memory.register(&fam, &old)).await.unwrap();
+        let rotated = Rotation::Rotated(fam.clone());
+        assert_eq!(bounded(redis.rotate(&old, &new)).await.unwrap(), rotated);
+        assert_eq!(bounded(memory.rotate(&old, &new)).await.unwrap(), rotated);
+    }
 }
 
 #[tokio::test]
@@ -325,11 +467,7 @@ async fn a_dead_redis_fails_closed_then_recovers() {
         bounded(revocations.revoke_subject("alice", SystemTime::now())).await,
         "revocation store",
     );
-    assert!(
-        bounded(revocations.earliest_issued_at("alice"))
-            .await
-            .is_err()
-    );
+    assert!(bounded(revocations.current_cutoff("alice")).await.is_err());
     assert_unavailable(
         bounded(refresh.register(&family("fam", now_ms()), "r1")).await,
         "refresh token store",

@@ -5,8 +5,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::SystemTime;
 
 use crate::AuthError;
-use crate::revocation::StoreError;
 use crate::revocation::expiring::ExpiringMap;
+use crate::revocation::{Cutoff, StoreError};
 
 use super::{RefreshFamily, RefreshStore, Rotation, report_reuse};
 
@@ -40,18 +40,23 @@ struct Family {
     subject: String,
     authenticated_at: SystemTime,
     expires_at: SystemTime,
+    cutoff: Option<Cutoff>,
     current: Arc<str>,
     revoked: bool,
 }
 
 impl Family {
     fn describe(&self, id: &str) -> RefreshFamily {
-        RefreshFamily::new(
+        let family = RefreshFamily::new(
             id,
             self.subject.as_str(),
             self.authenticated_at,
             self.expires_at,
-        )
+        );
+        match self.cutoff {
+            Some(cutoff) => family.with_cutoff(cutoff),
+            None => family,
+        }
     }
 }
 
@@ -115,6 +120,7 @@ impl MemoryRefreshStore {
                     subject: family.subject.clone(),
                     authenticated_at: family.authenticated_at,
                     expires_at: family.expires_at,
+                    cutoff: family.cutoff,
                     current,
                     revoked: false,
                 },

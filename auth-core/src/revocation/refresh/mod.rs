@@ -33,15 +33,17 @@
 //!   signed refresh token, or a SHA-256 of an opaque one. Never the raw secret,
 //!   which would then sit in Redis and could reach logs.
 //! - **Subject cutoffs.** "Log out everywhere" is a subject cutoff in the
-//!   [`RevocationStore`](super::RevocationStore). After a [`Rotation::Rotated`],
-//!   check the family against it as a token issued at
-//!   [`RefreshFamily::authenticated_at`]: `TokenRef { token_id: None, session_id: None, subject,
-//!   issued_at: Some(family.authenticated_at) }`. The login time, not the rotation
-//!   time: otherwise every rotation would launder the session past the cutoff.
-//!   Start families with `authenticated_at` no earlier than
-//!   [`SubjectCutoffs::earliest_issued_at`](super::SubjectCutoffs::earliest_issued_at).
-//!   Keep the cutoff retention ([`Retention`](super::Retention)) at least as long
-//!   as families live.
+//!   [`RevocationStore`](super::RevocationStore). At login, read the subject's
+//!   [current cutoff](super::SubjectCutoffs::current_cutoff) and start the family
+//!   [with it](RefreshFamily::with_cutoff) ([`Cutoff::NONE`](super::Cutoff::NONE)
+//!   when there is none). After a [`Rotation::Rotated`], check the family as a
+//!   token of its login: `TokenRef { token_id: None, session_id: None, subject,
+//!   issued_at: Some(family.authenticated_at), cutoff: family.cutoff }`. The
+//!   login, not the rotation: otherwise every rotation would launder the session
+//!   past the cutoff. Mint the access tokens of a refresh with the family's
+//!   cutoff too, not the current one, so that a refresh in flight across "log
+//!   out everywhere" yields nothing that works. Keep the cutoff retention
+//!   ([`Retention`](super::Retention)) at least as long as families live.
 //! - **Expiry.** A family lives until its [`expires_at`](RefreshFamily::expires_at)
 //!   (an absolute session lifetime); then all its tokens are unknown. Issue
 //!   refresh tokens that expire no later than their family.
@@ -55,6 +57,7 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use crate::AuthError;
+use crate::revocation::Cutoff;
 
 pub use self::memory::MemoryRefreshStore;
 #[cfg(feature = "redis")]
@@ -75,6 +78,12 @@ pub struct RefreshFamily {
     pub authenticated_at: SystemTime,
     /// When the family, and every token in it, expires. Millisecond precision.
     pub expires_at: SystemTime,
+    /// The subject's cutoff when the login happened ([`Cutoff::NONE`] when it had
+    /// none): the family is revoked by any later one, whatever the clocks say.
+    /// `None` for a family started without it (by an earlier version), which is
+    /// judged by [`authenticated_at`](Self::authenticated_at) instead. See
+    /// [`cutoff`](crate::revocation::cutoff).
+    pub cutoff: Option<Cutoff>,
 }
 
 impl RefreshFamily {
@@ -91,7 +100,15 @@ impl RefreshFamily {
             subject: subject.into(),
             authenticated_at,
             expires_at,
+            cutoff: None,
         }
+    }
+
+    /// The same family, marked with the subject's cutoff at the login.
+    #[must_use]
+    pub fn with_cutoff(mut self, cutoff: Cutoff) -> Self {
+        self.cutoff = Some(cutoff);
+        self
     }
 }
 

@@ -6,6 +6,7 @@ use std::time::SystemTime;
 use ::redis::Script;
 
 use crate::AuthError;
+use crate::revocation::Cutoff;
 use crate::revocation::StoreError;
 use crate::revocation::cutoff::{from_unix_millis, unix_millis};
 use crate::revocation::redis::{RedisConnection, unavailable};
@@ -15,15 +16,15 @@ use super::{RefreshFamily, RefreshStore, Rotation, report_reuse};
 const COMPONENT: &str = "refresh token store";
 
 /// Starts a family. KEYS: token, family. ARGV: family id, subject,
-/// authenticated at (ms), expires at (ms), token id. 1 when created, 0 when an
-/// id is taken.
+/// authenticated at (ms), expires at (ms), token id, subject cutoff at the login
+/// (ms, or empty for none). 1 when created, 0 when an id is taken.
 static REGISTER: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
 if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('EXISTS', KEYS[2]) == 1 then
   return 0
 end
-redis.call('HSET', KEYS[2], 'sub', ARGV[2], 'auth', ARGV[3], 'exp', ARGV[4], 'cur', ARGV[5], 'revoked', '0')
+redis.call('HSET', KEYS[2], 'sub', ARGV[2], 'auth', ARGV[3], 'exp', ARGV[4], 'cur', ARGV[5], 'revoked', '0', 'cut', ARGV[6])
 redis.call('PEXPIREAT', KEYS[2], ARGV[4])
 redis.call('SET', KEYS[1], ARGV[1], 'PXAT', ARGV[4])
 return 1
@@ -32,7 +33,8 @@ return 1
 });
 
 /// Rotates, or detects reuse. KEYS: old token, new token, family. ARGV: family
-/// id, old token id, new token id. Returns `{outcome, subject, auth, exp}` or
+/// id, old token id, new token id. Returns `{outcome, subject, auth, exp, cut}`
+/// (`cut` empty for a family registered without one, as earlier versions did) or
 /// `{outcome}` for `unknown` and `duplicate`.
 static ROTATE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
@@ -40,23 +42,24 @@ static ROTATE: LazyLock<Script> = LazyLock::new(|| {
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then
   return {'unknown'}
 end
-local f = redis.call('HMGET', KEYS[3], 'sub', 'auth', 'exp', 'cur', 'revoked')
+local f = redis.call('HMGET', KEYS[3], 'sub', 'auth', 'exp', 'cur', 'revoked', 'cut')
 if not f[1] or not f[2] or not f[3] or not f[4] then
   return {'unknown'}
 end
+local cut = f[6] or ''
 if f[5] == '1' then
-  return {'revoked', f[1], f[2], f[3]}
+  return {'revoked', f[1], f[2], f[3], cut}
 end
 if f[4] ~= ARGV[2] then
   redis.call('HSET', KEYS[3], 'revoked', '1')
-  return {'reused', f[1], f[2], f[3]}
+  return {'reused', f[1], f[2], f[3], cut}
 end
 if redis.call('EXISTS', KEYS[2]) == 1 then
   return {'duplicate'}
 end
 redis.call('HSET', KEYS[3], 'cur', ARGV[3])
 redis.call('SET', KEYS[2], ARGV[1], 'PXAT', f[3])
-return {'rotated', f[1], f[2], f[3]}
+return {'rotated', f[1], f[2], f[3], cut}
 ",
     )
 });
@@ -81,7 +84,7 @@ return 0
 ///
 /// | key | value |
 /// |---|---|
-/// | `{prefix}refresh:family:{family id}` | hash: `sub`, `auth` and `exp` (Unix ms), `cur` (current token id), `revoked` |
+/// | `{prefix}refresh:family:{family id}` | hash: `sub`, `auth` and `exp` (Unix ms), `cur` (current token id), `revoked`, `cut` (the subject's [`Cutoff`] at the login, or empty) |
 /// | `{prefix}refresh:token:{token id}` | the family id, for every token the family ever had |
 ///
 /// Every change runs in a Lua script, so it is atomic against every other
@@ -139,16 +142,18 @@ impl RedisRefreshStore {
         let mut reply = reply.into_iter();
         let outcome = reply.next().unwrap_or_default();
         let mut family = || -> Result<RefreshFamily, AuthError> {
-            let (Some(subject), Some(auth), Some(exp)) = (reply.next(), reply.next(), reply.next())
+            let (Some(subject), Some(auth), Some(exp), Some(cut)) =
+                (reply.next(), reply.next(), reply.next(), reply.next())
             else {
                 return Err(unexpected());
             };
-            Ok(RefreshFamily::new(
-                family_id.as_str(),
-                subject,
-                millis(&auth)?,
-                millis(&exp)?,
-            ))
+            let family =
+                RefreshFamily::new(family_id.as_str(), subject, millis(&auth)?, millis(&exp)?);
+            if cut.is_empty() {
+                return Ok(family);
+            }
+            let cut = cut.parse().map_err(|_| unexpected())?;
+            Ok(family.with_cutoff(Cutoff::from_millis(cut)))
         };
         match outcome.as_str() {
             "unknown" => Ok(Rotation::Unknown),
@@ -188,9 +193,15 @@ impl RefreshStore for RedisRefreshStore {
             .key(self.family_key(&family.id))
             .arg(&family.id)
             .arg(&family.subject)
-            .arg(unix_millis(family.authenticated_at))
-            .arg(unix_millis(family.expires_at))
-            .arg(token_id);
+            .arg(unix_millis(family.authenticated_at).unwrap_or(0))
+            .arg(unix_millis(family.expires_at).unwrap_or(u64::MAX))
+            .arg(token_id)
+            .arg(
+                family
+                    .cutoff
+                    .map(Cutoff::as_millis)
+                    .map_or_else(String::new, |c| c.to_string()),
+            );
         let mut con = self.redis.handle();
         let created: i64 = self
             .redis

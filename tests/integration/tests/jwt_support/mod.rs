@@ -8,6 +8,8 @@
     clippy::indexing_slicing
 )]
 
+pub(crate) mod service;
+
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
