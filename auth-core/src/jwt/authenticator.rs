@@ -58,7 +58,8 @@ pub const DEFAULT_VERIFIED_TOKEN_CACHE: usize = 4_096;
 /// kind; a revocation store or user store that cannot answer fails closed with
 /// [`AuthError::Unavailable`].
 ///
-/// See the [module documentation](super) for configuration examples.
+/// Every default is listed on [`JwtAuthenticatorBuilder`]; the
+/// [module documentation](super) shows configurations.
 pub struct JwtAuthenticator<M, S> {
     keys: KeySource,
     validation: Validation,
@@ -79,11 +80,18 @@ impl JwtAuthenticator<(), RevocationUnset> {
         keys: impl Into<KeySource>,
         mapper: M,
     ) -> JwtAuthenticatorBuilder<M, RevocationUnset> {
+        let keys = keys.into();
+        let pinned_issuer = keys.issuer().map(|issuer| PinnedIssuer {
+            issuer: issuer.to_owned(),
+            by: KnownIssuer::Discovery,
+        });
         JwtAuthenticatorBuilder {
-            keys: keys.into(),
+            keys,
             mapper,
             revocation: RevocationUnset(()),
             issuer: None,
+            pinned_issuer,
+            any_issuer: false,
             audiences: Vec::new(),
             leeway: DEFAULT_LEEWAY,
             typ: None,
@@ -200,12 +208,43 @@ impl<M, S> std::fmt::Debug for JwtAuthenticator<M, S> {
 }
 
 /// Configures a [`JwtAuthenticator`]; see [`JwtAuthenticator::builder`].
+///
+/// # Defaults
+///
+/// What a builder checks when nothing more is called. Every row is a security
+/// decision; the ones that weaken it are named `dangerous_*`.
+///
+/// | setting | default | why |
+/// |---|---|---|
+/// | signature, `alg` | always checked; `alg` must be the algorithm pinned to the key | RFC 8725 §3.1; no opt-out (see [`dangerous`](super::dangerous) for non-JWT payloads) |
+/// | `exp` | required, checked | a token without `exp` never ends |
+/// | `nbf`, `iat` | checked when present (`iat` not in the future) | a future `iat` would dodge a logout-everywhere cutoff |
+/// | leeway | [`DEFAULT_LEEWAY`] (30 s), at most [`MAX_LEEWAY`] | clock drift, not token lifetime |
+/// | issuer (`iss`) | **pinned** when the keys come from a known issuer: a [`RemoteKeySet::from_issuer`] (OIDC discovery) or [`TokenIssuer::authenticator_builder`](super::TokenIssuer::authenticator_builder); otherwise any, type-checked, unless [`issuer`](Self::issuer) is set | RFC 8725 §3.8: a key trusted for one issuer must not vouch for tokens claiming another; [`dangerous_accept_any_issuer`](Self::dangerous_accept_any_issuer) is the opt-out |
+/// | audience (`aud`) | a token that carries one is refused | RFC 7519 §4.1.3; set [`audience`](Self::audience) |
+/// | `typ` | not checked | set `at+jwt` ([`require_type`](Self::require_type)) for RFC 9068 access tokens |
+/// | size limit | [`DEFAULT_MAX_TOKEN_BYTES`] (8 KiB) | checked before any parsing |
+/// | credential | `Authorization: Bearer` only; never the URL query | RFC 6750 §2.3 |
+/// | cookie | off ([`cookie`](Self::cookie)) | a cookie is sent by the browser on its own |
+/// | revocation | must be chosen | [`dangerous_without_revocation`](Self::dangerous_without_revocation) is the explicit opt-out |
+/// | verified-token cache | [`DEFAULT_VERIFIED_TOKEN_CACHE`] (4 096 tokens) | a repeated token skips the signature check, never revocation, expiry or the mapper; [`without_verified_token_cache`](Self::without_verified_token_cache) turns it off |
+///
+#[cfg_attr(
+    feature = "jwks",
+    doc = "[`RemoteKeySet::from_issuer`]: super::RemoteKeySet::from_issuer"
+)]
+#[cfg_attr(
+    not(feature = "jwks"),
+    doc = "[`RemoteKeySet::from_issuer`]: super#rs256-from-a-jwks-url-feature-jwks"
+)]
 #[must_use = "call `.build()` to get the authenticator"]
 pub struct JwtAuthenticatorBuilder<M, S> {
     keys: KeySource,
     mapper: M,
     revocation: S,
     issuer: Option<String>,
+    pinned_issuer: Option<PinnedIssuer>,
+    any_issuer: bool,
     audiences: Vec<String>,
     leeway: Duration,
     typ: Option<String>,
@@ -214,11 +253,65 @@ pub struct JwtAuthenticatorBuilder<M, S> {
     cache_capacity: Option<usize>,
 }
 
+/// The issuer the keys are known to belong to, and how that is known.
+#[derive(Debug, Clone)]
+struct PinnedIssuer {
+    issuer: String,
+    by: KnownIssuer,
+}
+
+/// How the issuer of an authenticator's keys is known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum KnownIssuer {
+    /// A remote key set found through OIDC discovery: its document named the
+    /// configured issuer.
+    Discovery,
+    /// The keys of a [`TokenIssuer`](super::TokenIssuer), for its own tokens.
+    TokenIssuer,
+}
+
+impl KnownIssuer {
+    fn as_str(self) -> &'static str {
+        match self {
+            KnownIssuer::Discovery => "OIDC discovery",
+            KnownIssuer::TokenIssuer => "the token issuer",
+        }
+    }
+}
+
 impl<M, S> JwtAuthenticatorBuilder<M, S> {
     /// Requires `iss` to equal `issuer`, exactly: no prefix, substring or
     /// case-insensitive match.
+    ///
+    /// When the keys come from a known issuer (OIDC discovery,
+    /// [`TokenIssuer::authenticator_builder`](super::TokenIssuer::authenticator_builder)),
+    /// `iss` is already pinned to it: naming the same issuer again is allowed, naming
+    /// another is a [`ConfigError::IssuerMismatch`] at `build`, never a silent
+    /// override.
     pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
         self.issuer = Some(issuer.into());
+        self
+    }
+
+    /// Accepts any `iss` (still type-checked), even when the keys come from a known
+    /// issuer that would otherwise be pinned.
+    ///
+    /// Tokens signed with these keys then pass whoever they claim to come from: a
+    /// provider that signs for several tenants (realms, organizations) with one key
+    /// set lets every tenant's tokens in. Only when your [`ClaimsMapper`] checks
+    /// `iss` itself. Calling [`issuer`](Self::issuer) too is a
+    /// [`ConfigError::AnyIssuerConflict`].
+    pub fn dangerous_accept_any_issuer(mut self) -> Self {
+        self.any_issuer = true;
+        self
+    }
+
+    /// Pins `iss` to `issuer`, the issuer the keys are known to belong to.
+    pub(crate) fn pinned_issuer(mut self, issuer: impl Into<String>, by: KnownIssuer) -> Self {
+        self.pinned_issuer = Some(PinnedIssuer {
+            issuer: issuer.into(),
+            by,
+        });
         self
     }
 
@@ -285,6 +378,8 @@ impl<M, S> JwtAuthenticatorBuilder<M, S> {
             mapper: self.mapper,
             revocation: store,
             issuer: self.issuer,
+            pinned_issuer: self.pinned_issuer,
+            any_issuer: self.any_issuer,
             audiences: self.audiences,
             leeway: self.leeway,
             typ: self.typ,
@@ -317,8 +412,9 @@ impl<M, S> JwtAuthenticatorBuilder<M, S> {
     /// # Errors
     ///
     /// A [`ConfigError`] for an empty key set, an empty issuer, audience, type or
-    /// cookie name, a leeway above [`MAX_LEEWAY`], a zero size limit or a cache of
-    /// fewer than 2 entries.
+    /// cookie name, an issuer other than the one the keys belong to, or `issuer`
+    /// with `dangerous_accept_any_issuer`, a leeway above [`MAX_LEEWAY`], a zero
+    /// size limit or a cache of fewer than 2 entries.
     pub fn build(self) -> Result<JwtAuthenticator<M, S>, ConfigError>
     where
         S: RevocationChoice,
@@ -327,6 +423,22 @@ impl<M, S> JwtAuthenticatorBuilder<M, S> {
             return Err(ConfigError::EmptyKeySet);
         }
         if self.issuer.as_deref().is_some_and(str::is_empty) {
+            return Err(ConfigError::EmptyIssuer);
+        }
+        let issuer = match (self.pinned_issuer, self.issuer, self.any_issuer) {
+            (_, Some(_), true) => return Err(ConfigError::AnyIssuerConflict),
+            (_, None, true) => None,
+            (Some(pinned), Some(configured), false) if configured != pinned.issuer => {
+                return Err(ConfigError::IssuerMismatch {
+                    pinned: pinned.issuer,
+                    pinned_by: pinned.by.as_str(),
+                    configured,
+                });
+            }
+            (Some(pinned), _, false) => Some(pinned.issuer),
+            (None, configured, false) => configured,
+        };
+        if issuer.as_deref().is_some_and(str::is_empty) {
             return Err(ConfigError::EmptyIssuer);
         }
         if self.audiences.iter().any(String::is_empty) {
@@ -357,7 +469,7 @@ impl<M, S> JwtAuthenticatorBuilder<M, S> {
         Ok(JwtAuthenticator {
             keys: self.keys,
             validation: Validation {
-                issuer: self.issuer,
+                issuer,
                 audiences: self.audiences,
                 leeway_secs: self.leeway.as_secs(),
             },

@@ -138,6 +138,26 @@ pub enum ConfigError {
     /// The expected issuer is the empty string.
     #[error("the issuer must not be empty")]
     EmptyIssuer,
+    /// [`issuer`](super::JwtAuthenticatorBuilder::issuer) names another issuer than
+    /// the one the keys are known to belong to (found by OIDC discovery, or a
+    /// [`TokenIssuer`](super::TokenIssuer)'s own): its keys would then accept
+    /// tokens that claim to come from someone else.
+    #[error(
+        "the keys are those of the issuer `{pinned}` ({pinned_by}), but `issuer` names `{configured}`; to accept any issuer with these keys, call `dangerous_accept_any_issuer` instead"
+    )]
+    IssuerMismatch {
+        /// The issuer the keys belong to.
+        pinned: String,
+        /// Where that is known from: `"OIDC discovery"` or `"the token issuer"`.
+        pinned_by: &'static str,
+        /// The issuer given to `issuer`.
+        configured: String,
+    },
+    /// Both [`issuer`](super::JwtAuthenticatorBuilder::issuer) and
+    /// [`dangerous_accept_any_issuer`](super::JwtAuthenticatorBuilder::dangerous_accept_any_issuer)
+    /// were called.
+    #[error("`issuer` and `dangerous_accept_any_issuer` contradict each other: call one")]
+    AnyIssuerConflict,
     /// An accepted audience is the empty string.
     #[error("an audience must not be empty")]
     EmptyAudience,
