@@ -5,8 +5,9 @@ use std::time::Duration;
 
 use http::request::Parts;
 
-use super::bearer::{self, CredentialSource};
+use super::bearer::{self, CookieSource, CredentialSource};
 use super::cache::TokenCache;
+use super::cross_site::{self, CrossSiteCheck};
 use super::jws::TypeRule;
 use super::validation::{self, Validation};
 use super::{Claims, ClaimsMapper, ConfigError, KeySet, KeySource};
@@ -52,11 +53,17 @@ pub const DEFAULT_VERIFIED_TOKEN_CACHE: usize = 4_096;
 /// 4. the claims, parsed once: `exp` required, `nbf`, `iat`, `iss`, `aud`, each of
 ///    its registered type ([`Claims`]);
 /// 5. the [`RevocationStore`], on every request, cached token or not;
-/// 6. your [`ClaimsMapper`], which builds or reloads the user.
+/// 6. your [`ClaimsMapper`], which builds or reloads the user;
+/// 7. for a token read from the cookie, on an unsafe method (anything but `GET`,
+///    `HEAD`, `OPTIONS`, `TRACE`) or a WebSocket handshake: the cross-site check,
+///    `Sec-Fetch-Site: same-origin` or a trusted `Origin` (see
+///    [`cookie`](JwtAuthenticatorBuilder::cookie)).
 ///
 /// Every failure of 2–4 is [`AuthError::InvalidToken`] with the [`TokenError`]
 /// kind; a revocation store or user store that cannot answer fails closed with
-/// [`AuthError::Unavailable`].
+/// [`AuthError::Unavailable`]; a request that fails 7 is [`AuthError::Forbidden`]
+/// (403), never an anonymous request, and the audit event says which header failed.
+/// It runs last so that a bad token is a 401 wherever it came from.
 ///
 /// Every default is listed on [`JwtAuthenticatorBuilder`]; the
 /// [module documentation](super) shows configurations.
@@ -97,6 +104,8 @@ impl JwtAuthenticator<(), RevocationUnset> {
             typ: None,
             max_token_bytes: DEFAULT_MAX_TOKEN_BYTES,
             cookie: None,
+            trusted_origins: Vec::new(),
+            cross_site_check: true,
             cache_capacity: Some(DEFAULT_VERIFIED_TOKEN_CACHE),
         }
     }
@@ -189,8 +198,12 @@ where
     type User = M::User;
 
     async fn authenticate(&self, request: &Parts) -> Result<Identity<M::User>, AuthError> {
-        let token = self.credentials.extract(request, self.max_token_bytes)?;
-        self.verify_bytes(token).await
+        let credential = self.credentials.extract(request, self.max_token_bytes)?;
+        let identity = self.verify_bytes(credential.token).await?;
+        // Last, so that a token that fails verification is a 401 wherever it came
+        // from (authentication failure wins, DESIGN G5).
+        self.credentials.admit(&credential, request)?;
+        Ok(identity)
     }
 }
 
@@ -226,6 +239,7 @@ impl<M, S> std::fmt::Debug for JwtAuthenticator<M, S> {
 /// | size limit | [`DEFAULT_MAX_TOKEN_BYTES`] (8 KiB) | checked before any parsing |
 /// | credential | `Authorization: Bearer` only; never the URL query | RFC 6750 §2.3 |
 /// | cookie | off ([`cookie`](Self::cookie)) | a cookie is sent by the browser on its own |
+/// | cross-site check | on with a cookie: an unsafe method or WebSocket handshake with the cookie needs `Sec-Fetch-Site: same-origin` or an `Origin` from [`trusted_origin`](Self::trusted_origin) (none unless set), else 403 | cross-site request forgery; [`dangerous_without_cross_site_check`](Self::dangerous_without_cross_site_check) is the opt-out |
 /// | revocation | must be chosen | [`dangerous_without_revocation`](Self::dangerous_without_revocation) is the explicit opt-out |
 /// | verified-token cache | [`DEFAULT_VERIFIED_TOKEN_CACHE`] (4 096 tokens) | a repeated token skips the signature check, never revocation, expiry or the mapper; [`without_verified_token_cache`](Self::without_verified_token_cache) turns it off |
 ///
@@ -250,6 +264,8 @@ pub struct JwtAuthenticatorBuilder<M, S> {
     typ: Option<String>,
     max_token_bytes: usize,
     cookie: Option<String>,
+    trusted_origins: Vec<String>,
+    cross_site_check: bool,
     cache_capacity: Option<usize>,
 }
 
@@ -345,8 +361,76 @@ impl<M, S> JwtAuthenticatorBuilder<M, S> {
 
     /// Also reads the token from the cookie `name` (for browser clients). A request
     /// that sends both the header and the cookie is refused as ambiguous.
+    ///
+    /// A browser sends the cookie by itself with every request to your site,
+    /// including those another site's page makes it send (cross-site request
+    /// forgery). So on an unsafe method (anything but `GET`, `HEAD`, `OPTIONS` and
+    /// `TRACE`, which must then change nothing), and on a WebSocket handshake (a
+    /// `GET` whose socket the page that opened it can use), a request whose token
+    /// came from the cookie must also show that a trusted page sent it:
+    ///
+    /// - `Sec-Fetch-Site: same-origin`: sent by a page of this very origin; or
+    /// - an `Origin` equal to one given to [`trusted_origin`](Self::trusted_origin),
+    ///   whatever `Sec-Fetch-Site` says (a front end on another origin).
+    ///
+    /// Anything else is a 403 ([`AuthError::Forbidden`]) whose audit event names
+    /// the reason: `Sec-Fetch-Site` `cross-site`, `same-site` or `none` without a
+    /// trusted `Origin`, an untrusted, `null` or malformed `Origin`, either header
+    /// twice, or neither header. `Referer` and `Host` are not consulted.
+    ///
+    /// With no trusted origin, only browsers that send `Sec-Fetch-Site` (Chrome 76,
+    /// Firefox 90, Safari 16.4 and later, over HTTPS or on `localhost`) can use the
+    /// cookie on unsafe methods, from pages of the API's own origin. Tokens in the
+    /// `Authorization` header are not checked: a page cannot send one it has not
+    /// read. Set the cookie `HttpOnly`, `Secure` and `SameSite=Lax` or `Strict`
+    /// too; this check does not depend on it.
+    ///
+    /// ```
+    /// use auth_core::jwt::{HmacAlgorithm, JwtAuthenticator, KeySet, PrincipalMapper, VerifyingKey};
+    ///
+    /// let keys = KeySet::single(VerifyingKey::hmac(HmacAlgorithm::HS256, [7u8; 32])?);
+    /// let authenticator = JwtAuthenticator::builder(keys, PrincipalMapper::new())
+    ///     .issuer("https://auth.example.com")
+    ///     .cookie("access_token")
+    ///     .trusted_origin("https://app.example.com") // the SPA, on another origin
+    ///     .dangerous_without_revocation()
+    ///     .build()?;
+    /// # let _ = authenticator;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn cookie(mut self, name: impl Into<String>) -> Self {
         self.cookie = Some(name.into());
+        self
+    }
+
+    /// Trusts pages of `origin` to send unsafe requests with the token cookie (see
+    /// [`cookie`](Self::cookie)): their `Origin` header passes the cross-site check.
+    /// Call again to trust several.
+    ///
+    /// `origin` is `scheme://host` or `scheme://host:port`, exactly as a browser
+    /// sends it: `https` or `http`, no path (not even a trailing `/`), the host in
+    /// ASCII (punycode). Scheme and host are compared case-insensitively and a
+    /// default port is ignored; nothing else is normalized. No wildcards: each
+    /// trusted origin is named. Anything else is a
+    /// [`ConfigError::InvalidTrustedOrigin`] at `build`, and a trusted origin without
+    /// a cookie is a [`ConfigError::TrustedOriginWithoutCookie`].
+    pub fn trusted_origin(mut self, origin: impl Into<String>) -> Self {
+        self.trusted_origins.push(origin.into());
+        self
+    }
+
+    /// Accepts the token cookie on unsafe methods from any site: no cross-site
+    /// check.
+    ///
+    /// Any page the user visits can then post to your API as the user. Only when
+    /// every state-changing route has its own defense (a synchronizer CSRF token
+    /// checked by the handler), or the cookie is `SameSite=Strict` and every
+    /// browser you serve honours it, and you accept the rest (sibling subdomains
+    /// are "same site"). Has no effect without a [`cookie`](Self::cookie); calling
+    /// [`trusted_origin`](Self::trusted_origin) too is a
+    /// [`ConfigError::TrustedOriginWithoutCrossSiteCheck`].
+    pub fn dangerous_without_cross_site_check(mut self) -> Self {
+        self.cross_site_check = false;
         self
     }
 
@@ -385,6 +469,8 @@ impl<M, S> JwtAuthenticatorBuilder<M, S> {
             typ: self.typ,
             max_token_bytes: self.max_token_bytes,
             cookie: self.cookie,
+            trusted_origins: self.trusted_origins,
+            cross_site_check: self.cross_site_check,
             cache_capacity: self.cache_capacity,
         }
     }
@@ -412,9 +498,11 @@ impl<M, S> JwtAuthenticatorBuilder<M, S> {
     /// # Errors
     ///
     /// A [`ConfigError`] for an empty key set, an empty issuer, audience, type or
-    /// cookie name, an issuer other than the one the keys belong to, or `issuer`
-    /// with `dangerous_accept_any_issuer`, a leeway above [`MAX_LEEWAY`], a zero
-    /// size limit or a cache of fewer than 2 entries.
+    /// cookie name, an issuer other than the one the keys belong to, a leeway above
+    /// [`MAX_LEEWAY`], a zero size limit, a cache of fewer than 2 entries, a trusted
+    /// origin that is not an origin, or contradictory calls (`issuer` with
+    /// `dangerous_accept_any_issuer`, `trusted_origin` without `cookie` or with
+    /// `dangerous_without_cross_site_check`).
     pub fn build(self) -> Result<JwtAuthenticator<M, S>, ConfigError>
     where
         S: RevocationChoice,
@@ -456,13 +544,19 @@ impl<M, S> JwtAuthenticatorBuilder<M, S> {
         if self.max_token_bytes == 0 {
             return Err(ConfigError::ZeroMaxTokenSize);
         }
-        if self
-            .cookie
-            .as_deref()
-            .is_some_and(|name| !bearer::is_cookie_name(name))
-        {
-            return Err(ConfigError::InvalidCookieName);
-        }
+        let cookie = match self.cookie {
+            None if !self.trusted_origins.is_empty() => {
+                return Err(ConfigError::TrustedOriginWithoutCookie);
+            }
+            None => None,
+            Some(name) if !bearer::is_cookie_name(&name) => {
+                return Err(ConfigError::InvalidCookieName);
+            }
+            Some(name) => Some(CookieSource {
+                name,
+                cross_site: cross_site_check(self.cross_site_check, self.trusted_origins)?,
+            }),
+        };
         if self.cache_capacity.is_some_and(|capacity| capacity < 2) {
             return Err(ConfigError::CacheCapacity);
         }
@@ -474,15 +568,33 @@ impl<M, S> JwtAuthenticatorBuilder<M, S> {
                 leeway_secs: self.leeway.as_secs(),
             },
             typ: self.typ.as_deref().map(TypeRule::new),
-            credentials: CredentialSource {
-                cookie: self.cookie,
-            },
+            credentials: CredentialSource { cookie },
             max_token_bytes: self.max_token_bytes,
             cache: self.cache_capacity.map(TokenCache::new),
             revocation: self.revocation,
             mapper: self.mapper,
         })
     }
+}
+
+/// The cross-site check of a cookie: on (the default) with the trusted origins,
+/// serialized once here, or off.
+fn cross_site_check(on: bool, trusted: Vec<String>) -> Result<CrossSiteCheck, ConfigError> {
+    if !on {
+        return if trusted.is_empty() {
+            Ok(CrossSiteCheck::Off)
+        } else {
+            Err(ConfigError::TrustedOriginWithoutCrossSiteCheck)
+        };
+    }
+    let trusted = trusted
+        .into_iter()
+        .map(|origin| {
+            cross_site::serialize_origin(origin.as_bytes())
+                .ok_or(ConfigError::InvalidTrustedOrigin { origin })
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(CrossSiteCheck::On { trusted })
 }
 
 /// The revocation choice of a builder on which neither

@@ -158,6 +158,29 @@ pub enum ConfigError {
     /// were called.
     #[error("`issuer` and `dangerous_accept_any_issuer` contradict each other: call one")]
     AnyIssuerConflict,
+    /// A trusted origin is not an origin: `scheme://host[:port]` with `https` or
+    /// `http`, no path (not even `/`), no `null` or wildcard, ASCII host (punycode).
+    #[error(
+        "`{origin}` is not an origin: write `https://host` or `https://host:port`, with no path, `null` or wildcard"
+    )]
+    InvalidTrustedOrigin {
+        /// The origin as given.
+        origin: String,
+    },
+    /// [`trusted_origin`](super::JwtAuthenticatorBuilder::trusted_origin) was called
+    /// without a [`cookie`](super::JwtAuthenticatorBuilder::cookie): trusted origins
+    /// only apply to the cookie (they are not CORS).
+    #[error(
+        "trusted origins only apply to a token read from a cookie: configure `cookie`, or remove them"
+    )]
+    TrustedOriginWithoutCookie,
+    /// Trusted origins were configured, and the cross-site check they belong to was
+    /// turned off with
+    /// [`dangerous_without_cross_site_check`](super::JwtAuthenticatorBuilder::dangerous_without_cross_site_check).
+    #[error(
+        "`trusted_origin` and `dangerous_without_cross_site_check` contradict each other: call one"
+    )]
+    TrustedOriginWithoutCrossSiteCheck,
     /// An accepted audience is the empty string.
     #[error("an audience must not be empty")]
     EmptyAudience,

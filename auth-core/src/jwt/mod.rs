@@ -140,7 +140,8 @@
 //! audience is configured; `iss` pinned to the issuer the keys belong to (OIDC
 //! discovery, [`TokenIssuer::authenticator_builder`]), otherwise as configured;
 //! revocation must be chosen; [`DEFAULT_VERIFIED_TOKEN_CACHE`] verified tokens
-//! cached; no cookie. Each weakening is a `dangerous_*` call.
+//! cached; no cookie, and with one, unsafe requests and WebSocket handshakes
+//! carrying it must come from the same origin or a trusted one. Each weakening is a `dangerous_*` call.
 //!
 //! # Crypto backend
 //!
@@ -159,6 +160,7 @@ mod backend;
 mod bearer;
 mod cache;
 mod claims;
+mod cross_site;
 pub mod dangerous;
 mod error;
 mod issuer;
