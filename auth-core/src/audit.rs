@@ -10,7 +10,7 @@
 //! | event | fields |
 //! |---|---|
 //! | authentication succeeded | `principal`, `mechanism`, `token_id`, `decision = "authenticated"` |
-//! | authentication failed | `error` (the kind, e.g. `invalid_token`), `reason` (e.g. `the token expired`), `decision = "unauthenticated"` |
+//! | authentication failed | `error` (the kind, e.g. `invalid_token`, or `forbidden` for a token cookie on a cross-site request), `reason` (e.g. `the token expired`, or which header failed the cross-site check), `decision = "unauthenticated"` |
 //! | authorization decision | `principal`, `handler`, `rule`, `action`, `resource`, `decision` (`allow`, `deny`, `insufficient_scope`, `not_found`, `unavailable`), `reason` |
 //! | misconfiguration (an unregistered handler, a gatekeeper cleared early) | `handler`, `reason`, `decision = "misconfigured"`, at `ERROR` |
 //!
@@ -44,6 +44,15 @@ pub(crate) fn authentication_failed(error: &AuthError) {
             Level::INFO,
             error = error.code(),
             reason = %reason,
+            decision = "unauthenticated",
+        ),
+        // A credential that verified but may not be used this way (a token cookie
+        // on a cross-site request): the reason is the audit log's, not the client's.
+        AuthError::Forbidden { reason } => tracing::event!(
+            target: TARGET,
+            Level::WARN,
+            error = error.code(),
+            reason = &**reason,
             decision = "unauthenticated",
         ),
         AuthError::Unavailable {

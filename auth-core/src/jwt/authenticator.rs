@@ -5,8 +5,9 @@ use std::time::Duration;
 
 use http::request::Parts;
 
-use super::bearer::{self, CredentialSource};
+use super::bearer::{self, CookieSource, CredentialSource};
 use super::cache::TokenCache;
+use super::cross_site::{self, CrossSiteCheck};
 use super::jws::TypeRule;
 use super::validation::{self, Validation};
 use super::{Claims, ClaimsMapper, ConfigError, KeySet, KeySource};
@@ -52,13 +53,20 @@ pub const DEFAULT_VERIFIED_TOKEN_CACHE: usize = 4_096;
 /// 4. the claims, parsed once: `exp` required, `nbf`, `iat`, `iss`, `aud`, each of
 ///    its registered type ([`Claims`]);
 /// 5. the [`RevocationStore`], on every request, cached token or not;
-/// 6. your [`ClaimsMapper`], which builds or reloads the user.
+/// 6. your [`ClaimsMapper`], which builds or reloads the user;
+/// 7. for a token read from the cookie, on an unsafe method (anything but `GET`,
+///    `HEAD`, `OPTIONS`, `TRACE`) or a WebSocket handshake: the cross-site check,
+///    `Sec-Fetch-Site: same-origin` or a trusted `Origin` (see
+///    [`cookie`](JwtAuthenticatorBuilder::cookie)).
 ///
 /// Every failure of 2–4 is [`AuthError::InvalidToken`] with the [`TokenError`]
 /// kind; a revocation store or user store that cannot answer fails closed with
-/// [`AuthError::Unavailable`].
+/// [`AuthError::Unavailable`]; a request that fails 7 is [`AuthError::Forbidden`]
+/// (403), never an anonymous request, and the audit event says which header failed.
+/// It runs last so that a bad token is a 401 wherever it came from.
 ///
-/// See the [module documentation](super) for configuration examples.
+/// Every default is listed on [`JwtAuthenticatorBuilder`]; the
+/// [module documentation](super) shows configurations.
 pub struct JwtAuthenticator<M, S> {
     keys: KeySource,
     validation: Validation,
@@ -79,16 +87,25 @@ impl JwtAuthenticator<(), RevocationUnset> {
         keys: impl Into<KeySource>,
         mapper: M,
     ) -> JwtAuthenticatorBuilder<M, RevocationUnset> {
+        let keys = keys.into();
+        let pinned_issuer = keys.issuer().map(|issuer| PinnedIssuer {
+            issuer: issuer.to_owned(),
+            by: KnownIssuer::Discovery,
+        });
         JwtAuthenticatorBuilder {
-            keys: keys.into(),
+            keys,
             mapper,
             revocation: RevocationUnset(()),
             issuer: None,
+            pinned_issuer,
+            any_issuer: false,
             audiences: Vec::new(),
             leeway: DEFAULT_LEEWAY,
             typ: None,
             max_token_bytes: DEFAULT_MAX_TOKEN_BYTES,
             cookie: None,
+            trusted_origins: Vec::new(),
+            cross_site_check: true,
             cache_capacity: Some(DEFAULT_VERIFIED_TOKEN_CACHE),
         }
     }
@@ -182,8 +199,12 @@ where
     type User = M::User;
 
     async fn authenticate(&self, request: &Parts) -> Result<Identity<M::User>, AuthError> {
-        let token = self.credentials.extract(request, self.max_token_bytes)?;
-        self.verify_bytes(token).await
+        let credential = self.credentials.extract(request, self.max_token_bytes)?;
+        let identity = self.verify_bytes(credential.token).await?;
+        // Last, so that a token that fails verification is a 401 wherever it came
+        // from (authentication failure wins, DESIGN G5).
+        self.credentials.admit(&credential, request)?;
+        Ok(identity)
     }
 }
 
@@ -201,25 +222,113 @@ impl<M, S> std::fmt::Debug for JwtAuthenticator<M, S> {
 }
 
 /// Configures a [`JwtAuthenticator`]; see [`JwtAuthenticator::builder`].
+///
+/// # Defaults
+///
+/// What a builder checks when nothing more is called. Every row is a security
+/// decision; the ones that weaken it are named `dangerous_*`.
+///
+/// | setting | default | why |
+/// |---|---|---|
+/// | signature, `alg` | always checked; `alg` must be the algorithm pinned to the key | RFC 8725 §3.1; no opt-out (see [`dangerous`](super::dangerous) for non-JWT payloads) |
+/// | `exp` | required, checked | a token without `exp` never ends |
+/// | `nbf`, `iat` | checked when present (`iat` not in the future) | a future `iat` would dodge a logout-everywhere cutoff |
+/// | leeway | [`DEFAULT_LEEWAY`] (30 s), at most [`MAX_LEEWAY`] | clock drift, not token lifetime |
+/// | issuer (`iss`) | **pinned** when the keys come from a known issuer: a [`RemoteKeySet::from_issuer`] (OIDC discovery) or [`TokenIssuer::authenticator_builder`](super::TokenIssuer::authenticator_builder); otherwise any, type-checked, unless [`issuer`](Self::issuer) is set | RFC 8725 §3.8: a key trusted for one issuer must not vouch for tokens claiming another; [`dangerous_accept_any_issuer`](Self::dangerous_accept_any_issuer) is the opt-out |
+/// | audience (`aud`) | a token that carries one is refused | RFC 7519 §4.1.3; set [`audience`](Self::audience) |
+/// | `typ` | not checked | set `at+jwt` ([`require_type`](Self::require_type)) for RFC 9068 access tokens |
+/// | size limit | [`DEFAULT_MAX_TOKEN_BYTES`] (8 KiB) | checked before any parsing |
+/// | credential | `Authorization: Bearer` only; never the URL query | RFC 6750 §2.3 |
+/// | cookie | off ([`cookie`](Self::cookie)) | a cookie is sent by the browser on its own |
+/// | cross-site check | on with a cookie: an unsafe method or WebSocket handshake with the cookie needs `Sec-Fetch-Site: same-origin` or an `Origin` from [`trusted_origin`](Self::trusted_origin) (none unless set), else 403 | cross-site request forgery; [`dangerous_without_cross_site_check`](Self::dangerous_without_cross_site_check) is the opt-out |
+/// | revocation | must be chosen | [`dangerous_without_revocation`](Self::dangerous_without_revocation) is the explicit opt-out |
+/// | verified-token cache | [`DEFAULT_VERIFIED_TOKEN_CACHE`] (4 096 tokens) | a repeated token skips the signature check, never revocation, expiry or the mapper; [`without_verified_token_cache`](Self::without_verified_token_cache) turns it off |
+///
+#[cfg_attr(
+    feature = "jwks",
+    doc = "[`RemoteKeySet::from_issuer`]: super::RemoteKeySet::from_issuer"
+)]
+#[cfg_attr(
+    not(feature = "jwks"),
+    doc = "[`RemoteKeySet::from_issuer`]: super#rs256-from-a-jwks-url-feature-jwks"
+)]
 #[must_use = "call `.build()` to get the authenticator"]
 pub struct JwtAuthenticatorBuilder<M, S> {
     keys: KeySource,
     mapper: M,
     revocation: S,
     issuer: Option<String>,
+    pinned_issuer: Option<PinnedIssuer>,
+    any_issuer: bool,
     audiences: Vec<String>,
     leeway: Duration,
     typ: Option<String>,
     max_token_bytes: usize,
     cookie: Option<String>,
+    trusted_origins: Vec<String>,
+    cross_site_check: bool,
     cache_capacity: Option<usize>,
+}
+
+/// The issuer the keys are known to belong to, and how that is known.
+#[derive(Debug, Clone)]
+struct PinnedIssuer {
+    issuer: String,
+    by: KnownIssuer,
+}
+
+/// How the issuer of an authenticator's keys is known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum KnownIssuer {
+    /// A remote key set found through OIDC discovery: its document named the
+    /// configured issuer.
+    Discovery,
+    /// The keys of a [`TokenIssuer`](super::TokenIssuer), for its own tokens.
+    TokenIssuer,
+}
+
+impl KnownIssuer {
+    fn as_str(self) -> &'static str {
+        match self {
+            KnownIssuer::Discovery => "OIDC discovery",
+            KnownIssuer::TokenIssuer => "the token issuer",
+        }
+    }
 }
 
 impl<M, S> JwtAuthenticatorBuilder<M, S> {
     /// Requires `iss` to equal `issuer`, exactly: no prefix, substring or
     /// case-insensitive match.
+    ///
+    /// When the keys come from a known issuer (OIDC discovery,
+    /// [`TokenIssuer::authenticator_builder`](super::TokenIssuer::authenticator_builder)),
+    /// `iss` is already pinned to it: naming the same issuer again is allowed, naming
+    /// another is a [`ConfigError::IssuerMismatch`] at `build`, never a silent
+    /// override.
     pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
         self.issuer = Some(issuer.into());
+        self
+    }
+
+    /// Accepts any `iss` (still type-checked), even when the keys come from a known
+    /// issuer that would otherwise be pinned.
+    ///
+    /// Tokens signed with these keys then pass whoever they claim to come from: a
+    /// provider that signs for several tenants (realms, organizations) with one key
+    /// set lets every tenant's tokens in. Only when your [`ClaimsMapper`] checks
+    /// `iss` itself. Calling [`issuer`](Self::issuer) too is a
+    /// [`ConfigError::AnyIssuerConflict`].
+    pub fn dangerous_accept_any_issuer(mut self) -> Self {
+        self.any_issuer = true;
+        self
+    }
+
+    /// Pins `iss` to `issuer`, the issuer the keys are known to belong to.
+    pub(crate) fn pinned_issuer(mut self, issuer: impl Into<String>, by: KnownIssuer) -> Self {
+        self.pinned_issuer = Some(PinnedIssuer {
+            issuer: issuer.into(),
+            by,
+        });
         self
     }
 
@@ -253,8 +362,76 @@ impl<M, S> JwtAuthenticatorBuilder<M, S> {
 
     /// Also reads the token from the cookie `name` (for browser clients). A request
     /// that sends both the header and the cookie is refused as ambiguous.
+    ///
+    /// A browser sends the cookie by itself with every request to your site,
+    /// including those another site's page makes it send (cross-site request
+    /// forgery). So on an unsafe method (anything but `GET`, `HEAD`, `OPTIONS` and
+    /// `TRACE`, which must then change nothing), and on a WebSocket handshake (a
+    /// `GET` whose socket the page that opened it can use), a request whose token
+    /// came from the cookie must also show that a trusted page sent it:
+    ///
+    /// - `Sec-Fetch-Site: same-origin`: sent by a page of this very origin; or
+    /// - an `Origin` equal to one given to [`trusted_origin`](Self::trusted_origin),
+    ///   whatever `Sec-Fetch-Site` says (a front end on another origin).
+    ///
+    /// Anything else is a 403 ([`AuthError::Forbidden`]) whose audit event names
+    /// the reason: `Sec-Fetch-Site` `cross-site`, `same-site` or `none` without a
+    /// trusted `Origin`, an untrusted, `null` or malformed `Origin`, either header
+    /// twice, or neither header. `Referer` and `Host` are not consulted.
+    ///
+    /// With no trusted origin, only browsers that send `Sec-Fetch-Site` (Chrome 76,
+    /// Firefox 90, Safari 16.4 and later, over HTTPS or on `localhost`) can use the
+    /// cookie on unsafe methods, from pages of the API's own origin. Tokens in the
+    /// `Authorization` header are not checked: a page cannot send one it has not
+    /// read. Set the cookie `HttpOnly`, `Secure` and `SameSite=Lax` or `Strict`
+    /// too; this check does not depend on it.
+    ///
+    /// ```
+    /// use auth_core::jwt::{HmacAlgorithm, JwtAuthenticator, KeySet, PrincipalMapper, VerifyingKey};
+    ///
+    /// let keys = KeySet::single(VerifyingKey::hmac(HmacAlgorithm::HS256, [7u8; 32])?);
+    /// let authenticator = JwtAuthenticator::builder(keys, PrincipalMapper::new())
+    ///     .issuer("https://auth.example.com")
+    ///     .cookie("access_token")
+    ///     .trusted_origin("https://app.example.com") // the SPA, on another origin
+    ///     .dangerous_without_revocation()
+    ///     .build()?;
+    /// # let _ = authenticator;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn cookie(mut self, name: impl Into<String>) -> Self {
         self.cookie = Some(name.into());
+        self
+    }
+
+    /// Trusts pages of `origin` to send unsafe requests with the token cookie (see
+    /// [`cookie`](Self::cookie)): their `Origin` header passes the cross-site check.
+    /// Call again to trust several.
+    ///
+    /// `origin` is `scheme://host` or `scheme://host:port`, exactly as a browser
+    /// sends it: `https` or `http`, no path (not even a trailing `/`), the host in
+    /// ASCII (punycode). Scheme and host are compared case-insensitively and a
+    /// default port is ignored; nothing else is normalized. No wildcards: each
+    /// trusted origin is named. Anything else is a
+    /// [`ConfigError::InvalidTrustedOrigin`] at `build`, and a trusted origin without
+    /// a cookie is a [`ConfigError::TrustedOriginWithoutCookie`].
+    pub fn trusted_origin(mut self, origin: impl Into<String>) -> Self {
+        self.trusted_origins.push(origin.into());
+        self
+    }
+
+    /// Accepts the token cookie on unsafe methods from any site: no cross-site
+    /// check.
+    ///
+    /// Any page the user visits can then post to your API as the user. Only when
+    /// every state-changing route has its own defense (a synchronizer CSRF token
+    /// checked by the handler), or the cookie is `SameSite=Strict` and every
+    /// browser you serve honours it, and you accept the rest (sibling subdomains
+    /// are "same site"). Has no effect without a [`cookie`](Self::cookie); calling
+    /// [`trusted_origin`](Self::trusted_origin) too is a
+    /// [`ConfigError::TrustedOriginWithoutCrossSiteCheck`].
+    pub fn dangerous_without_cross_site_check(mut self) -> Self {
+        self.cross_site_check = false;
         self
     }
 
@@ -286,11 +463,15 @@ impl<M, S> JwtAuthenticatorBuilder<M, S> {
             mapper: self.mapper,
             revocation: store,
             issuer: self.issuer,
+            pinned_issuer: self.pinned_issuer,
+            any_issuer: self.any_issuer,
             audiences: self.audiences,
             leeway: self.leeway,
             typ: self.typ,
             max_token_bytes: self.max_token_bytes,
             cookie: self.cookie,
+            trusted_origins: self.trusted_origins,
+            cross_site_check: self.cross_site_check,
             cache_capacity: self.cache_capacity,
         }
     }
@@ -318,8 +499,11 @@ impl<M, S> JwtAuthenticatorBuilder<M, S> {
     /// # Errors
     ///
     /// A [`ConfigError`] for an empty key set, an empty issuer, audience, type or
-    /// cookie name, a leeway above [`MAX_LEEWAY`], a zero size limit or a cache of
-    /// fewer than 2 entries.
+    /// cookie name, an issuer other than the one the keys belong to, a leeway above
+    /// [`MAX_LEEWAY`], a zero size limit, a cache of fewer than 2 entries, a trusted
+    /// origin that is not an origin, or contradictory calls (`issuer` with
+    /// `dangerous_accept_any_issuer`, `trusted_origin` without `cookie` or with
+    /// `dangerous_without_cross_site_check`).
     pub fn build(self) -> Result<JwtAuthenticator<M, S>, ConfigError>
     where
         S: RevocationChoice,
@@ -328,6 +512,22 @@ impl<M, S> JwtAuthenticatorBuilder<M, S> {
             return Err(ConfigError::EmptyKeySet);
         }
         if self.issuer.as_deref().is_some_and(str::is_empty) {
+            return Err(ConfigError::EmptyIssuer);
+        }
+        let issuer = match (self.pinned_issuer, self.issuer, self.any_issuer) {
+            (_, Some(_), true) => return Err(ConfigError::AnyIssuerConflict),
+            (_, None, true) => None,
+            (Some(pinned), Some(configured), false) if configured != pinned.issuer => {
+                return Err(ConfigError::IssuerMismatch {
+                    pinned: pinned.issuer,
+                    pinned_by: pinned.by.as_str(),
+                    configured,
+                });
+            }
+            (Some(pinned), _, false) => Some(pinned.issuer),
+            (None, configured, false) => configured,
+        };
+        if issuer.as_deref().is_some_and(str::is_empty) {
             return Err(ConfigError::EmptyIssuer);
         }
         if self.audiences.iter().any(String::is_empty) {
@@ -345,33 +545,57 @@ impl<M, S> JwtAuthenticatorBuilder<M, S> {
         if self.max_token_bytes == 0 {
             return Err(ConfigError::ZeroMaxTokenSize);
         }
-        if self
-            .cookie
-            .as_deref()
-            .is_some_and(|name| !bearer::is_cookie_name(name))
-        {
-            return Err(ConfigError::InvalidCookieName);
-        }
+        let cookie = match self.cookie {
+            None if !self.trusted_origins.is_empty() => {
+                return Err(ConfigError::TrustedOriginWithoutCookie);
+            }
+            None => None,
+            Some(name) if !bearer::is_cookie_name(&name) => {
+                return Err(ConfigError::InvalidCookieName);
+            }
+            Some(name) => Some(CookieSource {
+                name,
+                cross_site: cross_site_check(self.cross_site_check, self.trusted_origins)?,
+            }),
+        };
         if self.cache_capacity.is_some_and(|capacity| capacity < 2) {
             return Err(ConfigError::CacheCapacity);
         }
         Ok(JwtAuthenticator {
             keys: self.keys,
             validation: Validation {
-                issuer: self.issuer,
+                issuer,
                 audiences: self.audiences,
                 leeway_secs: self.leeway.as_secs(),
             },
             typ: self.typ.as_deref().map(TypeRule::new),
-            credentials: CredentialSource {
-                cookie: self.cookie,
-            },
+            credentials: CredentialSource { cookie },
             max_token_bytes: self.max_token_bytes,
             cache: self.cache_capacity.map(TokenCache::new),
             revocation: self.revocation,
             mapper: self.mapper,
         })
     }
+}
+
+/// The cross-site check of a cookie: on (the default) with the trusted origins,
+/// serialized once here, or off.
+fn cross_site_check(on: bool, trusted: Vec<String>) -> Result<CrossSiteCheck, ConfigError> {
+    if !on {
+        return if trusted.is_empty() {
+            Ok(CrossSiteCheck::Off)
+        } else {
+            Err(ConfigError::TrustedOriginWithoutCrossSiteCheck)
+        };
+    }
+    let trusted = trusted
+        .into_iter()
+        .map(|origin| {
+            cross_site::serialize_origin(origin.as_bytes())
+                .ok_or(ConfigError::InvalidTrustedOrigin { origin })
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(CrossSiteCheck::On { trusted })
 }
 
 /// The revocation choice of a builder on which neither

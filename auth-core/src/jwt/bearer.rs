@@ -1,10 +1,15 @@
 //! Where a bearer token is read from: the `Authorization` header (RFC 6750 §2.1) or,
 //! when configured, one named cookie. Never the URL query (RFC 6750 §2.3 and ASVS
 //! 3.1.1: URLs end up in logs, history and `Referer` headers).
+//!
+//! A token from the cookie is sent by the browser on its own, also to requests
+//! another site makes it send; [`CookieSource::admit`] runs the cross-site check
+//! on those ([`super::cross_site`]).
 
 use http::header::{AUTHORIZATION, COOKIE};
 use http::request::Parts;
 
+use super::cross_site::CrossSiteCheck;
 use crate::{AuthError, TokenError};
 
 const TWO_AUTHORIZATION_HEADERS: &str = "send one `Authorization` header";
@@ -15,7 +20,30 @@ const HEADER_AND_COOKIE: &str =
 /// Where the authenticator looks for the token.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct CredentialSource {
-    pub(crate) cookie: Option<String>,
+    pub(crate) cookie: Option<CookieSource>,
+}
+
+/// The cookie the token may come in, and what a request carrying it must show.
+#[derive(Debug, Clone)]
+pub(crate) struct CookieSource {
+    pub(crate) name: String,
+    pub(crate) cross_site: CrossSiteCheck,
+}
+
+/// Where the token of a request was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Carrier {
+    /// `Authorization: Bearer`: a page can only send it by reading it first.
+    Header,
+    /// The cookie: the browser sends it by itself, wherever the request comes from.
+    Cookie,
+}
+
+/// A token found in a request.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Credential<'r> {
+    pub(crate) token: &'r [u8],
+    pub(crate) carrier: Carrier,
 }
 
 impl CredentialSource {
@@ -32,7 +60,7 @@ impl CredentialSource {
         &self,
         request: &'r Parts,
         max_len: usize,
-    ) -> Result<&'r [u8], AuthError> {
+    ) -> Result<Credential<'r>, AuthError> {
         let mut headers = request.headers.get_all(AUTHORIZATION).iter();
         let header = headers.next();
         if headers.next().is_some() {
@@ -40,12 +68,13 @@ impl CredentialSource {
         }
         let from_header = header.and_then(|value| bearer_credential(value.as_bytes()));
         let from_cookie = match &self.cookie {
-            Some(name) => cookie_credential(request, name)?,
+            Some(cookie) => cookie_credential(request, &cookie.name)?,
             None => None,
         };
-        let token = match (from_header, from_cookie) {
+        let (token, carrier) = match (from_header, from_cookie) {
             (Some(_), Some(_)) => return Err(AuthError::invalid_request(HEADER_AND_COOKIE)),
-            (Some(token), None) | (None, Some(token)) => token,
+            (Some(token), None) => (token, Carrier::Header),
+            (None, Some(token)) => (token, Carrier::Cookie),
             (None, None) => return Err(AuthError::MissingCredentials),
         };
         if token.len() > max_len {
@@ -54,7 +83,28 @@ impl CredentialSource {
         if !is_b64token(token) {
             return Err(TokenError::Malformed.into());
         }
-        Ok(token)
+        Ok(Credential { token, carrier })
+    }
+
+    /// Whether `request` may use `credential`, once it verified: a token from the
+    /// cookie on an unsafe method must pass the cross-site check.
+    ///
+    /// # Errors
+    ///
+    /// [`AuthError::Forbidden`] (403) whose reason, for the audit log, says which
+    /// header failed the check.
+    pub(crate) fn admit(
+        &self,
+        credential: &Credential<'_>,
+        request: &Parts,
+    ) -> Result<(), AuthError> {
+        match (credential.carrier, &self.cookie) {
+            (Carrier::Cookie, Some(cookie)) => cookie
+                .cross_site
+                .check(request)
+                .map_err(|refusal| AuthError::forbidden(refusal.to_string())),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -157,7 +207,9 @@ mod tests {
     }
 
     fn extract(source: &CredentialSource, headers: &[(&str, &str)]) -> Result<Vec<u8>, AuthError> {
-        source.extract(&request(headers), 64).map(<[u8]>::to_vec)
+        source
+            .extract(&request(headers), 64)
+            .map(|credential| credential.token.to_vec())
     }
 
     #[test]
@@ -217,7 +269,12 @@ mod tests {
     #[test]
     fn cookies_count_as_credentials() {
         let source = CredentialSource {
-            cookie: Some("at".to_owned()),
+            cookie: Some(CookieSource {
+                name: "at".to_owned(),
+                cross_site: CrossSiteCheck::On {
+                    trusted: Vec::new(),
+                },
+            }),
         };
         assert_eq!(
             extract(&source, &[("cookie", "a=1; at=tok.en; b=2")]).ok(),
@@ -249,6 +306,53 @@ mod tests {
             extract(&source, &[("cookie", "other=1")]),
             Err(AuthError::MissingCredentials)
         ));
+    }
+
+    #[test]
+    fn only_a_cookie_credential_is_checked_for_cross_site_requests() {
+        let source = CredentialSource {
+            cookie: Some(CookieSource {
+                name: "at".to_owned(),
+                cross_site: CrossSiteCheck::On {
+                    trusted: Vec::new(),
+                },
+            }),
+        };
+        let post = |header: (&str, &str)| match http::Request::post("/orders")
+            .header("sec-fetch-site", "cross-site")
+            .header(header.0, header.1)
+            .body(())
+        {
+            Ok(request) => request.into_parts().0,
+            Err(error) => panic!("bad test request: {error}"),
+        };
+        let from_cookie = post(("cookie", "at=tok.en"));
+        let credential = source.extract(&from_cookie, 64);
+        assert!(matches!(
+            credential,
+            Ok(Credential {
+                carrier: Carrier::Cookie,
+                ..
+            })
+        ));
+        if let Ok(credential) = credential {
+            assert!(matches!(
+                source.admit(&credential, &from_cookie),
+                Err(AuthError::Forbidden { .. })
+            ));
+        }
+        let from_header = post(("authorization", "Bearer tok.en"));
+        let credential = source.extract(&from_header, 64);
+        assert!(matches!(
+            credential,
+            Ok(Credential {
+                carrier: Carrier::Header,
+                ..
+            })
+        ));
+        if let Ok(credential) = credential {
+            assert!(source.admit(&credential, &from_header).is_ok());
+        }
     }
 
     #[test]

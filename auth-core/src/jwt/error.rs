@@ -138,6 +138,49 @@ pub enum ConfigError {
     /// The expected issuer is the empty string.
     #[error("the issuer must not be empty")]
     EmptyIssuer,
+    /// [`issuer`](super::JwtAuthenticatorBuilder::issuer) names another issuer than
+    /// the one the keys are known to belong to (found by OIDC discovery, or a
+    /// [`TokenIssuer`](super::TokenIssuer)'s own): its keys would then accept
+    /// tokens that claim to come from someone else.
+    #[error(
+        "the keys are those of the issuer `{pinned}` ({pinned_by}), but `issuer` names `{configured}`; to accept any issuer with these keys, call `dangerous_accept_any_issuer` instead"
+    )]
+    IssuerMismatch {
+        /// The issuer the keys belong to.
+        pinned: String,
+        /// Where that is known from: `"OIDC discovery"` or `"the token issuer"`.
+        pinned_by: &'static str,
+        /// The issuer given to `issuer`.
+        configured: String,
+    },
+    /// Both [`issuer`](super::JwtAuthenticatorBuilder::issuer) and
+    /// [`dangerous_accept_any_issuer`](super::JwtAuthenticatorBuilder::dangerous_accept_any_issuer)
+    /// were called.
+    #[error("`issuer` and `dangerous_accept_any_issuer` contradict each other: call one")]
+    AnyIssuerConflict,
+    /// A trusted origin is not an origin: `scheme://host[:port]` with `https` or
+    /// `http`, no path (not even `/`), no `null` or wildcard, ASCII host (punycode).
+    #[error(
+        "`{origin}` is not an origin: write `https://host` or `https://host:port`, with no path, `null` or wildcard"
+    )]
+    InvalidTrustedOrigin {
+        /// The origin as given.
+        origin: String,
+    },
+    /// [`trusted_origin`](super::JwtAuthenticatorBuilder::trusted_origin) was called
+    /// without a [`cookie`](super::JwtAuthenticatorBuilder::cookie): trusted origins
+    /// only apply to the cookie (they are not CORS).
+    #[error(
+        "trusted origins only apply to a token read from a cookie: configure `cookie`, or remove them"
+    )]
+    TrustedOriginWithoutCookie,
+    /// Trusted origins were configured, and the cross-site check they belong to was
+    /// turned off with
+    /// [`dangerous_without_cross_site_check`](super::JwtAuthenticatorBuilder::dangerous_without_cross_site_check).
+    #[error(
+        "`trusted_origin` and `dangerous_without_cross_site_check` contradict each other: call one"
+    )]
+    TrustedOriginWithoutCrossSiteCheck,
     /// An accepted audience is the empty string.
     #[error("an audience must not be empty")]
     EmptyAudience,

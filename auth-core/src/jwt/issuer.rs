@@ -234,13 +234,23 @@ impl<R, F> TokenIssuer<R, F> {
     /// would let through tokens `logout_all` did not cover). Choose the revocation
     /// store (the issuer's, so that logouts take effect) and build it.
     ///
+    /// `iss` is pinned to this issuer's: a token signed with its key that claims
+    /// another issuer is refused, and calling
+    /// [`issuer`](JwtAuthenticatorBuilder::issuer) with another one is a
+    /// [`ConfigError::IssuerMismatch`](super::ConfigError::IssuerMismatch) at
+    /// `build` (the opt-out is
+    /// [`dangerous_accept_any_issuer`](JwtAuthenticatorBuilder::dangerous_accept_any_issuer)).
+    ///
     /// See the [type documentation](Self) for an example.
     pub fn authenticator_builder<M: ClaimsMapper>(
         &self,
         mapper: M,
     ) -> JwtAuthenticatorBuilder<M, RevocationUnset> {
         let mut builder = JwtAuthenticator::builder(self.keys.clone(), mapper)
-            .issuer(self.issuer.as_str())
+            .pinned_issuer(
+                self.issuer.as_str(),
+                super::authenticator::KnownIssuer::TokenIssuer,
+            )
             .require_type(ACCESS_TOKEN_TYPE)
             .leeway(self.leeway);
         for audience in self.audience.iter() {

@@ -54,6 +54,16 @@ impl KeySource {
         }
     }
 
+    /// The issuer these keys are known to belong to: the configured issuer of a
+    /// remote key set found through OIDC discovery, whose document named it.
+    pub(crate) fn issuer(&self) -> Option<&str> {
+        match &self.0 {
+            Source::Fixed(_) => None,
+            #[cfg(feature = "jwks")]
+            Source::Remote(remote) => remote.issuer(),
+        }
+    }
+
     /// A fixed key set with no key: every token would be refused.
     pub(crate) fn is_empty_fixed(&self) -> bool {
         match &self.0 {

@@ -134,16 +134,14 @@
 //!
 //! # Defaults
 //!
-//! | setting | default | why |
-//! |---|---|---|
-//! | leeway | [`DEFAULT_LEEWAY`] (30 s), at most [`MAX_LEEWAY`] | clock drift, not token lifetime |
-//! | size limit | [`DEFAULT_MAX_TOKEN_BYTES`] (8 KiB) | checked before any parsing |
-//! | issuer | any, type-checked | a key set is usually one issuer's; set it when not |
-//! | audience | a token with `aud` is refused | RFC 7519 §4.1.3 |
-//! | `typ` | not checked | set `at+jwt` for RFC 9068 access tokens |
-//! | revocation | must be chosen | [`dangerous_without_revocation`](JwtAuthenticatorBuilder::dangerous_without_revocation) is the explicit opt-out |
-//! | verified-token cache | [`DEFAULT_VERIFIED_TOKEN_CACHE`] (4 096 tokens) | a repeated token skips the signature check, never revocation, expiry or the mapper; [`without_verified_token_cache`](JwtAuthenticatorBuilder::without_verified_token_cache) turns it off |
-//! | cookie | off | [`cookie`](JwtAuthenticatorBuilder::cookie); never the URL query |
+//! [`JwtAuthenticatorBuilder`] lists every default and why. In short: `exp`
+//! required; leeway [`DEFAULT_LEEWAY`] (30 s); tokens up to
+//! [`DEFAULT_MAX_TOKEN_BYTES`] (8 KiB); a token with `aud` refused unless an
+//! audience is configured; `iss` pinned to the issuer the keys belong to (OIDC
+//! discovery, [`TokenIssuer::authenticator_builder`]), otherwise as configured;
+//! revocation must be chosen; [`DEFAULT_VERIFIED_TOKEN_CACHE`] verified tokens
+//! cached; no cookie, and with one, unsafe requests and WebSocket handshakes
+//! carrying it must come from the same origin or a trusted one. Each weakening is a `dangerous_*` call.
 //!
 //! # Crypto backend
 //!
@@ -162,6 +160,7 @@ mod backend;
 mod bearer;
 mod cache;
 mod claims;
+mod cross_site;
 pub mod dangerous;
 mod error;
 mod issuer;

@@ -21,7 +21,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use auth_core::jwt::{
-    AccessClaims, DEFAULT_ACCESS_TTL, EcAlgorithm, HmacAlgorithm, IssuerConfigError,
+    AccessClaims, ConfigError, DEFAULT_ACCESS_TTL, EcAlgorithm, HmacAlgorithm, IssuerConfigError,
     JwtAuthenticator, KeyError, KeySet, MAX_ACCESS_TTL, Principal, RsaAlgorithm, SigningKey,
     SigningKeyError, TokenIssuer,
 };
@@ -35,7 +35,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use jwt_support::service::{Service, claims, mapper, memory_service, signing_key};
 use jwt_support::{
-    AUDIENCE, HMAC_SECRET, ISSUER, assert_invalid, bearer, every_algorithm, fixture, now,
+    AUDIENCE, HMAC_SECRET, ISSUER, assert_invalid, bearer, every_algorithm, fixture, good_claims,
+    hmac_key, json, now, sign,
 };
 use serde_json::{Value, json};
 
@@ -281,6 +282,63 @@ async fn access_tokens_live_15_minutes_by_default_and_as_configured() {
     assert_eq!(
         payload["exp"].as_u64().unwrap() - payload["iat"].as_u64().unwrap(),
         60
+    );
+}
+
+#[tokio::test]
+async fn authenticator_builder_pins_the_issuers_own_iss() {
+    // Another service that shares the signing key (a copied HMAC secret, one key
+    // for two issuers) mints a token that is right in every way but `iss`.
+    let service = memory_service();
+    let other = "https://other-service.example";
+    let mut claims = good_claims();
+    claims.insert("iss".into(), other.into());
+    let foreign = sign(
+        jsonwebtoken::Algorithm::HS256,
+        &hmac_key(),
+        r#"{"alg":"HS256","kid":"k1","typ":"at+jwt"}"#,
+        &json(&claims),
+    );
+    assert_invalid(service.verify(&foreign).await, TokenError::InvalidIssuer);
+
+    // An `issuer(..)` that contradicts the issuer's own is a configuration error,
+    // not a silent override that would let the foreign token in.
+    let builder = || {
+        service
+            .issuer
+            .authenticator_builder(mapper())
+            .dangerous_without_revocation()
+    };
+    match builder().issuer(other).build() {
+        Err(error) => assert_eq!(
+            error,
+            ConfigError::IssuerMismatch {
+                pinned: ISSUER.to_owned(),
+                pinned_by: "the token issuer",
+                configured: other.to_owned(),
+            }
+        ),
+        Ok(auth) => panic!(
+            "`issuer` silently replaced the pinned issuer; the foreign token is {:?}",
+            auth.verify(&foreign).await.map(|_| "accepted")
+        ),
+    }
+    let same = builder().issuer(ISSUER).build().unwrap();
+    assert_invalid(same.verify(&foreign).await, TokenError::InvalidIssuer);
+
+    // Accepting it takes the dangerous door, by name.
+    let any = builder().dangerous_accept_any_issuer().build().unwrap();
+    assert_eq!(
+        any.verify(&foreign).await.unwrap().info().subject(),
+        "user-1"
+    );
+    assert_eq!(
+        builder()
+            .issuer(other)
+            .dangerous_accept_any_issuer()
+            .build()
+            .unwrap_err(),
+        ConfigError::AnyIssuerConflict
     );
 }
 

@@ -18,8 +18,8 @@ use std::sync::{Arc, Mutex, Once};
 use std::time::{Duration, Instant};
 
 use auth_core::jwt::{
-    Algorithm, JwksError, JwtAuthenticator, KeyError, NoRevocation, PrincipalMapper, RemoteKeySet,
-    RemoteKeySetBuilder,
+    Algorithm, ConfigError, JwksError, JwtAuthenticator, KeyError, NoRevocation, PrincipalMapper,
+    RemoteKeySet, RemoteKeySetBuilder,
 };
 use auth_core::{AuthError, TokenError};
 use jsonwebtoken::jwk::EllipticCurve;
@@ -292,6 +292,18 @@ fn rs256(kid: &str) -> String {
     token(JwtAlgorithm::RS256, &rsa_key(), kid)
 }
 
+/// An RS256 token whose `iss` is `issuer`.
+fn rs256_from_issuer(kid: &str, issuer: &str) -> String {
+    let mut claims = good_claims();
+    claims.insert("iss".into(), issuer.into());
+    sign(
+        JwtAlgorithm::RS256,
+        &rsa_key(),
+        &format!(r#"{{"alg":"RS256","kid":"{kid}"}}"#),
+        &json(&claims),
+    )
+}
+
 fn es256(kid: &str) -> String {
     token(JwtAlgorithm::ES256, &ec256_key(), kid)
 }
@@ -308,6 +320,33 @@ fn authenticator(keys: &RemoteKeySet) -> Auth {
         .dangerous_without_revocation()
         .build()
         .unwrap()
+}
+
+/// An authenticator for a key set found through discovery, with nothing said about
+/// the issuer: what the key set knows is all there is.
+fn discovered_authenticator(keys: &RemoteKeySet) -> Auth {
+    JwtAuthenticator::builder(keys.clone(), PrincipalMapper::new())
+        .audience(AUDIENCE)
+        .dangerous_without_revocation()
+        .build()
+        .unwrap()
+}
+
+/// Serves a discovery document for the issuer `server.url("/realms/shop")` that
+/// names `named` as its issuer and `/jwks` (one RS256 key, `rsa-1`) as its keys.
+/// Returns the issuer URL.
+fn serve_discovery(server: &JwksServer, named: Option<&str>) -> String {
+    let issuer = server.url("/realms/shop");
+    server.set("/jwks", ok(jwks(&[rsa_jwk("rsa-1")])));
+    server.set(
+        "/realms/shop/.well-known/openid-configuration",
+        ok(format!(
+            r#"{{"issuer":"{}","jwks_uri":"{}"}}"#,
+            named.unwrap_or(&issuer),
+            server.url("/jwks")
+        )),
+    );
+    issuer
 }
 
 /// A builder for `server`'s `/jwks` with test-sized intervals and timeouts.
@@ -526,7 +565,11 @@ fn discovery_finds_the_jwks_uri_of_the_exact_issuer() {
             .await
             .unwrap();
         assert_eq!(keys.issuer(), Some(issuer.as_str()));
-        accepted(authenticator(&keys).verify(&rs256("rsa-1")).await);
+        accepted(
+            discovered_authenticator(&keys)
+                .verify(&rs256_from_issuer("rsa-1", &issuer))
+                .await,
+        );
         assert_eq!(
             server.hits("/realms/shop/.well-known/openid-configuration"),
             1
@@ -564,6 +607,132 @@ fn discovery_finds_the_jwks_uri_of_the_exact_issuer() {
                 .await,
             Err(JwksError::InvalidDiscovery { .. })
         ));
+    });
+}
+
+#[test]
+fn a_token_from_another_issuer_signed_with_a_discovered_key_is_refused() {
+    run(async {
+        let server = JwksServer::start().await;
+        let issuer = serve_discovery(&server, None);
+        let keys = RemoteKeySet::from_issuer(&issuer)
+            .dangerous_allow_http()
+            .min_fetch_interval(INTERVAL)
+            .fetch()
+            .await
+            .unwrap();
+        let other = "https://tenant-b.example";
+        let forged = rs256_from_issuer("rsa-1", other);
+        let mut no_iss = good_claims();
+        no_iss.remove("iss");
+        let no_iss = sign(
+            JwtAlgorithm::RS256,
+            &rsa_key(),
+            r#"{"alg":"RS256","kid":"rsa-1"}"#,
+            &json(&no_iss),
+        );
+
+        // No `issuer(..)` call: `iss` is pinned to the discovered issuer anyway.
+        let auth = discovered_authenticator(&keys);
+        accepted(auth.verify(&rs256_from_issuer("rsa-1", &issuer)).await);
+        assert_invalid(auth.verify(&forged).await, TokenError::InvalidIssuer);
+        assert_invalid(auth.verify(&no_iss).await, TokenError::InvalidIssuer);
+
+        // Naming the same issuer again is fine; naming another is no override.
+        let builder = || {
+            JwtAuthenticator::builder(keys.clone(), PrincipalMapper::new())
+                .audience(AUDIENCE)
+                .dangerous_without_revocation()
+        };
+        assert!(builder().issuer(issuer.as_str()).build().is_ok());
+        match builder().issuer(other).build() {
+            Err(error @ ConfigError::IssuerMismatch { .. }) => {
+                assert_eq!(
+                    error,
+                    ConfigError::IssuerMismatch {
+                        pinned: issuer.clone(),
+                        pinned_by: "OIDC discovery",
+                        configured: other.to_owned(),
+                    }
+                );
+                assert!(
+                    error.to_string().contains("dangerous_accept_any_issuer"),
+                    "{error}"
+                );
+            }
+            result => panic!("expected an issuer mismatch, got {result:?}"),
+        }
+
+        // The explicit opt-out, and only that, accepts any issuer.
+        let any = builder().dangerous_accept_any_issuer().build().unwrap();
+        accepted(any.verify(&forged).await);
+        assert_eq!(
+            builder()
+                .issuer(issuer.as_str())
+                .dangerous_accept_any_issuer()
+                .build()
+                .unwrap_err(),
+            ConfigError::AnyIssuerConflict
+        );
+
+        // A key set that starts empty is pinned just the same.
+        let empty = RemoteKeySet::from_issuer(&issuer)
+            .dangerous_allow_http()
+            .min_fetch_interval(INTERVAL)
+            .start_empty()
+            .unwrap();
+        let auth = discovered_authenticator(&empty);
+        accepted(auth.verify(&rs256_from_issuer("rsa-1", &issuer)).await);
+        assert_invalid(auth.verify(&forged).await, TokenError::InvalidIssuer);
+    });
+}
+
+#[test]
+fn discovery_naming_another_issuer_fails_configuration() {
+    run(async {
+        let server = JwksServer::start().await;
+        let attacker = "https://attacker.example";
+        let issuer = serve_discovery(&server, Some(attacker));
+        match RemoteKeySet::from_issuer(&issuer)
+            .dangerous_allow_http()
+            .fetch()
+            .await
+        {
+            Err(JwksError::IssuerMismatch { expected, found }) => {
+                assert_eq!(
+                    (expected.as_str(), found.as_str()),
+                    (issuer.as_str(), attacker)
+                );
+            }
+            other => panic!("expected an issuer mismatch, got {other:?}"),
+        }
+        assert_eq!(
+            server.hits("/jwks"),
+            0,
+            "the other issuer's keys are not fetched"
+        );
+
+        // Started without keys, it never gets any: every request fails closed.
+        let empty = RemoteKeySet::from_issuer(&issuer)
+            .dangerous_allow_http()
+            .min_fetch_interval(INTERVAL)
+            .start_empty()
+            .unwrap();
+        let auth = discovered_authenticator(&empty);
+        for token in [
+            rs256_from_issuer("rsa-1", attacker),
+            rs256_from_issuer("rsa-1", &issuer),
+        ] {
+            assert_unavailable(auth.verify(&token).await);
+        }
+        assert_eq!(server.hits("/jwks"), 0);
+        assert!(
+            warnings_about(&server)
+                .iter()
+                .any(|warning| warning.contains(attacker)),
+            "{:?}",
+            warnings_about(&server)
+        );
     });
 }
 
