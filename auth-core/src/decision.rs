@@ -31,7 +31,8 @@
 //!
 //! Every answer that is not unavailable is the answer the same gates would give
 //! once the outage is over, whatever the missing gate would then say: an allow is
-//! never a guess. `tests/tests/three_valued.rs` proves it for random nestings.
+//! never a guess. `tests/integration/tests/property_gates.rs` proves it for random
+//! nestings, and that `#[requires]` expands to exactly these tables.
 
 use std::borrow::Cow;
 use std::fmt;
