@@ -107,15 +107,6 @@ impl<T, C> Guarded<T, C> {
     pub fn is_denied(&self) -> bool {
         self.outcome.is_err()
     }
-
-    /// Maps the handler's output, keeping a denial.
-    pub fn map<V>(self, f: impl FnOnce(T) -> V) -> Guarded<V, C> {
-        Guarded {
-            outcome: self.outcome.map(f),
-            realm: self.realm,
-            caller: PhantomData,
-        }
-    }
 }
 
 impl<T, E: From<AuthError>, C> Guarded<Result<T, E>, C> {

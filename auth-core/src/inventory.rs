@@ -265,16 +265,22 @@ impl AuthenticatorInfo {
 
 static AUTHENTICATORS: Mutex<BTreeSet<AuthenticatorInfo>> = Mutex::new(BTreeSet::new());
 
-/// Records that an authenticator of type `type_name` is in use.
+/// Records that an authenticator of type `type_name` is in use, in `realm` when
+/// known. An entry without a realm stands only until one with a realm arrives.
 pub(crate) fn record_authenticator(type_name: &'static str, realm: Option<&str>) {
-    let info = AuthenticatorInfo {
-        type_name,
-        realm: realm.filter(|r| !r.is_empty()).map(str::to_owned),
-    };
-    AUTHENTICATORS
+    let realm = realm.filter(|r| !r.is_empty()).map(str::to_owned);
+    let mut known = AUTHENTICATORS
         .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .insert(info);
+        .unwrap_or_else(PoisonError::into_inner);
+    if realm.is_some() {
+        known.remove(&AuthenticatorInfo {
+            type_name,
+            realm: None,
+        });
+    } else if known.iter().any(|a| a.type_name == type_name) {
+        return;
+    }
+    known.insert(AuthenticatorInfo { type_name, realm });
 }
 
 /// Every authenticator the program has wrapped in a

@@ -4,7 +4,8 @@
 //! stops the start with a message naming the variable.
 //!
 //! `orders-api --authorization-matrix` prints every handler with its gates (from
-//! the link-time inventory of `#[requires]` and `#[public]`) and exits.
+//! the link-time inventory of `#[requires]` and `#[public]`) and the authenticators
+//! the configured service uses, and exits.
 
 use std::process::ExitCode;
 
@@ -14,19 +15,15 @@ use examples::service::Service;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    if std::env::args().any(|arg| arg == "--authorization-matrix") {
-        print!(
-            "{}",
-            auth_core::inventory::Matrix::collect().within("examples::orders_api")
-        );
-        return ExitCode::SUCCESS;
+    let matrix = std::env::args().any(|arg| arg == "--authorization-matrix");
+    if !matrix {
+        tracing_subscriber::fmt()
+            .with_env_filter(
+                tracing_subscriber::EnvFilter::try_from_default_env()
+                    .unwrap_or_else(|_| "info,auth_core::audit=info".into()),
+            )
+            .init();
     }
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,auth_core::audit=info".into()),
-        )
-        .init();
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(error) => {
@@ -41,6 +38,15 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if matrix {
+        // After the start: the authenticators are the configured service's.
+        print!(
+            "{}",
+            auth_core::inventory::Matrix::collect().within("examples::orders_api")
+        );
+        drop(service);
+        return ExitCode::SUCCESS;
+    }
     let listener = match tokio::net::TcpListener::bind(config.addr).await {
         Ok(listener) => listener,
         Err(error) => {
