@@ -270,9 +270,7 @@ impl<'p, U> Gatekeeper<'p, U> {
 
     #[inline]
     fn mark(&mut self, gate: usize) {
-        if let Some(bit) = u32::try_from(gate).ok().and_then(|g| 1u64.checked_shl(g)) {
-            self.allowed |= bit;
-        }
+        self.allowed |= bit(gate);
     }
 
     /// Starts resource gate number `gate`: a policy will decide about `resource`,
@@ -290,6 +288,7 @@ impl<'p, U> Gatekeeper<'p, U> {
         ResourceCheck {
             gatekeeper: self,
             gate,
+            bit: bit(gate),
             resource,
             state,
         }
@@ -308,36 +307,45 @@ impl<'p, U> Gatekeeper<'p, U> {
     /// when the handler's record is not registered in the inventory, is not a
     /// guarded handler's, has no gates or more than [`MAX_GATES`](Self::MAX_GATES), or when one of
     /// its gates was not checked and allowed: a clearance is never given early.
+    #[inline]
     pub fn clear(self) -> Result<Clearance<Authenticated<U>>, Refusal<Authenticated<U>>> {
-        let gates = self.handler.gates().len();
-        let all = match gates {
-            0 => None,
-            MAX_GATES => Some(u64::MAX),
-            n if n < MAX_GATES => u32::try_from(n)
-                .ok()
-                .and_then(|n| 1u64.checked_shl(n))
-                .map(|bit| bit - 1),
-            _ => None,
-        };
-        let problem = if self.handler.access() != Access::Guarded {
-            Some("a gatekeeper was run for a handler record that is not a guarded one")
-        } else if all.is_none() {
-            Some("a guarded handler record lists no gates, or more than 64")
-        } else if all != Some(self.allowed) {
-            Some("a gatekeeper was cleared before every gate of its handler allowed")
-        } else if !self.handler.is_registered() {
-            Some("the handler record is not registered in the inventory")
+        let Gatekeeper {
+            principal,
+            handler,
+            allowed,
+        } = self;
+        if handler.clears(allowed) {
+            Ok(Clearance::new())
         } else {
-            None
-        };
-        match problem {
-            None => Ok(Clearance::new()),
-            Some(reason) => Err(Refusal::new(
-                misconfigured(self.handler, reason),
-                self.principal.info().realm_arc(),
-            )),
+            Err(Refusal::new(
+                refused_clearance(handler, allowed),
+                principal.info().realm_arc(),
+            ))
         }
     }
+}
+
+/// Why [`Gatekeeper::clear`] refused: the 500 and its event. Out of line and fed
+/// plain values, so that the allow path keeps the gatekeeper in registers.
+#[cold]
+#[inline(never)]
+fn refused_clearance(handler: &'static HandlerInfo, allowed: u64) -> AuthError {
+    let reason = if handler.access() != Access::Guarded {
+        "a gatekeeper was run for a handler record that is not a guarded one"
+    } else if handler.clearing_mask() == 0 {
+        "a guarded handler record lists no gates, or more than 64"
+    } else if allowed != handler.clearing_mask() {
+        "a gatekeeper was cleared before every gate of its handler allowed"
+    } else {
+        "the handler record is not registered in the inventory"
+    };
+    misconfigured(handler, reason)
+}
+
+/// The bit of gate `gate` in a gatekeeper's record; none past the last bit.
+#[inline]
+const fn bit(gate: usize) -> u64 {
+    if gate < MAX_GATES { 1 << gate } else { 0 }
 }
 
 #[cold]
@@ -351,6 +359,8 @@ fn misconfigured(handler: &'static HandlerInfo, reason: &'static str) -> AuthErr
 pub struct ResourceCheck<'g, 'p, U, R, S: ?Sized> {
     gatekeeper: &'g mut Gatekeeper<'p, U>,
     gate: usize,
+    /// `gate`'s bit, worked out where the gate index is still a constant.
+    bit: u64,
     resource: R,
     state: &'g S,
 }
@@ -403,7 +413,7 @@ impl<'p, U, R, S: ?Sized> ResourceCheck<'_, 'p, U, R, S> {
             self.resource,
             decision,
         )?;
-        gatekeeper.mark(self.gate);
+        gatekeeper.allowed |= self.bit;
         Ok(permit)
     }
 }

@@ -36,7 +36,6 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use crate::AuthError;
@@ -77,9 +76,10 @@ enum Verdict {
     Deny,
     InsufficientScope(Cow<'static, str>),
     NotFound,
-    /// `component` could not answer; retry after that many seconds (0: unknown).
+    /// Could not decide; retry after that many seconds (0: unknown). The reason's
+    /// part names the component, so that this stays as small as the other
+    /// verdicts: a decision is moved on every gate.
     Unavailable {
-        component: &'static str,
         retry_after_secs: u32,
     },
 }
@@ -181,14 +181,13 @@ impl Decision {
     pub fn unavailable(component: &'static str, retry_after: Option<Duration>) -> Self {
         let retry_after_secs = retry_after.map_or(0, |after| {
             // Whole seconds, rounded up so a client never retries too early.
-            let secs = after.as_secs() + u64::from(after.subsec_nanos() > 0);
+            let secs = after
+                .as_secs()
+                .saturating_add(u64::from(after.subsec_nanos() > 0));
             u32::try_from(secs).unwrap_or(u32::MAX).max(1)
         });
         Decision {
-            verdict: Verdict::Unavailable {
-                component,
-                retry_after_secs,
-            },
+            verdict: Verdict::Unavailable { retry_after_secs },
             reason: Reason::new(Template::Unavailable, Cow::Borrowed(component)),
         }
     }
@@ -259,9 +258,9 @@ impl Decision {
     /// Why, for the audit log.
     ///
     /// The reasons of the built-in gates and of [`negate`](Self::negate) are
-    /// formatted here, on first use, rather than when the decision is made.
-    pub fn reason(&self) -> &str {
-        self.reason.as_str()
+    /// formatted here, when read, rather than when the decision is made.
+    pub fn reason(&self) -> Cow<'_, str> {
+        self.reason.parts().text()
     }
 
     /// The reason, for an audit event.
@@ -319,11 +318,8 @@ impl Decision {
             Verdict::NotFound => AuthError::NotFound {
                 reason: self.reason.into_text(),
             },
-            Verdict::Unavailable {
-                component,
-                retry_after_secs,
-            } => AuthError::Unavailable {
-                component,
+            Verdict::Unavailable { retry_after_secs } => AuthError::Unavailable {
+                component: self.reason.component(),
                 source: None,
                 retry_after: (retry_after_secs > 0)
                     .then(|| Duration::from_secs(u64::from(retry_after_secs))),
@@ -367,13 +363,11 @@ impl fmt::Debug for Decision {
 /// it: an enabled audit event, [`Decision::reason`], a denial's [`AuthError`].
 #[derive(Clone)]
 struct Reason {
-    /// How many `not(..)` wrap the reason; each reads `not: ` before it.
-    negations: usize,
-    template: Template,
     /// The whole text for [`Template::Text`], else what the template names.
     part: Cow<'static, str>,
-    /// The text, once formatted, when it is not `part` itself.
-    text: OnceLock<Box<str>>,
+    /// How many `not(..)` wrap the reason; each reads `not: ` before it.
+    negations: u16,
+    template: Template,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -388,15 +382,22 @@ enum Template {
 impl Reason {
     const fn new(template: Template, part: Cow<'static, str>) -> Self {
         Reason {
+            part,
             negations: 0,
             template,
-            part,
-            text: OnceLock::new(),
         }
     }
 
     fn text(text: Cow<'static, str>) -> Self {
         Reason::new(Template::Text, text)
+    }
+
+    /// The component an unavailable decision names (its part, always borrowed).
+    fn component(&self) -> &'static str {
+        match (self.template, &self.part) {
+            (Template::Unavailable, Cow::Borrowed(component)) => component,
+            _ => "gate",
+        }
     }
 
     #[inline]
@@ -408,55 +409,19 @@ impl Reason {
         }
     }
 
-    /// Whether `part` is the whole text.
-    fn is_plain(&self) -> bool {
-        self.negations == 0 && self.template == Template::Text
-    }
-
-    fn as_str(&self) -> &str {
-        if self.is_plain() {
-            &self.part
-        } else {
-            self.text.get_or_init(|| self.to_string().into_boxed_str())
-        }
-    }
-
     fn into_text(self) -> Cow<'static, str> {
-        if self.is_plain() {
-            return self.part;
-        }
-        let Reason {
-            negations,
-            template,
-            part,
-            text,
-        } = self;
-        match text.into_inner() {
-            Some(text) => Cow::Owned(text.into_string()),
-            None => Cow::Owned(
-                ReasonParts {
-                    negations,
-                    template,
-                    part: &part,
-                }
-                .to_string(),
-            ),
-        }
-    }
-
-    fn negations(self, negations: usize) -> Self {
-        Reason {
-            negations,
-            template: self.template,
-            part: self.part,
-            // Formatted for the old count, if at all.
-            text: OnceLock::new(),
+        if self.negations == 0 && self.template == Template::Text {
+            self.part
+        } else {
+            Cow::Owned(self.parts().to_string())
         }
     }
 
     fn negated(self) -> Self {
-        let negations = self.negations.saturating_add(1);
-        self.negations(negations)
+        Reason {
+            negations: self.negations.saturating_add(1),
+            ..self
+        }
     }
 }
 
@@ -470,7 +435,7 @@ impl fmt::Display for Reason {
 /// is, so the compiler can keep an unaudited decision in registers.
 #[derive(Clone, Copy)]
 pub(crate) struct ReasonParts<'a> {
-    negations: usize,
+    negations: u16,
     template: Template,
     part: &'a str,
 }
@@ -597,13 +562,22 @@ impl Any {
 }
 
 fn merge_denials(a: Decision, b: Decision) -> Decision {
-    let reason = Reason::text(Cow::Owned(format!("{}; {}", a.reason, b.reason)));
     match (a.verdict, b.verdict) {
         (Verdict::InsufficientScope(x), Verdict::InsufficientScope(y)) => Decision {
             verdict: Verdict::InsufficientScope(Cow::Owned(format!("{x} {y}"))),
-            reason,
+            reason: Reason::text(Cow::Owned(format!("{}; {}", a.reason, b.reason))),
+        },
+        // An outage wins, and keeps its own reason: it names the component.
+        (x @ Verdict::Unavailable { .. }, _) => Decision {
+            verdict: x,
+            reason: a.reason,
+        },
+        (_, y @ Verdict::Unavailable { .. }) => Decision {
+            verdict: y,
+            reason: b.reason,
         },
         (x, y) => {
+            let reason = Reason::text(Cow::Owned(format!("{}; {}", a.reason, b.reason)));
             let verdict = if x.severity() >= y.severity() { x } else { y };
             Decision { verdict, reason }
         }

@@ -38,7 +38,7 @@
 
 use std::collections::BTreeSet;
 use std::fmt;
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 
 /// Whether a handler checks its caller.
@@ -81,6 +81,22 @@ pub struct HandlerInfo {
     access: Access,
     via: Option<&'static str>,
     registration: AtomicU8,
+    /// What a gatekeeper's record of allowed gates must equal to clear this
+    /// handler: one bit per gate; 0 when nothing may clear it (a public record, or
+    /// one with no gates or more than 64).
+    clearing_mask: u64,
+    /// `clearing_mask` once the record was found registered, 0 until then: the one
+    /// load a clearance costs.
+    armed: AtomicU64,
+}
+
+/// One bit per gate, for `gates` gates; 0 for none or more than 64.
+const fn clearing_mask(gates: usize) -> u64 {
+    if gates == 0 || gates > 64 {
+        0
+    } else {
+        u64::MAX >> (64 - gates)
+    }
 }
 
 impl HandlerInfo {
@@ -101,6 +117,8 @@ impl HandlerInfo {
             access: Access::Guarded,
             via: None,
             registration: AtomicU8::new(UNKNOWN),
+            clearing_mask: clearing_mask(gates.len()),
+            armed: AtomicU64::new(0),
         }
     }
 
@@ -120,6 +138,8 @@ impl HandlerInfo {
             access: Access::Public,
             via: None,
             registration: AtomicU8::new(UNKNOWN),
+            clearing_mask: 0,
+            armed: AtomicU64::new(0),
         }
     }
 
@@ -189,8 +209,28 @@ impl HandlerInfo {
             .into_iter()
             .any(|registration| std::ptr::eq(registration.0, self));
         let state = if found { REGISTERED } else { UNREGISTERED };
+        if found {
+            self.armed.store(self.clearing_mask, Ordering::Relaxed);
+        }
         self.registration.store(state, Ordering::Relaxed);
         found
+    }
+
+    /// The record of allowed gates that clears this handler (0: none does).
+    #[inline]
+    pub(crate) fn clearing_mask(&self) -> u64 {
+        self.clearing_mask
+    }
+
+    /// Whether a gatekeeper that recorded `allowed` may clear this handler: every
+    /// gate allowed, and the record registered. One load once the record was found.
+    #[inline]
+    pub(crate) fn clears(&'static self, allowed: u64) -> bool {
+        let armed = self.armed.load(Ordering::Relaxed);
+        if armed != 0 {
+            return allowed == armed;
+        }
+        self.is_registered() && self.clearing_mask != 0 && allowed == self.clearing_mask
     }
 
     /// `module::name`, for events.

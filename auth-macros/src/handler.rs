@@ -15,6 +15,8 @@ pub(crate) struct Handler {
     pub(crate) bindings: Vec<syn::Ident>,
     /// The principal parameter's type without references, once found.
     pub(crate) principal_type: Option<Type>,
+    /// Whether the principal parameter is a reference (`&Authenticated<_>`).
+    pub(crate) principal_by_reference: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -99,6 +101,7 @@ impl Handler {
             shape,
             bindings,
             principal_type: None,
+            principal_by_reference: false,
         })
     }
 
@@ -136,6 +139,7 @@ impl Handler {
             return None;
         };
         self.principal_type = Some(without_references(&typed.ty).clone());
+        self.principal_by_reference = matches!(&*typed.ty, Type::Reference(_));
         match &*typed.pat {
             Pat::Ident(pat) if pat.subpat.is_none() => Some(pat.ident.clone()),
             Pat::Wild(_) => {

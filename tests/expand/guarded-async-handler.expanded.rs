@@ -46,13 +46,9 @@ async fn update_order(
     };
     ::auth_core::Guarded::new(
         __auth_clearance,
-        ::auth_core::__private::output::<
-            Result<Json<Order>, ApiError>,
-            _,
-        >(async {
-                let saved = save(&order, change)?;
-                Ok(Json(saved))
-            })
-            .await,
+        (|| -> Result<Json<Order>, ApiError> {
+            let saved = save(&order, change)?;
+            Ok(Json(saved))
+        })(),
     )
 }

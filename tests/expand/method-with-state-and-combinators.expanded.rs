@@ -18,7 +18,7 @@ impl Orders {
             ::auth_core::inventory::Registration::new(& __AUTH_HANDLER)
         }
         #[allow(clippy::used_underscore_binding)]
-        let mut __auth_gate = ::auth_core::Gatekeeper::new(&_user, &__AUTH_HANDLER);
+        let mut __auth_gate = ::auth_core::Gatekeeper::new(_user, &__AUTH_HANDLER);
         let __auth_state = {
             #[allow(unused_imports)]
             use ::auth_core::__private::{ByReference as _, PeelReference as _};

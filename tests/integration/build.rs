@@ -158,8 +158,17 @@ fn main() {
                 format!("h{i}(user, thing).into_result()"),
             ),
             "AsyncFree" => (
+                // Every other one awaits: the macro runs a body that may await as an
+                // `async` block and one that cannot as a closure.
                 format!(
-                    "#[requires({attribute})]\nasync fn h{i}(user: Authenticated<User>, thing: Thing) -> u32 {body}\n"
+                    "#[requires({attribute})]\nasync fn h{i}(user: Authenticated<User>, thing: Thing) -> u32 {}\n",
+                    if i % 4 == 1 {
+                        format!(
+                            "{{ std::future::ready(()).await; let _ = &thing; crate::world::ran({i}); {i} }}"
+                        )
+                    } else {
+                        body.clone()
+                    }
                 ),
                 format!("block_on(h{i}(user, thing)).into_result()"),
             ),

@@ -380,7 +380,7 @@ fn decisions_merge_with_the_strongest_denial() {
     assert!(all.push(Decision::deny("first denial")).is_break());
     let decision = all.finish();
     assert_eq!(
-        (decision.outcome(), decision.reason()),
+        (decision.outcome(), &*decision.reason()),
         (Outcome::Deny, "first denial")
     );
 
