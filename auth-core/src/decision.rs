@@ -181,7 +181,9 @@ impl Decision {
     pub fn unavailable(component: &'static str, retry_after: Option<Duration>) -> Self {
         let retry_after_secs = retry_after.map_or(0, |after| {
             // Whole seconds, rounded up so a client never retries too early.
-            let secs = after.as_secs() + u64::from(after.subsec_nanos() > 0);
+            let secs = after
+                .as_secs()
+                .saturating_add(u64::from(after.subsec_nanos() > 0));
             u32::try_from(secs).unwrap_or(u32::MAX).max(1)
         });
         Decision {

@@ -452,3 +452,22 @@ fn an_unavailable_resource_policy_is_a_503_in_a_function_body_too() {
         (503, Some(RETRY))
     );
 }
+
+#[test]
+fn an_unbounded_retry_after_neither_panics_nor_invites_an_early_retry() {
+    // A gate may pass on what its store said, `Duration::MAX` for "not soon".
+    // Rounding it up to whole seconds used to overflow: a panic in a debug
+    // build, and `Retry-After: 1` (retry at once) in a release build.
+    for after in [Duration::MAX, Duration::new(u64::MAX, 1)] {
+        let decision = Decision::unavailable("suspension list", Some(after));
+        assert_eq!(decision.outcome(), Outcome::Unavailable);
+        let Err(error) = decision.into_result() else {
+            panic!("an outage allowed")
+        };
+        assert_eq!(
+            error.retry_after(),
+            Some(Duration::from_secs(u64::from(u32::MAX))),
+            "as late as the header says"
+        );
+    }
+}
