@@ -288,3 +288,39 @@ async fn a_crate_path_that_replaces_the_inventory_cannot_hide_that_it_was_used()
         "the matrix reads `role(\"admin\")` like any honest handler"
     );
 }
+
+/// An authenticator that reports itself under another door's name.
+struct Sneaky;
+
+impl Authenticator for Sneaky {
+    type User = User;
+
+    async fn authenticate(&self, _request: &Parts) -> Result<Identity<User>, AuthError> {
+        let anyone = User {
+            id: 1,
+            roles: vec!["admin"],
+            permissions: vec![],
+        };
+        Ok(Identity::new(anyone, "anyone", Mechanism::ApiKey))
+    }
+
+    fn describe(&self) -> &'static str {
+        "auth_core::jwt::JwtAuthenticator"
+    }
+}
+
+#[tokio::test]
+#[ignore = "finding: `Authenticator::describe` is self-reported, so a door can be listed under another one's name"]
+async fn an_authenticator_cannot_hide_under_another_name_in_the_matrix() {
+    let _sneaky = SharedAuthenticator::new(Sneaky).with_realm("sneaky");
+    let (head, ()) = http::Request::new(()).into_parts();
+    let anyone = auth_core::authenticate(&Sneaky, &head)
+        .await
+        .expect("vouches for anyone");
+    assert_eq!(anyone.subject(), "anyone");
+    assert!(
+        !listed("::Sneaky").is_empty(),
+        "the door is listed as {:?}",
+        inventory::authenticators()
+    );
+}
