@@ -12,8 +12,9 @@ use crate::{AuthError, Authenticated, Identity};
 ///
 /// Implement it to plug a credential kind into the library: the JWT bearer
 /// authenticator (`auth_core::jwt`) is one, and framework adapters run whichever you
-/// configure. It receives the request head only (method, URI, headers,
-/// extensions), never the body.
+/// configure. It receives the request head only (method, URI, headers, and the
+/// framework's request extensions where it has them: axum's, not actix-web's),
+/// never the body.
 ///
 /// Implementing this trait is the one sanctioned way to vouch for a principal, and
 /// it is a real door: whatever [`Identity`] an implementation returns becomes an
@@ -68,12 +69,6 @@ pub trait Authenticator: Send + Sync {
         &self,
         request: &Parts,
     ) -> impl Future<Output = Result<Identity<Self::User>, AuthError>> + Send;
-
-    /// The name the [inventory](crate::inventory::authenticators) lists this
-    /// authenticator under: its type, unless it wraps another.
-    fn describe(&self) -> &'static str {
-        std::any::type_name::<Self>()
-    }
 }
 
 impl<A: Authenticator + ?Sized> Authenticator for &A {
@@ -84,10 +79,6 @@ impl<A: Authenticator + ?Sized> Authenticator for &A {
         request: &Parts,
     ) -> impl Future<Output = Result<Identity<Self::User>, AuthError>> + Send {
         (**self).authenticate(request)
-    }
-
-    fn describe(&self) -> &'static str {
-        (**self).describe()
     }
 }
 
@@ -100,10 +91,6 @@ impl<T: Authenticator + ?Sized> Authenticator for Box<T> {
     ) -> impl Future<Output = Result<Identity<Self::User>, AuthError>> + Send {
         (**self).authenticate(request)
     }
-
-    fn describe(&self) -> &'static str {
-        (**self).describe()
-    }
 }
 
 impl<T: Authenticator + ?Sized> Authenticator for Arc<T> {
@@ -114,10 +101,6 @@ impl<T: Authenticator + ?Sized> Authenticator for Arc<T> {
         request: &Parts,
     ) -> impl Future<Output = Result<Identity<Self::User>, AuthError>> + Send {
         (**self).authenticate(request)
-    }
-
-    fn describe(&self) -> &'static str {
-        (**self).describe()
     }
 }
 
@@ -139,7 +122,7 @@ pub async fn authenticate<A>(
 where
     A: Authenticator + ?Sized,
 {
-    record_in_inventory(authenticator.describe());
+    record_in_inventory(std::any::type_name::<A>());
     match authenticator.authenticate(request).await {
         Ok(identity) => {
             audit::authenticated(identity.info());
@@ -152,9 +135,14 @@ where
     }
 }
 
-/// Adds `name` to the inventory's authenticators, once per thread and name: a
-/// scan of a few pointers on every request, a lock only the first time.
+/// Adds the authenticator type `name` to the inventory, once per thread and name:
+/// a scan of a few names on every request, a lock only the first time. The name
+/// is the compiler's, so a door cannot list itself as another; a
+/// `SharedAuthenticator` was listed under the type it wraps when it was made.
 fn record_in_inventory(name: &'static str) {
+    if is_shared(name) {
+        return;
+    }
     thread_local! {
         static SEEN: std::cell::RefCell<Vec<&'static str>> = const { std::cell::RefCell::new(Vec::new()) };
     }
@@ -172,6 +160,12 @@ fn record_in_inventory(name: &'static str) {
     if first {
         crate::inventory::record_authenticator(name, None);
     }
+}
+
+/// Whether `name` is a `SharedAuthenticator` (or a reference or smart pointer to
+/// one): the type it wraps is what the inventory lists.
+fn is_shared(name: &str) -> bool {
+    name.contains("auth_core::authenticator::SharedAuthenticator<")
 }
 
 /// A cloneable, type-erased [`Authenticator`] with the realm its challenges name:
@@ -231,8 +225,10 @@ impl<U: Send + Sync + 'static> SharedAuthenticator<U> {
     where
         A: Authenticator<User = U> + 'static,
     {
-        let name = authenticator.describe();
-        crate::inventory::record_authenticator(name, None);
+        let name = std::any::type_name::<A>();
+        if !is_shared(name) {
+            crate::inventory::record_authenticator(name, None);
+        }
         SharedAuthenticator {
             inner: Arc::new(authenticator),
             realm: Arc::from(""),
@@ -248,7 +244,9 @@ impl<U: Send + Sync + 'static> SharedAuthenticator<U> {
     pub fn with_realm(mut self, realm: impl Into<Arc<str>>) -> Self {
         self.realm = realm.into();
         self.id = next_id();
-        crate::inventory::record_authenticator(self.name, Some(&self.realm));
+        if !is_shared(self.name) {
+            crate::inventory::record_authenticator(self.name, Some(&self.realm));
+        }
         self
     }
 
@@ -292,10 +290,6 @@ impl<U> std::fmt::Debug for SharedAuthenticator<U> {
 
 impl<U: Send + Sync + 'static> Authenticator for SharedAuthenticator<U> {
     type User = U;
-
-    fn describe(&self) -> &'static str {
-        self.name
-    }
 
     async fn authenticate(&self, request: &Parts) -> Result<Identity<U>, AuthError> {
         let identity = self.inner.authenticate_boxed(request).await?;

@@ -235,11 +235,6 @@ impl<'p, U> Gatekeeper<'p, U> {
         self.principal
     }
 
-    /// The handler whose gates are checked.
-    pub fn handler(&self) -> &'static HandlerInfo {
-        self.handler
-    }
-
     /// Records the decision of function-level gate number `gate` (an index into
     /// [`HandlerInfo::gates`]).
     ///

@@ -261,8 +261,13 @@ impl Registration {
         Registration(info)
     }
 
-    /// The record.
-    pub fn info(&self) -> &'static HandlerInfo {
+    /// The record. Not public: a record read back from the inventory would be a
+    /// registered door any closure could use.
+    #[allow(
+        clippy::trivially_copy_pass_by_ref,
+        reason = "read from the inventory by reference"
+    )]
+    fn info(&self) -> &'static HandlerInfo {
         self.0
     }
 }
@@ -272,15 +277,59 @@ impl Registration {
 /// Registers a [`Registration`] at link time (the `inventory` crate's `submit!`).
 pub use ::inventory::submit;
 
+/// A handler of the inventory, as the matrix lists it: what it is and what it
+/// checks. A view, not the record: a [`Gatekeeper`](crate::Gatekeeper) or
+/// [`Clearance::public`](crate::Clearance::public) cannot be given one, so reading
+/// the inventory opens no door.
+#[derive(Debug, Clone, Copy)]
+pub struct Entry(&'static HandlerInfo);
+
+impl Entry {
+    /// The function's name.
+    pub fn name(&self) -> &'static str {
+        self.0.name
+    }
+
+    /// The module path it is defined in.
+    pub fn module(&self) -> &'static str {
+        self.0.module
+    }
+
+    /// The source file.
+    pub fn file(&self) -> &'static str {
+        self.0.file
+    }
+
+    /// The line of the attribute.
+    pub fn line(&self) -> u32 {
+        self.0.line
+    }
+
+    /// The gates, as written in the attribute.
+    pub fn gates(&self) -> &'static [&'static str] {
+        self.0.gates
+    }
+
+    /// Guarded or public.
+    pub fn access(&self) -> Access {
+        self.0.access
+    }
+
+    /// The `crate = path` the gates were resolved through, if not `::auth_core`.
+    pub fn via_crate(&self) -> Option<&'static str> {
+        self.0.via
+    }
+}
+
 /// Every handler of the program, sorted by module, then name.
-pub fn handlers() -> Vec<&'static HandlerInfo> {
+pub fn handlers() -> Vec<Entry> {
     let mut all: Vec<&'static HandlerInfo> = ::inventory::iter::<Registration>
         .into_iter()
         .map(Registration::info)
         .collect();
     all.sort_by_key(|h| (h.module, h.name, h.line));
     all.dedup_by(|a, b| std::ptr::eq(*a, *b));
-    all
+    all.into_iter().map(Entry).collect()
 }
 
 /// An authenticator the program has put to use: its Rust type, and the realm its
@@ -341,7 +390,7 @@ pub fn authenticators() -> Vec<AuthenticatorInfo> {
 /// authenticators in use. Its [`Display`](fmt::Display) is Markdown.
 #[derive(Debug, Clone)]
 pub struct Matrix {
-    handlers: Vec<&'static HandlerInfo>,
+    handlers: Vec<Entry>,
     authenticators: Vec<AuthenticatorInfo>,
 }
 
@@ -354,15 +403,20 @@ impl Matrix {
         }
     }
 
-    /// Only the handlers whose module path starts with `prefix`.
+    /// Only the handlers of module `module` and the modules inside it
+    /// (`app::admin` keeps `app::admin::users`, not `app::administration`).
     #[must_use]
-    pub fn within(mut self, prefix: &str) -> Self {
-        self.handlers.retain(|h| h.module.starts_with(prefix));
+    pub fn within(mut self, module: &str) -> Self {
+        self.handlers.retain(|h| {
+            h.module()
+                .strip_prefix(module)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with("::"))
+        });
         self
     }
 
     /// The handlers in the matrix.
-    pub fn handlers(&self) -> &[&'static HandlerInfo] {
+    pub fn handlers(&self) -> &[Entry] {
         &self.handlers
     }
 
@@ -376,7 +430,8 @@ impl fmt::Display for Matrix {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "| handler | access | gates | source |")?;
         writeln!(f, "|---|---|---|---|")?;
-        for h in &self.handlers {
+        for entry in &self.handlers {
+            let h = entry.0;
             let access = match h.access {
                 Access::Guarded => "guarded",
                 Access::Public => "PUBLIC",

@@ -4,6 +4,7 @@
 //! through the public API ([`crate::Gatekeeper`], [`crate::Guarded`]).
 
 use std::future::Future;
+use std::marker::PhantomData;
 
 pub use ::inventory;
 
@@ -112,3 +113,48 @@ impl<'a, T: ?Sized> ByReference<'a> for StateRef<'a, T> {
         self.0
     }
 }
+
+/// A parameter of a `#[public]` handler, probed for a principal whatever it is
+/// called: `#[public]` reads its parameters' spelling to see who the handler
+/// admits, so an `Authenticated<_>` behind a type alias must not get past it.
+pub struct PublicParam<T>(PhantomData<fn() -> T>);
+
+impl<T> PublicParam<T> {
+    /// The probe.
+    #[allow(clippy::new_without_default)]
+    pub const fn new() -> Self {
+        PublicParam(PhantomData)
+    }
+}
+
+/// Chosen by method resolution when the parameter is a principal: the call then
+/// needs a bound no type meets, whose message says what to write.
+pub trait ParamIsPrincipal {
+    /// Refuses the parameter.
+    fn check_public_param(&self)
+    where
+        Self: PrincipalInDisguise,
+    {
+    }
+}
+
+impl<U> ParamIsPrincipal for PublicParam<crate::Authenticated<U>> {}
+impl<U> ParamIsPrincipal for PublicParam<Option<crate::Authenticated<U>>> {}
+impl<U, E> ParamIsPrincipal for PublicParam<Result<crate::Authenticated<U>, E>> {}
+
+/// Chosen for every other parameter (one autoref further): nothing to say.
+pub trait ParamIsOther {
+    /// Accepts the parameter.
+    fn check_public_param(&self) {}
+}
+
+impl<T> ParamIsOther for &PublicParam<T> {}
+
+/// Implemented for no type.
+#[diagnostic::on_unimplemented(
+    message = "a `#[public]` handler cannot take a principal, and this parameter is one under another name",
+    label = "an `Authenticated<_>` (or an `Option` or `Result` of one) behind a type alias",
+    note = "`#[public]` reads who a handler admits from how its parameters are spelled; spell optional sign-in `Option<Authenticated<User>>`, so the secure routers authenticate it first (a bad credential is a 401, never a guest)",
+    note = "a handler that needs a signed-in caller is `#[requires(authenticated)]`"
+)]
+pub trait PrincipalInDisguise {}

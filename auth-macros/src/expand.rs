@@ -323,12 +323,20 @@ fn gate_checks(
                 .segments
                 .last()
                 .map_or_else(Span::call_site, |s| s.ident.span());
-            let check = quote_spanned!(span=> __auth_gate.resource(#index, #param, #state_ref));
+            // The whole call is spelled at the user's gate, so a missing policy is
+            // reported there; the gatekeeper is reached through a name bound under
+            // that span (see `Decisions`).
+            let gatekeeper = syn::Ident::new("__auth_gatekeeper", span);
+            let check = quote_spanned!(span=> #gatekeeper.resource(#index, #param, #state_ref));
             let call = if is_async {
                 quote_spanned!(span=> #check.authorize_async::<#action>().await)
             } else {
                 quote_spanned!(span=> #check.authorize::<#action>())
             };
+            gates.extend(quote! {
+                #[allow(unused_variables, clippy::shadow_unrelated)]
+                let #gatekeeper = &mut __auth_gate;
+            });
             gates.extend(quote! {
                 let #param = match #call {
                     ::core::result::Result::Ok(__auth_permit) => __auth_permit,
@@ -336,14 +344,17 @@ fn gate_checks(
                 };
             });
         } else {
-            let decision = Decisions {
+            let mut decisions = Decisions {
                 krate,
                 is_async,
                 has_state: args.state.is_some(),
                 labels: &mut labels,
-            }
-            .expr(gate);
+                bindings: TokenStream::new(),
+            };
+            let decision = decisions.expr(gate);
+            let bindings = decisions.bindings;
             gates.extend(quote! {
+                #bindings
                 let __auth_decision = #decision;
                 if let ::core::result::Result::Err(__auth_err) = __auth_gate.check(#index, __auth_decision) {
                     return #deny;
@@ -356,7 +367,29 @@ fn gate_checks(
 
 fn expand_public(mut handler: Handler) -> TokenStream {
     let krate: Path = syn::parse_quote!(::auth_core);
-    let info = handler_info(&krate, None, &handler, None);
+    let mut info = handler_info(&krate, None, &handler, None);
+    // Every parameter but the optional principal spelled as such is probed for a
+    // principal behind another name (a type alias): that one would be mounted as
+    // admitting anyone, unauthenticated first.
+    let mut spelled_optional = false;
+    for input in &handler.item.sig.inputs {
+        let syn::FnArg::Typed(typed) = input else {
+            continue;
+        };
+        if !spelled_optional && crate::handler::optional_principal(&typed.ty).is_some() {
+            spelled_optional = true;
+            continue;
+        }
+        let ty = &typed.ty;
+        let span = syn::spanned::Spanned::span(&**ty);
+        info.extend(quote_spanned! {span=>
+            {
+                #[allow(unused_imports)]
+                use #krate::__private::{ParamIsOther as _, ParamIsPrincipal as _};
+                (&#krate::__private::PublicParam::<#ty>::new()).check_public_param();
+            }
+        });
+    }
     match handler.shape {
         Shape::Function => {
             let is_async = handler.is_async();
@@ -541,20 +574,48 @@ fn respan(path: &Path, span: Span) -> TokenStream {
 }
 
 /// Builds the `Decision` expression of a function-level gate.
+///
+/// A leaf's expression is spanned at the user's gate, so a type error points
+/// there. The principal and the state it reads are locals of the expansion, bound
+/// again under the gate's own span (see [`Decisions::bindings`]): were the gate's
+/// tokens passed through a `macro_rules!`, a name of the expansion spelled at them
+/// would not resolve.
 struct Decisions<'a> {
     krate: &'a Path,
     is_async: bool,
     has_state: bool,
     labels: &'a mut usize,
+    /// `let` statements to put before the decision: the principal and the state
+    /// under each leaf's span.
+    bindings: TokenStream,
 }
 
 impl Decisions<'_> {
+    /// `__auth_principal`, bound under `span` to the gatekeeper's principal.
+    fn principal(&mut self, span: Span) -> TokenStream {
+        let name = syn::Ident::new("__auth_principal", span);
+        self.bindings.extend(quote! {
+            #[allow(unused_variables, clippy::shadow_unrelated)]
+            let #name = __auth_gate.principal();
+        });
+        quote!(#name)
+    }
+
+    /// `__auth_state`, bound again under `span`.
+    fn state(&mut self, span: Span) -> TokenStream {
+        let name = syn::Ident::new("__auth_state", span);
+        self.bindings.extend(quote! {
+            #[allow(unused_variables, clippy::shadow_unrelated)]
+            let #name = __auth_state;
+        });
+        quote!(#name)
+    }
+
     fn expr(&mut self, gate: &Gate) -> TokenStream {
-        let principal = |span: Span| quote_spanned!(span=> __auth_gate.principal());
         match gate {
             Gate::Authenticated(keyword) => {
                 let krate = respan(self.krate, keyword.span());
-                let principal = principal(keyword.span());
+                let principal = self.principal(keyword.span());
                 quote_spanned!(keyword.span()=> #krate::gate::authenticated(#principal))
             }
             Gate::Named {
@@ -568,7 +629,7 @@ impl Decisions<'_> {
                     NamedKind::Scope => quote_spanned!(keyword.span()=> scope),
                     NamedKind::Permission => quote_spanned!(keyword.span()=> permission),
                 };
-                let principal = principal(keyword.span());
+                let principal = self.principal(keyword.span());
                 quote_spanned!(keyword.span()=> #krate::gate::#function(#principal, #value))
             }
             Gate::Not { gate, keyword } => {
@@ -607,9 +668,10 @@ impl Decisions<'_> {
             }
             Gate::Check { predicate, keyword } => {
                 let krate = respan(self.krate, keyword.span());
-                let principal = principal(keyword.span());
+                let principal = self.principal(keyword.span());
                 let args = if self.has_state {
-                    quote_spanned!(keyword.span()=> #principal, __auth_state)
+                    let state = self.state(keyword.span());
+                    quote_spanned!(keyword.span()=> #principal, #state)
                 } else {
                     principal
                 };

@@ -15,22 +15,25 @@ async fn update_order(
     }
     #[allow(clippy::used_underscore_binding)]
     let mut __auth_gate = ::auth_core::Gatekeeper::new(&user, &__AUTH_HANDLER);
-    let __auth_decision = ::auth_core::gate::role(__auth_gate.principal(), "customer");
+    #[allow(unused_variables, clippy::shadow_unrelated)]
+    let __auth_principal = __auth_gate.principal();
+    let __auth_decision = ::auth_core::gate::role(__auth_principal, "customer");
     if let ::core::result::Result::Err(__auth_err) = __auth_gate
         .check(0, __auth_decision)
     {
         return __auth_gate.deny(__auth_err);
     }
-    let __auth_decision = ::auth_core::gate::scope(
-        __auth_gate.principal(),
-        "orders:write",
-    );
+    #[allow(unused_variables, clippy::shadow_unrelated)]
+    let __auth_principal = __auth_gate.principal();
+    let __auth_decision = ::auth_core::gate::scope(__auth_principal, "orders:write");
     if let ::core::result::Result::Err(__auth_err) = __auth_gate
         .check(1, __auth_decision)
     {
         return __auth_gate.deny(__auth_err);
     }
-    let order = match __auth_gate
+    #[allow(unused_variables, clippy::shadow_unrelated)]
+    let __auth_gatekeeper = &mut __auth_gate;
+    let order = match __auth_gatekeeper
         .resource(2, order, &())
         .authorize_async::<Update>()
         .await

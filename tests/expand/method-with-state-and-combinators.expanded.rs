@@ -24,10 +24,16 @@ impl Orders {
             use ::auth_core::__private::{ByReference as _, PeelReference as _};
             (&::auth_core::__private::StateRef(&(self.limits))).state()
         };
+        #[allow(unused_variables, clippy::shadow_unrelated)]
+        let __auth_principal = __auth_gate.principal();
+        #[allow(unused_variables, clippy::shadow_unrelated)]
+        let __auth_principal = __auth_gate.principal();
+        #[allow(unused_variables, clippy::shadow_unrelated)]
+        let __auth_state = __auth_state;
         let __auth_decision = '__auth_any_1: {
             let mut __auth_any_1 = ::auth_core::Any::new();
             if __auth_any_1
-                .push(::auth_core::gate::role(__auth_gate.principal(), "admin"))
+                .push(::auth_core::gate::role(__auth_principal, "admin"))
                 .is_break()
             {
                 break '__auth_any_1 __auth_any_1.finish();
@@ -36,7 +42,7 @@ impl Orders {
                 .push(
                     ::auth_core::Decision::negate(
                         ::auth_core::__private::IntoDecision::into_decision(
-                            policies::suspended(__auth_gate.principal(), __auth_state),
+                            policies::suspended(__auth_principal, __auth_state),
                         ),
                     ),
                 )
@@ -51,7 +57,9 @@ impl Orders {
         {
             return ::auth_core::__private::reject(__auth_err);
         }
-        let invoice = match __auth_gate
+        #[allow(unused_variables, clippy::shadow_unrelated)]
+        let __auth_gatekeeper = &mut __auth_gate;
+        let invoice = match __auth_gatekeeper
             .resource(1, invoice, __auth_state)
             .authorize::<Approve>()
         {

@@ -164,132 +164,7 @@ async fn an_authenticator_used_by_an_adapter_only_is_listed() {
     );
 }
 
-/// A `crate = path` that replaces `inventory` too: its `HandlerInfo` drops the
-/// `via` mark and hands the real record underneath to the real inventory and
-/// gatekeeper. Everything it needs is public.
-mod forger {
-    pub use auth_core::*;
-
-    pub mod gate {
-        #[allow(unused_imports)]
-        pub use auth_core::gate::*;
-
-        /// Says yes to every role.
-        pub fn role<U>(
-            _principal: &auth_core::Authenticated<U>,
-            _role: &'static str,
-        ) -> auth_core::Decision {
-            auth_core::Decision::allow("every role, says forger")
-        }
-    }
-
-    pub mod inventory {
-        /// A record whose `via` forgets.
-        pub struct HandlerInfo(pub auth_core::inventory::HandlerInfo);
-
-        impl HandlerInfo {
-            pub const fn guarded(
-                name: &'static str,
-                module: &'static str,
-                file: &'static str,
-                line: u32,
-                gates: &'static [&'static str],
-            ) -> Self {
-                HandlerInfo(auth_core::inventory::HandlerInfo::guarded(
-                    name, module, file, line, gates,
-                ))
-            }
-
-            pub const fn via(self, _krate: &'static str) -> Self {
-                self
-            }
-        }
-
-        pub struct Registration;
-
-        impl Registration {
-            #[allow(
-                clippy::new_ret_no_self,
-                reason = "the forgery hands over the real entry"
-            )]
-            pub const fn new(info: &'static HandlerInfo) -> auth_core::inventory::Registration {
-                auth_core::inventory::Registration::new(&info.0)
-            }
-        }
-    }
-
-    /// The real gatekeeper, on the real record underneath.
-    pub struct Gatekeeper<'p, U>(auth_core::Gatekeeper<'p, U>);
-
-    impl<'p, U> Gatekeeper<'p, U> {
-        pub fn new(
-            principal: &'p auth_core::Authenticated<U>,
-            handler: &'static inventory::HandlerInfo,
-        ) -> Self {
-            Gatekeeper(auth_core::Gatekeeper::new(principal, &handler.0))
-        }
-
-        pub fn principal(&self) -> &'p auth_core::Authenticated<U> {
-            self.0.principal()
-        }
-
-        pub fn check(
-            &mut self,
-            gate: usize,
-            decision: auth_core::Decision,
-        ) -> Result<(), auth_core::AuthError> {
-            self.0.check(gate, decision)
-        }
-
-        pub fn deny<T>(
-            &self,
-            error: auth_core::AuthError,
-        ) -> auth_core::Guarded<T, auth_core::Authenticated<U>> {
-            self.0.deny(error)
-        }
-
-        pub fn clear(
-            self,
-        ) -> Result<
-            auth_core::Clearance<auth_core::Authenticated<U>>,
-            auth_core::Refusal<auth_core::Authenticated<U>>,
-        > {
-            self.0.clear()
-        }
-    }
-}
-
-#[requires(crate = forger, role("admin"))]
-async fn forged_admin(user: Authenticated<User>) -> String {
-    format!("admin area for user {}", user.id)
-}
-
-#[tokio::test]
-#[ignore = "finding: a `crate = path` that also replaces `inventory` registers the real record without its `via` mark"]
-async fn a_crate_path_that_replaces_the_inventory_cannot_hide_that_it_was_used() {
-    use auth_core::axum::{SecureRouter, get as route};
-    let app = SecureRouter::new()
-        .route("/forged-admin", route(forged_admin))
-        .with_state(SharedAuthenticator::new(Probe::new()));
-    let addr = serve_axum(app).await;
-    let forged = get(addr, "/forged-admin", Some("Test 1")).await;
-    assert_eq!(
-        (forged.status, forged.body.as_str()),
-        (200, "admin area for user 1"),
-        "the permissive gate ran and the handler was mounted"
-    );
-    let record = inventory::handlers()
-        .into_iter()
-        .find(|handler| handler.name() == "forged_admin")
-        .expect("forged_admin is registered");
-    assert_eq!(
-        record.via_crate(),
-        Some("forger"),
-        "the matrix reads `role(\"admin\")` like any honest handler"
-    );
-}
-
-/// An authenticator that reports itself under another door's name.
+/// A door that vouches for anyone: the inventory must list it under its own name.
 struct Sneaky;
 
 impl Authenticator for Sneaky {
@@ -303,14 +178,10 @@ impl Authenticator for Sneaky {
         };
         Ok(Identity::new(anyone, "anyone", Mechanism::ApiKey))
     }
-
-    fn describe(&self) -> &'static str {
-        "auth_core::jwt::JwtAuthenticator"
-    }
 }
 
+/// The name is the compiler's (`std::any::type_name`), not one the door reports.
 #[tokio::test]
-#[ignore = "finding: `Authenticator::describe` is self-reported, so a door can be listed under another one's name"]
 async fn an_authenticator_cannot_hide_under_another_name_in_the_matrix() {
     let _sneaky = SharedAuthenticator::new(Sneaky).with_realm("sneaky");
     let (head, ()) = http::Request::new(()).into_parts();

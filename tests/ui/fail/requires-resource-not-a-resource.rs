@@ -7,7 +7,10 @@ use auth_tests::User;
 struct Open;
 struct Door;
 
-impl Policy<Door, User> for Open {
+impl Policy<Door> for Open {
+    type Principal = User;
+    type State = ();
+
     fn decide(_: &Authenticated<User>, _: &Door, _: &()) -> Decision {
         Decision::allow("doors are open")
     }
