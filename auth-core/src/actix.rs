@@ -263,16 +263,19 @@ fn slot<U: 'static>(request: &HttpRequest, id: u64) -> Rc<OnceCell<Entry<U>>> {
 /// How a [`SecureScope`] authenticates the caller a handler admits (the `C` of
 /// its [`Guarded<T, C>`] output) before the handler's own extractors run. Sealed.
 pub trait Authenticates: Caller {
-    /// Authenticates `request` as the handler needs; `Err` is the response.
+    /// Authenticates `request` as the handler needs; `Err` is the response. The
+    /// `Seal` cannot be named outside this crate, so no other impl can be written.
     #[doc(hidden)]
     fn authenticate_first(
         request: &HttpRequest,
+        seal: sealed::Seal,
     ) -> Pin<Box<dyn Future<Output = Result<(), actix_web::Error>>>>;
 }
 
 impl Authenticates for () {
     fn authenticate_first(
         _request: &HttpRequest,
+        _seal: sealed::Seal,
     ) -> Pin<Box<dyn Future<Output = Result<(), actix_web::Error>>>> {
         Box::pin(ready(Ok(())))
     }
@@ -281,6 +284,7 @@ impl Authenticates for () {
 impl<U: Clone + Send + Sync + 'static> Authenticates for Authenticated<U> {
     fn authenticate_first(
         request: &HttpRequest,
+        _seal: sealed::Seal,
     ) -> Pin<Box<dyn Future<Output = Result<(), actix_web::Error>>>> {
         let principal = Authenticated::<U>::from_request(request, &mut Payload::None);
         Box::pin(async move { principal.await.map(drop).map_err(actix_web::Error::from) })
@@ -290,6 +294,7 @@ impl<U: Clone + Send + Sync + 'static> Authenticates for Authenticated<U> {
 impl<U: Clone + Send + Sync + 'static> Authenticates for Option<Authenticated<U>> {
     fn authenticate_first(
         request: &HttpRequest,
+        _seal: sealed::Seal,
     ) -> Pin<Box<dyn Future<Output = Result<(), actix_web::Error>>>> {
         let principal = Authenticated::<U>::from_request(request, &mut Payload::None);
         Box::pin(async move {
@@ -319,7 +324,7 @@ where
     type Future = Pin<Box<dyn Future<Output = Result<Self, actix_web::Error>>>>;
 
     fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let authenticated = C::authenticate_first(request);
+        let authenticated = C::authenticate_first(request, sealed::Seal);
         let request = request.clone();
         let mut payload = payload.take();
         Box::pin(async move {
@@ -379,6 +384,10 @@ pub trait GuardedHandler<Args>: sealed::Handler<Args> {
 mod sealed {
     /// The function shapes whose output is `Guarded`, and nothing else.
     pub trait Handler<Args> {}
+
+    /// An argument only this crate can make.
+    #[derive(Debug)]
+    pub struct Seal;
 }
 
 macro_rules! guarded_handler {

@@ -243,16 +243,22 @@ where
     note = "give the state a `SharedAuthenticator` of the principal type: `impl axum::extract::FromRef<YourState> for auth_core::SharedAuthenticator<YourUser>`"
 )]
 pub trait Authenticates<S>: Caller {
-    /// Authenticates `parts` as the handler needs; `Err` is the response.
+    /// Authenticates `parts` as the handler needs; `Err` is the response. The
+    /// `Seal` cannot be named outside this crate, so no other impl can be written.
     #[doc(hidden)]
     fn authenticate_first(
         parts: &mut Parts,
         state: &S,
+        seal: sealed::Seal,
     ) -> impl Future<Output = Result<(), Response>> + Send;
 }
 
 impl<S: Send + Sync> Authenticates<S> for () {
-    async fn authenticate_first(_parts: &mut Parts, _state: &S) -> Result<(), Response> {
+    async fn authenticate_first(
+        _parts: &mut Parts,
+        _state: &S,
+        _seal: sealed::Seal,
+    ) -> Result<(), Response> {
         Ok(())
     }
 }
@@ -263,7 +269,11 @@ where
     S: Send + Sync,
     U: Clone + Send + Sync + 'static,
 {
-    async fn authenticate_first(parts: &mut Parts, state: &S) -> Result<(), Response> {
+    async fn authenticate_first(
+        parts: &mut Parts,
+        state: &S,
+        _seal: sealed::Seal,
+    ) -> Result<(), Response> {
         <Authenticated<U> as FromRequestParts<S>>::from_request_parts(parts, state)
             .await
             .map(drop)
@@ -277,7 +287,11 @@ where
     S: Send + Sync,
     U: Clone + Send + Sync + 'static,
 {
-    async fn authenticate_first(parts: &mut Parts, state: &S) -> Result<(), Response> {
+    async fn authenticate_first(
+        parts: &mut Parts,
+        state: &S,
+        _seal: sealed::Seal,
+    ) -> Result<(), Response> {
         <Authenticated<U> as OptionalFromRequestParts<S>>::from_request_parts(parts, state)
             .await
             .map(drop)
@@ -312,7 +326,7 @@ where
     fn call(self, request: Request, state: S) -> Self::Future {
         Box::pin(async move {
             let (mut parts, body) = request.into_parts();
-            if let Err(response) = C::authenticate_first(&mut parts, &state).await {
+            if let Err(response) = C::authenticate_first(&mut parts, &state, sealed::Seal).await {
                 return response;
             }
             self.handler
@@ -337,6 +351,10 @@ pub trait GuardedHandler<T>: sealed::Handler<T> {
 mod sealed {
     /// The function shapes whose output is `Guarded`, and nothing else.
     pub trait Handler<T> {}
+
+    /// An argument only this crate can make.
+    #[derive(Debug)]
+    pub struct Seal;
 }
 
 impl<F, Fut> sealed::Handler<((),)> for F

@@ -1,38 +1,4 @@
 //! [`Decision`]: what a gate or policy says, and how decisions combine.
-//!
-//! A decision has three values: allow, deny (403, 404 or `insufficient_scope`), and
-//! *unavailable*: the gate could not decide because something it needs (a store, a
-//! remote service) did not answer. Unavailable is never an allow, and the
-//! combinators pass it through, so an outage fails closed as a 503 wherever it
-//! happens, inside `not(..)` too.
-//!
-//! | `a` | `not(a)` |
-//! |---|---|
-//! | allow | deny |
-//! | deny | allow |
-//! | unavailable | unavailable |
-//!
-//! `all(a, b)` and the gate list of [`#[requires]`](crate::requires) ask in order,
-//! and the first gate that does not allow answers (so `b` is not asked after an
-//! outage of `a`). `any(a, b)` asks in order until one allows; when none does, it
-//! answers unavailable if one of them was, else the strongest denial.
-//!
-//! | `a` | `b` | `all(a, b)` | `any(a, b)` |
-//! |---|---|---|---|
-//! | allow | allow | allow | allow |
-//! | allow | deny | deny | allow |
-//! | allow | unavailable | unavailable | allow |
-//! | deny | allow | deny | allow |
-//! | deny | deny | deny | deny |
-//! | deny | unavailable | deny | unavailable |
-//! | unavailable | allow | unavailable | allow |
-//! | unavailable | deny | unavailable | unavailable |
-//! | unavailable | unavailable | unavailable | unavailable |
-//!
-//! Every answer that is not unavailable is the answer the same gates would give
-//! once the outage is over, whatever the missing gate would then say: an allow is
-//! never a guess. `tests/integration/tests/property_gates.rs` proves it for random
-//! nestings, and that `#[requires]` expands to exactly these tables.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -46,8 +12,41 @@ use crate::AuthError;
 /// Every decision carries a reason for the audit log. Reasons are never sent to the
 /// client: a denial becomes an [`AuthError`] whose message is fixed text. A gate
 /// that cannot decide, because a store or service it reads did not answer, says
-/// [`Decision::unavailable`]: a 503, never an allow, even under `not(..)` (see the
-/// [module documentation](self) for the truth tables).
+/// [`Decision::unavailable`]: a 503, never an allow, even under `not(..)`.
+///
+/// A decision has three values: allow, deny (403, 404 or `insufficient_scope`), and
+/// *unavailable*: the gate could not decide because something it needs (a store, a
+/// remote service) did not answer. Unavailable is never an allow, and the
+/// combinators pass it through, so an outage fails closed as a 503 wherever it
+/// happens, inside `not(..)` too.
+///
+/// | `a` | `not(a)` |
+/// |---|---|
+/// | allow | deny |
+/// | deny | allow |
+/// | unavailable | unavailable |
+///
+/// `all(a, b)` and the gate list of [`#[requires]`](crate::requires) ask in order,
+/// and the first gate that does not allow answers (so `b` is not asked after an
+/// outage of `a`). `any(a, b)` asks in order until one allows; when none does, it
+/// answers unavailable if one of them was, else the strongest denial.
+///
+/// | `a` | `b` | `all(a, b)` | `any(a, b)` |
+/// |---|---|---|---|
+/// | allow | allow | allow | allow |
+/// | allow | deny | deny | allow |
+/// | allow | unavailable | unavailable | allow |
+/// | deny | allow | deny | allow |
+/// | deny | deny | deny | deny |
+/// | deny | unavailable | deny | unavailable |
+/// | unavailable | allow | unavailable | allow |
+/// | unavailable | deny | unavailable | unavailable |
+/// | unavailable | unavailable | unavailable | unavailable |
+///
+/// Every answer that is not unavailable is the answer the same gates would give
+/// once the outage is over, whatever the missing gate would then say: an allow is
+/// never a guess. `tests/integration/tests/property_gates.rs` proves it for random
+/// nestings, and that `#[requires]` expands to exactly these tables.
 ///
 /// ```
 /// use auth_core::{Decision, Outcome};

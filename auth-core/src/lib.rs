@@ -171,7 +171,7 @@ pub use crate::resource::Resource;
 ///
 /// A gate that cannot decide (a predicate or policy returning
 /// [`Decision::unavailable`]) answers 503 wherever it stands, `not(..)` included:
-/// the truth tables are in [`Decision`]'s module.
+/// the truth tables are in [`Decision`]'s documentation.
 ///
 /// After `Action(param)` the body sees `param` as a [`Permit<Action, R>`](Permit)
 /// holding the checked value. Resource gates stand at the top level only: an

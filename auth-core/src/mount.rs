@@ -74,36 +74,15 @@ pub(crate) use for_each_arity;
 /// with optional sign-in: the mount authenticates first, and a bad credential is
 /// refused rather than turned into a guest) or `()` (a `#[public]` handler).
 ///
-/// Sealed: these three are all there is.
-pub trait Caller: sealed::Sealed + 'static {
-    /// What the mount must do before the handler's extractors run.
-    #[doc(hidden)]
-    const REQUIREMENT: Requirement;
-}
+/// Sealed: these three are all there is. Each adapter says what it does for each
+/// (`axum::Authenticates`, `actix::Authenticates`).
+pub trait Caller: sealed::Sealed + 'static {}
 
-/// What a mount does before a handler's own extractors run.
-#[doc(hidden)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Requirement {
-    /// Nothing: a public handler.
-    Nothing,
-    /// Authenticate; a missing credential is fine, any other failure answers.
-    Optional,
-    /// Authenticate; any failure answers.
-    Required,
-}
+impl Caller for () {}
 
-impl Caller for () {
-    const REQUIREMENT: Requirement = Requirement::Nothing;
-}
+impl<U: 'static> Caller for Authenticated<U> {}
 
-impl<U: 'static> Caller for Authenticated<U> {
-    const REQUIREMENT: Requirement = Requirement::Required;
-}
-
-impl<U: 'static> Caller for Option<Authenticated<U>> {
-    const REQUIREMENT: Requirement = Requirement::Optional;
-}
+impl<U: 'static> Caller for Option<Authenticated<U>> {}
 
 /// The callers a `#[public]` handler may admit: `()` or `Option<Authenticated<U>>`.
 /// Sealed.
