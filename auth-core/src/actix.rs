@@ -69,7 +69,7 @@ use actix_web::{
 };
 use http::request::Parts;
 
-use crate::mount::{Caller, GuardedOutput};
+use crate::mount::{Admission, Caller, GuardedOutput};
 use crate::{AuthError, Authenticated, Guarded, SharedAuthenticator};
 
 /// The rejection of the [`Authenticated`] extractor: an [`AuthError`] with the
@@ -208,6 +208,13 @@ impl<U: Clone + Send + Sync + 'static> FromRequest for Authenticated<U> {
             })));
         };
         let realm = authenticator.realm_arc();
+        let admitted = request
+            .extensions()
+            .get::<Admission>()
+            .map(Admission::check::<U>);
+        if let Some(Err(error)) = admitted {
+            return Box::pin(ready(Err(AuthRejection { error, realm })));
+        }
         let slot = slot::<U>(request, authenticator.id());
         match slot.get() {
             Some(Entry::Authenticated(principal)) => return Box::pin(ready(Ok(principal.clone()))),
@@ -312,6 +319,7 @@ impl<U: Clone + Send + Sync + 'static> Authenticates for Option<Authenticated<U>
 /// A handler's extractors, run only after its caller was authenticated.
 struct AuthenticatedFirst<C, Args> {
     args: Args,
+    admission: Admission,
     caller: PhantomData<fn() -> C>,
 }
 
@@ -329,11 +337,14 @@ where
         let mut payload = payload.take();
         Box::pin(async move {
             authenticated.await?;
+            let admission = Admission::of::<C>();
+            request.extensions_mut().insert(admission.clone());
             let args = Args::from_request(&request, &mut payload)
                 .await
                 .map_err(Into::into)?;
             Ok(AuthenticatedFirst {
                 args,
+                admission,
                 caller: PhantomData,
             })
         })
@@ -359,13 +370,44 @@ impl<F: Clone, C> Clone for AuthenticateFirst<F, C> {
 impl<F, C, Args> Handler<AuthenticatedFirst<C, Args>> for AuthenticateFirst<F, C>
 where
     F: Handler<Args>,
+    F::Future: 'static,
     C: 'static,
 {
-    type Output = F::Output;
-    type Future = F::Future;
+    type Output = Admitted<F::Output>;
+    type Future = Pin<Box<dyn Future<Output = Admitted<F::Output>>>>;
 
     fn call(&self, args: AuthenticatedFirst<C, Args>) -> Self::Future {
-        self.handler.call(args.args)
+        let AuthenticatedFirst {
+            args, admission, ..
+        } = args;
+        let output = self.handler.call(args);
+        Box::pin(async move {
+            Admitted {
+                output: output.await,
+                admission,
+            }
+        })
+    }
+}
+
+/// A handler's output, and whether it tried to extract a principal its mount did
+/// not admit (then the answer is a 500, whatever the handler made of the refusal:
+/// actix-web's `Option<T>` turns it into `None`).
+struct Admitted<T> {
+    output: T,
+    admission: Admission,
+}
+
+impl<T: Responder> Responder for Admitted<T> {
+    type Body = EitherBody<T::Body>;
+
+    fn respond_to(self, request: &HttpRequest) -> HttpResponse<Self::Body> {
+        if self.admission.misused() {
+            let error =
+                AuthError::misconfigured("a handler extracted a principal its mount did not admit");
+            return error_response(&error, "").map_into_right_body();
+        }
+        self.output.respond_to(request).map_into_left_body()
     }
 }
 

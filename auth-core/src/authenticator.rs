@@ -162,10 +162,22 @@ fn record_in_inventory(name: &'static str) {
     }
 }
 
-/// Whether `name` is a `SharedAuthenticator` (or a reference or smart pointer to
-/// one): the type it wraps is what the inventory lists.
+/// Whether `name` is a `SharedAuthenticator` itself, or a reference, `Box` or
+/// `Arc` of one: the type it wraps is what the inventory lists. Anything else
+/// (a composite over a shared authenticator, say) is a door of its own.
 fn is_shared(name: &str) -> bool {
-    name.contains("auth_core::authenticator::SharedAuthenticator<")
+    let mut name = name;
+    loop {
+        name = name.trim_start_matches('&').trim_start_matches("mut ");
+        match name
+            .strip_prefix("alloc::boxed::Box<")
+            .or_else(|| name.strip_prefix("alloc::sync::Arc<"))
+        {
+            Some(inner) => name = inner,
+            None => break,
+        }
+    }
+    name.starts_with("auth_core::authenticator::SharedAuthenticator<")
 }
 
 /// A cloneable, type-erased [`Authenticator`] with the realm its challenges name:

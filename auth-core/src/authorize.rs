@@ -165,14 +165,46 @@ impl<U> Authenticated<U> {
     {
         let mut permitted = Vec::new();
         for row in rows {
-            match self.authorize_with::<A, R>(row, state) {
-                Ok(permit) => permitted.push(permit),
-                Err(error @ AuthError::Unavailable { .. }) => return Err(error),
-                Err(_) => {}
-            }
+            keep_permitted(&mut permitted, self.authorize_with::<A, R>(row, state))?;
         }
         Ok(permitted)
     }
+
+    /// Like [`filter_authorized`](Self::filter_authorized), for a policy that
+    /// awaits: each row is decided in turn, and a row it cannot decide fails the
+    /// whole list.
+    ///
+    /// # Errors
+    /// [`AuthError::Unavailable`] when the policy could not decide on a row.
+    pub async fn filter_authorized_async<A, R>(
+        &self,
+        rows: impl IntoIterator<Item = R>,
+        state: &A::State,
+    ) -> Result<Vec<Permit<'_, A, R>>, AuthError>
+    where
+        A: AsyncPolicy<R, Principal = U>,
+        R: Resource,
+    {
+        let mut permitted = Vec::new();
+        for row in rows {
+            let decided = self.authorize_async::<A, R>(row, state).await;
+            keep_permitted(&mut permitted, decided)?;
+        }
+        Ok(permitted)
+    }
+}
+
+/// Keeps an allowed row, drops a denied one, and fails on an undecided one.
+fn keep_permitted<'p, A, R>(
+    permitted: &mut Vec<Permit<'p, A, R>>,
+    decided: Result<Permit<'p, A, R>, AuthError>,
+) -> Result<(), AuthError> {
+    match decided {
+        Ok(permit) => permitted.push(permit),
+        Err(error @ AuthError::Unavailable { .. }) => return Err(error),
+        Err(_) => {}
+    }
+    Ok(())
 }
 
 /// How many gates one handler may have: one bit each in the gatekeeper's record.

@@ -73,7 +73,7 @@ use http::HeaderValue;
 use http::header::{CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
 use http::request::Parts;
 
-use crate::mount::{Caller, GuardedOutput};
+use crate::mount::{Admission, Caller, GuardedOutput};
 use crate::{AuthError, Authenticated, Guarded, SharedAuthenticator};
 
 /// The rejection of the [`Authenticated`] extractor: an [`AuthError`] with the
@@ -202,6 +202,14 @@ where
     /// the request's extensions under the authenticator's identity.
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AuthRejection> {
         let authenticator = SharedAuthenticator::<U>::from_ref(state);
+        if let Some(admission) = parts.extensions.get::<Admission>()
+            && let Err(error) = admission.check::<U>()
+        {
+            return Err(AuthRejection {
+                error,
+                realm: authenticator.realm_arc(),
+            });
+        }
         authenticate_once(parts, &authenticator)
             .await
             .map_err(|error| AuthRejection {
@@ -329,9 +337,19 @@ where
             if let Err(response) = C::authenticate_first(&mut parts, &state, sealed::Seal).await {
                 return response;
             }
-            self.handler
+            let admission = Admission::of::<C>();
+            parts.extensions.insert(admission.clone());
+            let response = self
+                .handler
                 .call(Request::from_parts(parts, body), state)
-                .await
+                .await;
+            if admission.misused() {
+                return AuthError::misconfigured(
+                    "a handler extracted a principal its mount did not admit",
+                )
+                .into_response();
+            }
+            response
         })
     }
 }

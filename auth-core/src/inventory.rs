@@ -426,6 +426,16 @@ impl Matrix {
     }
 }
 
+/// `text` made safe inside a Markdown table cell: a `|` would end the cell, a line
+/// break the row.
+fn cell(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains(['|', '\n', '\r']) {
+        std::borrow::Cow::Owned(text.replace('|', "\\|").replace(['\n', '\r'], " "))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
 impl fmt::Display for Matrix {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "| handler | access | gates | source |")?;
@@ -447,8 +457,13 @@ impl fmt::Display for Matrix {
             };
             writeln!(
                 f,
-                "| `{}::{}` | {access} | `{gates}`{via} | {}:{} |",
-                h.module, h.name, h.file, h.line
+                "| `{}::{}` | {access} | `{}`{} | {}:{} |",
+                h.module,
+                h.name,
+                cell(&gates),
+                cell(&via),
+                cell(h.file),
+                h.line
             )?;
         }
         if !self.authenticators.is_empty() {
@@ -456,7 +471,12 @@ impl fmt::Display for Matrix {
             writeln!(f, "| authenticator | realm |")?;
             writeln!(f, "|---|---|")?;
             for a in &self.authenticators {
-                writeln!(f, "| `{}` | {} |", a.type_name, a.realm().unwrap_or("-"))?;
+                writeln!(
+                    f,
+                    "| `{}` | {} |",
+                    cell(a.type_name),
+                    cell(a.realm().unwrap_or("-"))
+                )?;
             }
         }
         Ok(())

@@ -155,7 +155,8 @@ pub use crate::resource::Resource;
 /// checked first, in the order written, then the resource gates, in the order
 /// written; the first gate that does not allow answers. So a caller refused by a
 /// role or a scope (403) never learns from a resource policy whether the resource
-/// exists (404).
+/// exists (404). (A loader extractor that answers 404 itself runs before the
+/// handler, so before these gates: see `SECURITY.md`, known limit 9.)
 ///
 /// | gate | allows when | denial |
 /// |---|---|---|
@@ -221,9 +222,12 @@ pub use crate::resource::Resource;
 /// # Other attributes
 ///
 /// Attributes apply top-down, so an attribute *above* `#[requires]` sees the
-/// function as you wrote it, and one *below* sees the guarded one:
-/// `#[tracing::instrument(err)]` reads the declared `Result`, so put it above;
-/// `#[axum::debug_handler]` and `#[utoipa::path(..)]` work in either place.
+/// function as you wrote it and wraps what runs after the gates, and one *below*
+/// would wrap the guarded function, gates included. So attribute macros go above:
+/// `#[tracing::instrument(..)]` there reads its fields after the gates, and below
+/// it is a compile error. `#[axum::debug_handler]` and `#[utoipa::path(..)]` run
+/// nothing at call time and work in either place, as do `doc` and lint
+/// attributes.
 ///
 /// # Expansion
 ///
@@ -243,7 +247,10 @@ pub use auth_macros::requires;
 /// may take `Option<Authenticated<U>>` for optional sign-in, and then returns
 /// `Guarded<R, Option<Authenticated<U>>>`: the secure mount points authenticate
 /// such a request first, so a bad credential is a 401 (an outage a 503), never a
-/// silent guest, on every adapter.
+/// silent guest, on every adapter. That spelling is the only way in: a principal
+/// behind a type alias is a compile error, and on a secure mount point any other
+/// way to a principal (a newtype, a tuple, a type parameter) is refused with a 500,
+/// since the mount did not authenticate it first.
 ///
 /// ```
 /// use auth_core::public;

@@ -28,6 +28,7 @@
 //! sealed traits every adapter's mount point uses ([`GuardedOutput`], [`Caller`]).
 //! The axum and actix-web adapters build their secure routers on the same traits.
 
+use std::any::TypeId;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -76,13 +77,74 @@ pub(crate) use for_each_arity;
 ///
 /// Sealed: these three are all there is. Each adapter says what it does for each
 /// (`axum::Authenticates`, `actix::Authenticates`).
-pub trait Caller: sealed::Sealed + 'static {}
+pub trait Caller: sealed::Sealed + 'static {
+    /// The principal type the handler may extract, if any.
+    #[doc(hidden)]
+    fn admitted() -> Option<TypeId>;
+}
 
-impl Caller for () {}
+impl Caller for () {
+    fn admitted() -> Option<TypeId> {
+        None
+    }
+}
 
-impl<U: 'static> Caller for Authenticated<U> {}
+impl<U: 'static> Caller for Authenticated<U> {
+    fn admitted() -> Option<TypeId> {
+        Some(TypeId::of::<U>())
+    }
+}
 
-impl<U: 'static> Caller for Option<Authenticated<U>> {}
+impl<U: 'static> Caller for Option<Authenticated<U>> {
+    fn admitted() -> Option<TypeId> {
+        Some(TypeId::of::<U>())
+    }
+}
+
+/// What a secure mount admitted for the request it is serving: the principal type
+/// its handler may extract (none for a `#[public]` handler without optional
+/// sign-in). The adapters' `Authenticated` extractors refuse any other principal
+/// type with a 500, and the mount turns the response into that 500 even when an
+/// extractor (actix-web's `Option<T>`, say) swallowed the refusal: a principal that
+/// the mount did not authenticate first is a principal it did not order.
+#[cfg(any(feature = "axum", feature = "actix-web"))]
+#[derive(Debug, Clone)]
+pub(crate) struct Admission {
+    principal: Option<TypeId>,
+    misused: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+#[cfg(any(feature = "axum", feature = "actix-web"))]
+impl Admission {
+    pub(crate) fn of<C: Caller>() -> Self {
+        Admission {
+            principal: C::admitted(),
+            misused: std::sync::Arc::default(),
+        }
+    }
+
+    /// `Ok` when a handler of this mount may extract `Authenticated<U>`; the 500
+    /// otherwise, recorded so that the mount answers it whatever the handler does.
+    pub(crate) fn check<U: 'static>(&self) -> Result<(), AuthError> {
+        if self.principal == Some(TypeId::of::<U>()) {
+            return Ok(());
+        }
+        self.misused
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        let reason = if self.principal.is_some() {
+            "a handler extracted a principal type other than the one its attribute names"
+        } else {
+            "a handler mounted as `#[public]` extracted a principal: write `#[requires(..)]`, or take `Option<Authenticated<U>>` spelled so"
+        };
+        crate::audit::misconfigured(std::any::type_name::<U>(), reason);
+        Err(AuthError::misconfigured(reason))
+    }
+
+    /// Whether a handler tried to extract a principal the mount did not admit.
+    pub(crate) fn misused(&self) -> bool {
+        self.misused.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
 
 /// The callers a `#[public]` handler may admit: `()` or `Option<Authenticated<U>>`.
 /// Sealed.

@@ -83,16 +83,17 @@ impl Gate {
     }
 }
 
+/// `path` as written, generic arguments included (`plans::on_plan::<Enterprise>`),
+/// without the spaces a token stream puts between tokens.
 pub(crate) fn render_path(path: &Path) -> String {
-    let mut out = String::new();
-    if path.leading_colon.is_some() {
-        out.push_str("::");
-    }
-    for (i, segment) in path.segments.iter().enumerate() {
-        if i > 0 {
-            out.push_str("::");
+    use quote::ToTokens;
+    let spaced = path.to_token_stream().to_string();
+    let mut out = String::with_capacity(spaced.len());
+    for piece in spaced.split(' ') {
+        out.push_str(piece);
+        if piece.ends_with(',') {
+            out.push(' ');
         }
-        out.push_str(&segment.ident.to_string());
     }
     out
 }

@@ -5,7 +5,7 @@
 //! nothing. Paths are absolute and locals are `__auth_` prefixed, so a user who
 //! shadows `Result`, `Ok` or `Option` does not change what runs.
 
-use proc_macro2::{Literal, Span, TokenStream};
+use proc_macro2::{Group, Literal, Span, TokenStream, TokenTree};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::visit_mut::VisitMut;
 use syn::{Lifetime, Path, ReturnType, Type};
@@ -39,6 +39,15 @@ pub(crate) fn requires(attr: TokenStream, item: TokenStream) -> TokenStream {
         );
     }
     let principal = handler.principal(&mut cx);
+    for attribute in &handler.item.attrs {
+        if !conflicting_attribute_name(attribute) && !runs_nothing_before_the_gates(attribute) {
+            let name = crate::ast::render_path(attribute.path());
+            cx.error_spanned_by(
+                attribute,
+                format!("`#[{name}]` below `#[requires]` wraps the guarded function, so what it runs (its fields, formatting of the arguments, its own code) would run before the gates; put it above `#[requires]`, where it wraps only what runs after them"),
+            );
+        }
+    }
     valid::check(&mut cx, &args, &handler, principal.as_ref());
     match principal {
         Some(principal) if !cx.has_errors() => expand_requires(&args, handler, &principal),
@@ -88,6 +97,53 @@ pub(crate) fn public(attr: &TokenStream, item: TokenStream) -> TokenStream {
         return with_errors(cx, &original);
     }
     expand_public(handler)
+}
+
+/// Whether an attribute left below `#[requires]` (so applied to the guarded
+/// function) runs nothing at call time: the compiler's inert attributes, tool
+/// attributes, and the macros known to leave the function's code alone
+/// (`axum::debug_handler` only checks types, `utoipa::path` writes another item).
+fn runs_nothing_before_the_gates(attribute: &syn::Attribute) -> bool {
+    const INERT: &[&str] = &[
+        "allow",
+        "cfg",
+        "cfg_attr",
+        "cold",
+        "deny",
+        "deprecated",
+        "doc",
+        "expect",
+        "export_name",
+        "forbid",
+        "inline",
+        "link_section",
+        "must_use",
+        "no_mangle",
+        "optimize",
+        "target_feature",
+        "track_caller",
+        "used",
+        "warn",
+    ];
+    const TOOLS: &[&str] = &["clippy", "diagnostic", "rustfmt", "rust_analyzer"];
+    let path = attribute.path();
+    let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+    match segments.as_slice() {
+        [one] => INERT.contains(&one.as_str()) || one == "debug_handler",
+        [first, ..] if TOOLS.contains(&first.as_str()) => true,
+        [.., last] if last == "debug_handler" => true,
+        [first, last] => first == "utoipa" && last == "path",
+        _ => false,
+    }
+}
+
+/// `#[requires]` or `#[public]`: reported on their own.
+fn conflicting_attribute_name(attribute: &syn::Attribute) -> bool {
+    attribute
+        .path()
+        .segments
+        .last()
+        .is_some_and(|s| s.ident == "requires" || s.ident == "public")
 }
 
 fn without_attribute(item: &syn::ItemFn, name: &str) -> TokenStream {
@@ -151,12 +207,53 @@ fn handler_info(
         }
         None => info,
     };
+    // The record lives in a block of its own: the handler's body cannot name it
+    // (a registered record is a door), and `__auth_handler` is hidden too.
     quote! {
-        static __AUTH_HANDLER: #krate::inventory::HandlerInfo = #info;
-        #krate::__private::inventory::submit! {
-            #krate::inventory::Registration::new(&__AUTH_HANDLER)
-        }
+        let __auth_handler: &'static #krate::inventory::HandlerInfo = {
+            static __AUTH_HANDLER: #krate::inventory::HandlerInfo = #info;
+            #krate::__private::inventory::submit! {
+                #krate::inventory::Registration::new(&__AUTH_HANDLER)
+            }
+            &__AUTH_HANDLER
+        };
     }
+}
+
+/// The expansion's own locals (`__auth_gate`, `__auth_clearance`, ..) made
+/// unnameable from the user's code: `Span::mixed_site()` resolves local variables
+/// where the macro defines them, so the body cannot reach the gatekeeper or the
+/// handler's record, and the names resolve whatever macro the user's tokens came
+/// through. Apply it to the expansion's scaffolding only, never to the body.
+fn hidden(tokens: TokenStream) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|tree| match tree {
+            TokenTree::Ident(ident) if is_hidden(&ident) => {
+                TokenTree::Ident(proc_macro2::Ident::new(
+                    &ident.to_string(),
+                    Span::mixed_site().located_at(ident.span()),
+                ))
+            }
+            TokenTree::Group(group) => {
+                let mut hidden_group = Group::new(group.delimiter(), hidden(group.stream()));
+                hidden_group.set_span(group.span());
+                TokenTree::Group(hidden_group)
+            }
+            other => other,
+        })
+        .collect()
+}
+
+/// The locals [`hidden`] hides: every `__auth_` name but the ones bound again
+/// under a gate's own span, whose span is how a type error points at that gate.
+fn is_hidden(ident: &proc_macro2::Ident) -> bool {
+    let name = ident.to_string();
+    name.starts_with("__auth_")
+        && !matches!(
+            name.as_str(),
+            "__auth_principal" | "__auth_gatekeeper" | "__auth_predicate_state"
+        )
 }
 
 fn expand_requires(
@@ -206,17 +303,18 @@ fn expand_requires(
     } else {
         quote!(&#principal)
     };
-    let prologue = quote! {
+    let prologue = hidden(quote! {
         #info
         // The principal is often bound as `_user` when only the gates read it.
         #[allow(clippy::used_underscore_binding)]
-        let mut __auth_gate = #krate::Gatekeeper::new(#principal_ref, &__AUTH_HANDLER);
+        let mut __auth_gate = #krate::Gatekeeper::new(#principal_ref, __auth_handler);
         #gates
         let __auth_clearance = match __auth_gate.clear() {
             ::core::result::Result::Ok(__auth_clearance) => __auth_clearance,
             ::core::result::Result::Err(__auth_refusal) => return #refuse,
         };
-    };
+    });
+    let clearance = hidden(quote!(__auth_clearance));
 
     match shape {
         Shape::Function => {
@@ -227,14 +325,14 @@ fn expand_requires(
             let body = wrap_body(&krate, &mut handler, is_async, &caller);
             *handler.item.block = syn::parse_quote!({
                 #prologue
-                #krate::Guarded::new(__auth_clearance, #body)
+                #krate::Guarded::new(#clearance, #body)
             });
         }
         Shape::Method => {
             let block = &handler.item.block;
             *handler.item.block = syn::parse_quote!({
                 #prologue
-                let _ = __auth_clearance;
+                let _ = #clearance;
                 #block
             });
         }
@@ -243,7 +341,7 @@ fn expand_requires(
                 let stmts = &body.stmts;
                 *body = syn::parse_quote!({
                     #prologue
-                    let _ = __auth_clearance;
+                    let _ = #clearance;
                     #(#stmts)*
                 });
             }
@@ -407,19 +505,27 @@ fn expand_public(mut handler: Handler) -> TokenStream {
                     |inner| quote!(::core::option::Option<#inner>),
                 );
             let body = wrap_body(&krate, &mut handler, is_async, &caller);
+            let info = hidden(info);
+            let (handler_ref, clearance, refusal) = (
+                hidden(quote!(__auth_handler)),
+                hidden(quote!(__auth_clearance)),
+                hidden(quote!(__auth_refusal)),
+            );
             *handler.item.block = syn::parse_quote!({
                 #info
-                match #krate::Clearance::public(&__AUTH_HANDLER) {
-                    ::core::result::Result::Ok(__auth_clearance) => {
-                        #krate::Guarded::new(__auth_clearance, #body)
+                match #krate::Clearance::public(#handler_ref) {
+                    ::core::result::Result::Ok(#clearance) => {
+                        #krate::Guarded::new(#clearance, #body)
                     }
-                    ::core::result::Result::Err(__auth_refusal) => {
-                        ::core::convert::From::from(__auth_refusal)
+                    ::core::result::Result::Err(#refusal) => {
+                        ::core::convert::From::from(#refusal)
                     }
                 }
             });
         }
         Shape::Method | Shape::AsyncTraitMethod => {
+            // The record is registered; a method is not mounted, so nothing reads it.
+            let info = hidden(quote!(#info let _ = __auth_handler;));
             let block = &handler.item.block;
             *handler.item.block = syn::parse_quote!({
                 #info
@@ -601,9 +707,9 @@ impl Decisions<'_> {
         quote!(#name)
     }
 
-    /// `__auth_state`, bound again under `span`.
+    /// The state, bound again under `span` as `__auth_predicate_state`.
     fn state(&mut self, span: Span) -> TokenStream {
-        let name = syn::Ident::new("__auth_state", span);
+        let name = syn::Ident::new("__auth_predicate_state", span);
         self.bindings.extend(quote! {
             #[allow(unused_variables, clippy::shadow_unrelated)]
             let #name = __auth_state;

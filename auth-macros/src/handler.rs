@@ -2,7 +2,6 @@
 //! its body really is.
 
 use proc_macro2::{Span, TokenStream};
-use quote::format_ident;
 use syn::{Block, Expr, FnArg, ItemFn, Pat, Stmt, Type};
 
 use crate::ctxt::Ctxt;
@@ -143,7 +142,8 @@ impl Handler {
         match &*typed.pat {
             Pat::Ident(pat) if pat.subpat.is_none() => Some(pat.ident.clone()),
             Pat::Wild(_) => {
-                let ident = format_ident!("__auth_principal");
+                let ident =
+                    syn::Ident::new("__auth_principal_param", proc_macro2::Span::mixed_site());
                 *typed.pat = syn::parse_quote!(#ident);
                 Some(ident)
             }

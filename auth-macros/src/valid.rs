@@ -22,6 +22,14 @@ pub(crate) fn check(
         );
     }
     check_duplicates(cx, &args.gates);
+    for binding in &handler.bindings {
+        if binding.to_string().starts_with("__auth_") {
+            cx.error_spanned_by(
+                binding,
+                format!("`{binding}`: names that start with `__auth_` are the expansion's own; rename the parameter"),
+            );
+        }
+    }
 
     let mut guarded_params: HashSet<String> = HashSet::new();
     let mut reads_state = false;

@@ -3,18 +3,21 @@ async fn update_order(
     order: Order,
     Json(change): Json<Change>,
 ) -> ::auth_core::Guarded<Result<Json<Order>, ApiError>, Authenticated<User>> {
-    static __AUTH_HANDLER: ::auth_core::inventory::HandlerInfo = ::auth_core::inventory::HandlerInfo::guarded(
-        "update_order",
-        ::core::module_path!(),
-        ::core::file!(),
-        ::core::line!(),
-        &["role(\"customer\")", "scope(\"orders:write\")", "Update(order)"],
-    );
-    ::auth_core::__private::inventory::submit! {
-        ::auth_core::inventory::Registration::new(& __AUTH_HANDLER)
-    }
+    let __auth_handler: &'static ::auth_core::inventory::HandlerInfo = {
+        static __AUTH_HANDLER: ::auth_core::inventory::HandlerInfo = ::auth_core::inventory::HandlerInfo::guarded(
+            "update_order",
+            ::core::module_path!(),
+            ::core::file!(),
+            ::core::line!(),
+            &["role(\"customer\")", "scope(\"orders:write\")", "Update(order)"],
+        );
+        ::auth_core::__private::inventory::submit! {
+            ::auth_core::inventory::Registration::new(& __AUTH_HANDLER)
+        }
+        &__AUTH_HANDLER
+    };
     #[allow(clippy::used_underscore_binding)]
-    let mut __auth_gate = ::auth_core::Gatekeeper::new(&user, &__AUTH_HANDLER);
+    let mut __auth_gate = ::auth_core::Gatekeeper::new(&user, __auth_handler);
     #[allow(unused_variables, clippy::shadow_unrelated)]
     let __auth_principal = __auth_gate.principal();
     let __auth_decision = ::auth_core::gate::role(__auth_principal, "customer");

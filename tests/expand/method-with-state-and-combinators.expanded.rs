@@ -4,21 +4,24 @@ impl Orders {
         _user: &Authenticated<User>,
         invoice: Invoice,
     ) -> Result<(), Error> {
-        static __AUTH_HANDLER: ::auth_core::inventory::HandlerInfo = ::auth_core::inventory::HandlerInfo::guarded(
-            "approve",
-            ::core::module_path!(),
-            ::core::file!(),
-            ::core::line!(),
-            &[
-                "any(role(\"admin\"), not(check(policies::suspended)))",
-                "Approve(invoice)",
-            ],
-        );
-        ::auth_core::__private::inventory::submit! {
-            ::auth_core::inventory::Registration::new(& __AUTH_HANDLER)
-        }
+        let __auth_handler: &'static ::auth_core::inventory::HandlerInfo = {
+            static __AUTH_HANDLER: ::auth_core::inventory::HandlerInfo = ::auth_core::inventory::HandlerInfo::guarded(
+                "approve",
+                ::core::module_path!(),
+                ::core::file!(),
+                ::core::line!(),
+                &[
+                    "any(role(\"admin\"), not(check(policies::suspended)))",
+                    "Approve(invoice)",
+                ],
+            );
+            ::auth_core::__private::inventory::submit! {
+                ::auth_core::inventory::Registration::new(& __AUTH_HANDLER)
+            }
+            &__AUTH_HANDLER
+        };
         #[allow(clippy::used_underscore_binding)]
-        let mut __auth_gate = ::auth_core::Gatekeeper::new(_user, &__AUTH_HANDLER);
+        let mut __auth_gate = ::auth_core::Gatekeeper::new(_user, __auth_handler);
         let __auth_state = {
             #[allow(unused_imports)]
             use ::auth_core::__private::{ByReference as _, PeelReference as _};
@@ -29,7 +32,7 @@ impl Orders {
         #[allow(unused_variables, clippy::shadow_unrelated)]
         let __auth_principal = __auth_gate.principal();
         #[allow(unused_variables, clippy::shadow_unrelated)]
-        let __auth_state = __auth_state;
+        let __auth_predicate_state = __auth_state;
         let __auth_decision = '__auth_any_1: {
             let mut __auth_any_1 = ::auth_core::Any::new();
             if __auth_any_1
@@ -42,7 +45,7 @@ impl Orders {
                 .push(
                     ::auth_core::Decision::negate(
                         ::auth_core::__private::IntoDecision::into_decision(
-                            policies::suspended(__auth_principal, __auth_state),
+                            policies::suspended(__auth_principal, __auth_predicate_state),
                         ),
                     ),
                 )

@@ -1,14 +1,17 @@
 fn health() -> ::auth_core::Guarded<&'static str, ()> {
-    static __AUTH_HANDLER: ::auth_core::inventory::HandlerInfo = ::auth_core::inventory::HandlerInfo::public(
-        "health",
-        ::core::module_path!(),
-        ::core::file!(),
-        ::core::line!(),
-    );
-    ::auth_core::__private::inventory::submit! {
-        ::auth_core::inventory::Registration::new(& __AUTH_HANDLER)
-    }
-    match ::auth_core::Clearance::public(&__AUTH_HANDLER) {
+    let __auth_handler: &'static ::auth_core::inventory::HandlerInfo = {
+        static __AUTH_HANDLER: ::auth_core::inventory::HandlerInfo = ::auth_core::inventory::HandlerInfo::public(
+            "health",
+            ::core::module_path!(),
+            ::core::file!(),
+            ::core::line!(),
+        );
+        ::auth_core::__private::inventory::submit! {
+            ::auth_core::inventory::Registration::new(& __AUTH_HANDLER)
+        }
+        &__AUTH_HANDLER
+    };
+    match ::auth_core::Clearance::public(__auth_handler) {
         ::core::result::Result::Ok(__auth_clearance) => {
             ::auth_core::Guarded::new(__auth_clearance, (|| -> &'static str { "ok" })())
         }
