@@ -14,7 +14,8 @@ use tracing::{Event, Subscriber};
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
 use tracing_subscriber::registry::Registry;
 
-/// One captured event: its fields as strings.
+/// One captured event: its fields as strings, and its level under `"level"`
+/// (`"INFO"`, `"WARN"`, `"ERROR"`).
 pub type Record = BTreeMap<String, String>;
 
 thread_local! {
@@ -44,6 +45,7 @@ impl<S: Subscriber> Layer<S> for Capture {
             if let Some(events) = captured.borrow_mut().as_mut() {
                 let mut record = Record::new();
                 event.record(&mut Fields(&mut record));
+                record.insert("level".to_owned(), event.metadata().level().to_string());
                 events.push(record);
             }
         });
@@ -53,6 +55,15 @@ impl<S: Subscriber> Layer<S> for Capture {
 /// Runs `f` with audit capture on this thread and returns its result and the
 /// audit events it emitted (on this thread), in order.
 pub fn capture<T>(f: impl FnOnce() -> T) -> (T, Vec<Record>) {
+    start();
+    let out = f();
+    (out, take())
+}
+
+/// Starts capturing on this thread, dropping anything captured before (for
+/// events emitted across `.await`s on a current-thread runtime, where
+/// [`capture`]'s closure does not fit).
+pub fn start() {
     static INSTALL: Once = Once::new();
     INSTALL.call_once(|| {
         // Another subscriber already installed by the test binary wins; then
@@ -60,7 +71,9 @@ pub fn capture<T>(f: impl FnOnce() -> T) -> (T, Vec<Record>) {
         let _ = tracing::subscriber::set_global_default(Registry::default().with(Capture));
     });
     CAPTURED.with(|captured| *captured.borrow_mut() = Some(Vec::new()));
-    let out = f();
-    let events = CAPTURED.with(|captured| captured.borrow_mut().take().unwrap_or_default());
-    (out, events)
+}
+
+/// Stops capturing on this thread and returns what was captured, in order.
+pub fn take() -> Vec<Record> {
+    CAPTURED.with(|captured| captured.borrow_mut().take().unwrap_or_default())
 }

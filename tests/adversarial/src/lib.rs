@@ -1,6 +1,6 @@
 //! What the attack files share: servers on loopback, requests, authenticators an
 //! attacker would like to meet (a slow one, a lenient one), a resource whose
-//! loader answers at once, and a capture of audit events with their level.
+//! loader answers at once.
 //!
 //! Each file in `tests/` tries one way around a guarantee of `DESIGN.md` and is
 //! named after it; each test is named after the attack it tries.
@@ -18,8 +18,6 @@ use auth_core::{
 use auth_integration::client::{self, Response};
 use auth_tests::{TestAuthenticator, User};
 use http::request::Parts;
-
-pub mod audit;
 
 /// How long [`Probe::slow`] waits before it answers: about a Redis or JWKS round
 /// trip, long enough for an extractor that does not wait to answer first.
