@@ -538,8 +538,12 @@ impl<'de> Visitor<'de> for ClaimsVisitor {
                         return Err(de::Error::custom("duplicate member name"));
                     }
                     let value: &'de RawValue = map.next_value()?;
-                    // Without a `{` the value holds no object, so no member names.
-                    if value.get().as_bytes().contains(&b'{') {
+                    // Kept raw, the value was only skipped over: parse it once more for
+                    // repeated member names and escapes that decode to no string (a
+                    // lone surrogate), unless it has neither an object (`{`) nor an
+                    // escape (`\`).
+                    let text = value.get().as_bytes();
+                    if text.contains(&b'{') || text.contains(&b'\\') {
                         strict_json::check_no_duplicates(value.get()).map_err(de::Error::custom)?;
                     }
                     raw.extra.push((name, Cow::Borrowed(value)));
@@ -665,6 +669,29 @@ mod tests {
         for (json, expected) in cases {
             assert_eq!(parse(json).err(), Some(expected), "{json}");
         }
+    }
+
+    /// Found by the `claims` fuzz target (`fuzz/`): a claim kept raw was checked only
+    /// when it held an object, so a lone surrogate escape passed there, while the same
+    /// string in `sub` or inside an object was `Malformed`.
+    #[test]
+    fn escapes_are_checked_in_every_claim() {
+        for json in [
+            r#"{"sub":"\ud83d\ude00","e":"\ud66d\ude00","exp":2000000000,"a":{"b":{"c":["r"]}}}"#,
+            r#"{"sub":"u","exp":2000000000,"e":"\ude00"}"#,
+            r#"{"sub":"u","exp":2000000000,"e":["x","\ud83d"]}"#,
+            r#"{"sub":"u","exp":2000000000,"e":{"k":"\ud83d"}}"#,
+            r#"{"sub":"\ud83d","exp":2000000000}"#,
+        ] {
+            assert_eq!(parse(json).err(), Some(TokenError::Malformed), "{json}");
+        }
+        let Ok(claims) = parse(r#"{"sub":"u","exp":2000000000,"e":"\ud83d\ude00\n\u0041"}"#) else {
+            panic!("valid escapes refused");
+        };
+        assert_eq!(
+            claims.get::<String>("e"),
+            Ok(Some("\u{1f600}\nA".to_owned()))
+        );
     }
 
     #[test]
