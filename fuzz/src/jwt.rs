@@ -235,11 +235,16 @@ pub fn jwk(data: &[u8]) {
 /// accessor, on the borrowed claims and on their owned copy (which caches).
 pub fn claims(data: &[u8]) {
     let parsed = auth_core::__fuzz::parse_claims(data);
-    // What the strict parser accepts is a JSON object to any JSON parser.
+    // What the strict parser accepts, serde_json reads as an object: it refuses
+    // nothing serde_json refuses. Except serde_json's nesting limit (127), which the
+    // claims parser applies per claim value: an implementation limit, not a JSON error.
     if parsed.is_ok() {
         let lax = serde_json::from_slice::<serde_json::Value>(data);
         assert!(
-            lax.as_ref().is_ok_and(serde_json::Value::is_object),
+            match &lax {
+                Ok(value) => value.is_object(),
+                Err(error) => error.to_string().starts_with("recursion limit exceeded"),
+            },
             "accepted claims that serde_json reads as {lax:?}"
         );
     }
