@@ -149,7 +149,15 @@ pub fn jws(data: &[u8]) {
     let token = match data.iter().position(|&b| b == 0) {
         Some(nul) => {
             let (header, payload) = data.split_at(nul);
-            sign_hs256(header, payload.get(1..).unwrap_or_default())
+            let payload = payload.get(1..).unwrap_or_default();
+            let token = sign_hs256(header, payload);
+            // A token the verifier accepts has a header and claims that serde_json
+            // reads as objects: the strict parsers accept nothing it refuses.
+            if block_on(lenient().verify(&token)).is_ok() {
+                assert_serde_json_reads_an_object(header);
+                assert_serde_json_reads_an_object(payload);
+            }
+            token
         }
         None => match std::str::from_utf8(data) {
             Ok(token) => token.to_owned(),
@@ -235,18 +243,8 @@ pub fn jwk(data: &[u8]) {
 /// accessor, on the borrowed claims and on their owned copy (which caches).
 pub fn claims(data: &[u8]) {
     let parsed = auth_core::__fuzz::parse_claims(data);
-    // What the strict parser accepts, serde_json reads as an object: it refuses
-    // nothing serde_json refuses. Except serde_json's nesting limit (127), which the
-    // claims parser applies per claim value: an implementation limit, not a JSON error.
     if parsed.is_ok() {
-        let lax = serde_json::from_slice::<serde_json::Value>(data);
-        assert!(
-            match &lax {
-                Ok(value) => value.is_object(),
-                Err(error) => error.to_string().starts_with("recursion limit exceeded"),
-            },
-            "accepted claims that serde_json reads as {lax:?}"
-        );
+        assert_serde_json_reads_an_object(data);
     }
     let Ok(claims) = parsed else {
         return;
@@ -283,6 +281,20 @@ pub fn claims(data: &[u8]) {
         assert_eq!(owned.roles(path), borrowed, "owned roles differ");
         assert_eq!(owned.roles(path), borrowed, "remembered roles differ");
     }
+}
+
+/// JSON a strict parser accepted is an object to serde_json too: the strict parsers
+/// refuse everything serde_json refuses. Except serde_json's nesting limit (127),
+/// which the claims parser applies per claim value: a limit, not a JSON error.
+fn assert_serde_json_reads_an_object(json: &[u8]) {
+    let lax = serde_json::from_slice::<serde_json::Value>(json);
+    assert!(
+        match &lax {
+            Ok(value) => value.is_object(),
+            Err(error) => error.to_string().starts_with("recursion limit exceeded"),
+        },
+        "accepted JSON that serde_json reads as {lax:?}"
+    );
 }
 
 /// What every authenticator answer must be: an identity, or one of the errors a
