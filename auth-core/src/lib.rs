@@ -119,6 +119,11 @@ pub mod revocation;
 #[path = "private.rs"]
 pub mod __private;
 
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+#[path = "fuzz.rs"]
+pub mod __fuzz;
+
 pub use crate::action::Action;
 pub use crate::authenticated::{AuthInfo, Authenticated, Identity, Mechanism, Scopes};
 pub use crate::authenticator::{Authenticator, SharedAuthenticator, authenticate};

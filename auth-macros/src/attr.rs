@@ -5,7 +5,8 @@
 
 use proc_macro2::{Delimiter, Ident, TokenStream, TokenTree};
 use quote::ToTokens;
-use syn::{Expr, LitStr, Path};
+use syn::parse::Parser as _;
+use syn::{Expr, ExprPath, LitStr, Path};
 
 use crate::ast::{CombineKind, Gate, NamedKind, RequiresArgs};
 use crate::ctxt::Ctxt;
@@ -109,7 +110,9 @@ fn parse_crate(cx: &mut Ctxt, args: &mut RequiresArgs, key: &Ident, rest: TokenS
         );
         return;
     }
-    match syn::parse2::<Path>(rest) {
+    // A module path: the expansion puts it before `::Gatekeeper::new(..)` and
+    // `::__private::inventory::submit!`, where generic arguments do not parse.
+    match Path::parse_mod_style.parse2(rest) {
         Ok(path) if args.krate.is_some() => {
             cx.error_spanned_by(path, "duplicate `crate`: name the path to auth_core once");
         }
@@ -308,7 +311,14 @@ fn parse_check(cx: &mut Ctxt, ident: &Ident, args: Option<TokenStream>) -> Optio
         );
         return None;
     };
-    if let Ok(predicate) = syn::parse2::<Path>(args.clone()) {
+    // An expression path: the expansion calls it, so generic arguments need `::<..>`.
+    let predicate = syn::parse2::<ExprPath>(args.clone())
+        .ok()
+        .filter(|path| path.qself.is_none() && path.attrs.is_empty());
+    if let Some(ExprPath {
+        path: predicate, ..
+    }) = predicate
+    {
         Some(Gate::Check {
             keyword: ident.clone(),
             predicate,
@@ -449,6 +459,7 @@ fn levenshtein(a: &str, b: &str) -> usize {
 }
 
 #[cfg(test)]
+#[allow(clippy::panic, reason = "a test reports failure by panicking")]
 mod tests {
     use super::*;
 
@@ -458,5 +469,43 @@ mod tests {
         assert_eq!(closest_keyword("scopes"), Some("scope"));
         assert_eq!(closest_keyword("authenticatd"), Some("authenticated"));
         assert_eq!(closest_keyword("xyz"), None);
+    }
+
+    /// Found while fuzzing the expansion (`fuzz/`, target `requires_expand`): these
+    /// parsed as paths here, and the expansion then panicked parsing its own output
+    /// ("proc macro panicked" at the attribute).
+    #[test]
+    fn paths_the_expansion_cannot_call_are_errors_not_panics() {
+        let cases = [
+            "authenticated, crate = a<T>",
+            "authenticated, crate = a::<T>",
+            "authenticated, crate = Fn(u8) -> bool",
+            "check(f<T>)",
+            "check(Fn(u8) -> bool)",
+            "check(f<T>), state = db",
+        ];
+        for attr in cases {
+            let Ok(attr) = attr.parse::<TokenStream>() else {
+                panic!("{attr:?} does not lex");
+            };
+            let item = quote::quote!(
+                fn handler(user: Authenticated<User>, db: Db) {}
+            );
+            let output = crate::expand::requires(attr.clone(), item).to_string();
+            assert!(output.contains("compile_error"), "{output}");
+
+            let mut cx = Ctxt::default();
+            let _ = parse_requires(&mut cx, attr.clone());
+            assert!(cx.has_errors(), "{attr} parsed");
+        }
+        // Generic arguments where they parse still work.
+        for attr in ["check(f::<T>)", "check(a::f::<T, U>), state = db"] {
+            let Ok(attr) = attr.parse::<TokenStream>() else {
+                panic!("{attr:?} does not lex");
+            };
+            let mut cx = Ctxt::default();
+            let _ = parse_requires(&mut cx, attr);
+            assert!(!cx.has_errors(), "refused");
+        }
     }
 }

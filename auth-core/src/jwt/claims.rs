@@ -558,8 +558,11 @@ impl<'de> Visitor<'de> for ClaimsVisitor {
                         return Err(de::Error::custom("duplicate member name"));
                     }
                     let value: &'de RawValue = map.next_value()?;
-                    // Without a `{` the value holds no object, so no member names.
-                    if value.get().as_bytes().contains(&b'{') {
+                    // Skipping a value checks its syntax only: an object in it may
+                    // repeat a member, an escape may name a lone surrogate, a number may
+                    // overflow. Parse it once more, as every other value is parsed,
+                    // unless skipping checked it all.
+                    if !is_plain(value.get()) {
                         strict_json::check_no_duplicates(value.get()).map_err(de::Error::custom)?;
                     }
                     raw.extra.push((name, Cow::Borrowed(value)));
@@ -574,6 +577,12 @@ impl<'de> Visitor<'de> for ClaimsVisitor {
         }
         Ok(raw)
     }
+}
+
+/// Whether the raw JSON value is a string without escapes, `true`, `false` or `null`:
+/// values that skipping them fully checked.
+fn is_plain(raw: &str) -> bool {
+    (raw.starts_with('"') && !raw.contains('\\')) || matches!(raw, "true" | "false" | "null")
 }
 
 /// Whether `name` is already one of the `extra` claims. Up to
@@ -713,6 +722,41 @@ mod tests {
         for (json, expected) in cases {
             assert_eq!(parse(json).err(), Some(expected), "{json}");
         }
+    }
+
+    /// Found by the `claims` fuzz target (`fuzz/`): a claim kept raw was parsed again
+    /// only when it held an object, so a lone surrogate escape or a number beyond
+    /// `f64` passed there, while the same value in `sub` or inside an object was
+    /// `Malformed`.
+    #[test]
+    fn every_claim_is_checked_as_strictly() {
+        for json in [
+            r#"{"sub":"\ud83d\ude00","e":"\ud66d\ude00","exp":2000000000,"a":{"b":{"c":["r"]}}}"#,
+            r#"{"sub":"u0","exp":0,"groups":200004444444444444444444444444444444444444444444444444444E4444444444444444444444444444444400}"#,
+            r#"{"sub":"u","exp":2000000000,"e":"\ude00"}"#,
+            r#"{"sub":"u","exp":2000000000,"e":["x","\ud83d"]}"#,
+            r#"{"sub":"u","exp":2000000000,"e":{"k":"\ud83d"}}"#,
+            r#"{"sub":"\ud83d","exp":2000000000}"#,
+            r#"{"sub":"u","exp":2000000000,"n":1e400}"#,
+            r#"{"sub":"u","exp":2000000000,"n":[-1e400]}"#,
+            r#"{"sub":"u","exp":2000000000,"n":{"m":1e400}}"#,
+            r#"{"sub":"u","exp":1e400}"#,
+        ] {
+            assert_eq!(parse(json).err(), Some(TokenError::Malformed), "{json}");
+        }
+        for plain in [r#""a b""#, "true", "false", "null"] {
+            assert!(is_plain(plain), "{plain}");
+        }
+        for checked in [r#""a\"b""#, "1", "[]", "{}", "-0.5"] {
+            assert!(!is_plain(checked), "{checked}");
+        }
+        let Ok(claims) = parse(r#"{"sub":"u","exp":2000000000,"e":"\ud83d\ude00\n\u0041"}"#) else {
+            panic!("valid escapes refused");
+        };
+        assert_eq!(
+            claims.get::<String>("e"),
+            Ok(Some("\u{1f600}\nA".to_owned()))
+        );
     }
 
     #[test]
