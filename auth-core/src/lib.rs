@@ -87,6 +87,7 @@
 //! | `axum` | no | `auth_core::axum`: extractor, responses, `SecureRouter` |
 //! | `actix-web` | no | `auth_core::actix`: extractor, responses, `SecureScope` |
 //! | `testing` | no | [`Authenticated::for_testing`], a door for tests. Enable it in `[dev-dependencies]` only: Cargo unifies features, so enabling it in `[dependencies]` opens the door in production builds. |
+//! | `fuzzing` | no | internal parsers exposed, unstable and hidden, for the harnesses in `fuzz/`. Not a door (nothing in it makes a principal or a permit), but not an API either: never enable it outside `fuzz/`. |
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 

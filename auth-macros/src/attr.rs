@@ -323,6 +323,13 @@ fn parse_check(cx: &mut Ctxt, ident: &Ident, args: Option<TokenStream>) -> Optio
             keyword: ident.clone(),
             predicate,
         })
+    } else if syn::parse2::<syn::Path>(args.clone()).is_ok_and(|path| path_has_generics(&path)) {
+        cx.error_spanned_by(
+            args,
+            "the expansion calls the predicate, so its generic arguments take a turbofish: \
+             `check(path::to::predicate::<T>)`",
+        );
+        None
     } else {
         cx.error_spanned_by(
             args,
@@ -330,6 +337,13 @@ fn parse_check(cx: &mut Ctxt, ident: &Ident, args: Option<TokenStream>) -> Optio
         );
         None
     }
+}
+
+/// Whether a type-position path (`f<T>`) carries generic arguments somewhere.
+fn path_has_generics(path: &syn::Path) -> bool {
+    path.segments
+        .iter()
+        .any(|segment| !segment.arguments.is_none())
 }
 
 fn parse_named_value(
