@@ -16,6 +16,10 @@
 //!   run. actix-web polls a handler's extractors concurrently, so without this a
 //!   resource loader or a path parser could answer 404 to a caller with no
 //!   credentials; on a `SecureScope`, 401 comes first in any parameter order.
+//!   Then the handler's *early gates* (its leading function-level gates that need
+//!   only the principal) have their say before any extractor's rejection is
+//!   answered: a caller they refuse gets its 403, never a 400 or 404 that
+//!   describes the route's input. The handler's body checks every gate again.
 //! - `Option<Authenticated<U>>` is actix's own optional extractor, which turns any
 //!   failure into `None`. On a [`SecureScope`] a `#[public]` handler taking it is
 //!   authenticated first, so a bad credential answers 401 (an outage 503) exactly
@@ -69,6 +73,7 @@ use actix_web::{
 };
 use http::request::Parts;
 
+use crate::inventory::{EarlyGates, HandlerInfo, early_gates_of};
 use crate::mount::{Admission, Caller, GuardedOutput};
 use crate::{AuthError, Authenticated, Guarded, SharedAuthenticator};
 
@@ -269,14 +274,24 @@ fn slot<U: 'static>(request: &HttpRequest, id: u64) -> Rc<OnceCell<Entry<U>>> {
 
 /// How a [`SecureScope`] authenticates the caller a handler admits (the `C` of
 /// its [`Guarded<T, C>`] output) before the handler's own extractors run. Sealed.
-pub trait Authenticates: Caller {
+pub trait Authenticates: Caller + Sized + 'static {
     /// Authenticates `request` as the handler needs; `Err` is the response. The
     /// `Seal` cannot be named outside this crate, so no other impl can be written.
     #[doc(hidden)]
     fn authenticate_first(
         request: &HttpRequest,
         seal: sealed::Seal,
-    ) -> Pin<Box<dyn Future<Output = Result<(), actix_web::Error>>>>;
+    ) -> Pin<Box<dyn Future<Output = Result<Self, actix_web::Error>>>>;
+
+    /// Runs the handler's early gates on this caller; `Err` is the response.
+    #[doc(hidden)]
+    fn early(
+        &self,
+        _gates: (&'static HandlerInfo, EarlyGates),
+        _seal: sealed::Seal,
+    ) -> Result<(), actix_web::Error> {
+        Ok(())
+    }
 }
 
 impl Authenticates for () {
@@ -292,9 +307,23 @@ impl<U: Clone + Send + Sync + 'static> Authenticates for Authenticated<U> {
     fn authenticate_first(
         request: &HttpRequest,
         _seal: sealed::Seal,
-    ) -> Pin<Box<dyn Future<Output = Result<(), actix_web::Error>>>> {
+    ) -> Pin<Box<dyn Future<Output = Result<Self, actix_web::Error>>>> {
         let principal = Authenticated::<U>::from_request(request, &mut Payload::None);
-        Box::pin(async move { principal.await.map(drop).map_err(actix_web::Error::from) })
+        Box::pin(async move { principal.await.map_err(actix_web::Error::from) })
+    }
+
+    fn early(
+        &self,
+        (record, early): (&'static HandlerInfo, EarlyGates),
+        _seal: sealed::Seal,
+    ) -> Result<(), actix_web::Error> {
+        early(record, self).map_err(|error| {
+            AuthRejection {
+                error,
+                realm: self.info().realm_arc().unwrap_or_else(|| Arc::from("")),
+            }
+            .into()
+        })
     }
 }
 
@@ -302,13 +331,13 @@ impl<U: Clone + Send + Sync + 'static> Authenticates for Option<Authenticated<U>
     fn authenticate_first(
         request: &HttpRequest,
         _seal: sealed::Seal,
-    ) -> Pin<Box<dyn Future<Output = Result<(), actix_web::Error>>>> {
+    ) -> Pin<Box<dyn Future<Output = Result<Self, actix_web::Error>>>> {
         let principal = Authenticated::<U>::from_request(request, &mut Payload::None);
         Box::pin(async move {
             match principal.await {
-                Ok(_) => Ok(()),
+                Ok(principal) => Ok(Some(principal)),
                 Err(rejection) if matches!(rejection.error, AuthError::MissingCredentials) => {
-                    Ok(())
+                    Ok(None)
                 }
                 Err(rejection) => Err(rejection.into()),
             }
@@ -316,11 +345,14 @@ impl<U: Clone + Send + Sync + 'static> Authenticates for Option<Authenticated<U>
     }
 }
 
-/// A handler's extractors, run only after its caller was authenticated.
+/// A handler's caller, authenticated first, and its extractors' outcome. A
+/// rejection is kept, not answered, until the handler's early gates had their
+/// say: a caller they refuse gets the 403, not the 400 or 422 that would tell the
+/// route's input schema.
 struct AuthenticatedFirst<C, Args> {
-    args: Args,
+    caller: C,
+    args: Result<Args, actix_web::Error>,
     admission: Admission,
-    caller: PhantomData<fn() -> C>,
 }
 
 impl<C, Args> FromRequest for AuthenticatedFirst<C, Args>
@@ -336,25 +368,26 @@ where
         let request = request.clone();
         let mut payload = payload.take();
         Box::pin(async move {
-            authenticated.await?;
+            let caller = authenticated.await?;
             let admission = Admission::of::<C>();
             request.extensions_mut().insert(admission.clone());
             let args = Args::from_request(&request, &mut payload)
                 .await
-                .map_err(Into::into)?;
+                .map_err(Into::into);
             Ok(AuthenticatedFirst {
+                caller,
                 args,
                 admission,
-                caller: PhantomData,
             })
         })
     }
 }
 
 /// A handler of a [`SecureScope`]: authenticates its caller first, then extracts
-/// its arguments and runs it.
+/// its arguments, runs its early gates, and runs it.
 struct AuthenticateFirst<F, C> {
     handler: F,
+    early: Option<(&'static HandlerInfo, EarlyGates)>,
     caller: PhantomData<fn() -> C>,
 }
 
@@ -362,6 +395,7 @@ impl<F: Clone, C> Clone for AuthenticateFirst<F, C> {
     fn clone(&self) -> Self {
         AuthenticateFirst {
             handler: self.handler.clone(),
+            early: self.early,
             caller: PhantomData,
         }
     }
@@ -371,30 +405,38 @@ impl<F, C, Args> Handler<AuthenticatedFirst<C, Args>> for AuthenticateFirst<F, C
 where
     F: Handler<Args>,
     F::Future: 'static,
-    C: 'static,
+    C: Authenticates,
 {
     type Output = Admitted<F::Output>;
     type Future = Pin<Box<dyn Future<Output = Admitted<F::Output>>>>;
 
     fn call(&self, args: AuthenticatedFirst<C, Args>) -> Self::Future {
         let AuthenticatedFirst {
-            args, admission, ..
+            caller,
+            args,
+            admission,
         } = args;
-        let output = self.handler.call(args);
+        let early = match self.early {
+            Some(gates) => caller.early(gates, sealed::Seal),
+            None => Ok(()),
+        };
+        let output = early.and(args).map(|args| self.handler.call(args));
         Box::pin(async move {
-            Admitted {
-                output: output.await,
-                admission,
-            }
+            let output = match output {
+                Ok(output) => Ok(output.await),
+                Err(error) => Err(error),
+            };
+            Admitted { output, admission }
         })
     }
 }
 
-/// A handler's output, and whether it tried to extract a principal its mount did
-/// not admit (then the answer is a 500, whatever the handler made of the refusal:
-/// actix-web's `Option<T>` turns it into `None`).
+/// A handler's output (or the refusal or rejection that stood in for it), and
+/// whether it tried to extract a principal its mount did not admit (then the
+/// answer is a 500, whatever the handler made of the refusal: actix-web's
+/// `Option<T>` turns it into `None`).
 struct Admitted<T> {
-    output: T,
+    output: Result<T, actix_web::Error>,
     admission: Admission,
 }
 
@@ -407,7 +449,10 @@ impl<T: Responder> Responder for Admitted<T> {
                 AuthError::misconfigured("a handler extracted a principal its mount did not admit");
             return error_response(&error, "").map_into_right_body();
         }
-        self.output.respond_to(request).map_into_left_body()
+        match self.output {
+            Ok(output) => output.respond_to(request).map_into_left_body(),
+            Err(error) => error.error_response().map_into_right_body(),
+        }
     }
 }
 
@@ -479,6 +524,7 @@ macro_rules! method {
             F::Output: Responder + 'static,
         {
             let handler = AuthenticateFirst::<F, <F as GuardedHandler<Args>>::Caller> {
+                early: early_gates_of::<F>(),
                 handler,
                 caller: PhantomData,
             };

@@ -16,7 +16,12 @@
 //!   handler is a compile error. It authenticates the caller a handler admits
 //!   *before* any of the handler's extractors run, so 401 comes first whatever the
 //!   parameter order: no resource loader, path, query or body parser answers an
-//!   unauthenticated caller (no 404 or 422 that tells which ids exist).
+//!   unauthenticated caller (no 404 or 422 that tells which ids exist). Then it
+//!   runs the handler's *early gates*, its leading function-level gates that need
+//!   only the principal (`role`, `scope`, `permission`, `authenticated`, and a
+//!   `check(..)` that answers at once without state), so a caller they refuse
+//!   gets its 403 before any extractor runs: no 400 or 422 that describes the
+//!   route's input. The handler's body checks every gate again.
 //!
 //! ```
 //! use auth_core::axum::{get, SecureRouter};
@@ -73,6 +78,7 @@ use http::HeaderValue;
 use http::header::{CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
 use http::request::Parts;
 
+use crate::inventory::{EarlyGates, HandlerInfo, early_gates_of};
 use crate::mount::{Admission, Caller, GuardedOutput};
 use crate::{AuthError, Authenticated, Guarded, SharedAuthenticator};
 
@@ -251,12 +257,14 @@ where
     note = "give the state a `SharedAuthenticator` of the principal type: `impl axum::extract::FromRef<YourState> for auth_core::SharedAuthenticator<YourUser>`"
 )]
 pub trait Authenticates<S>: Caller {
-    /// Authenticates `parts` as the handler needs; `Err` is the response. The
-    /// `Seal` cannot be named outside this crate, so no other impl can be written.
+    /// Authenticates `parts` as the handler needs, then runs the handler's early
+    /// gates on the principal; `Err` is the response. The `Seal` cannot be named
+    /// outside this crate, so no other impl can be written.
     #[doc(hidden)]
     fn authenticate_first(
         parts: &mut Parts,
         state: &S,
+        early: Option<(&'static HandlerInfo, EarlyGates)>,
         seal: sealed::Seal,
     ) -> impl Future<Output = Result<(), Response>> + Send;
 }
@@ -265,6 +273,7 @@ impl<S: Send + Sync> Authenticates<S> for () {
     async fn authenticate_first(
         _parts: &mut Parts,
         _state: &S,
+        _early: Option<(&'static HandlerInfo, EarlyGates)>,
         _seal: sealed::Seal,
     ) -> Result<(), Response> {
         Ok(())
@@ -280,12 +289,28 @@ where
     async fn authenticate_first(
         parts: &mut Parts,
         state: &S,
+        early: Option<(&'static HandlerInfo, EarlyGates)>,
         _seal: sealed::Seal,
     ) -> Result<(), Response> {
-        <Authenticated<U> as FromRequestParts<S>>::from_request_parts(parts, state)
+        let principal = <Authenticated<U> as FromRequestParts<S>>::from_request_parts(parts, state)
             .await
-            .map(drop)
-            .map_err(IntoResponse::into_response)
+            .map_err(IntoResponse::into_response)?;
+        // The function-level gates that need only the principal answer before any
+        // extractor can (403 before 400 or 422): a caller without permission
+        // learns nothing about the route's input.
+        if let Some((record, early)) = early {
+            early(record, &principal).map_err(|error| {
+                AuthRejection {
+                    error,
+                    realm: principal
+                        .info()
+                        .realm_arc()
+                        .unwrap_or_else(|| SharedAuthenticator::<U>::from_ref(state).realm_arc()),
+                }
+                .into_response()
+            })?;
+        }
+        Ok(())
     }
 }
 
@@ -298,6 +323,7 @@ where
     async fn authenticate_first(
         parts: &mut Parts,
         state: &S,
+        _early: Option<(&'static HandlerInfo, EarlyGates)>,
         _seal: sealed::Seal,
     ) -> Result<(), Response> {
         <Authenticated<U> as OptionalFromRequestParts<S>>::from_request_parts(parts, state)
@@ -307,10 +333,11 @@ where
     }
 }
 
-/// A handler of a [`SecureRouter`]: authenticates its caller first, then runs it
-/// with its own extractors.
+/// A handler of a [`SecureRouter`]: authenticates its caller and runs its early
+/// gates first, then runs it with its own extractors.
 struct AuthenticateFirst<H, C> {
     handler: H,
+    early: Option<(&'static HandlerInfo, EarlyGates)>,
     caller: PhantomData<fn() -> C>,
 }
 
@@ -318,6 +345,7 @@ impl<H: Clone, C> Clone for AuthenticateFirst<H, C> {
     fn clone(&self) -> Self {
         AuthenticateFirst {
             handler: self.handler.clone(),
+            early: self.early,
             caller: PhantomData,
         }
     }
@@ -334,7 +362,9 @@ where
     fn call(self, request: Request, state: S) -> Self::Future {
         Box::pin(async move {
             let (mut parts, body) = request.into_parts();
-            if let Err(response) = C::authenticate_first(&mut parts, &state, sealed::Seal).await {
+            if let Err(response) =
+                C::authenticate_first(&mut parts, &state, self.early, sealed::Seal).await
+            {
                 return response;
             }
             let admission = Admission::of::<C>();
@@ -468,6 +498,7 @@ where
     H: GuardedHandler<T>,
 {
     AuthenticateFirst {
+        early: early_gates_of::<H>(),
         handler,
         caller: PhantomData,
     }

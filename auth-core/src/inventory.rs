@@ -81,6 +81,8 @@ pub struct HandlerInfo {
     access: Access,
     via: Option<&'static str>,
     registration: AtomicU8,
+    /// The leading function-level gates, to run before the handler's extractors.
+    early: Option<EarlyGates>,
     /// What a gatekeeper's record of allowed gates must equal to clear this
     /// handler: one bit per gate; 0 when nothing may clear it (a public record, or
     /// one with no gates or more than 64).
@@ -117,6 +119,7 @@ impl HandlerInfo {
             access: Access::Guarded,
             via: None,
             registration: AtomicU8::new(UNKNOWN),
+            early: None,
             clearing_mask: clearing_mask(gates.len()),
             armed: AtomicU64::new(0),
         }
@@ -138,6 +141,7 @@ impl HandlerInfo {
             access: Access::Public,
             via: None,
             registration: AtomicU8::new(UNKNOWN),
+            early: None,
             clearing_mask: 0,
             armed: AtomicU64::new(0),
         }
@@ -149,6 +153,17 @@ impl HandlerInfo {
     #[must_use]
     pub const fn via(mut self, krate: &'static str) -> Self {
         self.via = Some(krate);
+        self
+    }
+
+    /// Attaches the handler's leading function-level gates, written by
+    /// `#[requires]` so that a secure mount can run them before the handler's
+    /// extractors (403 before 400 or 422). Only a denial counts: an early allow
+    /// proves nothing, and the handler's body checks every gate again.
+    #[doc(hidden)]
+    #[must_use]
+    pub const fn early(mut self, gates: EarlyGates) -> Self {
+        self.early = Some(gates);
         self
     }
 
@@ -237,6 +252,41 @@ impl HandlerInfo {
     pub(crate) fn qualified(&self) -> QualifiedName<'_> {
         QualifiedName(self)
     }
+}
+
+/// A handler's leading function-level gates, run on the principal (an
+/// `&Authenticated<U>` as `&dyn Any`; another type is not checked) before its
+/// extractors. `Err` is the first denial, audited as the body would.
+#[doc(hidden)]
+pub type EarlyGates =
+    fn(&'static HandlerInfo, &(dyn std::any::Any + Send + Sync)) -> Result<(), crate::AuthError>;
+
+/// The early gates of the handler whose function item is `H`, found once when a
+/// secure mount is built: the registered `#[requires]` record whose `module::name`
+/// is `H`'s type name. None when no record or more than one matches (a generic,
+/// nested or associated function, two versions of one crate): the handler then
+/// answers its extractors' rejections before its gates, as an unmounted one does.
+///
+/// An early check only ever refuses earlier. The body still runs every gate, so a
+/// record found wrongly could cost a wrong 403, never an allow.
+pub(crate) fn early_gates_of<H>() -> Option<(&'static HandlerInfo, EarlyGates)> {
+    let path = std::any::type_name::<H>();
+    let mut found = None;
+    for registration in ::inventory::iter::<Registration> {
+        let info = registration.info();
+        let Some(early) = info.early else { continue };
+        let matches = path
+            .strip_prefix(info.module)
+            .and_then(|rest| rest.strip_prefix("::"))
+            .is_some_and(|name| name == info.name);
+        if matches {
+            if found.is_some() {
+                return None;
+            }
+            found = Some((info, early));
+        }
+    }
+    found
 }
 
 /// `module::name` of a handler, formatted when read.

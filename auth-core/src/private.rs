@@ -69,6 +69,56 @@ impl IntoDecision for crate::Decision {
     }
 }
 
+/// What a handler's early gates (`HandlerInfo::early`) know of a `check(..)`
+/// predicate before calling it: whether it answers at once with a `Decision`. An
+/// `async fn` (or anything else) is never called early; it is left to the
+/// handler's body, which also reports a predicate of the wrong type, once.
+pub struct EarlyProbe<R>(PhantomData<fn() -> R>);
+
+/// The probe of `predicate` called on `principal`, from its type alone.
+#[inline]
+pub fn early_probe<'p, U, P, R>(
+    _predicate: &P,
+    _principal: &'p crate::Authenticated<U>,
+) -> EarlyProbe<R>
+where
+    P: FnOnce(&'p crate::Authenticated<U>) -> R,
+{
+    EarlyProbe(PhantomData)
+}
+
+impl EarlyProbe<crate::Decision> {
+    /// A predicate that returns a `Decision` answers at once. (Inherent: chosen
+    /// over [`NotAtOnce`] whenever it applies.)
+    #[inline]
+    pub fn at_once(&self) -> bool {
+        true
+    }
+
+    /// The decision.
+    #[inline]
+    pub fn take(&self, decision: crate::Decision) -> Option<crate::Decision> {
+        Some(decision)
+    }
+}
+
+/// Every other predicate: not called early.
+pub trait NotAtOnce<R> {
+    /// It does not answer at once.
+    #[inline]
+    fn at_once(&self) -> bool {
+        false
+    }
+
+    /// Never reached: [`at_once`](Self::at_once) said no.
+    #[inline]
+    fn take(&self, _output: R) -> Option<crate::Decision> {
+        None
+    }
+}
+
+impl<R> NotAtOnce<R> for EarlyProbe<R> {}
+
 /// The state a policy reads, from a `state = expr` option: `expr` may be a `T` or
 /// a `&T`, and the policy reads `&T` either way. Method resolution picks
 /// [`PeelReference`] when `expr` is a reference and [`ByReference`] otherwise.

@@ -184,6 +184,7 @@ fn handler_info(
     via: Option<&Path>,
     handler: &Handler,
     gates: Option<&[Gate]>,
+    early: Option<TokenStream>,
 ) -> TokenStream {
     let name = handler.item.sig.ident.to_string();
     let info = if let Some(gates) = gates {
@@ -207,10 +208,15 @@ fn handler_info(
         }
         None => info,
     };
+    let (early, info) = match early {
+        Some(early) => (early, quote!(#info.early(__auth_early))),
+        None => (TokenStream::new(), info),
+    };
     // The record lives in a block of its own: the handler's body cannot name it
     // (a registered record is a door), and `__auth_handler` is hidden too.
     quote! {
         let __auth_handler: &'static #krate::inventory::HandlerInfo = {
+            #early
             static __AUTH_HANDLER: #krate::inventory::HandlerInfo = #info;
             #krate::__private::inventory::submit! {
                 #krate::inventory::Registration::new(&__AUTH_HANDLER)
@@ -264,7 +270,14 @@ fn expand_requires(
     let krate = krate(args);
     let shape = handler.shape;
     let is_async = handler.is_async();
-    let info = handler_info(&krate, args.krate.as_ref(), &handler, Some(&args.gates));
+    let early = early_gates(args, &krate, &handler);
+    let info = handler_info(
+        &krate,
+        args.krate.as_ref(),
+        &handler,
+        Some(&args.gates),
+        early,
+    );
 
     let deny = match shape {
         Shape::Function => quote!(__auth_gate.deny(__auth_err)),
@@ -445,6 +458,7 @@ fn gate_checks(
             let mut decisions = Decisions {
                 krate,
                 is_async,
+                early: false,
                 has_state: args.state.is_some(),
                 labels: &mut labels,
                 bindings: TokenStream::new(),
@@ -463,9 +477,110 @@ fn gate_checks(
     gates
 }
 
+/// The handler's early gates: the leading function-level gates (in the body's
+/// order) that need nothing but the principal, as a function a secure mount runs
+/// before the handler's extractors, so that a caller they refuse gets its 403
+/// before any 400 or 422 (`HandlerInfo::early`). It records a denial only: an
+/// allow is recorded by the body, which checks every gate again.
+///
+/// None when no gate leads that way, or when the function item cannot hold it: a
+/// method, a generic function (the item could not name the parameters), or a
+/// principal or predicate spelled with `Self`. An async handler's `check(..)` may
+/// await, and reads the state when there is one, so it ends the early prefix.
+fn early_gates(args: &RequiresArgs, krate: &Path, handler: &Handler) -> Option<TokenStream> {
+    if handler.shape != Shape::Function || !handler.item.sig.generics.params.is_empty() {
+        return None;
+    }
+    let principal = handler.principal_type.as_ref()?;
+    let early_ok = |gate: &Gate| {
+        (!contains_check(gate) || args.state.is_none()) && !mentions_self(&gate_tokens(gate))
+    };
+    let leading: Vec<(usize, &Gate)> = args
+        .gates
+        .iter()
+        .enumerate()
+        .filter(|(_, gate)| !matches!(gate, Gate::Resource { .. }))
+        .take_while(|(_, gate)| early_ok(gate))
+        .collect();
+    if leading.is_empty() || mentions_self(&principal.to_token_stream()) {
+        return None;
+    }
+    let mut labels = 0usize;
+    let mut checks = TokenStream::new();
+    for (index, gate) in leading {
+        let mut decisions = Decisions {
+            krate,
+            is_async: false,
+            early: true,
+            has_state: false,
+            labels: &mut labels,
+            bindings: TokenStream::new(),
+        };
+        let decision = decisions.expr(gate);
+        let bindings = decisions.bindings;
+        let index = Literal::usize_unsuffixed(index);
+        checks.extend(quote! {
+            {
+                #bindings
+                let __auth_decision = #decision;
+                if !__auth_decision.is_allowed() {
+                    __auth_gate.check(#index, __auth_decision)?;
+                }
+            }
+        });
+    }
+    Some(quote! {
+        #[allow(clippy::used_underscore_binding, clippy::unnecessary_wraps)]
+        fn __auth_early(
+            __auth_record: &'static #krate::inventory::HandlerInfo,
+            __auth_caller: &(dyn ::core::any::Any + ::core::marker::Send + ::core::marker::Sync),
+        ) -> ::core::result::Result<(), #krate::AuthError> {
+            let ::core::option::Option::Some(__auth_caller) =
+                __auth_caller.downcast_ref::<#principal>()
+            else {
+                return ::core::result::Result::Ok(());
+            };
+            #[allow(unused_mut)]
+            let mut __auth_gate = #krate::Gatekeeper::new(__auth_caller, __auth_record);
+            #checks
+            ::core::result::Result::Ok(())
+        }
+    })
+}
+
+fn contains_check(gate: &Gate) -> bool {
+    match gate {
+        Gate::Check { .. } => true,
+        Gate::Combine { gates, .. } => gates.iter().any(contains_check),
+        Gate::Not { gate, .. } => contains_check(gate),
+        Gate::Authenticated(_) | Gate::Named { .. } | Gate::Resource { .. } => false,
+    }
+}
+
+fn gate_tokens(gate: &Gate) -> TokenStream {
+    match gate {
+        Gate::Check { predicate, .. } => predicate.to_token_stream(),
+        Gate::Combine { gates, .. } => gates.iter().map(gate_tokens).collect(),
+        Gate::Not { gate, .. } => gate_tokens(gate),
+        Gate::Named { value, .. } => value.to_token_stream(),
+        Gate::Authenticated(_) | Gate::Resource { .. } => TokenStream::new(),
+    }
+}
+
+/// Whether `tokens` say `Self` or a lifetime anywhere: a nested function cannot
+/// name the first, and a principal downcast from `Any` has no room for the second.
+fn mentions_self(tokens: &TokenStream) -> bool {
+    tokens.clone().into_iter().any(|tree| match tree {
+        TokenTree::Ident(ident) => ident == "Self",
+        TokenTree::Punct(punct) => punct.as_char() == '\'',
+        TokenTree::Group(group) => mentions_self(&group.stream()),
+        TokenTree::Literal(_) => false,
+    })
+}
+
 fn expand_public(mut handler: Handler) -> TokenStream {
     let krate: Path = syn::parse_quote!(::auth_core);
-    let mut info = handler_info(&krate, None, &handler, None);
+    let mut info = handler_info(&krate, None, &handler, None, None);
     // Every parameter but the optional principal spelled as such is probed for a
     // principal behind another name (a type alias): that one would be mounted as
     // admitting anyone, unauthenticated first.
@@ -689,6 +804,9 @@ fn respan(path: &Path, span: Span) -> TokenStream {
 struct Decisions<'a> {
     krate: &'a Path,
     is_async: bool,
+    /// In a handler's early gates: a predicate that answers with a future ends
+    /// them (the function returns `Ok`, leaving the rest to the body).
+    early: bool,
     has_state: bool,
     labels: &'a mut usize,
     /// `let` statements to put before the decision: the principal and the state
@@ -781,7 +899,20 @@ impl Decisions<'_> {
                 } else {
                     principal
                 };
-                if self.is_async {
+                if self.early {
+                    quote_spanned!(keyword.span()=> {
+                        #[allow(unused_imports)]
+                        use #krate::__private::NotAtOnce as _;
+                        let __auth_probe = #krate::__private::early_probe(&#predicate, #args);
+                        if !__auth_probe.at_once() {
+                            return ::core::result::Result::Ok(());
+                        }
+                        match __auth_probe.take(#predicate(#args)) {
+                            ::core::option::Option::Some(__auth_decision) => __auth_decision,
+                            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                        }
+                    })
+                } else if self.is_async {
                     quote_spanned!(keyword.span()=>
                         #krate::__private::IntoDecisionFuture::into_decision_future(#predicate(#args)).await
                     )

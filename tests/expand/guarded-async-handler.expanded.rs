@@ -4,13 +4,52 @@ async fn update_order(
     Json(change): Json<Change>,
 ) -> ::auth_core::Guarded<Result<Json<Order>, ApiError>, Authenticated<User>> {
     let __auth_handler: &'static ::auth_core::inventory::HandlerInfo = {
+        #[allow(clippy::used_underscore_binding, clippy::unnecessary_wraps)]
+        fn __auth_early(
+            __auth_record: &'static ::auth_core::inventory::HandlerInfo,
+            __auth_caller: &(dyn ::core::any::Any + ::core::marker::Send + ::core::marker::Sync),
+        ) -> ::core::result::Result<(), ::auth_core::AuthError> {
+            let ::core::option::Option::Some(__auth_caller) = __auth_caller
+                .downcast_ref::<Authenticated<User>>() else {
+                return ::core::result::Result::Ok(());
+            };
+            #[allow(unused_mut)]
+            let mut __auth_gate = ::auth_core::Gatekeeper::new(
+                __auth_caller,
+                __auth_record,
+            );
+            {
+                #[allow(unused_variables, clippy::shadow_unrelated)]
+                let __auth_principal = __auth_gate.principal();
+                let __auth_decision = ::auth_core::gate::role(
+                    __auth_principal,
+                    "customer",
+                );
+                if !__auth_decision.is_allowed() {
+                    __auth_gate.check(0, __auth_decision)?;
+                }
+            }
+            {
+                #[allow(unused_variables, clippy::shadow_unrelated)]
+                let __auth_principal = __auth_gate.principal();
+                let __auth_decision = ::auth_core::gate::scope(
+                    __auth_principal,
+                    "orders:write",
+                );
+                if !__auth_decision.is_allowed() {
+                    __auth_gate.check(1, __auth_decision)?;
+                }
+            }
+            ::core::result::Result::Ok(())
+        }
         static __AUTH_HANDLER: ::auth_core::inventory::HandlerInfo = ::auth_core::inventory::HandlerInfo::guarded(
-            "update_order",
-            ::core::module_path!(),
-            ::core::file!(),
-            ::core::line!(),
-            &["role(\"customer\")", "scope(\"orders:write\")", "Update(order)"],
-        );
+                "update_order",
+                ::core::module_path!(),
+                ::core::file!(),
+                ::core::line!(),
+                &["role(\"customer\")", "scope(\"orders:write\")", "Update(order)"],
+            )
+            .early(__auth_early);
         ::auth_core::__private::inventory::submit! {
             ::auth_core::inventory::Registration::new(& __AUTH_HANDLER)
         }
