@@ -262,7 +262,8 @@ impl Service {
 
     /// `GET /orders`: one page of the orders the caller may read (their own; an
     /// admin's: all). The query is narrowed by the policy's filter, and every
-    /// row still goes through the policy.
+    /// row still goes through the policy; the cursor is the query's, so a page
+    /// would only be short of `limit` if the two disagreed.
     ///
     /// # Errors
     /// 400 for a page size out of range; 503 when the policy cannot decide.
