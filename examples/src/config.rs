@@ -4,6 +4,8 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use crate::limits::Limits;
+
 /// A configuration error: which variable, and what is wrong with it.
 #[derive(Debug, thiserror::Error)]
 #[error("{variable}: {problem}")]
@@ -59,6 +61,8 @@ pub struct Config {
     pub audience: String,
     /// `ORDERS_API_ACCESS_TTL` in seconds, default 900.
     pub access_ttl: Duration,
+    /// Body size, page size and orders per user ([`Limits`]).
+    pub limits: Limits,
 }
 
 /// The shortest HS256 secret accepted: the hash output size.
@@ -126,6 +130,7 @@ impl Config {
             issuer: non_empty("ORDERS_API_ISSUER", "orders-api")?,
             audience: non_empty("ORDERS_API_AUDIENCE", "orders-api")?,
             access_ttl,
+            limits: Limits::from_lookup(&lookup)?,
         })
     }
 }

@@ -11,9 +11,11 @@ use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use auth_core::{Authenticated, Permit};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
-use crate::domain::{Delete, NewOrder, Order, Product, User};
+use crate::domain::{ADMIN_ROLE, Delete, NewOrder, Order, Product, User};
+use crate::page::{Page, PageRequest};
+use crate::policy::OrderFilter;
 
 /// A database error. Handlers answer it with a 500 that says nothing more.
 #[derive(Debug, thiserror::Error)]
@@ -45,6 +47,19 @@ pub struct Db {
     /// Verified against when an email is unknown, so a wrong email costs as much
     /// time as a wrong password and does not reveal which emails exist.
     dummy_hash: Arc<str>,
+}
+
+/// What [`Db::set_roles`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RoleChange {
+    /// The roles were replaced; the user as they are now.
+    Changed(User),
+    /// There is no such user.
+    NoSuchUser,
+    /// Refused: the user is the last administrator, and the new roles lack
+    /// `admin`. Nothing changed.
+    LastAdmin,
 }
 
 impl std::fmt::Debug for Db {
@@ -113,6 +128,7 @@ impl Db {
                  item TEXT NOT NULL,
                  amount INTEGER NOT NULL
              );
+             CREATE INDEX IF NOT EXISTS orders_by_owner ON orders (owner_id, id);
              CREATE TABLE IF NOT EXISTS products (
                  id INTEGER PRIMARY KEY,
                  name TEXT NOT NULL,
@@ -204,50 +220,95 @@ impl Db {
             .optional()?)
     }
 
-    /// Every user.
+    /// One page of users, in id order.
     ///
     /// # Errors
     /// When the database fails.
-    pub fn users(&self) -> Result<Vec<User>, DbError> {
-        let conn = self.lock()?;
-        let mut statement = conn.prepare("SELECT id, email, roles FROM users ORDER BY id")?;
-        let users = statement
-            .query_map([], user_from_row)?
-            .collect::<Result<_, _>>()?;
-        Ok(users)
-    }
-
-    /// Replaces a user's roles; `None` when there is no such user.
-    ///
-    /// # Errors
-    /// When the database fails.
-    pub fn set_roles(&self, id: i64, roles: &[String]) -> Result<Option<User>, DbError> {
-        {
-            let conn = self.lock()?;
-            let changed = conn.execute(
-                "UPDATE users SET roles = ?1 WHERE id = ?2",
-                params![roles.join(","), id],
-            )?;
-            if changed == 0 {
-                return Ok(None);
-            }
-        }
-        self.user(id)
-    }
-
-    /// Every order. Callers filter them through the policy
-    /// (`Authenticated::filter_authorized`), never by hand.
-    ///
-    /// # Errors
-    /// When the database fails.
-    pub fn orders(&self) -> Result<Vec<Order>, DbError> {
+    pub fn users(&self, page: PageRequest) -> Result<Page<User>, DbError> {
         let conn = self.lock()?;
         let mut statement =
-            conn.prepare("SELECT id, owner_id, item, amount FROM orders ORDER BY id")?;
-        let orders = statement
-            .query_map([], order_from_row)?
+            conn.prepare("SELECT id, email, roles FROM users WHERE id > ?1 ORDER BY id LIMIT ?2")?;
+        let users = statement
+            .query_map(
+                params![page.after, i64::from(page.limit) + 1],
+                user_from_row,
+            )?
             .collect::<Result<_, _>>()?;
-        Ok(orders)
+        Ok(Page::from_rows(users, page, |user: &User| user.id))
+    }
+
+    /// Replaces a user's roles, unless that would leave no administrator.
+    ///
+    /// The check and the update are one `IMMEDIATE` transaction, which takes
+    /// `SQLite`'s write lock before reading: of two concurrent demotions of the
+    /// last two admins, even from two processes sharing the file, the second
+    /// sees the first and is refused.
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub fn set_roles(&self, id: i64, roles: &[String]) -> Result<RoleChange, DbError> {
+        let mut conn = self.lock()?;
+        let transaction = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let current = transaction
+            .query_row(
+                "SELECT id, email, roles FROM users WHERE id = ?1",
+                params![id],
+                user_from_row,
+            )
+            .optional()?;
+        let Some(current) = current else {
+            return Ok(RoleChange::NoSuchUser);
+        };
+        if current.is_admin() && !roles.iter().any(|r| r == ADMIN_ROLE) {
+            // Roles are stored comma-separated and are never empty strings, so
+            // `,admin,` matches the role exactly, not a role containing it.
+            let other_admins: i64 = transaction.query_row(
+                "SELECT COUNT(*) FROM users
+                 WHERE id != ?1 AND instr(',' || roles || ',', ',' || ?2 || ',') > 0",
+                params![id, ADMIN_ROLE],
+                |row| row.get(0),
+            )?;
+            if other_admins == 0 {
+                return Ok(RoleChange::LastAdmin);
+            }
+        }
+        transaction.execute(
+            "UPDATE users SET roles = ?1 WHERE id = ?2",
+            params![roles.join(","), id],
+        )?;
+        transaction.commit()?;
+        Ok(RoleChange::Changed(User {
+            roles: roles.to_vec(),
+            ..current
+        }))
+    }
+
+    /// One page of the orders `filter` admits, in id order. The filter narrows
+    /// the query; callers still pass every row through the policy
+    /// (`Authenticated::filter_authorized`).
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub fn orders(&self, filter: OrderFilter, page: PageRequest) -> Result<Page<Order>, DbError> {
+        let conn = self.lock()?;
+        let limit = i64::from(page.limit) + 1;
+        let orders = match filter {
+            OrderFilter::All => conn
+                .prepare(
+                    "SELECT id, owner_id, item, amount FROM orders
+                     WHERE id > ?1 ORDER BY id LIMIT ?2",
+                )?
+                .query_map(params![page.after, limit], order_from_row)?
+                .collect::<Result<_, _>>()?,
+            OrderFilter::OwnedBy(owner) => conn
+                .prepare(
+                    "SELECT id, owner_id, item, amount FROM orders
+                     WHERE owner_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
+                )?
+                .query_map(params![owner, page.after, limit], order_from_row)?
+                .collect::<Result<_, _>>()?,
+        };
+        Ok(Page::from_rows(orders, page, |order: &Order| order.id))
     }
 
     /// The order with `id`, unchecked: it goes straight into a resource gate.
@@ -265,7 +326,9 @@ impl Db {
             .optional()?)
     }
 
-    /// Creates an order owned by the caller.
+    /// Creates an order owned by the caller, unless they already have
+    /// `max_per_owner` orders (`None`). The count and the insert are one
+    /// statement, so concurrent requests cannot overshoot the limit.
     ///
     /// # Errors
     /// When the database fails.
@@ -273,18 +336,24 @@ impl Db {
         &self,
         owner: &Authenticated<User>,
         new: &NewOrder,
-    ) -> Result<Order, DbError> {
+        max_per_owner: u32,
+    ) -> Result<Option<Order>, DbError> {
         let conn = self.lock()?;
-        conn.execute(
-            "INSERT INTO orders (owner_id, item, amount) VALUES (?1, ?2, ?3)",
-            params![owner.id, new.item, new.amount],
+        let inserted = conn.execute(
+            "INSERT INTO orders (owner_id, item, amount)
+             SELECT ?1, ?2, ?3
+             WHERE (SELECT COUNT(*) FROM orders WHERE owner_id = ?1) < ?4",
+            params![owner.id, new.item, new.amount, max_per_owner],
         )?;
-        Ok(Order {
+        if inserted == 0 {
+            return Ok(None);
+        }
+        Ok(Some(Order {
             id: conn.last_insert_rowid(),
             owner_id: owner.id,
             item: new.item.clone(),
             amount: new.amount,
-        })
+        }))
     }
 
     /// Deletes the order the permit is for, and no other.

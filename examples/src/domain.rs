@@ -21,10 +21,13 @@ impl HasRoles for User {
     }
 }
 
+/// The administrator role. The service refuses to demote the last user who has it.
+pub const ADMIN_ROLE: &str = "admin";
+
 impl User {
     /// Whether the user is an administrator.
     pub fn is_admin(&self) -> bool {
-        self.has_role("admin")
+        self.has_role(ADMIN_ROLE)
     }
 }
 

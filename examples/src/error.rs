@@ -1,4 +1,12 @@
 //! The service's errors, and how they look on the wire.
+//!
+//! Every answer besides success is `{"error":"..","error_description":".."}` with
+//! `content-type: application/json`, the framework's own rejections included
+//! ([`crate::extract`]). Descriptions are fixed strings: none ever repeats a part
+//! of the request. Malformed or invalid input is 400 `invalid_request` (as RFC
+//! 6749 and 6750 answer it, and whatever the framework's default would be: axum
+//! says 422 for a JSON body of the wrong shape), a body too large 413, a body that
+//! is not JSON 415, a state conflict 409.
 
 use auth_core::AuthError;
 
@@ -22,9 +30,35 @@ pub enum ApiError {
     /// The request is well-formed but asks for something invalid.
     #[error("{0}")]
     BadRequest(&'static str),
-    /// No such resource.
+    /// No such resource, or no such route.
     #[error("not found")]
     NotFound,
+    /// The route exists, not with this method.
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// The body is not JSON (a syntax error, or not UTF-8).
+    #[error("malformed JSON body")]
+    MalformedJson,
+    /// The body is JSON, but not of the expected shape: a missing, unknown or
+    /// wrongly typed field.
+    #[error("unexpected JSON body")]
+    UnexpectedJson,
+    /// The body is not declared `application/json`.
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
+    /// The body is larger than `ORDERS_API_MAX_BODY_BYTES`.
+    #[error("payload too large")]
+    PayloadTooLarge,
+    /// A path parameter does not parse (an id that is not an integer).
+    #[error("malformed path")]
+    MalformedPath,
+    /// The query string does not parse, or has unknown parameters.
+    #[error("malformed query")]
+    MalformedQuery,
+    /// The request is valid, but the current state forbids it (the last admin's
+    /// demotion, an order past the per-user limit).
+    #[error("{0}")]
+    Conflict(&'static str),
     /// The database failed; details go to the log only.
     #[error("internal error")]
     Internal(#[from] DbError),
@@ -52,6 +86,49 @@ impl ApiError {
             ),
             ApiError::BadRequest(reason) => (400, "invalid_request", reason, None),
             ApiError::NotFound => (404, "not_found", "the resource was not found", None),
+            ApiError::MethodNotAllowed => (
+                405,
+                "method_not_allowed",
+                "the resource does not support this method",
+                None,
+            ),
+            ApiError::MalformedJson => (
+                400,
+                "invalid_request",
+                "the request body is not valid JSON",
+                None,
+            ),
+            ApiError::UnexpectedJson => (
+                400,
+                "invalid_request",
+                "the request body has missing, unknown or wrongly typed fields",
+                None,
+            ),
+            ApiError::UnsupportedMediaType => (
+                415,
+                "unsupported_media_type",
+                "the request body must be application/json",
+                None,
+            ),
+            ApiError::PayloadTooLarge => (
+                413,
+                "payload_too_large",
+                "the request body is too large",
+                None,
+            ),
+            ApiError::MalformedPath => (
+                400,
+                "invalid_request",
+                "a path parameter is malformed",
+                None,
+            ),
+            ApiError::MalformedQuery => (
+                400,
+                "invalid_request",
+                "the query string is malformed or has unknown parameters",
+                None,
+            ),
+            ApiError::Conflict(reason) => (409, "conflict", reason, None),
             ApiError::Internal(error) => {
                 tracing::error!(%error, "request failed");
                 (

@@ -8,14 +8,20 @@
 //! The framework-independent parts are shared by all three: [`domain`] (the
 //! data), [`policy`] (who may do what, written once), [`db`] (`SQLite`; its data
 //! functions demand permits), [`service`] (login, refresh, logout, roles) and
-//! [`config`].
+//! [`config`]; the bounds on input ([`limits`], [`validate`], [`page`]) and the
+//! extractors whose rejections are the service's JSON errors ([`extract`]).
 
 pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod extract;
+pub mod limits;
+pub mod logging;
 pub mod orders_actix;
 pub mod orders_api;
+pub mod page;
 pub mod policy;
 pub mod service;
 pub mod stores;
+pub mod validate;

@@ -2,20 +2,28 @@
 //! ([`crate::policy`]) and service ([`crate::service`]) as the axum one, unchanged.
 //!
 //! A subset of the endpoints: enough to show every kind of gate.
+//!
+//! Every answer besides success is the service's JSON error, actix's own
+//! rejections included: JSON, path and query errors go through
+//! [`crate::extract`]'s error handlers, a body larger than
+//! `ORDERS_API_MAX_BODY_BYTES` is a 413, an unknown route a 404 and a wrong method
+//! a 405 with `Allow` (the default service, from the route table).
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use actix_web::dev::Payload;
-use actix_web::http::StatusCode;
+use actix_web::dev::{Payload, ResourceDef};
+use actix_web::http::{Method, StatusCode, header};
 use actix_web::{App, FromRequest, HttpRequest, HttpResponse, ResponseError, web};
-use auth_core::actix::{SecureScope, delete, get, post};
+use auth_core::actix::{SecureRoute, SecureScope, delete, get, post, put};
 use auth_core::{Authenticated, public, requires};
 
-use crate::domain::{Delete, Order, Read, User};
+use crate::domain::{Delete, NewOrder, Order, Read, User};
 use crate::error::ApiError;
-use crate::service::{LoginRequest, Service, TokenResponse};
+use crate::extract::{self, Json};
+use crate::page::{Page, PageQuery};
+use crate::service::{LoginRequest, RolesRequest, Service, TokenResponse};
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
@@ -71,7 +79,7 @@ async fn health() -> &'static str {
 #[public]
 async fn login(
     app: web::Data<Arc<Service>>,
-    request: web::Json<LoginRequest>,
+    Json(request): Json<LoginRequest>,
 ) -> Result<web::Json<TokenResponse>, ApiError> {
     Ok(web::Json(app.login(&request).await?))
 }
@@ -85,14 +93,18 @@ async fn me(user: Authenticated<User>) -> web::Json<User> {
 async fn list_orders(
     user: Authenticated<User>,
     app: web::Data<Arc<Service>>,
-) -> Result<web::Json<Vec<Order>>, ApiError> {
-    let visible = user.filter_authorized::<Read, _>(app.db.orders()?, &())?;
-    Ok(web::Json(
-        visible
-            .into_iter()
-            .map(auth_core::Permit::into_resource)
-            .collect(),
-    ))
+    page: web::Query<PageQuery>,
+) -> Result<web::Json<Page<Order>>, ApiError> {
+    Ok(web::Json(app.orders(&user, page.into_inner())?))
+}
+
+#[requires(scope("orders:write"))]
+async fn create_order(
+    user: Authenticated<User>,
+    app: web::Data<Arc<Service>>,
+    Json(new): Json<NewOrder>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Created().json(app.create_order(&user, &new)?))
 }
 
 #[requires(scope("orders:read"), Read(order))]
@@ -114,30 +126,93 @@ async fn delete_order(
 async fn list_users(
     _user: Authenticated<User>,
     app: web::Data<Arc<Service>>,
-) -> Result<web::Json<Vec<User>>, ApiError> {
-    Ok(web::Json(app.db.users()?))
+    page: web::Query<PageQuery>,
+) -> Result<web::Json<Page<User>>, ApiError> {
+    Ok(web::Json(app.users(page.into_inner())?))
+}
+
+#[requires(role("admin"))]
+async fn set_roles(
+    _user: Authenticated<User>,
+    app: web::Data<Arc<Service>>,
+    id: web::Path<i64>,
+    Json(request): Json<RolesRequest>,
+) -> Result<web::Json<User>, ApiError> {
+    Ok(web::Json(
+        app.set_roles(id.into_inner(), &request.roles).await?,
+    ))
+}
+
+/// Every route: its path, its method, and the handler. The scope is built from
+/// it, and so is the 405 of the default service.
+fn table() -> [(&'static str, Method, SecureRoute); 9] {
+    [
+        ("/health", Method::GET, get(health)),
+        ("/auth/login", Method::POST, post(login)),
+        ("/me", Method::GET, get(me)),
+        ("/orders", Method::GET, get(list_orders)),
+        ("/orders", Method::POST, post(create_order)),
+        ("/orders/{id}", Method::GET, get(get_order)),
+        ("/orders/{id}", Method::DELETE, delete(delete_order)),
+        ("/admin/users", Method::GET, get(list_users)),
+        ("/admin/users/{id}/roles", Method::PUT, put(set_roles)),
+    ]
 }
 
 /// The routes, every one through [`SecureScope`].
 pub fn routes() -> SecureScope {
-    SecureScope::new("")
-        .route("/health", get(health))
-        .route("/auth/login", post(login))
-        .route("/me", get(me))
-        .route("/orders", get(list_orders))
-        .route("/orders/{id}", get(get_order))
-        .route("/orders/{id}", delete(delete_order))
-        .route("/admin/users", get(list_users))
+    table()
+        .into_iter()
+        .fold(SecureScope::new(""), |scope, (path, _, route)| {
+            scope.route(path, route)
+        })
+}
+
+/// The paths of the route table with their methods, for the default service.
+#[derive(Debug)]
+struct KnownPaths(Vec<(ResourceDef, Method)>);
+
+/// What no route answered: 405 with `Allow` for a known path, else 404. (A
+/// `SecureScope` registers one resource per method, so actix alone would say
+/// 404 to a wrong method, with an empty body.)
+async fn fallback(request: HttpRequest, known: web::Data<KnownPaths>) -> HttpResponse {
+    let allowed: Vec<&str> = known
+        .0
+        .iter()
+        .filter(|(path, _)| path.is_match(request.path()))
+        .map(|(_, method)| method.as_str())
+        .collect();
+    if allowed.is_empty() {
+        return ApiError::NotFound.error_response();
+    }
+    let mut response = ApiError::MethodNotAllowed.error_response();
+    if let Ok(allow) = header::HeaderValue::from_str(&allowed.join(",")) {
+        response.headers_mut().insert(header::ALLOW, allow);
+    }
+    response
 }
 
 /// Configures an actix `App` with the service.
 pub fn configure(service: &Arc<Service>) -> impl FnOnce(&mut web::ServiceConfig) {
     let service = Arc::clone(service);
     move |config: &mut web::ServiceConfig| {
+        let known = table()
+            .into_iter()
+            .map(|(path, method, _)| (ResourceDef::new(path), method))
+            .collect();
         config
             .app_data(web::Data::new(service.authenticator.clone()))
+            .app_data(
+                web::JsonConfig::default()
+                    .limit(service.limits.max_body_bytes)
+                    .error_handler(extract::json_error),
+            )
+            .app_data(web::PathConfig::default().error_handler(extract::path_error))
+            .app_data(web::QueryConfig::default().error_handler(extract::query_error))
+            .app_data(web::Data::new(KnownPaths(known)))
             .app_data(web::Data::new(service))
-            .service(routes());
+            .service(routes())
+            .default_service(web::to(fallback));
     }
 }
 

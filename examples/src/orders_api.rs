@@ -2,19 +2,25 @@
 //!
 //! Every route is mounted through [`SecureRouter`], so each handler is either
 //! `#[requires(..)]` or `#[public]`; a handler with neither does not compile.
+//!
+//! Every answer besides success is the service's JSON error, the framework's
+//! own rejections included: the extractors are [`crate::extract`]'s, an unknown
+//! route is a 404 and a wrong method a 405 (with `Allow`), and a body larger
+//! than `ORDERS_API_MAX_BODY_BYTES` a 413.
 
 use std::sync::Arc;
 
 use auth_core::axum::{SecureRouter, get, post, put};
 use auth_core::{Authenticated, SharedAuthenticator, public, requires};
-use axum::Json;
-use axum::extract::{FromRef, FromRequestParts, Path, State};
+use axum::extract::{DefaultBodyLimit, FromRef, FromRequestParts, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 
 use crate::domain::{Delete, NewOrder, Order, Product, Read, User};
 use crate::error::ApiError;
+use crate::extract::{Json, Path, Query};
+use crate::page::{Page, PageQuery};
 use crate::service::{LoginRequest, RefreshRequest, RolesRequest, Service, TokenResponse};
 
 /// The router state: the service, shared by every request.
@@ -56,7 +62,7 @@ impl FromRequestParts<AppState> for Order {
         Authenticated::<User>::from_request_parts(parts, state)
             .await
             .map_err(IntoResponse::into_response)?;
-        let Path(id) = Path::<i64>::from_request_parts(parts, state)
+        let axum::extract::Path(id) = axum::extract::Path::<i64>::from_request_parts(parts, state)
             .await
             .map_err(|_| ApiError::BadRequest("the order id must be an integer").into_response())?;
         match state.0.db.order(id) {
@@ -116,19 +122,15 @@ async fn me(user: Authenticated<User>) -> Json<User> {
     Json(user.into_user())
 }
 
-/// The caller's orders (an admin's: all), through the same policy as one order.
+/// A page of the caller's orders (an admin's: all), through the same policy as
+/// one order.
 #[requires(scope("orders:read"))]
 async fn list_orders(
     user: Authenticated<User>,
     State(app): State<AppState>,
-) -> Result<Json<Vec<Order>>, ApiError> {
-    let visible = user.filter_authorized::<Read, _>(app.0.db.orders()?, &())?;
-    Ok(Json(
-        visible
-            .into_iter()
-            .map(auth_core::Permit::into_resource)
-            .collect(),
-    ))
+    Query(page): Query<PageQuery>,
+) -> Result<Json<Page<Order>>, ApiError> {
+    Ok(Json(app.0.orders(&user, page)?))
 }
 
 #[requires(scope("orders:write"))]
@@ -137,15 +139,7 @@ async fn create_order(
     State(app): State<AppState>,
     Json(new): Json<NewOrder>,
 ) -> Result<(StatusCode, Json<Order>), ApiError> {
-    if new.item.trim().is_empty() || new.amount <= 0 {
-        return Err(ApiError::BadRequest(
-            "an order needs an item and a positive amount",
-        ));
-    }
-    Ok((
-        StatusCode::CREATED,
-        Json(app.0.db.create_order(&user, &new)?),
-    ))
+    Ok((StatusCode::CREATED, Json(app.0.create_order(&user, &new)?)))
 }
 
 #[requires(scope("orders:read"), Read(order))]
@@ -167,8 +161,9 @@ async fn delete_order(
 async fn list_users(
     _user: Authenticated<User>,
     State(app): State<AppState>,
-) -> Result<Json<Vec<User>>, ApiError> {
-    Ok(Json(app.0.db.users()?))
+    Query(page): Query<PageQuery>,
+) -> Result<Json<Page<User>>, ApiError> {
+    Ok(Json(app.0.users(page)?))
 }
 
 #[requires(role("admin"))]
@@ -181,8 +176,19 @@ async fn set_roles(
     Ok(Json(app.0.set_roles(id, &request.roles).await?))
 }
 
+/// Any path no route serves.
+async fn not_found() -> ApiError {
+    ApiError::NotFound
+}
+
+/// A served path, with a method it does not serve (axum adds `Allow`).
+async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed
+}
+
 /// The whole service as an axum router.
 pub fn router(service: Arc<Service>) -> axum::Router {
+    let max_body_bytes = service.limits.max_body_bytes;
     SecureRouter::new()
         .route("/health", get(health))
         .route("/products", get(products))
@@ -196,6 +202,9 @@ pub fn router(service: Arc<Service>) -> axum::Router {
         .route("/admin/users", get(list_users))
         .route("/admin/users/{id}/roles", put(set_roles))
         .with_state(AppState(service))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(max_body_bytes))
 }
 
 /// Serves the router on `listener` until the process ends.

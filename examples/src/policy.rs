@@ -2,19 +2,38 @@
 //!
 //! Both services (axum and actix-web) use this module unchanged, for single
 //! orders (resource gates) and for lists (`filter_authorized`), so the list of
-//! orders cannot drift from the rule for one order.
+//! orders cannot drift from the rule for one order. A listing narrows its query
+//! with [`readable_orders`], the same rule as a query filter: the single-order
+//! decision is derived from it, and the policy still judges every row loaded.
 
 use auth_core::{Authenticated, Decision, Policy};
 
 use crate::domain::{Delete, Order, Read, User};
 
-fn owner_or_admin(user: &Authenticated<User>, order: &Order) -> Decision {
+/// The orders a user may see, as a query filter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrderFilter {
+    /// Every order (an admin).
+    All,
+    /// The orders of this owner (anyone else: their own).
+    OwnedBy(i64),
+}
+
+/// The rule, as a query filter: an admin sees every order, anyone else their
+/// own. [`Read`] and [`Delete`] decide single orders by it.
+pub fn readable_orders(user: &User) -> OrderFilter {
     if user.is_admin() {
-        Decision::allow("admin")
-    } else if order.owner_id == user.id {
-        Decision::allow("owner")
+        OrderFilter::All
     } else {
-        Decision::deny("not the owner of the order")
+        OrderFilter::OwnedBy(user.id)
+    }
+}
+
+fn owner_or_admin(user: &Authenticated<User>, order: &Order) -> Decision {
+    match readable_orders(user) {
+        OrderFilter::All => Decision::allow("admin"),
+        OrderFilter::OwnedBy(owner) if owner == order.owner_id => Decision::allow("owner"),
+        OrderFilter::OwnedBy(_) => Decision::deny("not the owner of the order"),
     }
 }
 

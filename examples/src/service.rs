@@ -11,9 +11,12 @@ use auth_core::{AuthError, Authenticated, SharedAuthenticator, TokenError};
 use serde::{Deserialize, Serialize};
 
 use crate::config::{Config, Secret};
-use crate::db::Db;
-use crate::domain::User;
+use crate::db::{Db, RoleChange};
+use crate::domain::{NewOrder, Order, Read, User};
 use crate::error::ApiError;
+use crate::limits::Limits;
+use crate::page::{Page, PageQuery};
+use crate::policy::readable_orders;
 use crate::stores::{self, RefreshTokens, Revocations};
 
 /// The scopes this service grants; a login gets all of them unless it asks for
@@ -117,6 +120,8 @@ pub struct Service {
     pub issuer: Issuer,
     /// Verifies bearer tokens; what the framework extractors run.
     pub authenticator: SharedAuthenticator<User>,
+    /// Body size, page size and orders per user.
+    pub limits: Limits,
 }
 
 impl Service {
@@ -154,6 +159,7 @@ impl Service {
             db,
             issuer,
             authenticator: SharedAuthenticator::new(authenticator).with_realm("orders-api"),
+            limits: config.limits,
         }))
     }
 
@@ -224,17 +230,73 @@ impl Service {
     /// user's older tokens, so no token issued under the old roles survives.
     ///
     /// # Errors
-    /// 400 for an unknown role, 404 for an unknown user.
+    /// 400 for an unknown role, 404 for an unknown user, 409 when the change
+    /// would leave no administrator (nothing changes then).
     pub async fn set_roles(&self, id: i64, roles: &[String]) -> Result<User, ApiError> {
         if roles.is_empty() || roles.iter().any(|r| !ROLES.contains(&r.as_str())) {
             return Err(ApiError::BadRequest(
                 "roles must be a non-empty subset of customer, admin",
             ));
         }
-        let user = self.db.set_roles(id, roles)?.ok_or(ApiError::NotFound)?;
+        let user = match self.db.set_roles(id, roles)? {
+            RoleChange::Changed(user) => user,
+            RoleChange::NoSuchUser => return Err(ApiError::NotFound),
+            RoleChange::LastAdmin => {
+                return Err(ApiError::Conflict(
+                    "the change would leave no administrator",
+                ));
+            }
+        };
         // Every token issued under the old roles dies now, audited as such.
         self.issuer.logout_all(&id.to_string()).await?;
         Ok(user)
+    }
+
+    /// `GET /admin/users`: one page of users.
+    ///
+    /// # Errors
+    /// 400 for a page size out of range.
+    pub fn users(&self, query: PageQuery) -> Result<Page<User>, ApiError> {
+        Ok(self.db.users(query.check(&self.limits)?)?)
+    }
+
+    /// `GET /orders`: one page of the orders the caller may read (their own; an
+    /// admin's: all). The query is narrowed by the policy's filter, and every
+    /// row still goes through the policy; the cursor is the query's, so a page
+    /// would only be short of `limit` if the two disagreed.
+    ///
+    /// # Errors
+    /// 400 for a page size out of range; 503 when the policy cannot decide.
+    pub fn orders(
+        &self,
+        user: &Authenticated<User>,
+        query: PageQuery,
+    ) -> Result<Page<Order>, ApiError> {
+        let Page { items, next } = self
+            .db
+            .orders(readable_orders(user), query.check(&self.limits)?)?;
+        let items = user
+            .filter_authorized::<Read, _>(items, &())?
+            .into_iter()
+            .map(auth_core::Permit::into_resource)
+            .collect();
+        Ok(Page { items, next })
+    }
+
+    /// `POST /orders`: creates an order owned by the caller.
+    ///
+    /// # Errors
+    /// 409 when the caller already has `ORDERS_API_MAX_ORDERS_PER_USER` orders.
+    pub fn create_order(
+        &self,
+        user: &Authenticated<User>,
+        new: &NewOrder,
+    ) -> Result<Order, ApiError> {
+        self.db
+            .create_order(user, new, self.limits.max_orders_per_user)?
+            .ok_or(ApiError::Conflict(
+                "the caller has reached the maximum number of orders",
+            ))
     }
 }
 

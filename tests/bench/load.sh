@@ -170,7 +170,7 @@ PY
 import json, sys, urllib.request
 addr, token = sys.argv[1], sys.argv[2]
 request = urllib.request.Request(f"http://{addr}/orders", headers={"authorization": f"Bearer {token}"})
-print(json.load(urllib.request.urlopen(request))[0]["id"])
+print(json.load(urllib.request.urlopen(request))["items"][0]["id"])
 PY
 )
     for _ in $(seq "$REPEAT"); do

@@ -10,9 +10,7 @@ use examples::service::Service;
 #[actix_web::main]
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
+        .with_env_filter(examples::logging::filter("info"))
         .init();
     let config = match Config::from_env() {
         Ok(config) => config,

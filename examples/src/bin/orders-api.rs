@@ -18,10 +18,7 @@ async fn main() -> ExitCode {
     let matrix = std::env::args().any(|arg| arg == "--authorization-matrix");
     if !matrix {
         tracing_subscriber::fmt()
-            .with_env_filter(
-                tracing_subscriber::EnvFilter::try_from_default_env()
-                    .unwrap_or_else(|_| "info,auth_core::audit=info".into()),
-            )
+            .with_env_filter(examples::logging::filter("info,auth_core::audit=info"))
             .init();
     }
     let config = match Config::from_env() {

@@ -247,8 +247,7 @@ async fn alice_never_sees_or_touches_bobs_orders() {
 
     let list = http::get(addr, "/orders", Some(&alice)).await;
     assert_eq!(list.status, 200);
-    let owners: Vec<i64> = list
-        .json()
+    let owners: Vec<i64> = list.json()["items"]
         .as_array()
         .expect("an array")
         .iter()

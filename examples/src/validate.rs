@@ -1,0 +1,136 @@
+//! What a well-formed request body is, beyond its JSON shape: field lengths and
+//! ranges ([`crate::limits`]).
+//!
+//! The JSON extractor ([`crate::extract::Json`]) runs [`Validate`] on every body
+//! before a handler sees it, so no handler can forget. A refusal is a 400
+//! `invalid_request` whose description names the field and the rule, never the
+//! value.
+
+use crate::domain::NewOrder;
+use crate::error::ApiError;
+use crate::limits::{
+    MAX_AMOUNT_CENTS, MAX_EMAIL_BYTES, MAX_ITEM_CHARS, MAX_PASSWORD_BYTES, MAX_REFRESH_TOKEN_BYTES,
+    MAX_SCOPE_BYTES,
+};
+use crate::service::{LoginRequest, ROLES, RefreshRequest, RolesRequest};
+
+/// A request body that checks its own fields.
+pub trait Validate {
+    /// Checks the fields.
+    ///
+    /// # Errors
+    /// [`ApiError::BadRequest`] naming the first field that breaks its rule.
+    fn validate(&self) -> Result<(), ApiError>;
+}
+
+/// Refuses with `reason` unless `ok`.
+fn require(ok: bool, reason: &'static str) -> Result<(), ApiError> {
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::BadRequest(reason))
+    }
+}
+
+impl Validate for NewOrder {
+    fn validate(&self) -> Result<(), ApiError> {
+        // Counting stops one past the limit: a long item costs no more to refuse.
+        let chars = self.item.chars().take(MAX_ITEM_CHARS + 1).count();
+        require(
+            !self.item.trim().is_empty()
+                && chars <= MAX_ITEM_CHARS
+                && !self.item.chars().any(char::is_control),
+            "item must be 1 to 200 characters, without control characters",
+        )?;
+        require(
+            (1..=MAX_AMOUNT_CENTS).contains(&self.amount),
+            "amount must be a positive number of cents, at most 100000000",
+        )
+    }
+}
+
+impl Validate for LoginRequest {
+    fn validate(&self) -> Result<(), ApiError> {
+        require(
+            !self.email.is_empty() && self.email.len() <= MAX_EMAIL_BYTES,
+            "email must be 1 to 254 bytes",
+        )?;
+        require(
+            !self.password.is_empty() && self.password.len() <= MAX_PASSWORD_BYTES,
+            "password must be 1 to 1024 bytes",
+        )?;
+        require(
+            self.scope
+                .as_ref()
+                .is_none_or(|s| s.len() <= MAX_SCOPE_BYTES),
+            "scope must be at most 256 bytes",
+        )
+    }
+}
+
+impl Validate for RefreshRequest {
+    fn validate(&self) -> Result<(), ApiError> {
+        require(
+            !self.refresh_token.is_empty() && self.refresh_token.len() <= MAX_REFRESH_TOKEN_BYTES,
+            "refresh_token must be 1 to 512 bytes",
+        )
+    }
+}
+
+impl Validate for RolesRequest {
+    fn validate(&self) -> Result<(), ApiError> {
+        // Known roles only, each at most once: the list is bounded by `ROLES`.
+        let known = self.roles.iter().all(|r| ROLES.contains(&r.as_str()));
+        let distinct = self
+            .roles
+            .iter()
+            .enumerate()
+            .all(|(i, r)| !self.roles.iter().take(i).any(|earlier| earlier == r));
+        require(
+            !self.roles.is_empty() && self.roles.len() <= ROLES.len() && known && distinct,
+            "roles must be a non-empty list of distinct roles among customer, admin",
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn order(item: &str, amount: i64) -> NewOrder {
+        NewOrder {
+            item: item.to_owned(),
+            amount,
+        }
+    }
+
+    #[test]
+    fn an_item_is_bounded_in_characters_not_bytes() {
+        assert!(order(&"é".repeat(MAX_ITEM_CHARS), 1).validate().is_ok());
+        assert!(
+            order(&"a".repeat(MAX_ITEM_CHARS + 1), 1)
+                .validate()
+                .is_err()
+        );
+        assert!(order(" ", 1).validate().is_err());
+        assert!(order("mug\u{1b}[2J", 1).validate().is_err());
+    }
+
+    #[test]
+    fn an_amount_is_positive_and_bounded() {
+        assert!(order("mug", 0).validate().is_err());
+        assert!(order("mug", MAX_AMOUNT_CENTS).validate().is_ok());
+        assert!(order("mug", MAX_AMOUNT_CENTS + 1).validate().is_err());
+    }
+
+    #[test]
+    fn roles_are_known_distinct_and_few() {
+        let roles = |list: &[&str]| RolesRequest {
+            roles: list.iter().map(|r| (*r).to_owned()).collect(),
+        };
+        assert!(roles(&["customer", "admin"]).validate().is_ok());
+        assert!(roles(&[]).validate().is_err());
+        assert!(roles(&["admin", "admin"]).validate().is_err());
+        assert!(roles(&["root"]).validate().is_err());
+    }
+}
