@@ -8,14 +8,19 @@
 //! The framework-independent parts are shared by all three: [`domain`] (the
 //! data), [`policy`] (who may do what, written once), [`db`] (`SQLite`; its data
 //! functions demand permits), [`service`] (login, refresh, logout, roles) and
-//! [`config`].
+//! [`config`]. Against a hostile network: [`server`] (timeouts and a connection
+//! cap for the axum service), [`password_workers`] (Argon2 off the async
+//! workers) and [`login_throttle`].
 
 pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod login_throttle;
 pub mod orders_actix;
 pub mod orders_api;
+pub mod password_workers;
 pub mod policy;
+pub mod server;
 pub mod service;
 pub mod stores;

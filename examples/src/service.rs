@@ -2,6 +2,7 @@
 //! operations behind the `/auth` and `/admin` endpoints. The axum and actix-web
 //! apps are thin layers over it.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use auth_core::jwt::{
@@ -10,10 +11,12 @@ use auth_core::jwt::{
 use auth_core::{AuthError, Authenticated, SharedAuthenticator, TokenError};
 use serde::{Deserialize, Serialize};
 
-use crate::config::{Config, Secret};
+use crate::config::{Config, ConnectionLimits, Secret};
 use crate::db::Db;
 use crate::domain::User;
 use crate::error::ApiError;
+use crate::login_throttle::LoginThrottle;
+use crate::password_workers::PasswordWorkers;
 use crate::stores::{self, RefreshTokens, Revocations};
 
 /// The scopes this service grants; a login gets all of them unless it asks for
@@ -55,10 +58,10 @@ impl ClaimsMapper for UserStore {
 #[non_exhaustive]
 pub enum StartError {
     /// The database could not be opened.
-    #[error("database: {0}")]
+    #[error("DATABASE_URL: the database cannot be opened: {0}")]
     Db(#[from] crate::db::DbError),
     /// A store (Redis) could not be reached.
-    #[error("stores: {0}")]
+    #[error("REDIS_URL: Redis cannot be reached: {0}")]
     Stores(AuthError),
     /// The signing key or the issuer configuration was refused.
     #[error("tokens: {0}")]
@@ -117,6 +120,13 @@ pub struct Service {
     pub issuer: Issuer,
     /// Verifies bearer tokens; what the framework extractors run.
     pub authenticator: SharedAuthenticator<User>,
+    /// How long clients may hold connections, and how many (`ORDERS_API_*_TIMEOUT`,
+    /// `ORDERS_API_MAX_CONNECTIONS`): the servers apply them.
+    pub connections: ConnectionLimits,
+    /// Where passwords are verified: never on an async worker.
+    pub passwords: PasswordWorkers,
+    /// Login attempts per client and per email.
+    pub login_throttle: LoginThrottle,
 }
 
 impl Service {
@@ -154,21 +164,40 @@ impl Service {
             db,
             issuer,
             authenticator: SharedAuthenticator::new(authenticator).with_realm("orders-api"),
+            connections: config.connections,
+            passwords: PasswordWorkers::per_core(),
+            login_throttle: LoginThrottle::new(config.login_limits),
         }))
     }
 
-    /// `POST /auth/login`: checks the password, then issues a pair with the
-    /// requested scope (least privilege: a narrower scope is honoured, an unknown
-    /// one refused).
+    /// `POST /auth/login` from `client` (its address, for the throttle): checks
+    /// the password, then issues a pair with the requested scope (least
+    /// privilege: a narrower scope is honoured, an unknown one refused).
+    ///
+    /// The attempt is throttled before the password is hashed, and the hash runs
+    /// on [`PasswordWorkers`], never on an async worker.
     ///
     /// # Errors
-    /// [`ApiError::InvalidCredentials`] for a wrong email or password alike.
-    pub async fn login(&self, request: &LoginRequest) -> Result<TokenResponse, ApiError> {
+    /// [`ApiError::InvalidCredentials`] for a wrong email or password alike;
+    /// [`ApiError::TooManyAttempts`] beyond the login limits.
+    pub async fn login(
+        &self,
+        client: Option<IpAddr>,
+        request: &LoginRequest,
+    ) -> Result<TokenResponse, ApiError> {
         let scope = granted_scope(request.scope.as_deref())?;
+        let attempt = self.login_throttle.admit(client, &request.email)?;
+        let (db, email, password) = (
+            self.db.clone(),
+            request.email.clone(),
+            request.password.clone(),
+        );
         let user = self
-            .db
-            .verify_login(&request.email, &request.password)?
+            .passwords
+            .run(move || db.verify_login(&email, &password))
+            .await??
             .ok_or(ApiError::InvalidCredentials)?;
+        attempt.succeeded();
         let pair = self
             .issuer
             .login(&user.id.to_string(), &claims_for(&user, &scope))
