@@ -9,9 +9,10 @@
 //! data), [`policy`] (who may do what, written once), [`db`] (`SQLite`; its data
 //! functions demand permits), [`service`] (login, refresh, logout, roles) and
 //! [`config`]. Against a hostile network: [`server`] (timeouts and a connection
-//! cap for the axum service), [`password_workers`] (Argon2 off the async
-//! workers) and [`login_throttle`].
+//! cap for the axum service; [`actix_body_deadline`] on actix-web),
+//! [`password_workers`] (Argon2 off the async workers) and [`login_throttle`].
 
+pub mod actix_body_deadline;
 pub mod config;
 pub mod db;
 pub mod domain;

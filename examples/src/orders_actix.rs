@@ -13,6 +13,7 @@ use actix_web::{App, FromRequest, HttpRequest, HttpResponse, ResponseError, web}
 use auth_core::actix::{SecureScope, delete, get, post};
 use auth_core::{Authenticated, public, requires};
 
+use crate::actix_body_deadline::body_deadline;
 use crate::domain::{Delete, Order, Read, User};
 use crate::error::ApiError;
 use crate::service::{LoginRequest, Service, TokenResponse};
@@ -162,20 +163,27 @@ const WORKERS: usize = 2;
 ///   worker stops accepting;
 /// - `client_disconnect_timeout`: one second to close a connection cleanly.
 ///
-/// `ORDERS_API_BODY_TIMEOUT` has no actix-web setting: a slow body is bounded
-/// here only by the connection cap (see the README).
+/// `ORDERS_API_BODY_TIMEOUT` has no actix-web setting: a middleware applies it
+/// ([`crate::actix_body_deadline`]).
 ///
 /// # Errors
 /// When the listener fails.
 pub async fn serve(listener: std::net::TcpListener, service: Arc<Service>) -> std::io::Result<()> {
     let limits = service.connections;
-    actix_web::HttpServer::new(move || App::new().configure(configure(&service)))
-        .workers(WORKERS)
-        .client_request_timeout(limits.header_timeout)
-        .keep_alive(actix_web::http::KeepAlive::Timeout(limits.idle_timeout))
-        .client_disconnect_timeout(std::time::Duration::from_secs(1))
-        .max_connections(limits.max_connections.div_ceil(WORKERS))
-        .listen(listener)?
-        .run()
-        .await
+    let body_timeout = limits.body_timeout;
+    actix_web::HttpServer::new(move || {
+        App::new()
+            .wrap(actix_web::middleware::from_fn(move |request, next| {
+                body_deadline(body_timeout, request, next)
+            }))
+            .configure(configure(&service))
+    })
+    .workers(WORKERS)
+    .client_request_timeout(limits.header_timeout)
+    .keep_alive(actix_web::http::KeepAlive::Timeout(limits.idle_timeout))
+    .client_disconnect_timeout(std::time::Duration::from_secs(1))
+    .max_connections(limits.max_connections.div_ceil(WORKERS))
+    .listen(listener)?
+    .run()
+    .await
 }
