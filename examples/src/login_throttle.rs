@@ -9,7 +9,9 @@
 //! ones: the throttle does not tell which accounts exist.
 //!
 //! **Per instance**: each process counts on its own, so behind a load balancer
-//! with `n` instances a client gets up to `n` times the limit. The email limit
+//! with `n` instances a client gets up to `n` times the limit. The client is the
+//! TCP peer: behind a reverse proxy, the proxy (`X-Forwarded-For` is not trusted,
+//! since any client can send it). The email limit
 //! lets anyone delay one account's logins (not take it over); the per-address
 //! limit caps how many accounts one client can do that to.
 //!
