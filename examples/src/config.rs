@@ -123,7 +123,8 @@ impl Default for ConnectionLimits {
     }
 }
 
-/// A rate: at most `attempts` per `window`, refilled evenly over the window.
+/// A rate: at most `attempts` per `window` (in memory refilled evenly over the
+/// window, in Redis counted in fixed windows).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rate {
     /// The burst: attempts allowed at once.
@@ -132,7 +133,8 @@ pub struct Rate {
     pub window: Duration,
 }
 
-/// Login throttling, per instance (each instance counts on its own).
+/// Login throttling: in Redis with `REDIS_URL` (every instance counts together),
+/// else in memory (each instance on its own).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LoginLimits {
     /// `ORDERS_API_LOGIN_LIMIT_IP`, default `20/60`: attempts per client address

@@ -8,12 +8,15 @@
 //! and attempts in progress count. Unknown emails are counted exactly like known
 //! ones: the throttle does not tell which accounts exist.
 //!
-//! **Per instance**: each process counts on its own, so behind a load balancer
-//! with `n` instances a client gets up to `n` times the limit. The client is the
+//! **In memory, per instance**: each process counts on its own, so behind a load
+//! balancer with `n` instances a client gets up to `n` times the limit. The client is the
 //! TCP peer: behind a reverse proxy, the proxy (`X-Forwarded-For` is not trusted,
 //! since any client can send it). The email limit
 //! lets anyone delay one account's logins (not take it over); the per-address
 //! limit caps how many accounts one client can do that to.
+//!
+//! With `REDIS_URL`, the counts are shared by every instance instead
+//! ([`redis::RedisThrottle`], a fixed window per key); [`Throttle`] is either.
 //!
 //! Hand-written rather than `governor` (the maintained rate-limiting crate):
 //! this needs a refund on success and a bounded key table, which is about as
@@ -27,16 +30,90 @@ use std::time::Instant;
 use crate::config::{LoginLimits, Rate};
 use crate::error::ApiError;
 
+pub mod redis;
+
+/// The login throttle: in this process, or shared through Redis.
+#[derive(Debug)]
+pub enum Throttle {
+    /// Counted by this instance alone.
+    Memory(LoginThrottle),
+    /// Counted in Redis, by every instance together.
+    Redis(redis::RedisThrottle),
+}
+
+/// An attempt either throttle admitted.
+#[derive(Debug)]
+#[must_use = "call `succeeded` after a successful login"]
+pub enum Admitted<'a> {
+    /// From [`Throttle::Memory`].
+    Memory(Attempt<'a>),
+    /// From [`Throttle::Redis`].
+    Redis(redis::RedisAttempt<'a>),
+}
+
+impl Throttle {
+    /// Admits an attempt from `client` (when known) for `email`, or refuses it.
+    ///
+    /// # Errors
+    /// [`ApiError::TooManyAttempts`] beyond a limit; a 503 when Redis does not
+    /// answer.
+    pub async fn admit(
+        &self,
+        client: Option<IpAddr>,
+        email: &str,
+    ) -> Result<Admitted<'_>, ApiError> {
+        match self {
+            Throttle::Memory(throttle) => throttle.admit(client, email).map(Admitted::Memory),
+            Throttle::Redis(throttle) => throttle.admit(client, email).await.map(Admitted::Redis),
+        }
+    }
+}
+
+impl Admitted<'_> {
+    /// The login succeeded: its attempt does not count.
+    pub async fn succeeded(self) {
+        match self {
+            Admitted::Memory(attempt) => attempt.succeeded(),
+            Admitted::Redis(attempt) => attempt.succeeded().await,
+        }
+    }
+}
+
+/// The keys an attempt counts against: the email's, and the client's when known.
+fn keys(client: Option<IpAddr>, email: &str) -> Vec<Key> {
+    let mut keys = vec![Key::Email(email.trim().to_lowercase())];
+    keys.extend(client.map(|ip| Key::Client(network_of(ip))));
+    keys
+}
+
 /// Keys tracked at most; beyond, full buckets are forgotten, and if none is,
 /// new emails go untracked (the per-address limit still applies).
 const MAX_KEYS: usize = 100_000;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-enum Key {
+pub(crate) enum Key {
     /// An IPv4 address, or the /64 of an IPv6 one (a client gets a whole /64).
     Client(IpAddr),
     /// An email, trimmed and lowercased.
     Email(String),
+}
+
+impl Key {
+    fn rate(&self, limits: LoginLimits) -> Rate {
+        match self {
+            Key::Client(_) => limits.per_ip,
+            Key::Email(_) => limits.per_email,
+        }
+    }
+}
+
+impl std::fmt::Display for Key {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Key::Client(ip) => write!(f, "ip:{ip}"),
+            Key::Email(email) => write!(f, "email:{email}"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -93,10 +170,7 @@ impl LoginThrottle {
     }
 
     fn rate(&self, key: &Key) -> Rate {
-        match key {
-            Key::Client(_) => self.limits.per_ip,
-            Key::Email(_) => self.limits.per_email,
-        }
+        key.rate(self.limits)
     }
 
     /// Admits an attempt from `client` (when known) for `email`, or refuses it.
@@ -105,8 +179,7 @@ impl LoginThrottle {
     /// [`ApiError::TooManyAttempts`], with the seconds until the next attempt
     /// would be admitted.
     pub fn admit(&self, client: Option<IpAddr>, email: &str) -> Result<Attempt<'_>, ApiError> {
-        let mut keys = vec![Key::Email(email.trim().to_lowercase())];
-        keys.extend(client.map(|ip| Key::Client(network_of(ip))));
+        let keys = keys(client, email);
         let now = Instant::now();
         let mut buckets = self
             .buckets
@@ -115,10 +188,7 @@ impl LoginThrottle {
         if buckets.len() + keys.len() > MAX_KEYS {
             let limits = self.limits;
             buckets.retain(|key, bucket| {
-                let rate = match key {
-                    Key::Client(_) => limits.per_ip,
-                    Key::Email(_) => limits.per_email,
-                };
+                let rate = key.rate(limits);
                 bucket.refill(rate, now);
                 bucket.tokens < f64::from(rate.attempts)
             });

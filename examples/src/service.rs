@@ -15,7 +15,8 @@ use crate::config::{Config, ConnectionLimits, Secret};
 use crate::db::Db;
 use crate::domain::User;
 use crate::error::ApiError;
-use crate::login_throttle::LoginThrottle;
+use crate::login_throttle::redis::RedisThrottle;
+use crate::login_throttle::{LoginThrottle, Throttle};
 use crate::password_workers::PasswordWorkers;
 use crate::stores::{self, RefreshTokens, Revocations};
 
@@ -125,8 +126,9 @@ pub struct Service {
     pub connections: ConnectionLimits,
     /// Where passwords are verified: never on an async worker.
     pub passwords: PasswordWorkers,
-    /// Login attempts per client and per email.
-    pub login_throttle: LoginThrottle,
+    /// Login attempts per client and per email: in memory, or in Redis with
+    /// `REDIS_URL`.
+    pub login_throttle: Throttle,
 }
 
 impl Service {
@@ -147,6 +149,14 @@ impl Service {
             .await
             .map_err(StartError::Stores)?;
         let revocations = Arc::new(revocations);
+        let login_throttle = match config.redis_url.as_deref() {
+            None => Throttle::Memory(LoginThrottle::new(config.login_limits)),
+            Some(url) => Throttle::Redis(
+                RedisThrottle::connect(url, config.login_limits)
+                    .await
+                    .map_err(StartError::Stores)?,
+            ),
+        };
         let key = SigningKey::hmac(HmacAlgorithm::HS256, config.secret.bytes())
             .map_err(|e| StartError::Tokens(e.to_string()))?;
         let issuer = TokenIssuer::builder(key, Arc::clone(&revocations), Arc::new(refresh_tokens))
@@ -166,7 +176,7 @@ impl Service {
             authenticator: SharedAuthenticator::new(authenticator).with_realm("orders-api"),
             connections: config.connections,
             passwords: PasswordWorkers::per_core(),
-            login_throttle: LoginThrottle::new(config.login_limits),
+            login_throttle,
         }))
     }
 
@@ -186,7 +196,7 @@ impl Service {
         request: &LoginRequest,
     ) -> Result<TokenResponse, ApiError> {
         let scope = granted_scope(request.scope.as_deref())?;
-        let attempt = self.login_throttle.admit(client, &request.email)?;
+        let attempt = self.login_throttle.admit(client, &request.email).await?;
         let (db, email, password) = (
             self.db.clone(),
             request.email.clone(),
@@ -197,7 +207,7 @@ impl Service {
             .run(move || db.verify_login(&email, &password))
             .await??
             .ok_or(ApiError::InvalidCredentials)?;
-        attempt.succeeded();
+        attempt.succeeded().await;
         let pair = self
             .issuer
             .login(&user.id.to_string(), &claims_for(&user, &scope))

@@ -380,3 +380,51 @@ async fn password_hashing_leaves_the_async_worker_free() {
     );
     assert!(health_while_hashing >= 1, "no /health answered mid-hash");
 }
+
+/// With `REDIS_URL`, the login limits are counted by every instance together:
+/// attempts on one instance are refused on the other. Needs `redis-server`
+/// (always in CI).
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_redis_the_login_limits_are_shared_by_every_instance() {
+    let Some(redis) = auth_integration::redis_server::RedisServer::start() else {
+        return;
+    };
+    let url = redis.url();
+    let config = config(&[
+        ("REDIS_URL", url.as_str()),
+        ("ORDERS_API_LOGIN_LIMIT_EMAIL", "3/60"),
+    ]);
+    let (first, _one) = start(&config).await;
+    let (second, _two) = start(&config).await;
+    for addr in [first, second, first] {
+        assert_eq!(
+            wrong_login(addr, "alice@example.com".to_owned())
+                .await
+                .status,
+            401
+        );
+    }
+    let refused = wrong_login(second, "alice@example.com".to_owned()).await;
+    assert_eq!(refused.status, 429, "{}", refused.body);
+    let retry_after: u64 = refused
+        .header("retry-after")
+        .expect("Retry-After")
+        .parse()
+        .expect("Retry-After in seconds");
+    assert!((1..=60).contains(&retry_after), "{retry_after}");
+    assert_eq!(refused.json()["error"], "too_many_requests");
+    // A successful login gives its attempt back: bob signs in more often than
+    // his limit.
+    for _ in 0..5 {
+        let bob = http::call(
+            second,
+            "POST",
+            "/auth/login",
+            None,
+            Some(json!({"email": "bob@example.com", "password": "bob-password"})),
+        )
+        .await;
+        assert_eq!(bob.status, 200, "{}", bob.body);
+    }
+}
