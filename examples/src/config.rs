@@ -1,5 +1,24 @@
 //! Configuration from the environment. A bad value stops the start with a
-//! message naming the variable.
+//! message naming the variable (exit code 2).
+//!
+//! | variable | default | meaning |
+//! |---|---|---|
+//! | `ORDERS_API_ADDR` | `127.0.0.1:8080` | where to listen |
+//! | `DATABASE_URL` | in memory | a `SQLite` file, as a path or `sqlite://path` |
+//! | `REDIS_URL` | unset: in memory | `redis://` URL of the shared revocation and refresh stores |
+//! | `ORDERS_API_JWT_SECRET` | random | HS256 key, at least 32 bytes |
+//! | `ORDERS_API_ISSUER`, `ORDERS_API_AUDIENCE` | `orders-api` | `iss` and `aud` |
+//! | `ORDERS_API_ACCESS_TTL` | `900` | access-token lifetime, seconds |
+//! | `ORDERS_API_HEADER_TIMEOUT` | `10` | seconds to receive a request head ([`ConnectionLimits`]) |
+//! | `ORDERS_API_IDLE_TIMEOUT` | `5` | seconds a connection may stay silent between requests |
+//! | `ORDERS_API_BODY_TIMEOUT` | `10` | seconds to receive a whole request body |
+//! | `ORDERS_API_MAX_CONNECTIONS` | `512` | open connections at once; more wait in the listen backlog |
+//! | `ORDERS_API_LOGIN_LIMIT_IP` | `20/60` | login attempts per client address per window ([`LoginLimits`]) |
+//! | `ORDERS_API_LOGIN_LIMIT_EMAIL` | `5/60` | login attempts per email per window |
+//!
+//! An unreachable database or Redis is not a configuration error but a start
+//! error: the message names the variable, and the exit code is 1, since a retry
+//! may succeed once the store is up.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -63,6 +82,86 @@ pub struct Config {
     pub access_ttl: Duration,
     /// Body size, page size and orders per user ([`Limits`]).
     pub limits: Limits,
+    /// How long slow or idle clients may hold a connection, and how many may.
+    pub connections: ConnectionLimits,
+    /// How many login attempts a client address and an email get.
+    pub login_limits: LoginLimits,
+}
+
+/// What a client may hold of the server: time and connections. Every default is
+/// small enough that a client who sends nothing, or a byte at a time, is gone in
+/// seconds, and large enough for a slow mobile client sending a small JSON body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectionLimits {
+    /// `ORDERS_API_HEADER_TIMEOUT`, default 10 s: the time to receive a complete
+    /// request head, counted from the moment the server waits for one (the
+    /// connection opened, or the previous response was sent). A client that
+    /// sends its headers a byte at a time is cut off when it runs out.
+    pub header_timeout: Duration,
+    /// `ORDERS_API_IDLE_TIMEOUT`, default 5 s (Node.js's keep-alive default): a
+    /// connection on which nothing is received or sent, and no request is being
+    /// answered, is closed after this. On axum the wait for the next request
+    /// also counts against `header_timeout`, so the smaller of the two applies
+    /// to an idle keep-alive connection.
+    pub idle_timeout: Duration,
+    /// `ORDERS_API_BODY_TIMEOUT`, default 10 s: the time to receive a whole
+    /// request body once its head has arrived, in total (not per chunk, so a
+    /// trickle does not extend it). Too slow: `408`, and the connection closes.
+    pub body_timeout: Duration,
+    /// `ORDERS_API_MAX_CONNECTIONS`, default 512: connections served at once.
+    /// Beyond it the server stops accepting, and new clients wait in the
+    /// kernel's listen backlog until a connection closes (the timeouts above make
+    /// sure one does). Keep it well below the process's open-file limit
+    /// (`ulimit -n`).
+    pub max_connections: usize,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        ConnectionLimits {
+            header_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(5),
+            body_timeout: Duration::from_secs(10),
+            max_connections: 512,
+        }
+    }
+}
+
+/// A rate: at most `attempts` per `window` (in memory refilled evenly over the
+/// window, in Redis counted in fixed windows).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rate {
+    /// The burst: attempts allowed at once.
+    pub attempts: u32,
+    /// The time over which `attempts` are refilled.
+    pub window: Duration,
+}
+
+/// Login throttling: in Redis with `REDIS_URL` (every instance counts together),
+/// else in memory (each instance on its own).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoginLimits {
+    /// `ORDERS_API_LOGIN_LIMIT_IP`, default `20/60`: attempts per client address
+    /// (an IPv6 client per /64) per 60 seconds.
+    pub per_ip: Rate,
+    /// `ORDERS_API_LOGIN_LIMIT_EMAIL`, default `5/60`: attempts per email, known
+    /// or not, per 60 seconds. A successful login gives its attempt back.
+    pub per_email: Rate,
+}
+
+impl Default for LoginLimits {
+    fn default() -> Self {
+        LoginLimits {
+            per_ip: Rate {
+                attempts: 20,
+                window: Duration::from_secs(60),
+            },
+            per_email: Rate {
+                attempts: 5,
+                window: Duration::from_secs(60),
+            },
+        }
+    }
 }
 
 /// The shortest HS256 secret accepted: the hash output size.
@@ -122,16 +221,136 @@ impl Config {
             }),
             Some(text) => Ok(text),
         };
+        let database_url = lookup("DATABASE_URL").filter(|s| !s.is_empty());
+        if let Some(url) = &database_url {
+            check_database_url(url)?;
+        }
+        let redis_url = lookup("REDIS_URL").filter(|s| !s.is_empty());
+        if let Some(url) = &redis_url {
+            check_redis_url(url)?;
+        }
         Ok(Config {
             addr,
-            database_url: lookup("DATABASE_URL").filter(|s| !s.is_empty()),
-            redis_url: lookup("REDIS_URL").filter(|s| !s.is_empty()),
+            database_url,
+            redis_url,
             secret,
             issuer: non_empty("ORDERS_API_ISSUER", "orders-api")?,
             audience: non_empty("ORDERS_API_AUDIENCE", "orders-api")?,
             access_ttl,
             limits: Limits::from_lookup(&lookup)?,
+            connections: connection_limits(&lookup)?,
+            login_limits: login_limits(&lookup)?,
         })
+    }
+}
+
+/// `ORDERS_API_{HEADER,IDLE,BODY}_TIMEOUT` and `ORDERS_API_MAX_CONNECTIONS`.
+fn connection_limits(
+    lookup: &impl Fn(&str) -> Option<String>,
+) -> Result<ConnectionLimits, ConfigError> {
+    let defaults = ConnectionLimits::default();
+    let seconds = |variable: &'static str, default: Duration| match lookup(variable) {
+        None => Ok(default),
+        Some(text) => match text.trim().parse::<u64>() {
+            Ok(seconds @ 1..=3600) => Ok(Duration::from_secs(seconds)),
+            _ => Err(ConfigError {
+                variable,
+                problem: format!("expected seconds between 1 and 3600, found {text:?}"),
+            }),
+        },
+    };
+    Ok(ConnectionLimits {
+        header_timeout: seconds("ORDERS_API_HEADER_TIMEOUT", defaults.header_timeout)?,
+        idle_timeout: seconds("ORDERS_API_IDLE_TIMEOUT", defaults.idle_timeout)?,
+        body_timeout: seconds("ORDERS_API_BODY_TIMEOUT", defaults.body_timeout)?,
+        max_connections: match lookup("ORDERS_API_MAX_CONNECTIONS") {
+            None => defaults.max_connections,
+            Some(text) => match text.trim().parse::<usize>() {
+                Ok(count @ 1..=1_000_000) => count,
+                _ => {
+                    return Err(ConfigError {
+                        variable: "ORDERS_API_MAX_CONNECTIONS",
+                        problem: format!(
+                            "expected a number of connections between 1 and 1000000, found {text:?}"
+                        ),
+                    });
+                }
+            },
+        },
+    })
+}
+
+/// `ORDERS_API_LOGIN_LIMIT_IP` and `ORDERS_API_LOGIN_LIMIT_EMAIL`.
+fn login_limits(lookup: &impl Fn(&str) -> Option<String>) -> Result<LoginLimits, ConfigError> {
+    let defaults = LoginLimits::default();
+    let rate = |variable: &'static str, default: Rate| match lookup(variable) {
+        None => Ok(default),
+        Some(text) => parse_rate(&text).ok_or_else(|| ConfigError {
+            variable,
+            problem: format!(
+                "expected attempts/seconds such as 5/60 (1 to 100000 attempts, \
+                 1 to 86400 seconds), found {text:?}"
+            ),
+        }),
+    };
+    Ok(LoginLimits {
+        per_ip: rate("ORDERS_API_LOGIN_LIMIT_IP", defaults.per_ip)?,
+        per_email: rate("ORDERS_API_LOGIN_LIMIT_EMAIL", defaults.per_email)?,
+    })
+}
+
+/// `attempts/seconds`, such as `5/60`.
+fn parse_rate(text: &str) -> Option<Rate> {
+    let (attempts, seconds) = text.trim().split_once('/')?;
+    let attempts = attempts.trim().parse::<u32>().ok()?;
+    let seconds = seconds.trim().parse::<u64>().ok()?;
+    ((1..=100_000).contains(&attempts) && (1..=86_400).contains(&seconds)).then(|| Rate {
+        attempts,
+        window: Duration::from_secs(seconds),
+    })
+}
+
+/// A `SQLite` path, or a `sqlite:` URL: another scheme (`postgres://..`) would
+/// otherwise be taken for a file name.
+fn check_database_url(url: &str) -> Result<(), ConfigError> {
+    let path = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url);
+    if path.contains("://") || path.trim().is_empty() {
+        return Err(ConfigError {
+            variable: "DATABASE_URL",
+            problem: format!(
+                "expected a SQLite file path or a sqlite:// URL, found {:?}",
+                redact(url)
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// A URL the `redis` crate accepts, parsed without connecting. Whether the
+/// server answers is checked at start.
+fn check_redis_url(url: &str) -> Result<(), ConfigError> {
+    redis::Client::open(url)
+        .map(drop)
+        .map_err(|error| ConfigError {
+            variable: "REDIS_URL",
+            problem: format!(
+                "expected a URL such as redis://127.0.0.1:6379/, found {:?}: {error}",
+                redact(url)
+            ),
+        })
+}
+
+/// The URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => match rest.rsplit_once('@') {
+            Some((_, host)) => format!("{scheme}://***@{host}"),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
     }
 }
 

@@ -413,3 +413,39 @@ impl Db {
         Ok(products)
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::expect_used)]
+mod tests {
+    use argon2::password_hash::phc::PasswordHash;
+
+    use super::Db;
+
+    /// An unknown email is checked against the dummy hash, which must cost what a
+    /// real one does: a hash that failed to parse, or cheaper parameters, would
+    /// answer unknown emails faster and tell which ones exist.
+    #[test]
+    fn the_dummy_hash_costs_what_a_real_one_does() {
+        let db = Db::open(None).expect("an in-memory database");
+        let stored: String = db
+            .lock()
+            .expect("the connection")
+            .query_row(
+                "SELECT password_hash FROM users WHERE email = 'alice@example.com'",
+                [],
+                |row| row.get(0),
+            )
+            .expect("alice's hash");
+        let real = PasswordHash::new(&stored).expect("a PHC string");
+        let dummy = PasswordHash::new(&db.dummy_hash).expect("the dummy hash parses");
+        assert_eq!(dummy.algorithm, real.algorithm);
+        assert_eq!(dummy.version, real.version);
+        assert_eq!(dummy.params, real.params);
+        assert!(
+            db.verify_login("nobody@example.com", "not a password anyone has")
+                .expect("no database error")
+                .is_none(),
+            "the dummy hash never signs anyone in"
+        );
+    }
+}

@@ -62,6 +62,13 @@ pub enum ApiError {
     /// The database failed; details go to the log only.
     #[error("internal error")]
     Internal(#[from] DbError),
+    /// Too many login attempts from this client or for this email: `429` with
+    /// `Retry-After` ([`crate::login_throttle`]).
+    #[error("too many login attempts")]
+    TooManyAttempts {
+        /// Seconds until an attempt would be admitted again.
+        retry_after: u64,
+    },
 }
 
 impl ApiError {
@@ -129,6 +136,12 @@ impl ApiError {
                 None,
             ),
             ApiError::Conflict(reason) => (409, "conflict", reason, None),
+            ApiError::TooManyAttempts { .. } => (
+                429,
+                "too_many_requests",
+                "too many login attempts, retry later",
+                None,
+            ),
             ApiError::Internal(error) => {
                 tracing::error!(%error, "request failed");
                 (
@@ -138,6 +151,14 @@ impl ApiError {
                     None,
                 )
             }
+        }
+    }
+
+    /// The `Retry-After` header's seconds, when the client should come back.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            ApiError::TooManyAttempts { retry_after } => Some(*retry_after),
+            _ => None,
         }
     }
 

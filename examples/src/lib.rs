@@ -10,7 +10,11 @@
 //! functions demand permits), [`service`] (login, refresh, logout, roles) and
 //! [`config`]; the bounds on input ([`limits`], [`validate`], [`page`]) and the
 //! extractors whose rejections are the service's JSON errors ([`extract`]).
+//! Against a hostile network: [`server`] (timeouts and a connection cap for the
+//! axum service; [`actix_body_deadline`] on actix-web), [`password_workers`]
+//! (Argon2 off the async workers) and [`login_throttle`].
 
+pub mod actix_body_deadline;
 pub mod config;
 pub mod db;
 pub mod domain;
@@ -18,10 +22,13 @@ pub mod error;
 pub mod extract;
 pub mod limits;
 pub mod logging;
+pub mod login_throttle;
 pub mod orders_actix;
 pub mod orders_api;
 pub mod page;
+pub mod password_workers;
 pub mod policy;
+pub mod server;
 pub mod service;
 pub mod stores;
 pub mod validate;

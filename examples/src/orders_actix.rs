@@ -19,6 +19,7 @@ use actix_web::{App, FromRequest, HttpRequest, HttpResponse, ResponseError, web}
 use auth_core::actix::{SecureRoute, SecureScope, delete, get, post, put};
 use auth_core::{Authenticated, public, requires};
 
+use crate::actix_body_deadline::body_deadline;
 use crate::domain::{Delete, NewOrder, Order, Read, User};
 use crate::error::ApiError;
 use crate::extract::{self, Json};
@@ -36,6 +37,9 @@ impl ResponseError for ApiError {
         response.content_type("application/json");
         if let Some(challenge) = challenge {
             response.insert_header((actix_web::http::header::WWW_AUTHENTICATE, challenge));
+        }
+        if let Some(seconds) = self.retry_after() {
+            response.insert_header((actix_web::http::header::RETRY_AFTER, seconds.to_string()));
         }
         response.body(ApiError::body(code, description))
     }
@@ -78,10 +82,12 @@ async fn health() -> &'static str {
 
 #[public]
 async fn login(
+    http: HttpRequest,
     app: web::Data<Arc<Service>>,
     Json(request): Json<LoginRequest>,
 ) -> Result<web::Json<TokenResponse>, ApiError> {
-    Ok(web::Json(app.login(&request).await?))
+    let client = http.peer_addr().map(|addr| addr.ip());
+    Ok(web::Json(app.login(client, &request).await?))
 }
 
 #[requires(authenticated)]
@@ -216,14 +222,43 @@ pub fn configure(service: &Arc<Service>) -> impl FnOnce(&mut web::ServiceConfig)
     }
 }
 
-/// Serves the service on `listener` until the process ends.
+/// The worker threads of [`serve`].
+const WORKERS: usize = 2;
+
+/// Serves the service on `listener` until the process ends (or, from the binary,
+/// until `SIGINT` or `SIGTERM`: actix-web handles both), within the service's
+/// connection limits, through actix-web's own settings:
+///
+/// - `ORDERS_API_HEADER_TIMEOUT`: `client_request_timeout`, the time to receive
+///   a request head (`408` after it);
+/// - `ORDERS_API_IDLE_TIMEOUT`: `keep_alive`, how long a kept-alive connection
+///   may wait for its next request;
+/// - `ORDERS_API_MAX_CONNECTIONS`: `max_connections`, which actix-web counts per
+///   worker, so each of the two workers gets half (rounded up); at the cap a
+///   worker stops accepting;
+/// - `client_disconnect_timeout`: one second to close a connection cleanly.
+///
+/// `ORDERS_API_BODY_TIMEOUT` has no actix-web setting: a middleware applies it
+/// ([`crate::actix_body_deadline`]).
 ///
 /// # Errors
 /// When the listener fails.
 pub async fn serve(listener: std::net::TcpListener, service: Arc<Service>) -> std::io::Result<()> {
-    actix_web::HttpServer::new(move || App::new().configure(configure(&service)))
-        .workers(2)
-        .listen(listener)?
-        .run()
-        .await
+    let limits = service.connections;
+    let body_timeout = limits.body_timeout;
+    actix_web::HttpServer::new(move || {
+        App::new()
+            .wrap(actix_web::middleware::from_fn(move |request, next| {
+                body_deadline(body_timeout, request, next)
+            }))
+            .configure(configure(&service))
+    })
+    .workers(WORKERS)
+    .client_request_timeout(limits.header_timeout)
+    .keep_alive(actix_web::http::KeepAlive::Timeout(limits.idle_timeout))
+    .client_disconnect_timeout(std::time::Duration::from_secs(1))
+    .max_connections(limits.max_connections.div_ceil(WORKERS))
+    .listen(listener)?
+    .run()
+    .await
 }

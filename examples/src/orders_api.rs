@@ -8,11 +8,13 @@
 //! route is a 404 and a wrong method a 405 (with `Allow`), and a body larger
 //! than `ORDERS_API_MAX_BODY_BYTES` a 413.
 
+use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use auth_core::axum::{SecureRouter, get, post, put};
 use auth_core::{Authenticated, SharedAuthenticator, public, requires};
-use axum::extract::{DefaultBodyLimit, FromRef, FromRequestParts, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRef, FromRequestParts, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
@@ -47,6 +49,11 @@ impl IntoResponse for ApiError {
             response
                 .headers_mut()
                 .insert(axum::http::header::WWW_AUTHENTICATE, challenge);
+        }
+        if let Some(seconds) = self.retry_after() {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, seconds.into());
         }
         response
     }
@@ -86,9 +93,10 @@ async fn products(State(app): State<AppState>) -> Result<Json<Vec<Product>>, Api
 #[public]
 async fn login(
     State(app): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
     Json(request): Json<LoginRequest>,
 ) -> Result<Json<TokenResponse>, ApiError> {
-    Ok(Json(app.0.login(&request).await?))
+    Ok(Json(app.0.login(Some(client.ip()), &request).await?))
 }
 
 #[public]
@@ -187,6 +195,11 @@ async fn method_not_allowed() -> ApiError {
 }
 
 /// The whole service as an axum router.
+///
+/// Serve it with [`crate::server::serve`] (or, with `axum::serve`, through
+/// `into_make_service_with_connect_info::<SocketAddr>()`): the login handler
+/// throttles by the client's address, `ConnectInfo<SocketAddr>`, and fails
+/// without it rather than throttle by email alone.
 pub fn router(service: Arc<Service>) -> axum::Router {
     let max_body_bytes = service.limits.max_body_bytes;
     SecureRouter::new()
@@ -207,7 +220,8 @@ pub fn router(service: Arc<Service>) -> axum::Router {
         .layer(DefaultBodyLimit::max(max_body_bytes))
 }
 
-/// Serves the router on `listener` until the process ends.
+/// Serves the router on `listener` until the process ends, within the
+/// service's connection limits ([`crate::server`]).
 ///
 /// # Errors
 /// When the listener fails.
@@ -215,5 +229,18 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     service: Arc<Service>,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(service)).await
+    serve_until(listener, service, std::future::pending()).await
+}
+
+/// [`serve`] until `shutdown` completes, then lets open requests finish.
+///
+/// # Errors
+/// When the listener fails.
+pub async fn serve_until(
+    listener: tokio::net::TcpListener,
+    service: Arc<Service>,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
+    let limits = service.connections;
+    crate::server::serve(listener, router(service), limits, shutdown).await
 }

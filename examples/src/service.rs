@@ -2,6 +2,7 @@
 //! operations behind the `/auth` and `/admin` endpoints. The axum and actix-web
 //! apps are thin layers over it.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use auth_core::jwt::{
@@ -10,12 +11,15 @@ use auth_core::jwt::{
 use auth_core::{AuthError, Authenticated, SharedAuthenticator, TokenError};
 use serde::{Deserialize, Serialize};
 
-use crate::config::{Config, Secret};
+use crate::config::{Config, ConnectionLimits, Secret};
 use crate::db::{Db, RoleChange};
 use crate::domain::{NewOrder, Order, Read, User};
 use crate::error::ApiError;
 use crate::limits::Limits;
+use crate::login_throttle::redis::RedisThrottle;
+use crate::login_throttle::{LoginThrottle, Throttle};
 use crate::page::{Page, PageQuery};
+use crate::password_workers::PasswordWorkers;
 use crate::policy::readable_orders;
 use crate::stores::{self, RefreshTokens, Revocations};
 
@@ -58,10 +62,10 @@ impl ClaimsMapper for UserStore {
 #[non_exhaustive]
 pub enum StartError {
     /// The database could not be opened.
-    #[error("database: {0}")]
+    #[error("DATABASE_URL: the database cannot be opened: {0}")]
     Db(#[from] crate::db::DbError),
     /// A store (Redis) could not be reached.
-    #[error("stores: {0}")]
+    #[error("REDIS_URL: Redis cannot be reached: {0}")]
     Stores(AuthError),
     /// The signing key or the issuer configuration was refused.
     #[error("tokens: {0}")]
@@ -122,6 +126,14 @@ pub struct Service {
     pub authenticator: SharedAuthenticator<User>,
     /// Body size, page size and orders per user.
     pub limits: Limits,
+    /// How long clients may hold connections, and how many (`ORDERS_API_*_TIMEOUT`,
+    /// `ORDERS_API_MAX_CONNECTIONS`): the servers apply them.
+    pub connections: ConnectionLimits,
+    /// Where passwords are verified: never on an async worker.
+    pub passwords: PasswordWorkers,
+    /// Login attempts per client and per email: in memory, or in Redis with
+    /// `REDIS_URL`.
+    pub login_throttle: Throttle,
 }
 
 impl Service {
@@ -142,6 +154,14 @@ impl Service {
             .await
             .map_err(StartError::Stores)?;
         let revocations = Arc::new(revocations);
+        let login_throttle = match config.redis_url.as_deref() {
+            None => Throttle::Memory(LoginThrottle::new(config.login_limits)),
+            Some(url) => Throttle::Redis(
+                RedisThrottle::connect(url, config.login_limits)
+                    .await
+                    .map_err(StartError::Stores)?,
+            ),
+        };
         let key = SigningKey::hmac(HmacAlgorithm::HS256, config.secret.bytes())
             .map_err(|e| StartError::Tokens(e.to_string()))?;
         let issuer = TokenIssuer::builder(key, Arc::clone(&revocations), Arc::new(refresh_tokens))
@@ -160,21 +180,40 @@ impl Service {
             issuer,
             authenticator: SharedAuthenticator::new(authenticator).with_realm("orders-api"),
             limits: config.limits,
+            connections: config.connections,
+            passwords: PasswordWorkers::per_core(),
+            login_throttle,
         }))
     }
 
-    /// `POST /auth/login`: checks the password, then issues a pair with the
-    /// requested scope (least privilege: a narrower scope is honoured, an unknown
-    /// one refused).
+    /// `POST /auth/login` from `client` (its address, for the throttle): checks
+    /// the password, then issues a pair with the requested scope (least
+    /// privilege: a narrower scope is honoured, an unknown one refused).
+    ///
+    /// The attempt is throttled before the password is hashed, and the hash runs
+    /// on [`PasswordWorkers`], never on an async worker.
     ///
     /// # Errors
-    /// [`ApiError::InvalidCredentials`] for a wrong email or password alike.
-    pub async fn login(&self, request: &LoginRequest) -> Result<TokenResponse, ApiError> {
+    /// [`ApiError::InvalidCredentials`] for a wrong email or password alike;
+    /// [`ApiError::TooManyAttempts`] beyond the login limits.
+    pub async fn login(
+        &self,
+        client: Option<IpAddr>,
+        request: &LoginRequest,
+    ) -> Result<TokenResponse, ApiError> {
         let scope = granted_scope(request.scope.as_deref())?;
+        let attempt = self.login_throttle.admit(client, &request.email).await?;
+        let (db, email, password) = (
+            self.db.clone(),
+            request.email.clone(),
+            request.password.clone(),
+        );
         let user = self
-            .db
-            .verify_login(&request.email, &request.password)?
+            .passwords
+            .run(move || db.verify_login(&email, &password))
+            .await??
             .ok_or(ApiError::InvalidCredentials)?;
+        attempt.succeeded().await;
         let pair = self
             .issuer
             .login(&user.id.to_string(), &claims_for(&user, &scope))

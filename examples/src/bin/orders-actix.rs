@@ -1,5 +1,7 @@
 //! `cargo run -p examples --bin orders-actix`: the orders service on actix-web,
-//! with the same policies as `orders-api`. Listens on `ORDERS_API_ADDR` too.
+//! with the same policies as `orders-api`. Listens on `ORDERS_API_ADDR` too, and
+//! takes the same configuration and exit codes (2: a bad variable, named; 1: a
+//! start error, naming the variable when one is at fault).
 
 use std::process::ExitCode;
 

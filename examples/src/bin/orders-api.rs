@@ -1,7 +1,11 @@
 //! `cargo run -p examples --bin orders-api`: the reference service on axum.
 //!
 //! Configuration by environment variable (see `examples::config`); a bad value
-//! stops the start with a message naming the variable.
+//! stops the start with a message naming the variable (exit code 2). A database
+//! or Redis that cannot be reached at start is exit code 1, with a message naming
+//! its variable: the configuration may be right and a retry succeed.
+//!
+//! `SIGINT` or `SIGTERM` stops accepting and lets open requests finish.
 //!
 //! `orders-api --authorization-matrix` prints every handler with its gates (from
 //! the link-time inventory of `#[requires]` and `#[public]`) and the authenticators
@@ -56,11 +60,36 @@ async fn main() -> ExitCode {
     };
     tracing::info!(addr = %config.addr, "orders-api listening");
     println!("orders-api listening on http://{}", config.addr);
-    match orders_api::serve(listener, service).await {
+    match orders_api::serve_until(listener, service, shutdown_signal()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("orders-api: server error: {error}");
             ExitCode::FAILURE
         }
     }
+}
+
+/// Completes on `SIGINT` (Ctrl-C) or, on Unix, `SIGTERM` (what orchestrators send).
+async fn shutdown_signal() {
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: no new connections, finishing open requests");
 }

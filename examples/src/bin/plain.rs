@@ -107,10 +107,10 @@ async fn main() -> ExitCode {
     };
     let (Ok(alice), Ok(bob)) = (
         service
-            .login(&login("alice@example.com", "alice-password"))
+            .login(None, &login("alice@example.com", "alice-password"))
             .await,
         service
-            .login(&login("bob@example.com", "bob-password"))
+            .login(None, &login("bob@example.com", "bob-password"))
             .await,
     ) else {
         eprintln!("plain: the seeded users could not sign in");

@@ -1,0 +1,116 @@
+//! Both service binaries, started with a bad configuration: exit code 2 and a
+//! message naming the variable; a store that cannot be reached at start: exit
+//! code 1, naming its variable too.
+#![allow(
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test fails by panicking"
+)]
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BINARIES: [(&str, &str); 2] = [
+    ("orders-api", env!("CARGO_BIN_EXE_orders-api")),
+    ("orders-actix", env!("CARGO_BIN_EXE_orders-actix")),
+];
+
+/// Runs `binary` with `vars` (and a valid secret and a free port, so nothing
+/// else is wrong), and returns its exit code and standard error. A binary still
+/// running after 30 s (it started, which it should not have) is killed.
+fn run(binary: &str, vars: &[(&str, &str)]) -> (Option<i32>, String) {
+    let mut command = Command::new(binary);
+    for (name, _) in std::env::vars() {
+        if name.starts_with("ORDERS_API_") || name == "DATABASE_URL" || name == "REDIS_URL" {
+            command.env_remove(name);
+        }
+    }
+    command
+        .env(
+            "ORDERS_API_JWT_SECRET",
+            "exit-code test secret, 32+ bytes long",
+        )
+        .env("ORDERS_API_ADDR", "127.0.0.1:0")
+        .env("RUST_LOG", "error")
+        .envs(vars.iter().copied())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let mut child = command.spawn().expect("the binary runs");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if child.try_wait().expect("the child's status").is_some() {
+            break;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{binary} with {vars:?} started instead of exiting");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let output = child.wait_with_output().expect("the child's output");
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_bad_variable_exits_2_naming_it() {
+    let cases: [(&str, &str); 12] = [
+        ("REDIS_URL", "not a url"),
+        ("REDIS_URL", "http://127.0.0.1:6379/"),
+        ("DATABASE_URL", "postgres://db.example/orders"),
+        ("ORDERS_API_ADDR", "localhost"),
+        ("ORDERS_API_JWT_SECRET", "short"),
+        ("ORDERS_API_ACCESS_TTL", "0"),
+        ("ORDERS_API_HEADER_TIMEOUT", "0"),
+        ("ORDERS_API_IDLE_TIMEOUT", "forever"),
+        ("ORDERS_API_BODY_TIMEOUT", "3601"),
+        ("ORDERS_API_MAX_CONNECTIONS", "0"),
+        ("ORDERS_API_LOGIN_LIMIT_IP", "20"),
+        ("ORDERS_API_LOGIN_LIMIT_EMAIL", "0/60"),
+    ];
+    for (name, binary) in BINARIES {
+        for (variable, value) in cases {
+            let (code, stderr) = run(binary, &[(variable, value)]);
+            assert_eq!(code, Some(2), "{name} {variable}={value:?}: {stderr}");
+            assert!(
+                stderr.contains(variable),
+                "{name} {variable}={value:?}: the message does not name it: {stderr}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_redis_password_is_not_printed() {
+    let (code, stderr) = run(
+        BINARIES[0].1,
+        &[("REDIS_URL", "redis://user:hunter2@[::1:6379/")],
+    );
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("REDIS_URL"), "{stderr}");
+    assert!(!stderr.contains("hunter2"), "{stderr}");
+}
+
+#[test]
+fn a_store_that_cannot_be_reached_exits_1_naming_its_variable() {
+    // Port 1 on loopback: nothing listens, the connection is refused at once.
+    let unreachable_redis = ("REDIS_URL", "redis://127.0.0.1:1/");
+    let missing_directory = (
+        "DATABASE_URL",
+        "/nonexistent-directory-of-the-exit-code-test/orders.sqlite",
+    );
+    for (name, binary) in BINARIES {
+        for (variable, value) in [unreachable_redis, missing_directory] {
+            let (code, stderr) = run(binary, &[(variable, value)]);
+            assert_eq!(code, Some(1), "{name} {variable}={value:?}: {stderr}");
+            assert!(
+                stderr.contains(variable),
+                "{name} {variable}={value:?}: the message does not name it: {stderr}"
+            );
+        }
+    }
+}
