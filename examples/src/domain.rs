@@ -21,6 +21,15 @@ impl HasRoles for User {
     }
 }
 
+/// The canonical subject: the id in decimal, as the service writes it into
+/// `sub`. A token spelled otherwise (`"01"`, `"+1"`) is refused by the
+/// authenticator, so it cannot dodge a revocation keyed on `"1"`.
+impl auth_core::jwt::HasSubject for User {
+    fn canonical_subject(&self) -> std::borrow::Cow<'_, str> {
+        std::borrow::Cow::Owned(self.id.to_string())
+    }
+}
+
 impl User {
     /// Whether the user is an administrator.
     pub fn is_admin(&self) -> bool {

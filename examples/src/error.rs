@@ -13,7 +13,10 @@ pub enum ApiError {
     #[error(transparent)]
     Auth(#[from] AuthError),
     /// Wrong email or password. The same answer for both, so it does not tell
-    /// which emails exist.
+    /// which emails exist: 400 `invalid_grant`, a token endpoint's answer to
+    /// wrong resource-owner credentials (RFC 6749 §5.2), through auth-core's
+    /// mapping. Not a 401: that needs a `WWW-Authenticate` challenge (RFC 9110
+    /// §15.5.2), and no challenge fits a login form.
     #[error("wrong email or password")]
     InvalidCredentials,
     /// A login asked for a scope this service does not grant.
@@ -43,7 +46,15 @@ impl ApiError {
                     wire.www_authenticate,
                 )
             }
-            ApiError::InvalidCredentials => (401, "invalid_grant", "wrong email or password", None),
+            ApiError::InvalidCredentials => {
+                let wire = AuthError::invalid_grant().response("orders-api");
+                (
+                    wire.status.as_u16(),
+                    wire.error,
+                    wire.error_description,
+                    wire.www_authenticate,
+                )
+            }
             ApiError::InvalidScope => (
                 400,
                 "invalid_scope",
@@ -61,6 +72,15 @@ impl ApiError {
                     None,
                 )
             }
+        }
+    }
+
+    /// The `Retry-After` of a 503 whose cause knows when to try again, in
+    /// seconds.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            ApiError::Auth(error) => error.response("orders-api").retry_after,
+            _ => None,
         }
     }
 

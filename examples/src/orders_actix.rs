@@ -11,11 +11,12 @@ use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::{App, FromRequest, HttpRequest, HttpResponse, ResponseError, web};
 use auth_core::actix::{SecureScope, delete, get, post};
+use auth_core::jwt::TOKEN_RESPONSE_HEADERS;
 use auth_core::{Authenticated, public, requires};
 
 use crate::domain::{Delete, Order, Read, User};
 use crate::error::ApiError;
-use crate::service::{LoginRequest, Service, TokenResponse};
+use crate::service::{LoginRequest, RefreshRequest, Service, TokenResponse};
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
@@ -28,6 +29,9 @@ impl ResponseError for ApiError {
         response.content_type("application/json");
         if let Some(challenge) = challenge {
             response.insert_header((actix_web::http::header::WWW_AUTHENTICATE, challenge));
+        }
+        if let Some(after) = self.retry_after() {
+            response.insert_header((actix_web::http::header::RETRY_AFTER, after));
         }
         response.body(ApiError::body(code, description))
     }
@@ -68,12 +72,30 @@ async fn health() -> &'static str {
     "ok"
 }
 
+/// What a token endpoint answers: the pair or the error, never cached (RFC
+/// 6749 §5.1, [`TOKEN_RESPONSE_HEADERS`]).
+fn token_endpoint_response(result: Result<TokenResponse, ApiError>) -> HttpResponse {
+    let mut response = match result {
+        Ok(pair) => HttpResponse::Ok().json(pair),
+        Err(error) => error.error_response(),
+    };
+    for (name, value) in TOKEN_RESPONSE_HEADERS {
+        response.headers_mut().insert(
+            actix_web::http::header::HeaderName::from_static(name),
+            actix_web::http::header::HeaderValue::from_static(value),
+        );
+    }
+    response
+}
+
 #[public]
-async fn login(
-    app: web::Data<Arc<Service>>,
-    request: web::Json<LoginRequest>,
-) -> Result<web::Json<TokenResponse>, ApiError> {
-    Ok(web::Json(app.login(&request).await?))
+async fn login(app: web::Data<Arc<Service>>, request: web::Json<LoginRequest>) -> HttpResponse {
+    token_endpoint_response(app.login(&request).await)
+}
+
+#[public]
+async fn refresh(app: web::Data<Arc<Service>>, request: web::Json<RefreshRequest>) -> HttpResponse {
+    token_endpoint_response(app.refresh(&request).await)
 }
 
 #[requires(authenticated)]
@@ -123,6 +145,7 @@ pub fn routes() -> SecureScope {
     SecureScope::new("")
         .route("/health", get(health))
         .route("/auth/login", post(login))
+        .route("/auth/refresh", post(refresh))
         .route("/me", get(me))
         .route("/orders", get(list_orders))
         .route("/orders/{id}", get(get_order))

@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use auth_core::axum::{SecureRouter, get, post, put};
+use auth_core::jwt::TOKEN_RESPONSE_HEADERS;
 use auth_core::{Authenticated, SharedAuthenticator, public, requires};
 use axum::Json;
 use axum::extract::{FromRef, FromRequestParts, Path, State};
@@ -42,6 +43,11 @@ impl IntoResponse for ApiError {
                 .headers_mut()
                 .insert(axum::http::header::WWW_AUTHENTICATE, challenge);
         }
+        if let Some(after) = self.retry_after() {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, after.into());
+        }
         response
     }
 }
@@ -77,20 +83,33 @@ async fn products(State(app): State<AppState>) -> Result<Json<Vec<Product>>, Api
     Ok(Json(app.0.db.products()?))
 }
 
+/// What a token endpoint answers: the pair or the error, never cached (RFC
+/// 6749 §5.1, [`TOKEN_RESPONSE_HEADERS`]).
+type TokenEndpointResponse = (
+    [(&'static str, &'static str); 2],
+    Result<Json<TokenResponse>, ApiError>,
+);
+
 #[public]
 async fn login(
     State(app): State<AppState>,
     Json(request): Json<LoginRequest>,
-) -> Result<Json<TokenResponse>, ApiError> {
-    Ok(Json(app.0.login(&request).await?))
+) -> TokenEndpointResponse {
+    (
+        TOKEN_RESPONSE_HEADERS,
+        app.0.login(&request).await.map(Json),
+    )
 }
 
 #[public]
 async fn refresh(
     State(app): State<AppState>,
     Json(request): Json<RefreshRequest>,
-) -> Result<Json<TokenResponse>, ApiError> {
-    Ok(Json(app.0.refresh(&request).await?))
+) -> TokenEndpointResponse {
+    (
+        TOKEN_RESPONSE_HEADERS,
+        app.0.refresh(&request).await.map(Json),
+    )
 }
 
 #[requires(authenticated)]

@@ -29,7 +29,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::jwk::ThumbprintHash;
 use jwt_support::service::{MemoryService, Service, claims, signing_key};
-use jwt_support::{AUDIENCE, HMAC_SECRET, ISSUER, assert_invalid, now};
+use jwt_support::{AUDIENCE, HMAC_SECRET, ISSUER, assert_invalid, assert_refused_grant, now};
 
 // --- a store that fails on demand ----------------------------------------------------
 
@@ -149,9 +149,14 @@ impl<S: RefreshStore> RefreshStore for Flaky<S> {
             .await
     }
 
-    async fn rotate(&self, old_token_id: &str, new_token_id: &str) -> Result<Rotation, AuthError> {
+    async fn rotate(
+        &self,
+        old_token_id: &str,
+        new_token_id: &str,
+        grace: Duration,
+    ) -> Result<Rotation, AuthError> {
         self.faults
-            .write(|| self.inner.rotate(old_token_id, new_token_id))
+            .write(|| self.inner.rotate(old_token_id, new_token_id, grace))
             .await
     }
 
@@ -254,7 +259,7 @@ async fn an_interrupted_logout_never_leaves_a_live_refresh_token<R, F, A>(
                     );
                     let refresh = service.issuer.refresh(pair.refresh_token()).await;
                     assert!(
-                        matches!(refresh, Err(AuthError::InvalidToken(_))),
+                        matches!(refresh, Err(AuthError::InvalidGrant(_))),
                         "{label}: the access token is dead but the refresh token works: {refresh:?}"
                     );
                 }
@@ -263,7 +268,7 @@ async fn an_interrupted_logout_never_leaves_a_live_refresh_token<R, F, A>(
             for access in [pair.access_token(), earlier.as_str()] {
                 assert_invalid(service.verify(access).await, TokenError::Revoked);
             }
-            assert_invalid(
+            assert_refused_grant(
                 service.issuer.refresh(pair.refresh_token()).await,
                 TokenError::Revoked,
             );
@@ -468,7 +473,7 @@ where
             service.verify(pair.access_token()).await,
             TokenError::SubjectRevoked,
         );
-        assert_invalid(
+        assert_refused_grant(
             service.issuer.refresh(pair.refresh_token()).await,
             TokenError::SubjectRevoked,
         );
@@ -524,7 +529,7 @@ where
         service.verify(between.access_token()).await,
         TokenError::SubjectRevoked,
     );
-    assert_invalid(
+    assert_refused_grant(
         service.issuer.refresh(between.refresh_token()).await,
         TokenError::SubjectRevoked,
     );
@@ -552,7 +557,7 @@ where
         service.verify(minted.access_token()).await,
         TokenError::SubjectRevoked,
     );
-    assert_invalid(
+    assert_refused_grant(
         service.issuer.refresh(minted.refresh_token()).await,
         TokenError::SubjectRevoked,
     );
@@ -651,7 +656,7 @@ async fn a_token_minted_concurrently_with_logout_all_fails_safe() {
             service.verify(raced.access_token()).await,
             TokenError::SubjectRevoked,
         );
-        assert_invalid(
+        assert_refused_grant(
             service.issuer.refresh(raced.refresh_token()).await,
             TokenError::SubjectRevoked,
         );
