@@ -39,6 +39,11 @@ use crate::{AuthError, HasRoles};
 /// }
 /// assert_eq!(User { id: 1 }.canonical_subject(), "1");
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` does not name its canonical subject",
+    label = "the user of a `ClaimsMapper` must implement `auth_core::jwt::HasSubject`",
+    note = "implement `HasSubject` for `{Self}`: return the one spelling of its id that your issuer writes into `sub`, so that revocation sees one identity per user"
+)]
 pub trait HasSubject {
     /// The canonical spelling of this user's id.
     fn canonical_subject(&self) -> Cow<'_, str>;

@@ -832,7 +832,7 @@ async fn a_refresh_retried_after_a_redis_stall_keeps_the_session() {
     let before = current();
     assert!(!before.is_empty(), "the family is in Redis");
 
-    let pause = std::time::Duration::from_millis(2_000);
+    let pause = std::time::Duration::from_secs(2);
     let paused = Command::new("redis-cli")
         .args([
             "-p",
