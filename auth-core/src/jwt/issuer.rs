@@ -524,6 +524,9 @@ where
             }
             Rotation::Revoked(family) => {
                 audit_refused(Some(&family), "refresh family revoked");
+                // Again, idempotently: a reuse whose session revocation failed
+                // (a 503) finishes when the token is presented again.
+                self.revoke_session(&family.id).await?;
                 Err(refused(TokenError::Revoked))
             }
             Rotation::Unknown => {
@@ -537,8 +540,9 @@ where
     /// source of truth, so a role change applies now) and the grant's new refresh
     /// token. The token's scope is that of `claims` narrowed to the scope granted
     /// at the login ([`RefreshGrant::scope`]; pass it to keep the login's scope):
-    /// a refresh never widens it. The family, its login time, its end and the cutoff it was started
-    /// under stay the same: the new access token carries that cutoff, so a
+    /// a refresh never widens it. The family, its login time, its end and the
+    /// cutoff it was started under stay the same: the new access token carries
+    /// that cutoff, so a
     /// [`logout_all`](Self::logout_all) after the login revokes it, even one that
     /// came between [`refresh`](Self::refresh) and this call.
     ///

@@ -287,6 +287,53 @@ async fn logout_interrupted_at_any_step_is_retryable_and_never_leaves_a_live_ref
     an_interrupted_logout_never_leaves_a_live_refresh_token(&service, &faults).await;
 }
 
+/// A reuse is detected (the family is revoked in the refresh store) but the
+/// write that revokes the session's access tokens fails: the refresh is a 503,
+/// and the next presentation of any of the family's tokens finishes the job, so
+/// the thief's access token does not outlive a failed write.
+#[tokio::test]
+async fn a_reuse_whose_session_revocation_failed_finishes_on_the_next_attempt() {
+    let revocations = Arc::new(MemoryRevocationStore::new());
+    let (service, faults) = flaky_service(
+        Arc::clone(&revocations),
+        MemoryRefreshStore::new(),
+        revocations,
+    );
+    for fault in [Fault::Refuse, Fault::Hang] {
+        let stolen = service.login("alice", &["customer"]).await;
+        let user = service
+            .refresh(stolen.refresh_token(), &["customer"])
+            .await
+            .unwrap();
+        let newest = service
+            .refresh(user.refresh_token(), &["customer"])
+            .await
+            .unwrap();
+        // Write 0: the rotation script (reuse detected); write 1: the session.
+        faults.arm(1, fault);
+        let reuse =
+            tokio::time::timeout(HANG, service.issuer.refresh(stolen.refresh_token())).await;
+        assert!(faults.disarm(), "{fault:?}: the session write was reached");
+        if let Ok(result) = reuse {
+            let error = result.unwrap_err();
+            assert_eq!(error.status().as_u16(), 503, "{fault:?}: {error:?}");
+            assert_eq!(error.retry_after(), Some(Duration::from_secs(1)));
+        }
+        // Any token of the family, presented again: refused, and the session ends.
+        assert_refused_grant(
+            service.issuer.refresh(newest.refresh_token()).await,
+            TokenError::Revoked,
+        );
+        for access in [
+            stolen.access_token(),
+            user.access_token(),
+            newest.access_token(),
+        ] {
+            assert_invalid(service.verify(access).await, TokenError::Revoked);
+        }
+    }
+}
+
 /// A token outside any session has one write to revoke: a failure leaves it
 /// working, and the retry kills it.
 #[tokio::test]
