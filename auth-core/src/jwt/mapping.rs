@@ -39,6 +39,24 @@ use crate::{AuthError, HasRoles};
 /// }
 /// assert_eq!(User { id: 1 }.canonical_subject(), "1");
 /// ```
+///
+/// A mapper whose user does not implement it does not compile:
+///
+/// ```compile_fail
+/// use auth_core::jwt::{Claims, ClaimsMapper};
+/// use auth_core::AuthError;
+///
+/// struct User { id: i64 }
+/// struct Users;
+///
+/// impl ClaimsMapper for Users {
+///     type User = User; // error: `User` does not name its canonical subject
+///
+///     async fn map(&self, _: &Claims<'_>) -> Result<User, AuthError> {
+///         Ok(User { id: 1 })
+///     }
+/// }
+/// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` does not name its canonical subject",
     label = "the user of a `ClaimsMapper` must implement `auth_core::jwt::HasSubject`",
