@@ -22,6 +22,9 @@ const COMPONENT: &str = "refresh token store";
 /// detected). Expired families are dropped on every write; when a table is full of
 /// live entries, a login or rotation is refused with [`AuthError::Unavailable`]
 /// ([`StoreError::Full`]) rather than forgetting a live family.
+///
+/// The [grace window](super#a-retry-after-an-outage-the-grace-window) of a
+/// rotation is measured on this process's wall clock.
 #[derive(Debug)]
 pub struct MemoryRefreshStore {
     tables: Mutex<Tables>,
