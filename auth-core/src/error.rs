@@ -10,6 +10,7 @@
 //! | [`MissingCredentials`](AuthError::MissingCredentials) | 401 | `Bearer realm=".."` (no `error`, RFC 6750 §3.1) | `missing_credentials` |
 //! | [`InvalidRequest`](AuthError::InvalidRequest) | 400 | `Bearer realm="..", error="invalid_request", ..` | `invalid_request` |
 //! | [`InvalidToken`](AuthError::InvalidToken) | 401 | `Bearer realm="..", error="invalid_token", ..` | `invalid_token` |
+//! | [`InvalidGrant`](AuthError::InvalidGrant) | 400 (a token endpoint, RFC 6749 §5.2) | none: it is not a request for a protected resource | `invalid_grant` |
 //! | [`InsufficientScope`](AuthError::InsufficientScope) | 403 | `Bearer realm="..", error="insufficient_scope", .., scope=".."` | `insufficient_scope` |
 //! | [`Forbidden`](AuthError::Forbidden) | 403 | none: a new token would not help | `forbidden` |
 //! | [`NotFound`](AuthError::NotFound) | 404 | none | `not_found` |
@@ -62,6 +63,16 @@ pub enum AuthError {
     /// A credential was sent and failed verification.
     #[error("invalid credentials: {0}")]
     InvalidToken(#[from] TokenError),
+
+    /// A token endpoint refused the grant it was given (RFC 6749 §5.2): a refresh
+    /// token that is unknown, expired, revoked or reused, or a resource owner's
+    /// wrong credentials at a login. A 400 `invalid_grant` without a
+    /// `WWW-Authenticate` challenge: the client did not ask for a protected
+    /// resource, so a bearer challenge would tell it nothing. Raised by
+    /// [`TokenIssuer::refresh`](crate::jwt::TokenIssuer::refresh), and by a login
+    /// endpoint through [`AuthError::invalid_grant`].
+    #[error("invalid grant: {0}")]
+    InvalidGrant(#[from] GrantError),
 
     /// The token is valid but lacks a scope the operation needs.
     #[error("insufficient scope: `{scope}` is required")]
@@ -118,6 +129,46 @@ impl AuthError {
         AuthError::InvalidRequest { reason }
     }
 
+    /// A 400 `invalid_grant` for a login whose credentials (a password, a
+    /// one-time code) are wrong: the answer of a token endpoint (RFC 6749 §5.2),
+    /// the same whatever was wrong, so it does not tell which accounts exist.
+    ///
+    /// ```
+    /// use auth_core::AuthError;
+    ///
+    /// let response = AuthError::invalid_grant().response("orders-api");
+    /// assert_eq!(response.status.as_u16(), 400);
+    /// assert_eq!(response.www_authenticate, None);
+    /// assert_eq!(
+    ///     response.json_body(),
+    ///     r#"{"error":"invalid_grant","error_description":"the credentials are invalid"}"#
+    /// );
+    /// ```
+    pub const fn invalid_grant() -> Self {
+        AuthError::InvalidGrant(GrantError::Credentials)
+    }
+
+    /// The same error, telling the client when to try again (`Retry-After`) if it
+    /// is a 503 that does not say yet; any other error is returned unchanged.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use auth_core::AuthError;
+    ///
+    /// let err = AuthError::unavailable("refresh token store", "timed out")
+    ///     .or_retry_after(Duration::from_secs(1));
+    /// assert_eq!(err.response("").retry_after, Some(1));
+    /// ```
+    #[must_use]
+    pub fn or_retry_after(mut self, after: Duration) -> Self {
+        if let AuthError::Unavailable { retry_after, .. } = &mut self
+            && retry_after.is_none()
+        {
+            *retry_after = Some(after);
+        }
+        self
+    }
+
     /// A 403 with an `insufficient_scope` challenge naming `scope`.
     pub fn insufficient_scope(scope: impl Into<Cow<'static, str>>) -> Self {
         AuthError::InsufficientScope {
@@ -168,7 +219,9 @@ impl AuthError {
     pub fn status(&self) -> StatusCode {
         match self {
             AuthError::MissingCredentials | AuthError::InvalidToken(_) => StatusCode::UNAUTHORIZED,
-            AuthError::InvalidRequest { .. } => StatusCode::BAD_REQUEST,
+            AuthError::InvalidRequest { .. } | AuthError::InvalidGrant(_) => {
+                StatusCode::BAD_REQUEST
+            }
             AuthError::InsufficientScope { .. } | AuthError::Forbidden { .. } => {
                 StatusCode::FORBIDDEN
             }
@@ -184,6 +237,7 @@ impl AuthError {
             AuthError::MissingCredentials => "missing_credentials",
             AuthError::InvalidRequest { .. } => "invalid_request",
             AuthError::InvalidToken(_) => "invalid_token",
+            AuthError::InvalidGrant(_) => "invalid_grant",
             AuthError::InsufficientScope { .. } => "insufficient_scope",
             AuthError::Forbidden { .. } => "forbidden",
             AuthError::NotFound { .. } => "not_found",
@@ -200,6 +254,10 @@ impl AuthError {
             AuthError::InvalidRequest { reason } => reason,
             AuthError::InvalidToken(TokenError::Expired) => "the access token expired",
             AuthError::InvalidToken(_) => "the access token is invalid",
+            AuthError::InvalidGrant(GrantError::Credentials) => "the credentials are invalid",
+            AuthError::InvalidGrant(GrantError::RefreshToken(_)) => {
+                "the refresh token is invalid, expired or revoked"
+            }
             AuthError::InsufficientScope { .. } => "the access token lacks a required scope",
             AuthError::Forbidden { .. } => "you may not perform this action",
             AuthError::NotFound { .. } => "the resource was not found",
@@ -248,7 +306,8 @@ impl AuthError {
                 challenge.push_str(", scope=");
                 push_quoted(&mut challenge, scope);
             }
-            AuthError::Forbidden { .. }
+            AuthError::InvalidGrant(_)
+            | AuthError::Forbidden { .. }
             | AuthError::NotFound { .. }
             | AuthError::Unavailable { .. }
             | AuthError::Misconfigured { .. } => return None,
@@ -309,6 +368,31 @@ impl ErrorResponse {
             r#"{{"error":"{}","error_description":"{}"}}"#,
             self.error, self.error_description
         )
+    }
+}
+
+/// Why a token endpoint refused a grant ([`AuthError::InvalidGrant`], 400
+/// `invalid_grant`). The [`Display`](fmt::Display) text is for logs; clients see
+/// a fixed description per kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+#[non_exhaustive]
+pub enum GrantError {
+    /// The refresh token was refused, for the reason given: malformed, unknown
+    /// or expired, revoked, reused, or its subject was logged out everywhere.
+    #[error("the refresh token was refused: {0}")]
+    RefreshToken(TokenError),
+    /// The resource owner's credentials (a password) are wrong.
+    #[error("the credentials are invalid")]
+    Credentials,
+}
+
+impl GrantError {
+    /// Why a refresh token was refused, if that is what this is.
+    pub fn token_error(self) -> Option<TokenError> {
+        match self {
+            GrantError::RefreshToken(reason) => Some(reason),
+            GrantError::Credentials => None,
+        }
     }
 }
 
@@ -416,6 +500,11 @@ mod tests {
             (AuthError::MissingCredentials, 401),
             (AuthError::invalid_request("two credentials"), 400),
             (AuthError::InvalidToken(TokenError::Expired), 401),
+            (
+                AuthError::InvalidGrant(GrantError::RefreshToken(TokenError::Revoked)),
+                400,
+            ),
+            (AuthError::invalid_grant(), 400),
             (AuthError::insufficient_scope("a"), 403),
             (AuthError::forbidden("not owner"), 403),
             (AuthError::not_found("hidden"), 404),
@@ -428,6 +517,36 @@ mod tests {
         for (error, status) in cases {
             assert_eq!(error.status().as_u16(), status, "{error:?}");
         }
+    }
+
+    #[test]
+    fn a_refused_grant_is_a_400_without_a_challenge() {
+        for error in [
+            AuthError::InvalidGrant(GrantError::RefreshToken(TokenError::Revoked)),
+            AuthError::invalid_grant(),
+        ] {
+            let response = error.response("api");
+            assert_eq!(response.status, StatusCode::BAD_REQUEST);
+            assert_eq!(response.error, "invalid_grant");
+            assert_eq!(response.www_authenticate, None);
+            assert!(!error.is_authentication());
+        }
+        // A 503 keeps a known `Retry-After`, and gets one when it has none.
+        let known = AuthError::Unavailable {
+            component: "x",
+            source: None,
+            retry_after: Some(Duration::from_secs(7)),
+        };
+        assert_eq!(
+            known.or_retry_after(Duration::from_secs(1)).retry_after(),
+            Some(Duration::from_secs(7))
+        );
+        assert_eq!(
+            AuthError::invalid_grant()
+                .or_retry_after(Duration::from_secs(1))
+                .retry_after(),
+            None
+        );
     }
 
     #[test]

@@ -130,7 +130,7 @@ pub use crate::authenticated::{AuthInfo, Authenticated, Identity, Mechanism, Sco
 pub use crate::authenticator::{Authenticator, SharedAuthenticator, authenticate};
 pub use crate::authorize::{Clearance, Gatekeeper, Refusal, ResourceCheck};
 pub use crate::decision::{All, Any, Decision, Outcome};
-pub use crate::error::{AuthError, ErrorResponse, TokenError};
+pub use crate::error::{AuthError, ErrorResponse, GrantError, TokenError};
 pub use crate::guarded::{Guarded, Rejection};
 pub use crate::permit::Permit;
 pub use crate::policy::{AsyncPolicy, AsyncPolicyFor, HasPermissions, HasRoles, Policy, PolicyFor};

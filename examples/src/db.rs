@@ -133,10 +133,6 @@ impl Db {
                  id INTEGER PRIMARY KEY,
                  name TEXT NOT NULL,
                  price INTEGER NOT NULL
-             );
-             CREATE TABLE IF NOT EXISTS sessions (
-                 family_id TEXT PRIMARY KEY,
-                 scope TEXT NOT NULL
              );",
         )?;
         let db = Db {
@@ -364,34 +360,6 @@ impl Db {
         let conn = self.lock()?;
         conn.execute("DELETE FROM orders WHERE id = ?1", params![permit.id])?;
         Ok(())
-    }
-
-    /// Remembers the scope granted at a login, so refreshes keep it narrow.
-    ///
-    /// # Errors
-    /// When the database fails.
-    pub fn save_session_scope(&self, family_id: &str, scope: &str) -> Result<(), DbError> {
-        let conn = self.lock()?;
-        conn.execute(
-            "INSERT OR REPLACE INTO sessions (family_id, scope) VALUES (?1, ?2)",
-            params![family_id, scope],
-        )?;
-        Ok(())
-    }
-
-    /// The scope granted at the login that started `family_id`.
-    ///
-    /// # Errors
-    /// When the database fails.
-    pub fn session_scope(&self, family_id: &str) -> Result<Option<String>, DbError> {
-        let conn = self.lock()?;
-        Ok(conn
-            .query_row(
-                "SELECT scope FROM sessions WHERE family_id = ?1",
-                params![family_id],
-                |row| row.get(0),
-            )
-            .optional()?)
     }
 
     /// The public product catalog.

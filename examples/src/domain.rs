@@ -23,6 +23,14 @@ impl HasRoles for User {
 
 /// The administrator role. The service refuses to demote the last user who has it.
 pub const ADMIN_ROLE: &str = "admin";
+/// The canonical subject: the id in decimal, as the service writes it into
+/// `sub`. A token spelled otherwise (`"01"`, `"+1"`) is refused by the
+/// authenticator, so it cannot dodge a revocation keyed on `"1"`.
+impl auth_core::jwt::HasSubject for User {
+    fn canonical_subject(&self) -> std::borrow::Cow<'_, str> {
+        std::borrow::Cow::Owned(self.id.to_string())
+    }
+}
 
 impl User {
     /// Whether the user is an administrator.

@@ -21,7 +21,10 @@ pub enum ApiError {
     #[error(transparent)]
     Auth(#[from] AuthError),
     /// Wrong email or password. The same answer for both, so it does not tell
-    /// which emails exist.
+    /// which emails exist: 400 `invalid_grant`, a token endpoint's answer to
+    /// wrong resource-owner credentials (RFC 6749 §5.2), through auth-core's
+    /// mapping. Not a 401: that needs a `WWW-Authenticate` challenge (RFC 9110
+    /// §15.5.2), and no challenge fits a login form.
     #[error("wrong email or password")]
     InvalidCredentials,
     /// A login asked for a scope this service does not grant.
@@ -84,7 +87,15 @@ impl ApiError {
                     wire.www_authenticate,
                 )
             }
-            ApiError::InvalidCredentials => (401, "invalid_grant", "wrong email or password", None),
+            ApiError::InvalidCredentials => {
+                let wire = AuthError::invalid_grant().response("orders-api");
+                (
+                    wire.status.as_u16(),
+                    wire.error,
+                    wire.error_description,
+                    wire.www_authenticate,
+                )
+            }
             ApiError::InvalidScope => (
                 400,
                 "invalid_scope",
@@ -154,10 +165,12 @@ impl ApiError {
         }
     }
 
-    /// The `Retry-After` header's seconds, when the client should come back.
+    /// The `Retry-After` header's seconds, when the client should come back: a
+    /// throttled login, or a 503 whose cause knows when to try again.
     pub fn retry_after(&self) -> Option<u64> {
         match self {
             ApiError::TooManyAttempts { retry_after } => Some(*retry_after),
+            ApiError::Auth(error) => error.response("orders-api").retry_after,
             _ => None,
         }
     }

@@ -17,6 +17,7 @@ use actix_web::dev::{Payload, ResourceDef};
 use actix_web::http::{Method, StatusCode, header};
 use actix_web::{App, FromRequest, HttpRequest, HttpResponse, ResponseError, web};
 use auth_core::actix::{SecureRoute, SecureScope, delete, get, post, put};
+use auth_core::jwt::TOKEN_RESPONSE_HEADERS;
 use auth_core::{Authenticated, public, requires};
 
 use crate::actix_body_deadline::body_deadline;
@@ -24,7 +25,7 @@ use crate::domain::{Delete, NewOrder, Order, Read, User};
 use crate::error::ApiError;
 use crate::extract::{self, Json};
 use crate::page::{Page, PageQuery};
-use crate::service::{LoginRequest, RolesRequest, Service, TokenResponse};
+use crate::service::{LoginRequest, RefreshRequest, RolesRequest, Service, TokenResponse};
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
@@ -80,14 +81,38 @@ async fn health() -> &'static str {
     "ok"
 }
 
+/// What a token endpoint answers: the pair or the error, never cached (RFC
+/// 6749 §5.1, [`TOKEN_RESPONSE_HEADERS`]).
+fn token_endpoint_response(result: Result<TokenResponse, ApiError>) -> HttpResponse {
+    let mut response = match result {
+        Ok(pair) => HttpResponse::Ok().json(pair),
+        Err(error) => error.error_response(),
+    };
+    for (name, value) in TOKEN_RESPONSE_HEADERS {
+        response.headers_mut().insert(
+            actix_web::http::header::HeaderName::from_static(name),
+            actix_web::http::header::HeaderValue::from_static(value),
+        );
+    }
+    response
+}
+
 #[public]
 async fn login(
     http: HttpRequest,
     app: web::Data<Arc<Service>>,
     Json(request): Json<LoginRequest>,
-) -> Result<web::Json<TokenResponse>, ApiError> {
+) -> HttpResponse {
     let client = http.peer_addr().map(|addr| addr.ip());
-    Ok(web::Json(app.login(client, &request).await?))
+    token_endpoint_response(app.login(client, &request).await)
+}
+
+#[public]
+async fn refresh(
+    app: web::Data<Arc<Service>>,
+    Json(request): Json<RefreshRequest>,
+) -> HttpResponse {
+    token_endpoint_response(app.refresh(&request).await)
 }
 
 #[requires(authenticated)]
@@ -151,10 +176,11 @@ async fn set_roles(
 
 /// Every route: its path, its method, and the handler. The scope is built from
 /// it, and so is the 405 of the default service.
-fn table() -> [(&'static str, Method, SecureRoute); 9] {
+fn table() -> [(&'static str, Method, SecureRoute); 10] {
     [
         ("/health", Method::GET, get(health)),
         ("/auth/login", Method::POST, post(login)),
+        ("/auth/refresh", Method::POST, post(refresh)),
         ("/me", Method::GET, get(me)),
         ("/orders", Method::GET, get(list_orders)),
         ("/orders", Method::POST, post(create_order)),

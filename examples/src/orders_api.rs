@@ -13,6 +13,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use auth_core::axum::{SecureRouter, get, post, put};
+use auth_core::jwt::TOKEN_RESPONSE_HEADERS;
 use auth_core::{Authenticated, SharedAuthenticator, public, requires};
 use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRef, FromRequestParts, State};
 use axum::http::StatusCode;
@@ -90,21 +91,34 @@ async fn products(State(app): State<AppState>) -> Result<Json<Vec<Product>>, Api
     Ok(Json(app.0.db.products()?))
 }
 
+/// What a token endpoint answers: the pair or the error, never cached (RFC
+/// 6749 §5.1, [`TOKEN_RESPONSE_HEADERS`]).
+type TokenEndpointResponse = (
+    [(&'static str, &'static str); 2],
+    Result<Json<TokenResponse>, ApiError>,
+);
+
 #[public]
 async fn login(
     State(app): State<AppState>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
     Json(request): Json<LoginRequest>,
-) -> Result<Json<TokenResponse>, ApiError> {
-    Ok(Json(app.0.login(Some(client.ip()), &request).await?))
+) -> TokenEndpointResponse {
+    (
+        TOKEN_RESPONSE_HEADERS,
+        app.0.login(Some(client.ip()), &request).await.map(Json),
+    )
 }
 
 #[public]
 async fn refresh(
     State(app): State<AppState>,
     Json(request): Json<RefreshRequest>,
-) -> Result<Json<TokenResponse>, ApiError> {
-    Ok(Json(app.0.refresh(&request).await?))
+) -> TokenEndpointResponse {
+    (
+        TOKEN_RESPONSE_HEADERS,
+        app.0.refresh(&request).await.map(Json),
+    )
 }
 
 #[requires(authenticated)]

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use auth_core::jwt::{
     AccessClaims, Claims, ClaimsMapper, HmacAlgorithm, SigningKey, TokenIssuer, TokenPair,
 };
-use auth_core::{AuthError, Authenticated, SharedAuthenticator, TokenError};
+use auth_core::{AuthError, Authenticated, GrantError, SharedAuthenticator, TokenError};
 use serde::{Deserialize, Serialize};
 
 use crate::config::{Config, ConnectionLimits, Secret};
@@ -35,7 +35,9 @@ pub type Issuer = TokenIssuer<Arc<Revocations>, Arc<RefreshTokens>>;
 
 /// Loads the principal of a verified token from the database, on every request:
 /// roles come from the source of truth, never from the token, so a demoted admin
-/// is refused at once. A validly signed token whose user is gone is a 401.
+/// is refused at once. A validly signed token whose user is gone is a 401. The
+/// parse accepts spellings such as `"01"` or `"+1"`; the authenticator then
+/// refuses them, because the loaded user's canonical subject is `"1"`.
 #[derive(Debug, Clone)]
 pub struct UserStore {
     db: Db,
@@ -149,6 +151,16 @@ impl Service {
                  survive a restart and other instances will not accept them"
             );
         }
+        if config.redis_url.is_some() && config.database_url.is_none() {
+            // Refreshes work across instances without it (the refresh store keeps
+            // each session's scope), but users, roles and orders live in each
+            // instance's own in-memory database.
+            tracing::warn!(
+                "REDIS_URL is set but DATABASE_URL is not: each instance has its own \
+                 in-memory database, so a role change or a new order on one instance \
+                 is not seen by the others; share a DATABASE_URL"
+            );
+        }
         let db = Db::open(config.database_url.as_deref())?;
         let (revocations, refresh_tokens) = stores::open(config.redis_url.as_deref())
             .await
@@ -193,9 +205,12 @@ impl Service {
     /// The attempt is throttled before the password is hashed, and the hash runs
     /// on [`PasswordWorkers`], never on an async worker.
     ///
+    /// The scope granted is kept with the session in the refresh store, so any
+    /// instance sharing it can refresh the session.
+    ///
     /// # Errors
-    /// [`ApiError::InvalidCredentials`] for a wrong email or password alike;
-    /// [`ApiError::TooManyAttempts`] beyond the login limits.
+    /// [`ApiError::InvalidCredentials`] (400 `invalid_grant`) for a wrong email or
+    /// password alike; [`ApiError::TooManyAttempts`] beyond the login limits.
     pub async fn login(
         &self,
         client: Option<IpAddr>,
@@ -218,17 +233,19 @@ impl Service {
             .issuer
             .login(&user.id.to_string(), &claims_for(&user, &scope))
             .await?;
-        self.db.save_session_scope(&pair.family().id, &scope)?;
         Ok(token_response(&pair, scope))
     }
 
     /// `POST /auth/refresh`: rotates the refresh token and issues a new pair with
-    /// the user's *current* roles and the session's scope. A reused refresh token
-    /// revokes its whole family and is a 401.
+    /// the user's *current* roles and the scope granted at the login (kept with
+    /// the session in the refresh store). A reused refresh token revokes its
+    /// whole family. A retry of a refresh whose answer was lost (a 503) is
+    /// answered within the issuer's grace window.
     ///
     /// # Errors
-    /// 401 for an unknown, expired, revoked or reused refresh token, or a user
-    /// who no longer exists.
+    /// 400 `invalid_grant` for an unknown, expired, revoked or reused refresh
+    /// token, or a user who no longer exists; 503 with `Retry-After` when a store
+    /// cannot answer.
     pub async fn refresh(&self, request: &RefreshRequest) -> Result<TokenResponse, ApiError> {
         let grant = self.issuer.refresh(&request.refresh_token).await?;
         let user = grant
@@ -237,10 +254,13 @@ impl Service {
             .ok()
             .and_then(|id| self.db.user(id).transpose())
             .transpose()?;
-        let scope = self.db.session_scope(&grant.family().id)?;
-        let (Some(user), Some(scope)) = (user, scope) else {
+        let scope = grant.scope().as_str().to_owned();
+        let Some(user) = user.filter(|_| !scope.is_empty()) else {
             self.issuer.reject_refresh(grant).await?;
-            return Err(AuthError::InvalidToken(TokenError::UnknownSubject).into());
+            return Err(AuthError::InvalidGrant(GrantError::RefreshToken(
+                TokenError::UnknownSubject,
+            ))
+            .into());
         };
         let pair = self
             .issuer

@@ -1,7 +1,7 @@
 //! The shared stores: in memory for one instance, or Redis (`REDIS_URL`) so
 //! that every instance of the service sees every revocation and refresh rotation.
 
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use auth_core::AuthError;
 use auth_core::revocation::refresh::MemoryRefreshStore;
@@ -91,10 +91,15 @@ impl RefreshStore for RefreshTokens {
         }
     }
 
-    async fn rotate(&self, old_token_id: &str, new_token_id: &str) -> Result<Rotation, AuthError> {
+    async fn rotate(
+        &self,
+        old_token_id: &str,
+        new_token_id: &str,
+        grace: Duration,
+    ) -> Result<Rotation, AuthError> {
         match self {
-            RefreshTokens::Memory(store) => store.rotate(old_token_id, new_token_id).await,
-            RefreshTokens::Redis(store) => store.rotate(old_token_id, new_token_id).await,
+            RefreshTokens::Memory(store) => store.rotate(old_token_id, new_token_id, grace).await,
+            RefreshTokens::Redis(store) => store.rotate(old_token_id, new_token_id, grace).await,
         }
     }
 

@@ -10,7 +10,7 @@ use super::cache::TokenCache;
 use super::cross_site::{self, CrossSiteCheck};
 use super::jws::TypeRule;
 use super::validation::{self, Validation};
-use super::{Claims, ClaimsMapper, ConfigError, KeySet, KeySource};
+use super::{Claims, ClaimsMapper, ConfigError, HasSubject as _, KeySet, KeySource};
 use crate::revocation::{RevocationStore, TokenRef};
 use crate::{AuthError, Authenticator, Identity, Mechanism, TokenError};
 
@@ -53,7 +53,10 @@ pub const DEFAULT_VERIFIED_TOKEN_CACHE: usize = 4_096;
 /// 4. the claims, parsed once: `exp` required, `nbf`, `iat`, `iss`, `aud`, each of
 ///    its registered type ([`Claims`]);
 /// 5. the [`RevocationStore`], on every request, cached token or not;
-/// 6. your [`ClaimsMapper`], which builds or reloads the user;
+/// 6. your [`ClaimsMapper`], which builds or reloads the user, and the user's
+///    [canonical subject](super::HasSubject), which must be the `sub` exactly
+///    (`"01"` or `" 1"` for user `"1"` is refused), so that revocation, which
+///    keys on `sub`, sees one identity per user;
 /// 7. for a token read from the cookie, on an unsafe method (anything but `GET`,
 ///    `HEAD`, `OPTIONS`, `TRACE`) or a WebSocket handshake: the cross-site check,
 ///    `Sec-Fetch-Site: same-origin` or a trusted `Origin` (see
@@ -173,6 +176,12 @@ where
         };
         self.revocation.check(&token).await?;
         let user = self.mapper.map(claims).await?;
+        // Revocation above keyed on `sub`: that is sound only if `sub` is the one
+        // spelling of the user's id. Another spelling (`"01"` for `"1"`) would be a
+        // second identity that a "log out everywhere" of the first does not reach.
+        if user.canonical_subject() != claims.subject() {
+            return Err(TokenError::InvalidClaim("sub").into());
+        }
 
         let mut identity = Identity::new(user, claims.subject(), Mechanism::BearerToken)
             .expires_at(claims.expires_at())

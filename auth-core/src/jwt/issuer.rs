@@ -20,7 +20,7 @@ use super::{
 use crate::revocation::{
     CUTOFF_CLAIM, Cutoff, RefreshFamily, RefreshStore, Rotation, SubjectCutoffs, TokenRef,
 };
-use crate::{AuthError, Authenticated, Scopes, TokenError, audit};
+use crate::{AuthError, Authenticated, GrantError, Scopes, TokenError, audit};
 
 /// The lifetime of an access token unless configured: 15 minutes.
 ///
@@ -39,6 +39,21 @@ pub const MAX_ACCESS_TTL: Duration = Duration::from_secs(24 * 3600);
 /// days by default): "log out everywhere" ends a family through the subject
 /// cutoff, so the cutoff must outlive every family it ends.
 pub const DEFAULT_REFRESH_TTL: Duration = Duration::from_secs(14 * 24 * 3600);
+
+/// How long after a refresh the refresh token it used up may be presented again,
+/// unless configured: 30 seconds. See [`TokenIssuerBuilder::refresh_grace`].
+///
+/// Long enough for a client to retry after a 503 (the issuer answers a store
+/// failure with `Retry-After: 1`) or a lost response; short enough that a
+/// predecessor token found later (in a log, a backup, a stolen device's storage)
+/// is a reuse, which ends the session.
+pub const DEFAULT_REFRESH_GRACE: Duration = Duration::from_secs(30);
+
+/// The longest grace window accepted: 5 minutes.
+pub const MAX_REFRESH_GRACE: Duration = Duration::from_secs(300);
+
+/// The `Retry-After` of a refresh that failed because a store could not answer.
+const REFRESH_RETRY_AFTER: Duration = Duration::from_secs(1);
 
 /// The header `typ` of every access token: `at+jwt` (RFC 9068 §2.1).
 pub const ACCESS_TOKEN_TYPE: &str = "at+jwt";
@@ -87,7 +102,11 @@ const RESERVED_CLAIMS: [&str; 12] = [
 ///   [`RefreshStore`] keeps only their SHA-256. Each refresh *rotates*: the
 ///   presented token is used up and a new one is issued; presenting a used token
 ///   again is a reuse, which revokes the whole family (RFC 9700 §4.14.2) and fails
-///   with 401 `invalid_token`.
+///   with 400 `invalid_grant` ([`AuthError::InvalidGrant`]). One exception: a
+///   client that never got the answer to a refresh (a store stall, a lost
+///   response) may present the token it used up once more within a short
+///   [grace window](TokenIssuerBuilder::refresh_grace), and gets a new pair of
+///   the same family.
 /// - **Revocation** goes through the same [`SubjectCutoffs`] store your
 ///   [`JwtAuthenticator`] checks, so a logout is refused at once by every instance
 ///   that shares it (Redis).
@@ -165,28 +184,39 @@ const RESERVED_CLAIMS: [&str; 12] = [
 /// issuers are judged by `iat`: `logout_all` covers every `iat` up to now plus
 /// the [leeway](TokenIssuerBuilder::leeway), what a verifier could accept now.
 ///
-/// # What a refresh does not know
+/// # What a refresh knows
 ///
-/// The [`RefreshStore`] keeps the subject and the login time of a family, not the
-/// roles or the scope. [`finish_refresh`](Self::finish_refresh) takes the claims
-/// again, so a demoted user's next token carries the new roles. To keep a
-/// narrowed scope across refreshes, keep it with the session, keyed by
-/// [`RefreshGrant::family`]'s id.
+/// The [`RefreshStore`] keeps the subject, the login time and the scope granted
+/// at the login with the family, so any instance that shares the store can
+/// refresh it, with no database of its own. It does not keep the roles:
+/// [`finish_refresh`](Self::finish_refresh) takes the claims again, so a
+/// demoted user's next token carries the new roles; their scope is narrowed to
+/// the login's ([`RefreshGrant::scope`]), so a refresh never widens it (RFC 6749
+/// §6).
+///
+/// # Token endpoint responses
+///
+/// A response that carries a token must not be cached (RFC 6749 §5.1): send
+/// [`TOKEN_RESPONSE_HEADERS`] with every login and refresh answer.
 ///
 /// # Audit
 ///
 /// Events with target [`audit::TARGET`](crate::audit::TARGET), naming the
 /// subject (`principal`), the `jti` (`token_id`) and the login's `family`, never a
 /// token: `decision = "issued"` (with `grant` = `login`, `refresh_token` or
-/// `direct`), `"refresh_refused"` (with a `reason`; a warning for a reuse),
+/// `direct`; `refresh_token_retry` for a retry within the grace window),
+/// `"refresh_retried"` (a warning: the predecessor came back within the window),
+/// `"refresh_refused"` (with a `reason`; a warning for a reuse),
 /// `"logged_out"` and `"logged_out_everywhere"`.
 ///
 /// # Failures
 ///
-/// Every method returns [`AuthError`]: 401 `invalid_token` for a refresh token
-/// that is malformed, unknown, expired, revoked, reused or whose subject logged
-/// out everywhere; 503 ([`AuthError::Unavailable`]) when a store cannot be
-/// reached (fail closed) or the issuer itself fails ([`IssueError`]).
+/// Every method returns [`AuthError`]: 400 `invalid_grant`
+/// ([`AuthError::InvalidGrant`], RFC 6749 §5.2) for a refresh token that is
+/// malformed, unknown, expired, revoked, reused or whose subject logged out
+/// everywhere; 503 ([`AuthError::Unavailable`]) when a store cannot be reached
+/// (fail closed; a refresh's says `Retry-After: 1`) or the issuer itself fails
+/// ([`IssueError`]).
 pub struct TokenIssuer<R, F> {
     key: SigningKey,
     keys: KeySet,
@@ -197,10 +227,30 @@ pub struct TokenIssuer<R, F> {
     audience: Audience,
     access_ttl: Duration,
     refresh_ttl: Duration,
+    refresh_grace: Duration,
     leeway: Duration,
     revocations: R,
     refresh_tokens: F,
 }
+
+/// The headers of every token endpoint response, success or error: `Cache-Control:
+/// no-store` and `Pragma: no-cache` (RFC 6749 §5.1), so that no cache, proxy or
+/// browser history keeps a token.
+///
+/// ```
+/// use auth_core::jwt::TOKEN_RESPONSE_HEADERS;
+///
+/// let mut response = http::Response::builder().status(200);
+/// for (name, value) in TOKEN_RESPONSE_HEADERS {
+///     response = response.header(name, value);
+/// }
+/// let response = response.body(())?;
+/// assert_eq!(response.headers()["cache-control"], "no-store");
+/// assert_eq!(response.headers()["pragma"], "no-cache");
+/// # Ok::<(), http::Error>(())
+/// ```
+pub const TOKEN_RESPONSE_HEADERS: [(&str, &str); 2] =
+    [("cache-control", "no-store"), ("pragma", "no-cache")];
 
 impl<R, F> TokenIssuer<R, F> {
     /// Starts configuring an issuer that signs with `key`, records revocations in
@@ -217,6 +267,7 @@ impl<R, F> TokenIssuer<R, F> {
             kid: None,
             access_ttl: DEFAULT_ACCESS_TTL,
             refresh_ttl: DEFAULT_REFRESH_TTL,
+            refresh_grace: DEFAULT_REFRESH_GRACE,
             leeway: DEFAULT_LEEWAY,
         }
     }
@@ -284,6 +335,12 @@ impl<R, F> TokenIssuer<R, F> {
         self.refresh_ttl
     }
 
+    /// How long after a refresh the token it used up may be retried; see
+    /// [`TokenIssuerBuilder::refresh_grace`].
+    pub fn refresh_grace(&self) -> Duration {
+        self.refresh_grace
+    }
+
     /// The clock skew [`logout_all`](Self::logout_all) covers.
     pub fn leeway(&self) -> Duration {
         self.leeway
@@ -309,6 +366,13 @@ where
     /// a new family, for `subject` (your user id), with `claims`. Call it after the
     /// user proved who they are (a password checked against an argon2 hash, ...).
     ///
+    /// `subject` must be the user's canonical id, the one your
+    /// [`ClaimsMapper`]'s user reports as its
+    /// [`canonical_subject`](super::HasSubject::canonical_subject): a token whose
+    /// `sub` is another spelling of it is refused by the authenticator. The
+    /// scope of `claims` is kept with the family, as the most its refreshes may
+    /// grant.
+    ///
     /// # Errors
     ///
     /// [`AuthError::Unavailable`] when a store cannot be reached or the issuer
@@ -332,7 +396,8 @@ where
                 .checked_add(self.refresh_ttl)
                 .unwrap_or(authenticated_at),
         )
-        .with_cutoff(cutoff);
+        .with_cutoff(cutoff)
+        .with_scope(claims.scope.clone());
         let refresh = RefreshSecret::generate()?;
         self.refresh_tokens.register(&family, &refresh.id).await?;
         let token_id = session_token_id(&family.id)?;
@@ -374,7 +439,8 @@ where
     /// locked out). Dropping the grant ends the session: its successor token is
     /// never handed out.
     ///
-    /// Refused with 401 `invalid_token`, and an audit event, when the token is:
+    /// Refused with 400 `invalid_grant` ([`AuthError::InvalidGrant`] with
+    /// [`GrantError::RefreshToken`]), and an audit event, when the token is:
     ///
     /// - malformed ([`TokenError::Malformed`]), unknown or expired with its family
     ///   ([`TokenError::Revoked`]), or of a family ended by a logout or a reuse
@@ -386,19 +452,40 @@ where
     ///   ("log out everywhere"): the family is revoked
     ///   ([`TokenError::SubjectRevoked`]).
     ///
+    /// # A retry after an unknown outcome
+    ///
+    /// The rotation is not undone if a later step fails (a store times out after
+    /// it ran, the response is lost, `finish_refresh` is never called). So the
+    /// token it used up, the family's *immediate predecessor*, may be presented
+    /// again within the [grace window](TokenIssuerBuilder::refresh_grace) of that
+    /// rotation: that is a retry, answered like a refresh, and the successor
+    /// issued before is no longer current (presenting it later is a reuse).
+    /// After the window, and for any older token, it is a reuse.
+    ///
     /// # Errors
     ///
-    /// The 401s above; [`AuthError::Unavailable`] when a store cannot be reached.
-    /// The rotation is not undone if a later step fails: presenting the old token
-    /// again is then a reuse, and the user logs in again.
+    /// The 400s above; [`AuthError::Unavailable`] with `Retry-After: 1` when a
+    /// store cannot be reached: the client may retry with the same token within
+    /// the grace window.
     pub async fn refresh(&self, refresh_token: &str) -> Result<RefreshGrant, AuthError> {
+        self.rotate(refresh_token)
+            .await
+            .map_err(|error| error.or_retry_after(REFRESH_RETRY_AFTER))
+    }
+
+    async fn rotate(&self, refresh_token: &str) -> Result<RefreshGrant, AuthError> {
         let Some(old_id) = presented_token_id(refresh_token)? else {
             audit_refused(None, "malformed refresh token");
-            return Err(TokenError::Malformed.into());
+            return Err(refused(TokenError::Malformed));
         };
         let next = RefreshSecret::generate()?;
-        match self.refresh_tokens.rotate(&old_id, &next.id).await? {
-            Rotation::Rotated(family) => {
+        let rotation = self
+            .refresh_tokens
+            .rotate(&old_id, &next.id, self.refresh_grace)
+            .await?;
+        let retried = matches!(rotation, Rotation::Retried(_));
+        match rotation {
+            Rotation::Rotated(family) | Rotation::Retried(family) => {
                 let login = TokenRef {
                     token_id: None,
                     session_id: None,
@@ -406,20 +493,26 @@ where
                     issued_at: Some(family.authenticated_at),
                     cutoff: family.cutoff,
                 };
-                if let Err(error) = self.revocations.check(&login).await {
-                    if matches!(error, AuthError::InvalidToken(_)) {
+                match self.revocations.check(&login).await {
+                    Ok(()) => {}
+                    Err(AuthError::InvalidToken(reason)) => {
                         // Logged out everywhere since this login: end the family for
                         // good. Best effort; the cutoff refuses it anyway.
                         if let Err(failure) = self.refresh_tokens.revoke_family(&family.id).await {
                             tracing::warn!(family = %family.id, error = %failure, "could not revoke a refresh family after a subject cutoff");
                         }
                         audit_refused(Some(&family), "subject revoked since the login");
+                        return Err(refused(reason));
                     }
-                    return Err(error);
+                    Err(error) => return Err(error),
+                }
+                if retried {
+                    audit_retried(&family);
                 }
                 Ok(RefreshGrant {
                     family,
                     refresh_token: next.secret,
+                    retried,
                 })
             }
             Rotation::Reused(family) => {
@@ -427,23 +520,29 @@ where
                 // The store revoked the family's refresh tokens; its access tokens
                 // die too, as the thief may hold one.
                 self.revoke_session(&family.id).await?;
-                Err(TokenError::Revoked.into())
+                Err(refused(TokenError::Revoked))
             }
             Rotation::Revoked(family) => {
                 audit_refused(Some(&family), "refresh family revoked");
-                Err(TokenError::Revoked.into())
+                // Again, idempotently: a reuse whose session revocation failed
+                // (a 503) finishes when the token is presented again.
+                self.revoke_session(&family.id).await?;
+                Err(refused(TokenError::Revoked))
             }
             Rotation::Unknown => {
                 audit_refused(None, "unknown or expired refresh token");
-                Err(TokenError::Revoked.into())
+                Err(refused(TokenError::Revoked))
             }
         }
     }
 
     /// Completes a refresh: a new access token with `claims` (read them from your
     /// source of truth, so a role change applies now) and the grant's new refresh
-    /// token. The family, its login time, its end and the cutoff it was started
-    /// under stay the same: the new access token carries that cutoff, so a
+    /// token. The token's scope is that of `claims` narrowed to the scope granted
+    /// at the login ([`RefreshGrant::scope`]; pass it to keep the login's scope):
+    /// a refresh never widens it. The family, its login time, its end and the
+    /// cutoff it was started under stay the same: the new access token carries
+    /// that cutoff, so a
     /// [`logout_all`](Self::logout_all) after the login revokes it, even one that
     /// came between [`refresh`](Self::refresh) and this call.
     ///
@@ -462,11 +561,25 @@ where
         let RefreshGrant {
             family,
             refresh_token,
+            retried,
         } = grant;
         let iat = unix_secs(SystemTime::now());
         let token_id = session_token_id(&family.id)?;
+        let narrowed;
+        let claims = match &family.scope {
+            Some(granted) => {
+                narrowed = claims.clone().narrowed_to(granted);
+                &narrowed
+            }
+            None => claims,
+        };
         let access = self.mint(&family.subject, iat, token_id, family.cutoff, claims)?;
-        audit_issued(&access, Some(&family), "refresh_token");
+        let grant = if retried {
+            "refresh_token_retry"
+        } else {
+            "refresh_token"
+        };
+        audit_issued(&access, Some(&family), grant);
         Ok(TokenPair {
             access,
             refresh_token,
@@ -482,7 +595,10 @@ where
     /// [`AuthError::Unavailable`] when the refresh store cannot be reached.
     pub async fn reject_refresh(&self, grant: RefreshGrant) -> Result<(), AuthError> {
         let RefreshGrant { family, .. } = grant;
-        self.refresh_tokens.revoke_family(&family.id).await?;
+        self.refresh_tokens
+            .revoke_family(&family.id)
+            .await
+            .map_err(|error| error.or_retry_after(REFRESH_RETRY_AFTER))?;
         audit_refused(Some(&family), "refresh rejected by the application");
         Ok(())
     }
@@ -644,6 +760,7 @@ impl<R, F> fmt::Debug for TokenIssuer<R, F> {
             .field("audience", &self.audience)
             .field("access_ttl", &self.access_ttl)
             .field("refresh_ttl", &self.refresh_ttl)
+            .field("refresh_grace", &self.refresh_grace)
             .field("leeway", &self.leeway)
             .finish_non_exhaustive()
     }
@@ -660,6 +777,7 @@ pub struct TokenIssuerBuilder<R, F> {
     kid: Option<String>,
     access_ttl: Duration,
     refresh_ttl: Duration,
+    refresh_grace: Duration,
     leeway: Duration,
 }
 
@@ -699,6 +817,27 @@ impl<R, F> TokenIssuerBuilder<R, F> {
         self
     }
 
+    /// How long after a refresh the refresh token it used up may be presented
+    /// again, as a retry, in whole milliseconds: [`DEFAULT_REFRESH_GRACE`] (30 s)
+    /// unless set, at most [`MAX_REFRESH_GRACE`]; zero turns retries off (every
+    /// used token is then a reuse at once).
+    ///
+    /// A refresh can complete in the store while its answer is lost: the store
+    /// answered after the timeout (a 503), or the response never arrived. Within
+    /// the window, the client's retry with the token it still holds is answered
+    /// with a new pair of the same family instead of ending it as a reuse. Only
+    /// the token the family's last rotation used up qualifies (never an older
+    /// one), the window runs from that rotation and retries do not extend it, and
+    /// each retry replaces the successor issued before, which is used from then
+    /// on: a family never has two live refresh tokens. What that gives someone
+    /// who stole the used-up token is in `SECURITY.md`: within the window, what
+    /// the current token would give, and a reuse that ends the session at the
+    /// legitimate client's next refresh.
+    pub fn refresh_grace(mut self, grace: Duration) -> Self {
+        self.refresh_grace = grace;
+        self
+    }
+
     /// The clock skew between the instances that issue and verify tokens, in
     /// whole seconds: [`DEFAULT_LEEWAY`] (30 s, the verifier's default) unless
     /// set, at most [`MAX_LEEWAY`]. [`TokenIssuer::logout_all`] covers every
@@ -717,8 +856,8 @@ impl<R, F> TokenIssuerBuilder<R, F> {
     ///
     /// An [`IssuerConfigError`] for a missing or empty issuer or audience, an
     /// empty key id, an access-token lifetime outside 1 s to [`MAX_ACCESS_TTL`],
-    /// a session shorter than an access token, or a leeway above
-    /// [`MAX_LEEWAY`].
+    /// a session shorter than an access token, a grace window above
+    /// [`MAX_REFRESH_GRACE`], or a leeway above [`MAX_LEEWAY`].
     pub fn build(self) -> Result<TokenIssuer<R, F>, IssuerConfigError>
     where
         R: SubjectCutoffs,
@@ -751,6 +890,15 @@ impl<R, F> TokenIssuerBuilder<R, F> {
                 minimum: access_ttl.as_secs(),
             });
         }
+        let refresh_grace = Duration::from_millis(
+            u64::try_from(self.refresh_grace.as_millis()).unwrap_or(u64::MAX),
+        );
+        if refresh_grace > MAX_REFRESH_GRACE {
+            return Err(IssuerConfigError::RefreshGrace {
+                seconds: self.refresh_grace.as_secs(),
+                maximum: MAX_REFRESH_GRACE.as_secs(),
+            });
+        }
         let leeway = Duration::from_secs(self.leeway.as_secs());
         if leeway > MAX_LEEWAY {
             return Err(IssuerConfigError::Leeway {
@@ -780,6 +928,7 @@ impl<R, F> TokenIssuerBuilder<R, F> {
             audience,
             access_ttl,
             refresh_ttl,
+            refresh_grace,
             leeway,
             revocations: self.revocations,
             refresh_tokens: self.refresh_tokens,
@@ -796,6 +945,7 @@ impl<R, F> fmt::Debug for TokenIssuerBuilder<R, F> {
             .field("audiences", &self.audiences)
             .field("access_ttl", &self.access_ttl)
             .field("refresh_ttl", &self.refresh_ttl)
+            .field("refresh_grace", &self.refresh_grace)
             .field("leeway", &self.leeway)
             .finish_non_exhaustive()
     }
@@ -848,6 +998,13 @@ impl AccessClaims {
     #[must_use]
     pub fn scope(mut self, scope: &str) -> Self {
         self.scope = Scopes::from_space_separated(scope);
+        self
+    }
+
+    /// The same claims, their scope cut down to the scopes in `granted`.
+    fn narrowed_to(mut self, granted: &Scopes) -> Self {
+        let narrowed: Scopes = self.scope.iter().filter(|s| granted.contains(s)).collect();
+        self.scope = narrowed;
         self
     }
 
@@ -1040,12 +1197,27 @@ impl fmt::Debug for TokenPair {
 pub struct RefreshGrant {
     family: RefreshFamily,
     refresh_token: String,
+    retried: bool,
 }
 
 impl RefreshGrant {
     /// The subject the session belongs to: look its current roles up by it.
     pub fn subject(&self) -> &str {
         &self.family.subject
+    }
+
+    /// The scope granted at the login: the most the refreshed token may carry.
+    /// Empty for a family started by an earlier version, which kept no scope
+    /// (its refreshes carry the scope of the claims you pass).
+    pub fn scope(&self) -> &Scopes {
+        static NONE: Scopes = Scopes::none();
+        self.family.scope.as_ref().unwrap_or(&NONE)
+    }
+
+    /// Whether this refresh is a client's retry of a refresh whose answer it
+    /// never got (within the [grace window](TokenIssuerBuilder::refresh_grace)).
+    pub fn is_retry(&self) -> bool {
+        self.retried
     }
 
     /// The login session: its id, subject, login time and end.
@@ -1058,6 +1230,7 @@ impl fmt::Debug for RefreshGrant {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RefreshGrant")
             .field("family", &self.family)
+            .field("retried", &self.retried)
             .finish_non_exhaustive()
     }
 }
@@ -1120,6 +1293,14 @@ pub enum IssuerConfigError {
         seconds: u64,
         /// The access-token lifetime.
         minimum: u64,
+    },
+    /// The refresh grace window is above [`MAX_REFRESH_GRACE`].
+    #[error("the refresh grace window is {seconds} s; at most {maximum} s is allowed")]
+    RefreshGrace {
+        /// The window asked for, in whole seconds.
+        seconds: u64,
+        /// The longest accepted.
+        maximum: u64,
     },
     /// The leeway is above [`MAX_LEEWAY`].
     #[error("the leeway is {seconds} s; at most {maximum} s is allowed")]
@@ -1253,6 +1434,11 @@ fn check_subject(subject: &str) -> Result<(), AuthError> {
     }
 }
 
+/// A refresh token refused: 400 `invalid_grant`.
+fn refused(reason: TokenError) -> AuthError {
+    AuthError::InvalidGrant(GrantError::RefreshToken(reason))
+}
+
 fn failed(error: IssueError) -> AuthError {
     tracing::error!(component = COMPONENT, error = %error, "token issuance failed");
     AuthError::unavailable(COMPONENT, error)
@@ -1278,6 +1464,17 @@ fn audit_reused(family: &RefreshFamily) {
         family = family.id.as_str(),
         reason = "refresh token reused: the whole family is revoked",
         decision = "refresh_refused",
+    );
+}
+
+fn audit_retried(family: &RefreshFamily) {
+    tracing::event!(
+        target: audit::TARGET,
+        Level::WARN,
+        principal = family.subject.as_str(),
+        family = family.id.as_str(),
+        reason = "the refresh token used up by the last rotation was presented again within the grace window: its successor is replaced",
+        decision = "refresh_retried",
     );
 }
 

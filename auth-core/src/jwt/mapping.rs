@@ -1,16 +1,103 @@
 //! From verified claims to the application's user: [`ClaimsMapper`], with helpers
-//! for the common shapes of roles.
+//! for the common shapes of roles, and [`HasSubject`], the one spelling of a
+//! user's id.
 
+use std::borrow::Cow;
 use std::future::Future;
 use std::sync::Arc;
 
 use super::Claims;
 use crate::{AuthError, HasRoles};
 
+/// A user's canonical subject: the one spelling of its id that revocation,
+/// caching and the audit log key on.
+///
+/// A [`ClaimsMapper`] that *looks a user up* by `sub` may accept several spellings
+/// of one id (`"1"`, `"01"`, `"+1"` all parse as the integer 1). Revocation keys
+/// on a string, so a token spelled `"01"` would survive a "log out everywhere" of
+/// `"1"`: a second identity for one user. The
+/// [`JwtAuthenticator`](super::JwtAuthenticator) asks the user the mapper returned
+/// for its canonical subject and refuses (401 `invalid_token`,
+/// [`TokenError::InvalidClaim`](crate::TokenError::InvalidClaim)`("sub")`) a
+/// token whose `sub` is not exactly that: every token it accepts has
+/// `sub` = the canonical subject, so revocation, the cache and the audit log see
+/// one identity per user.
+///
+/// Return the id the way your issuer writes it into `sub`: for the
+/// [`TokenIssuer`](super::TokenIssuer), the `subject` you log users in with.
+///
+/// ```
+/// use std::borrow::Cow;
+/// use auth_core::jwt::HasSubject;
+///
+/// struct User { id: i64 }
+///
+/// impl HasSubject for User {
+///     fn canonical_subject(&self) -> Cow<'_, str> {
+///         Cow::Owned(self.id.to_string()) // "1", never "01" or "+1"
+///     }
+/// }
+/// assert_eq!(User { id: 1 }.canonical_subject(), "1");
+/// ```
+///
+/// A mapper whose user does not implement it does not compile:
+///
+/// ```compile_fail
+/// use auth_core::jwt::{Claims, ClaimsMapper};
+/// use auth_core::AuthError;
+///
+/// struct User { id: i64 }
+/// struct Users;
+///
+/// impl ClaimsMapper for Users {
+///     type User = User; // error: `User` does not name its canonical subject
+///
+///     async fn map(&self, _: &Claims<'_>) -> Result<User, AuthError> {
+///         Ok(User { id: 1 })
+///     }
+/// }
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` does not name its canonical subject",
+    label = "the user of a `ClaimsMapper` must implement `auth_core::jwt::HasSubject`",
+    note = "implement `HasSubject` for `{Self}`: return the one spelling of its id that your issuer writes into `sub`, so that revocation sees one identity per user"
+)]
+pub trait HasSubject {
+    /// The canonical spelling of this user's id.
+    fn canonical_subject(&self) -> Cow<'_, str>;
+}
+
+impl<T: HasSubject + ?Sized> HasSubject for &T {
+    fn canonical_subject(&self) -> Cow<'_, str> {
+        (**self).canonical_subject()
+    }
+}
+
+impl<T: HasSubject + ?Sized> HasSubject for Box<T> {
+    fn canonical_subject(&self) -> Cow<'_, str> {
+        (**self).canonical_subject()
+    }
+}
+
+impl<T: HasSubject + ?Sized> HasSubject for Arc<T> {
+    fn canonical_subject(&self) -> Cow<'_, str> {
+        (**self).canonical_subject()
+    }
+}
+
+/// A user that *is* its subject: the string itself is canonical.
+impl HasSubject for String {
+    fn canonical_subject(&self) -> Cow<'_, str> {
+        Cow::Borrowed(self)
+    }
+}
+
 /// Turns verified [`Claims`] into the application's user type.
 ///
 /// It runs after the signature, the claims and the revocation check passed, on every
-/// request (a cached token included). Build the user from the claims, or — for roles
+/// request (a cached token included). The user reports its canonical subject
+/// ([`HasSubject`]); a token whose `sub` is spelled otherwise is refused, so that
+/// one user is one identity to revocation. Build the user from the claims, or — for roles
 /// that must not be stale, like a demoted admin's — reload the principal from your
 /// user store, the source of truth, keyed by [`Claims::subject`]. Return
 /// [`TokenError::UnknownSubject`](crate::TokenError::UnknownSubject) when the
@@ -26,6 +113,12 @@ use crate::{AuthError, HasRoles};
 ///
 /// #[derive(Clone)]
 /// struct User { id: String, admin: bool }
+///
+/// impl auth_core::jwt::HasSubject for User {
+///     fn canonical_subject(&self) -> std::borrow::Cow<'_, str> {
+///         self.id.as_str().into()
+///     }
+/// }
 ///
 /// /// Reloads users on every request: a role change applies at once.
 /// struct UserStore { users: RwLock<HashMap<String, User>> }
@@ -43,8 +136,8 @@ use crate::{AuthError, HasRoles};
 /// }
 /// ```
 pub trait ClaimsMapper: Send + Sync {
-    /// The principal this mapper produces.
-    type User: Send + Sync + 'static;
+    /// The principal this mapper produces, which knows its canonical subject.
+    type User: HasSubject + Send + Sync + 'static;
 
     /// Builds (or loads) the user the verified `claims` are about.
     fn map(
@@ -93,10 +186,16 @@ pub struct FnMapper<F>(F);
 /// A [`ClaimsMapper`] that builds the user from the claims alone.
 ///
 /// ```
-/// use auth_core::jwt::{self, Claims, RolesClaim};
+/// use auth_core::jwt::{self, Claims, HasSubject, RolesClaim};
 /// use auth_core::AuthError;
 ///
 /// struct User { id: String, roles: Vec<String> }
+///
+/// impl HasSubject for User {
+///     fn canonical_subject(&self) -> std::borrow::Cow<'_, str> {
+///         self.id.as_str().into()
+///     }
+/// }
 ///
 /// let mapper = jwt::from_fn(|claims: &Claims<'_>| -> Result<User, AuthError> {
 ///     Ok(User {
@@ -109,7 +208,7 @@ pub struct FnMapper<F>(F);
 pub fn from_fn<F, U>(map: F) -> FnMapper<F>
 where
     F: Fn(&Claims<'_>) -> Result<U, AuthError> + Send + Sync,
-    U: Send + Sync + 'static,
+    U: HasSubject + Send + Sync + 'static,
 {
     FnMapper(map)
 }
@@ -117,7 +216,7 @@ where
 impl<F, U> ClaimsMapper for FnMapper<F>
 where
     F: Fn(&Claims<'_>) -> Result<U, AuthError> + Send + Sync,
-    U: Send + Sync + 'static,
+    U: HasSubject + Send + Sync + 'static,
 {
     type User = U;
 
@@ -205,6 +304,13 @@ impl Principal {
     /// The roles, in token order.
     pub fn roles(&self) -> &[String] {
         &self.roles
+    }
+}
+
+/// The subject is the token's `sub`, as it was: canonical by construction.
+impl HasSubject for Principal {
+    fn canonical_subject(&self) -> Cow<'_, str> {
+        Cow::Borrowed(&self.subject)
     }
 }
 

@@ -189,8 +189,9 @@ pub use self::claims::Claims;
 pub use self::error::{ConfigError, KeyError};
 pub use self::issuer::{
     ACCESS_TOKEN_TYPE, AccessClaims, AccessToken, ClaimError, DEFAULT_ACCESS_TTL,
-    DEFAULT_REFRESH_TTL, IssueError, IssuerConfigError, MAX_ACCESS_TTL, RefreshGrant, TokenIssuer,
-    TokenIssuerBuilder, TokenPair,
+    DEFAULT_REFRESH_GRACE, DEFAULT_REFRESH_TTL, IssueError, IssuerConfigError, MAX_ACCESS_TTL,
+    MAX_REFRESH_GRACE, RefreshGrant, TOKEN_RESPONSE_HEADERS, TokenIssuer, TokenIssuerBuilder,
+    TokenPair,
 };
 #[cfg(feature = "jwks")]
 #[cfg_attr(docsrs, doc(cfg(feature = "jwks")))]
@@ -202,5 +203,7 @@ pub use self::jwks::{
 pub use self::key::VerifyingKey;
 pub use self::key_set::{KeySet, SkippedKey};
 pub use self::key_source::KeySource;
-pub use self::mapping::{ClaimsMapper, FnMapper, Principal, PrincipalMapper, RolesClaim, from_fn};
+pub use self::mapping::{
+    ClaimsMapper, FnMapper, HasSubject, Principal, PrincipalMapper, RolesClaim, from_fn,
+};
 pub use self::signing_key::{SigningKey, SigningKeyError};

@@ -35,8 +35,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use jwt_support::service::{Service, claims, mapper, memory_service, signing_key};
 use jwt_support::{
-    AUDIENCE, HMAC_SECRET, ISSUER, assert_invalid, bearer, every_algorithm, fixture, good_claims,
-    hmac_key, json, now, sign,
+    AUDIENCE, HMAC_SECRET, ISSUER, assert_invalid, assert_refused_grant, bearer, every_algorithm,
+    fixture, good_claims, hmac_key, json, now, sign,
 };
 use serde_json::{Value, json};
 
@@ -571,20 +571,29 @@ where
         .refresh(stolen.refresh_token(), &["customer"])
         .await
         .unwrap();
+    let newest = service
+        .refresh(rotated.refresh_token(), &["customer"])
+        .await
+        .unwrap();
 
-    // The used token is presented again: reuse.
-    assert_invalid(
+    // A used token that is not the immediate predecessor is presented again:
+    // reuse, whatever the grace window.
+    assert_refused_grant(
         service.issuer.refresh(stolen.refresh_token()).await,
         TokenError::Revoked,
     );
-    // The family is dead: its newest token is refused too.
-    assert_invalid(
-        service.issuer.refresh(rotated.refresh_token()).await,
-        TokenError::Revoked,
-    );
+    // The family is dead: its newest token is refused too, and so is the
+    // predecessor, grace window or not.
+    for refresh in [newest.refresh_token(), rotated.refresh_token()] {
+        assert_refused_grant(service.issuer.refresh(refresh).await, TokenError::Revoked);
+    }
     // And so is every access token of the session, old or new: the thief may
     // hold one.
-    for access in [stolen.access_token(), rotated.access_token()] {
+    for access in [
+        stolen.access_token(),
+        rotated.access_token(),
+        newest.access_token(),
+    ] {
         assert_invalid(service.verify(access).await, TokenError::Revoked);
     }
     // Another login of the same user is untouched.
@@ -621,7 +630,7 @@ where
         service.verify(earlier.access_token()).await,
         TokenError::Revoked,
     );
-    assert_invalid(
+    assert_refused_grant(
         service.issuer.refresh(laptop.refresh_token()).await,
         TokenError::Revoked,
     );
@@ -657,12 +666,12 @@ where
             service.verify(old.access_token()).await,
             TokenError::SubjectRevoked,
         );
-        assert_invalid(
+        assert_refused_grant(
             service.issuer.refresh(old.refresh_token()).await,
             TokenError::SubjectRevoked,
         );
         // And the family is now revoked for good.
-        assert_invalid(
+        assert_refused_grant(
             service.issuer.refresh(old.refresh_token()).await,
             TokenError::Revoked,
         );
@@ -683,11 +692,266 @@ where
     assert!(service.verify(bob.access_token()).await.is_ok());
 }
 
+/// A refresh whose answer never reached the client (the rotation ran, the
+/// response was lost): the client's retry with the token it still holds is a
+/// retry within the grace window, not a reuse, and the session goes on.
+async fn a_lost_refresh_answer_can_be_retried<R, F, A>(service: &Service<R, F, A>)
+where
+    R: SubjectCutoffs,
+    F: RefreshStore,
+    A: RevocationStore,
+{
+    let first = service.login("alice", &["customer"]).await;
+    // The rotation runs; its answer is lost (the grant is dropped unanswered).
+    let lost = service.issuer.refresh(first.refresh_token()).await.unwrap();
+    assert!(!lost.is_retry());
+    drop(lost);
+    // The retry, as often as it takes within the window (the first retry's
+    // answer may be lost too).
+    for _ in 0..2 {
+        let grant = service.issuer.refresh(first.refresh_token()).await.unwrap();
+        assert!(grant.is_retry());
+        assert_eq!(grant.family().id, first.family().id);
+        drop(grant);
+    }
+    let grant = service.issuer.refresh(first.refresh_token()).await.unwrap();
+    let second = service
+        .issuer
+        .finish_refresh(grant, &claims(&["customer"]))
+        .await
+        .unwrap();
+    assert_eq!(second.family().id, first.family().id);
+    assert!(service.verify(second.access_token()).await.is_ok());
+    // The session goes on with the token the retry handed out.
+    let third = service
+        .refresh(second.refresh_token(), &["customer"])
+        .await
+        .unwrap();
+    assert!(service.verify(third.access_token()).await.is_ok());
+    // `first` is two rotations old now: a reuse, which ends the family.
+    assert_refused_grant(
+        service.issuer.refresh(first.refresh_token()).await,
+        TokenError::Revoked,
+    );
+    assert_refused_grant(
+        service.issuer.refresh(third.refresh_token()).await,
+        TokenError::Revoked,
+    );
+    assert_invalid(
+        service.verify(third.access_token()).await,
+        TokenError::Revoked,
+    );
+}
+
+/// The attack the grace window opens: a thief holding the token the user's
+/// last refresh used up, within the window. The thief gets a pair, and the
+/// user's successor is used from then on, so the user's next refresh is a reuse
+/// that ends the session, the thief's tokens included. A family never has two
+/// live refresh tokens.
+async fn a_stolen_predecessor_within_the_window_ends_the_session_at_the_next_refresh<R, F, A>(
+    service: &Service<R, F, A>,
+) where
+    R: SubjectCutoffs,
+    F: RefreshStore,
+    A: RevocationStore,
+{
+    let stolen = service.login("alice", &["customer"]).await;
+    let user = service
+        .refresh(stolen.refresh_token(), &["customer"])
+        .await
+        .unwrap();
+    let thief = service
+        .refresh(stolen.refresh_token(), &["customer"])
+        .await
+        .expect("within the window the predecessor works like the current token");
+    assert!(service.verify(thief.access_token()).await.is_ok());
+    // The user refreshes: reuse of a replaced successor, the family ends.
+    assert_refused_grant(
+        service.issuer.refresh(user.refresh_token()).await,
+        TokenError::Revoked,
+    );
+    for refresh in [thief.refresh_token(), stolen.refresh_token()] {
+        assert_refused_grant(service.issuer.refresh(refresh).await, TokenError::Revoked);
+    }
+    for access in [thief.access_token(), user.access_token()] {
+        assert_invalid(service.verify(access).await, TokenError::Revoked);
+    }
+}
+
+/// Two refreshes of one token at once (two tabs, a double submit): both are
+/// answered, one as a rotation and one as a retry, and only the token handed
+/// out last stays live: the other one's next refresh is a reuse.
+async fn racing_refreshes_leave_one_live_refresh_token<R, F, A>(service: &Service<R, F, A>)
+where
+    R: SubjectCutoffs,
+    F: RefreshStore,
+    A: RevocationStore,
+{
+    let first = service.login("alice", &["customer"]).await;
+    let (x, y) = tokio::join!(
+        service.issuer.refresh(first.refresh_token()),
+        service.issuer.refresh(first.refresh_token()),
+    );
+    let (x, y) = (x.unwrap(), y.unwrap());
+    assert_ne!(x.is_retry(), y.is_retry(), "one rotation, one retry");
+    let (winner, loser) = if x.is_retry() { (x, y) } else { (y, x) };
+    let customer = claims(&["customer"]);
+    let loser = service
+        .issuer
+        .finish_refresh(loser, &customer)
+        .await
+        .unwrap();
+    let winner = service
+        .issuer
+        .finish_refresh(winner, &customer)
+        .await
+        .unwrap();
+    assert!(service.verify(winner.access_token()).await.is_ok());
+    assert_refused_grant(
+        service.issuer.refresh(loser.refresh_token()).await,
+        TokenError::Revoked,
+    );
+    assert_refused_grant(
+        service.issuer.refresh(winner.refresh_token()).await,
+        TokenError::Revoked,
+    );
+}
+
+/// The scope granted at the login lives with the family: a refresh that asks
+/// for more gets the login's scope, never more (RFC 6749 §6).
+async fn a_refresh_never_widens_the_login_scope<R, F, A>(service: &Service<R, F, A>)
+where
+    R: SubjectCutoffs,
+    F: RefreshStore,
+    A: RevocationStore,
+{
+    let narrow = AccessClaims::new().roles(["customer"]).scope("orders:read");
+    let pair = service.issuer.login("alice", &narrow).await.unwrap();
+    let grant = service.issuer.refresh(pair.refresh_token()).await.unwrap();
+    assert_eq!(grant.scope().as_str(), "orders:read");
+    let wide = AccessClaims::new()
+        .roles(["customer"])
+        .scope("orders:write orders:read admin");
+    let pair = service.issuer.finish_refresh(grant, &wide).await.unwrap();
+    let user = service.verify(pair.access_token()).await.unwrap();
+    assert_eq!(user.scopes().as_str(), "orders:read");
+}
+
+/// A service whose issuer has a `grace` window, on the memory stores.
+fn memory_service_with_grace(grace: Duration) -> jwt_support::service::MemoryService {
+    let revocations = Arc::new(MemoryRevocationStore::new());
+    let issuer = TokenIssuer::builder(
+        signing_key(),
+        Arc::clone(&revocations),
+        MemoryRefreshStore::new(),
+    )
+    .issuer(ISSUER)
+    .audience(AUDIENCE)
+    .refresh_grace(grace)
+    .build()
+    .unwrap();
+    Service::new(issuer, revocations)
+}
+
+/// After the window, the predecessor is a reuse like any used token.
+async fn the_predecessor_after_the_window_is_a_reuse<R, F, A>(
+    service: &Service<R, F, A>,
+    grace: Duration,
+) where
+    R: SubjectCutoffs,
+    F: RefreshStore,
+    A: RevocationStore,
+{
+    let first = service.login("alice", &["customer"]).await;
+    let second = service
+        .refresh(first.refresh_token(), &["customer"])
+        .await
+        .unwrap();
+    tokio::time::sleep(grace + Duration::from_millis(200)).await;
+    assert_refused_grant(
+        service.issuer.refresh(first.refresh_token()).await,
+        TokenError::Revoked,
+    );
+    assert_refused_grant(
+        service.issuer.refresh(second.refresh_token()).await,
+        TokenError::Revoked,
+    );
+    assert_invalid(
+        service.verify(second.access_token()).await,
+        TokenError::Revoked,
+    );
+}
+
 // --- sessions: memory stores ------------------------------------------------------
 
 #[tokio::test]
 async fn refresh_rotates() {
     rotation(&memory_service()).await;
+}
+
+#[tokio::test]
+async fn a_refresh_whose_answer_was_lost_can_be_retried_within_the_grace_window() {
+    a_lost_refresh_answer_can_be_retried(&memory_service()).await;
+}
+
+#[tokio::test]
+async fn a_stolen_predecessor_within_the_grace_window_ends_the_session_at_the_next_refresh() {
+    a_stolen_predecessor_within_the_window_ends_the_session_at_the_next_refresh(&memory_service())
+        .await;
+}
+
+#[tokio::test]
+async fn racing_refreshes_of_one_token_leave_one_live_refresh_token() {
+    racing_refreshes_leave_one_live_refresh_token(&memory_service()).await;
+}
+
+#[tokio::test]
+async fn a_refresh_never_widens_the_scope_granted_at_the_login() {
+    a_refresh_never_widens_the_login_scope(&memory_service()).await;
+}
+
+#[tokio::test]
+async fn the_predecessor_after_the_grace_window_is_a_reuse() {
+    let grace = Duration::from_millis(300);
+    the_predecessor_after_the_window_is_a_reuse(&memory_service_with_grace(grace), grace).await;
+}
+
+#[tokio::test]
+async fn without_a_grace_window_the_predecessor_is_a_reuse_at_once() {
+    let service = memory_service_with_grace(Duration::ZERO);
+    let first = service.login("alice", &["customer"]).await;
+    let second = service
+        .refresh(first.refresh_token(), &["customer"])
+        .await
+        .unwrap();
+    assert_refused_grant(
+        service.issuer.refresh(first.refresh_token()).await,
+        TokenError::Revoked,
+    );
+    assert_refused_grant(
+        service.issuer.refresh(second.refresh_token()).await,
+        TokenError::Revoked,
+    );
+}
+
+#[test]
+fn a_grace_window_longer_than_five_minutes_is_refused() {
+    let built = TokenIssuer::builder(
+        signing_key(),
+        Arc::new(MemoryRevocationStore::new()),
+        MemoryRefreshStore::new(),
+    )
+    .issuer(ISSUER)
+    .audience(AUDIENCE)
+    .refresh_grace(Duration::from_secs(301))
+    .build();
+    assert!(matches!(
+        built,
+        Err(IssuerConfigError::RefreshGrace {
+            seconds: 301,
+            maximum: 300
+        })
+    ));
 }
 
 #[tokio::test]
@@ -743,7 +1007,7 @@ async fn a_refresh_can_be_rejected_by_the_application() {
     let grant = service.issuer.refresh(pair.refresh_token()).await.unwrap();
     // Erin was deleted meanwhile.
     service.issuer.reject_refresh(grant).await.unwrap();
-    assert_invalid(
+    assert_refused_grant(
         service.issuer.refresh(pair.refresh_token()).await,
         TokenError::Revoked,
     );
@@ -755,13 +1019,13 @@ async fn malformed_and_unknown_refresh_tokens_are_refused() {
     let pair = service.login("alice", &["customer"]).await;
     let padded = format!("{}=", pair.refresh_token());
     for malformed in ["", "garbage", pair.access_token(), &padded] {
-        assert_invalid(
+        assert_refused_grant(
             service.issuer.refresh(malformed).await,
             TokenError::Malformed,
         );
     }
     let unknown = URL_SAFE_NO_PAD.encode([7_u8; 32]);
-    assert_invalid(service.issuer.refresh(&unknown).await, TokenError::Revoked);
+    assert_refused_grant(service.issuer.refresh(&unknown).await, TokenError::Revoked);
     // A refresh token is no access token.
     assert_invalid(
         service.verify(pair.refresh_token()).await,
@@ -781,6 +1045,11 @@ fn a_reuse_is_audited_without_the_token() {
             let first = service.login("mallory-victim", &["customer"]).await;
             let second = service
                 .refresh(first.refresh_token(), &["customer"])
+                .await
+                .unwrap();
+            // Past the predecessor: `first` is two rotations old now.
+            let _third = service
+                .refresh(second.refresh_token(), &["customer"])
                 .await
                 .unwrap();
             let reuse = service.issuer.refresh(first.refresh_token()).await;
@@ -862,6 +1131,26 @@ mod redis {
     #[tokio::test]
     async fn redis_reusing_a_refresh_token_revokes_its_family() {
         with_redis!(reuse_revokes_the_family);
+    }
+
+    #[tokio::test]
+    async fn redis_a_refresh_whose_answer_was_lost_can_be_retried_within_the_grace_window() {
+        with_redis!(a_lost_refresh_answer_can_be_retried);
+    }
+
+    #[tokio::test]
+    async fn redis_a_stolen_predecessor_within_the_grace_window_ends_the_session() {
+        with_redis!(a_stolen_predecessor_within_the_window_ends_the_session_at_the_next_refresh);
+    }
+
+    #[tokio::test]
+    async fn redis_racing_refreshes_of_one_token_leave_one_live_refresh_token() {
+        with_redis!(racing_refreshes_leave_one_live_refresh_token);
+    }
+
+    #[tokio::test]
+    async fn redis_a_refresh_never_widens_the_scope_granted_at_the_login() {
+        with_redis!(a_refresh_never_widens_the_login_scope);
     }
 
     #[tokio::test]

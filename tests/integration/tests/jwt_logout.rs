@@ -29,7 +29,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::jwk::ThumbprintHash;
 use jwt_support::service::{MemoryService, Service, claims, signing_key};
-use jwt_support::{AUDIENCE, HMAC_SECRET, ISSUER, assert_invalid, now};
+use jwt_support::{AUDIENCE, HMAC_SECRET, ISSUER, assert_invalid, assert_refused_grant, now};
 
 // --- a store that fails on demand ----------------------------------------------------
 
@@ -149,9 +149,14 @@ impl<S: RefreshStore> RefreshStore for Flaky<S> {
             .await
     }
 
-    async fn rotate(&self, old_token_id: &str, new_token_id: &str) -> Result<Rotation, AuthError> {
+    async fn rotate(
+        &self,
+        old_token_id: &str,
+        new_token_id: &str,
+        grace: Duration,
+    ) -> Result<Rotation, AuthError> {
         self.faults
-            .write(|| self.inner.rotate(old_token_id, new_token_id))
+            .write(|| self.inner.rotate(old_token_id, new_token_id, grace))
             .await
     }
 
@@ -254,7 +259,7 @@ async fn an_interrupted_logout_never_leaves_a_live_refresh_token<R, F, A>(
                     );
                     let refresh = service.issuer.refresh(pair.refresh_token()).await;
                     assert!(
-                        matches!(refresh, Err(AuthError::InvalidToken(_))),
+                        matches!(refresh, Err(AuthError::InvalidGrant(_))),
                         "{label}: the access token is dead but the refresh token works: {refresh:?}"
                     );
                 }
@@ -263,7 +268,7 @@ async fn an_interrupted_logout_never_leaves_a_live_refresh_token<R, F, A>(
             for access in [pair.access_token(), earlier.as_str()] {
                 assert_invalid(service.verify(access).await, TokenError::Revoked);
             }
-            assert_invalid(
+            assert_refused_grant(
                 service.issuer.refresh(pair.refresh_token()).await,
                 TokenError::Revoked,
             );
@@ -280,6 +285,53 @@ async fn logout_interrupted_at_any_step_is_retryable_and_never_leaves_a_live_ref
         revocations,
     );
     an_interrupted_logout_never_leaves_a_live_refresh_token(&service, &faults).await;
+}
+
+/// A reuse is detected (the family is revoked in the refresh store) but the
+/// write that revokes the session's access tokens fails: the refresh is a 503,
+/// and the next presentation of any of the family's tokens finishes the job, so
+/// the thief's access token does not outlive a failed write.
+#[tokio::test]
+async fn a_reuse_whose_session_revocation_failed_finishes_on_the_next_attempt() {
+    let revocations = Arc::new(MemoryRevocationStore::new());
+    let (service, faults) = flaky_service(
+        Arc::clone(&revocations),
+        MemoryRefreshStore::new(),
+        revocations,
+    );
+    for fault in [Fault::Refuse, Fault::Hang] {
+        let stolen = service.login("alice", &["customer"]).await;
+        let user = service
+            .refresh(stolen.refresh_token(), &["customer"])
+            .await
+            .unwrap();
+        let newest = service
+            .refresh(user.refresh_token(), &["customer"])
+            .await
+            .unwrap();
+        // Write 0: the rotation script (reuse detected); write 1: the session.
+        faults.arm(1, fault);
+        let reuse =
+            tokio::time::timeout(HANG, service.issuer.refresh(stolen.refresh_token())).await;
+        assert!(faults.disarm(), "{fault:?}: the session write was reached");
+        if let Ok(result) = reuse {
+            let error = result.unwrap_err();
+            assert_eq!(error.status().as_u16(), 503, "{fault:?}: {error:?}");
+            assert_eq!(error.retry_after(), Some(Duration::from_secs(1)));
+        }
+        // Any token of the family, presented again: refused, and the session ends.
+        assert_refused_grant(
+            service.issuer.refresh(newest.refresh_token()).await,
+            TokenError::Revoked,
+        );
+        for access in [
+            stolen.access_token(),
+            user.access_token(),
+            newest.access_token(),
+        ] {
+            assert_invalid(service.verify(access).await, TokenError::Revoked);
+        }
+    }
 }
 
 /// A token outside any session has one write to revoke: a failure leaves it
@@ -468,7 +520,7 @@ where
             service.verify(pair.access_token()).await,
             TokenError::SubjectRevoked,
         );
-        assert_invalid(
+        assert_refused_grant(
             service.issuer.refresh(pair.refresh_token()).await,
             TokenError::SubjectRevoked,
         );
@@ -524,7 +576,7 @@ where
         service.verify(between.access_token()).await,
         TokenError::SubjectRevoked,
     );
-    assert_invalid(
+    assert_refused_grant(
         service.issuer.refresh(between.refresh_token()).await,
         TokenError::SubjectRevoked,
     );
@@ -552,7 +604,7 @@ where
         service.verify(minted.access_token()).await,
         TokenError::SubjectRevoked,
     );
-    assert_invalid(
+    assert_refused_grant(
         service.issuer.refresh(minted.refresh_token()).await,
         TokenError::SubjectRevoked,
     );
@@ -651,7 +703,7 @@ async fn a_token_minted_concurrently_with_logout_all_fails_safe() {
             service.verify(raced.access_token()).await,
             TokenError::SubjectRevoked,
         );
-        assert_invalid(
+        assert_refused_grant(
             service.issuer.refresh(raced.refresh_token()).await,
             TokenError::SubjectRevoked,
         );

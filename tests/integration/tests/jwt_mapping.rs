@@ -16,8 +16,8 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use auth_core::jwt::{
-    self, Claims, ClaimsMapper, HmacAlgorithm, JwtAuthenticator, KeySet, PrincipalMapper,
-    RolesClaim, VerifyingKey,
+    self, Claims, ClaimsMapper, HasSubject, HmacAlgorithm, JwtAuthenticator, KeySet,
+    PrincipalMapper, RolesClaim, VerifyingKey,
 };
 use auth_core::revocation::RevocationStore as _;
 use auth_core::{AuthError, HasRoles, Mechanism, TokenError, authenticate};
@@ -134,6 +134,11 @@ async fn a_closure_maps_custom_claims() {
         user: String,
         tenant: String,
     }
+    impl HasSubject for Tenant {
+        fn canonical_subject(&self) -> std::borrow::Cow<'_, str> {
+            self.user.as_str().into()
+        }
+    }
     let mapper = jwt::from_fn(|claims: &Claims<'_>| -> Result<Tenant, AuthError> {
         Ok(Tenant {
             user: claims.subject().to_owned(),
@@ -173,6 +178,12 @@ struct User {
 impl HasRoles for User {
     fn has_role(&self, role: &str) -> bool {
         role == "admin" && self.admin
+    }
+}
+
+impl HasSubject for User {
+    fn canonical_subject(&self) -> std::borrow::Cow<'_, str> {
+        self.id.as_str().into()
     }
 }
 
@@ -321,4 +332,74 @@ async fn a_cached_token_is_still_the_exact_token() {
     let flipped = if signature.starts_with('A') { 'B' } else { 'A' };
     let tampered = format!("{input}.{flipped}{}", &signature[1..]);
     assert_invalid_token(auth.verify(&tampered).await);
+}
+
+/// A user looked up by a number: `"01"`, `"+1"` and `"1"` all parse as 1.
+#[derive(Debug)]
+struct NumericUser(i64);
+
+impl HasSubject for NumericUser {
+    fn canonical_subject(&self) -> std::borrow::Cow<'_, str> {
+        self.0.to_string().into()
+    }
+}
+
+/// A mapper that parses `sub` as an integer, as the reference service does.
+struct NumericUsers;
+
+impl ClaimsMapper for NumericUsers {
+    type User = NumericUser;
+
+    async fn map(&self, claims: &Claims<'_>) -> Result<NumericUser, AuthError> {
+        let id: i64 = claims
+            .subject()
+            .parse()
+            .map_err(|_| TokenError::InvalidClaim("sub"))?;
+        if id == 1 {
+            Ok(NumericUser(id))
+        } else {
+            Err(TokenError::UnknownSubject.into())
+        }
+    }
+}
+
+/// A token whose `sub` is another spelling of the user's id is refused, even
+/// though the mapper loads the user: revocation keys on `sub`, so it would be a
+/// second identity of user 1 that a "log out everywhere" of `"1"` misses. The
+/// identity of an accepted token names the canonical subject.
+#[tokio::test]
+async fn a_subject_that_is_not_the_users_canonical_one_is_refused() {
+    let store = Arc::new(TestStore::default());
+    let auth = JwtAuthenticator::builder(keys(), NumericUsers)
+        .audience(AUDIENCE)
+        .revocation(Arc::clone(&store))
+        .build()
+        .unwrap();
+    let with_sub = |sub: &str| {
+        let mut claims = good_claims();
+        claims.insert("sub".into(), sub.into());
+        hs256(&claims)
+    };
+    let user = authenticate(&auth, &bearer(&with_sub("1"))).await.unwrap();
+    assert_eq!(user.subject(), "1");
+    for sub in ["01", "+1", "001", "+01"] {
+        // Each of these loads user 1, and is refused for it.
+        assert_invalid(
+            authenticate(&auth, &bearer(&with_sub(sub))).await,
+            TokenError::InvalidClaim("sub"),
+        );
+    }
+    for sub in [" 1", "1 ", "\u{661}", "\u{ff11}", "1e0"] {
+        // These do not even parse; refused all the same.
+        assert_invalid_token(authenticate(&auth, &bearer(&with_sub(sub))).await);
+    }
+    // "Log out everywhere" of user 1 ends the one identity there is.
+    store.revoke_subject("1", unix(now() + 60)).await.unwrap();
+    assert_invalid(
+        authenticate(&auth, &bearer(&with_sub("1"))).await,
+        TokenError::SubjectRevoked,
+    );
+    for sub in ["01", "+1"] {
+        assert_invalid_token(authenticate(&auth, &bearer(&with_sub(sub))).await);
+    }
 }

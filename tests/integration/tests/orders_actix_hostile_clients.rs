@@ -294,7 +294,7 @@ async fn a_login_flood_from_one_client_gets_429_with_retry_after() {
         }
     }
     assert_eq!(
-        statuses.iter().filter(|s| **s == 401).count(),
+        statuses.iter().filter(|s| **s == 400).count(),
         5,
         "{statuses:?}"
     );
@@ -350,7 +350,7 @@ async fn the_email_limit_answers_alike_for_known_and_unknown_emails() {
         "a known and an unknown email differ"
     );
     let statuses: Vec<u16> = answers[0].iter().map(|(status, ..)| *status).collect();
-    assert_eq!(statuses, [401, 401, 401, 429]);
+    assert_eq!(statuses, [400, 400, 400, 429]);
     // Another account is not affected.
     let bob = http::call(
         addr,

@@ -116,3 +116,85 @@ async fn the_same_policies_answer_the_same_on_actix() {
     );
     assert_eq!(http::get(addr, "/orders/1", Some(&carol)).await.status, 404);
 }
+
+/// Waits for the actix server thread to listen.
+async fn ready(addr: SocketAddr) {
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(addr).is_ok() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the actix service did not start");
+}
+
+/// RFC 6749 §5.1: a token endpoint's answer is never cached.
+fn assert_no_store(response: &Response) {
+    assert_eq!(response.header("cache-control"), Some("no-store"));
+    assert_eq!(response.header("pragma"), Some("no-cache"));
+}
+
+/// The token endpoints answer as on axum, byte for byte: no caching of any
+/// answer, a refused refresh and a wrong password are 400 `invalid_grant`
+/// without a challenge (RFC 6749 §5.2), and a 401 always carries one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn token_endpoints_follow_rfc_6749_on_actix() {
+    let addr = start();
+    ready(addr).await;
+    let body = json!({"email": "alice@example.com", "password": "alice-password"});
+    let login = http::call(addr, "POST", "/auth/login", None, Some(body)).await;
+    assert_eq!(login.status, 200, "{}", login.body);
+    assert_no_store(&login);
+    let token = login.json()["refresh_token"]
+        .as_str()
+        .expect("a token")
+        .to_owned();
+    let refresh = |token: String| async move {
+        http::call(
+            addr,
+            "POST",
+            "/auth/refresh",
+            None,
+            Some(json!({ "refresh_token": token })),
+        )
+        .await
+    };
+    let refreshed = refresh(token.clone()).await;
+    assert_eq!(refreshed.status, 200, "{}", refreshed.body);
+    assert_no_store(&refreshed);
+    let next = refreshed.json()["refresh_token"]
+        .as_str()
+        .expect("a token")
+        .to_owned();
+    let next = refresh(next).await.json()["refresh_token"]
+        .as_str()
+        .expect("a token")
+        .to_owned();
+
+    // The login's token, two rotations old: a reuse.
+    for refused in [refresh(token).await, refresh(next).await] {
+        assert_eq!(refused.status, 400, "{}", refused.body);
+        assert_eq!(
+            refused.body,
+            r#"{"error":"invalid_grant","error_description":"the refresh token is invalid, expired or revoked"}"#
+        );
+        assert_eq!(refused.header("www-authenticate"), None);
+        assert_no_store(&refused);
+    }
+
+    let wrong = json!({"email": "alice@example.com", "password": "nope"});
+    let wrong = http::call(addr, "POST", "/auth/login", None, Some(wrong)).await;
+    assert_eq!(wrong.status, 400);
+    assert_eq!(
+        wrong.body,
+        r#"{"error":"invalid_grant","error_description":"the credentials are invalid"}"#
+    );
+    assert_eq!(wrong.header("www-authenticate"), None);
+    assert_no_store(&wrong);
+
+    let nobody = http::get(addr, "/me", None).await;
+    assert_eq!(
+        (nobody.status, challenge(&nobody)),
+        (401, r#"Bearer realm="orders-api""#)
+    );
+}

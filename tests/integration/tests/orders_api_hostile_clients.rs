@@ -275,7 +275,7 @@ async fn a_login_flood_from_one_client_gets_429_with_retry_after() {
         }
     }
     assert_eq!(
-        statuses.iter().filter(|s| **s == 401).count(),
+        statuses.iter().filter(|s| **s == 400).count(),
         5,
         "{statuses:?}"
     );
@@ -331,7 +331,7 @@ async fn the_email_limit_answers_alike_for_known_and_unknown_emails() {
         "a known and an unknown email differ"
     );
     let statuses: Vec<u16> = answers[0].iter().map(|(status, ..)| *status).collect();
-    assert_eq!(statuses, [401, 401, 401, 429]);
+    assert_eq!(statuses, [400, 400, 400, 429]);
     // Another account is not affected.
     let bob = http::call(
         addr,
@@ -372,7 +372,7 @@ async fn password_hashing_leaves_the_async_worker_free() {
         tokio::task::yield_now().await;
     }
     for login in logins {
-        assert_eq!(login.await.expect("the login task").status, 401);
+        assert_eq!(login.await.expect("the login task").status, 400);
     }
     assert!(
         ticks_while_hashing >= 10,
@@ -402,7 +402,7 @@ async fn with_redis_the_login_limits_are_shared_by_every_instance() {
             wrong_login(addr, "alice@example.com".to_owned())
                 .await
                 .status,
-            401
+            400
         );
     }
     let refused = wrong_login(second, "alice@example.com".to_owned()).await;

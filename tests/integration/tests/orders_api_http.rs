@@ -422,7 +422,7 @@ async fn logout_revokes_the_token_and_its_refresh_family() {
         Some(json!({"refresh_token": session.refresh})),
     )
     .await;
-    assert_eq!(refresh.status, 401);
+    assert_refused_refresh(&refresh);
     // Another session of the same user is untouched.
     assert_eq!(
         http::get(addr, "/me", Some(&other.access)).await.status,
@@ -455,7 +455,7 @@ async fn logout_all_revokes_every_session_and_a_new_login_works_at_once() {
             Some(json!({"refresh_token": session.refresh})),
         )
         .await;
-        assert_eq!(refresh.status, 401);
+        assert_refused_refresh(&refresh);
     }
     let fresh = login(addr, "bob", None).await;
     assert_eq!(
@@ -492,28 +492,53 @@ async fn refresh_rotates_and_a_reused_refresh_token_kills_the_family() {
         200
     );
 
-    // The old refresh token again: reuse. 401, and the whole family dies.
-    let reused = http::call(
-        addr,
-        "POST",
-        "/auth/refresh",
-        None,
-        Some(json!({"refresh_token": session.refresh})),
-    )
-    .await;
-    assert_eq!(reused.status, 401);
-    let after = http::call(
-        addr,
-        "POST",
-        "/auth/refresh",
-        None,
-        Some(json!({"refresh_token": next_refresh})),
-    )
-    .await;
+    // Once more: the login's token is two rotations old now.
+    let newest = refresh(addr, &next_refresh).await;
+    assert_eq!(newest.status, 200, "{}", newest.body);
+    let newest = newest.json()["refresh_token"]
+        .as_str()
+        .expect("a token")
+        .to_owned();
+
+    // The login's refresh token again: reuse. 400, and the whole family dies.
+    assert_refused_refresh(&refresh(addr, &session.refresh).await);
+    for token in [&newest, &next_refresh] {
+        assert_refused_refresh(&refresh(addr, token).await);
+    }
     assert_eq!(
-        after.status, 401,
-        "the newest token of a reused family is refused too"
+        http::get(addr, "/orders", Some(&next_access)).await.status,
+        401,
+        "the access tokens of a reused family die too"
     );
+}
+
+async fn refresh(addr: SocketAddr, token: &str) -> Response {
+    http::call(
+        addr,
+        "POST",
+        "/auth/refresh",
+        None,
+        Some(json!({ "refresh_token": token })),
+    )
+    .await
+}
+
+/// A refused refresh, byte for byte: 400 `invalid_grant` (RFC 6749 §5.2), no
+/// challenge (it is no request for a protected resource), never cached.
+fn assert_refused_refresh(response: &Response) {
+    assert_eq!(response.status, 400, "{}", response.body);
+    assert_eq!(
+        response.body,
+        r#"{"error":"invalid_grant","error_description":"the refresh token is invalid, expired or revoked"}"#
+    );
+    assert_eq!(response.header("www-authenticate"), None);
+    assert_no_store(response);
+}
+
+/// RFC 6749 §5.1: a token endpoint's answer is never cached.
+fn assert_no_store(response: &Response) {
+    assert_eq!(response.header("cache-control"), Some("no-store"));
+    assert_eq!(response.header("pragma"), Some("no-cache"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -535,7 +560,15 @@ async fn logins_are_answered_alike_for_a_wrong_email_or_password() {
         Some(json!({"email": "nobody@example.com", "password": "nope"})),
     )
     .await;
-    assert_eq!(wrong_password.status, 401);
+    // RFC 6749 §5.2: wrong resource-owner credentials are 400 `invalid_grant`,
+    // with no challenge (a 401 would need one, RFC 9110 §15.5.2).
+    assert_eq!(wrong_password.status, 400);
+    assert_eq!(
+        wrong_password.body,
+        r#"{"error":"invalid_grant","error_description":"the credentials are invalid"}"#
+    );
+    assert_eq!(wrong_password.header("www-authenticate"), None);
+    assert_no_store(&wrong_password);
     assert_eq!(
         (wrong_password.status, wrong_password.body.clone()),
         (wrong_email.status, wrong_email.body)
@@ -575,6 +608,68 @@ async fn identity_comes_only_from_the_credential() {
             .status,
         401
     );
+}
+
+// --- token endpoints (RFC 6749 §5) ----------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn token_responses_are_never_cached() {
+    let addr = start(config(&[])).await;
+    let body = json!({"email": "alice@example.com", "password": "alice-password"});
+    let login = http::call(addr, "POST", "/auth/login", None, Some(body)).await;
+    assert_eq!(login.status, 200);
+    assert_no_store(&login);
+    let token = login.json()["refresh_token"]
+        .as_str()
+        .expect("a token")
+        .to_owned();
+    let refreshed = refresh(addr, &token).await;
+    assert_eq!(refreshed.status, 200, "{}", refreshed.body);
+    assert_no_store(&refreshed);
+    // A refusal is a token endpoint's answer too.
+    assert_refused_refresh(&refresh(addr, "not a refresh token").await);
+}
+
+// --- one user, one subject ---------------------------------------------------------------
+
+/// Tokens signed with the service's real key whose `sub` is another spelling of
+/// user 1 (`"01"`, `"+1"`, `" 1"`, other digits): the user store would load
+/// user 1 for some of them, but revocation keys on the string, so each would be
+/// a second identity that survives "log out everywhere". Every one is refused
+/// with the plain `invalid_token` challenge, before and after a logout-all of
+/// user 1, while `"1"` itself works until that logout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn non_canonical_subjects_are_refused() {
+    let addr = start(config(&[])).await;
+    let spellings = [
+        "01", "+1", " 1", "1 ", "\t1", "001", "1\u{0}", "\u{661}",  // ARABIC-INDIC DIGIT ONE
+        "\u{ff11}", // FULLWIDTH DIGIT ONE
+        "1.0", "0x1", "-0",
+    ];
+    let invalid = r#"Bearer realm="orders-api", error="invalid_token", error_description="the access token is invalid""#;
+    let assert_refused = |response: &Response, sub: &str| {
+        assert_eq!(response.status, 401, "sub {sub:?}: {}", response.body);
+        assert_eq!(challenge(response), invalid, "sub {sub:?}");
+    };
+    let canonical = mint(&claims("1", now() + 600), Some("at+jwt"));
+    assert_eq!(
+        http::get(addr, "/me", Some(&canonical)).await.json()["id"],
+        1
+    );
+    for sub in spellings {
+        let token = mint(&claims(sub, now() + 600), Some("at+jwt"));
+        assert_refused(&http::get(addr, "/me", Some(&token)).await, sub);
+    }
+    // User 1 logs out everywhere: the canonical token dies, and no other
+    // spelling was ever a way around it.
+    let alice = login(addr, "alice", None).await;
+    let out = http::call(addr, "POST", "/auth/logout-all", Some(&alice.access), None).await;
+    assert_eq!(out.status, 204);
+    assert_eq!(http::get(addr, "/me", Some(&canonical)).await.status, 401);
+    for sub in spellings {
+        let token = mint(&claims(sub, now() + 600), Some("at+jwt"));
+        assert_refused(&http::get(addr, "/me", Some(&token)).await, sub);
+    }
 }
 
 // --- two instances, one Redis -------------------------------------------------------
@@ -623,7 +718,7 @@ async fn a_logout_on_one_instance_is_refused_on_the_other() {
     )
     .await;
     assert_eq!(
-        refresh.status, 401,
+        refresh.status, 400,
         "the refresh family is gone on the other instance too"
     );
 
@@ -637,6 +732,149 @@ async fn a_logout_on_one_instance_is_refused_on_the_other() {
     );
     assert_eq!(http::get(one, "/me", Some(&bob.access)).await.status, 401);
     let _ = std::fs::remove_file(db);
+}
+
+/// Two instances share Redis but not a database: each has its own in-memory
+/// database (the default), seeded alike. A session started on one refreshes on
+/// the other, keeping the scope granted at the login: the refresh store keeps it
+/// with the session, so nothing a refresh needs lives in one instance's
+/// database.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refresh_works_across_instances_without_a_shared_database() {
+    let Some(redis) = auth_integration::redis_server::RedisServer::start() else {
+        return;
+    };
+    let shared = [("REDIS_URL", redis.url())];
+    let one = start(config(&shared)).await;
+    let two = start(config(&shared)).await;
+
+    let session = login(one, "alice", Some("orders:read")).await;
+    let on_two = refresh(two, &session.refresh).await;
+    assert_eq!(on_two.status, 200, "{}", on_two.body);
+    assert_no_store(&on_two);
+    let on_two = on_two.json();
+    assert_eq!(on_two["scope"], "orders:read", "the login's scope, kept");
+    let access = on_two["access_token"].as_str().expect("a token");
+    assert_eq!(http::get(two, "/orders", Some(access)).await.status, 200);
+    assert_eq!(
+        http::call(
+            two,
+            "POST",
+            "/orders",
+            Some(access),
+            Some(json!({"item": "mug", "amount": 900}))
+        )
+        .await
+        .status,
+        403,
+        "the scope stays narrow"
+    );
+    // And back on the first instance.
+    let token = on_two["refresh_token"].as_str().expect("a token");
+    let on_one = refresh(one, token).await;
+    assert_eq!(on_one.status, 200, "{}", on_one.body);
+    assert_eq!(on_one.json()["scope"], "orders:read");
+}
+
+/// Redis stalls (`CLIENT PAUSE .. WRITE`, from another connection) while a
+/// refresh rotates: the client gets 503 with `Retry-After: 1`, the rotation runs
+/// when Redis resumes, and the client's retry with the same refresh token gets a
+/// new pair of the same session instead of a reuse that logs the user out.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refresh_retried_after_a_redis_stall_keeps_the_session() {
+    let Some(redis) = auth_integration::redis_server::RedisServer::start() else {
+        return;
+    };
+    let addr = start(config(&[("REDIS_URL", redis.url())])).await;
+    let session = login(addr, "alice", None).await;
+    // A first refresh loads the rotation script, so the stalled call is the
+    // rotation itself.
+    let first = refresh(addr, &session.refresh).await;
+    assert_eq!(first.status, 200, "{}", first.body);
+    let token = first.json()["refresh_token"]
+        .as_str()
+        .expect("a token")
+        .to_owned();
+
+    let port = redis
+        .url()
+        .rsplit(':')
+        .next()
+        .unwrap_or_default()
+        .trim_end_matches('/')
+        .to_owned();
+    // The session's family record: its current token id tells whether the
+    // stalled rotation ran.
+    let access = first.json()["access_token"]
+        .as_str()
+        .expect("a token")
+        .to_owned();
+    let payload = access.split('.').nth(1).expect("a JWT");
+    let payload: Value = serde_json::from_slice(
+        &base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, payload)
+            .expect("base64url"),
+    )
+    .expect("JSON claims");
+    let family = format!(
+        "orders-api:refresh:family:{}",
+        payload["sid"].as_str().expect("a sid")
+    );
+    let current = || {
+        let output = Command::new("redis-cli")
+            .args(["-p", &port, "HGET", &family, "cur"])
+            .output()
+            .expect("redis-cli runs");
+        String::from_utf8_lossy(&output.stdout).trim().to_owned()
+    };
+    let before = current();
+    assert!(!before.is_empty(), "the family is in Redis");
+
+    let pause = std::time::Duration::from_secs(2);
+    let paused = Command::new("redis-cli")
+        .args([
+            "-p",
+            &port,
+            "CLIENT",
+            "PAUSE",
+            &pause.as_millis().to_string(),
+            "WRITE",
+        ])
+        .status()
+        .expect("redis-cli runs");
+    assert!(paused.success());
+    let paused_at = std::time::Instant::now();
+    let stalled = refresh(addr, &token).await;
+    assert!(paused_at.elapsed() < pause, "answered before Redis resumed");
+    assert_eq!(stalled.status, 503, "{}", stalled.body);
+    assert_eq!(stalled.header("retry-after"), Some("1"));
+    assert_eq!(stalled.json()["error"], "temporarily_unavailable");
+    assert_no_store(&stalled);
+
+    tokio::time::sleep(
+        pause.saturating_sub(paused_at.elapsed()) + std::time::Duration::from_millis(300),
+    )
+    .await;
+    assert_ne!(current(), before, "the stalled rotation ran after the 503");
+    let retried = refresh(addr, &token).await;
+    assert_eq!(
+        retried.status, 200,
+        "the retry continues the session: {}",
+        retried.body
+    );
+    let retried = retried.json();
+    let access = retried["access_token"].as_str().expect("a token");
+    assert_eq!(http::get(addr, "/me", Some(access)).await.status, 200);
+    let next = refresh(addr, retried["refresh_token"].as_str().expect("a token")).await;
+    assert_eq!(next.status, 200, "{}", next.body);
+    // The login's token, two rotations and a retry old: a reuse, which ends it.
+    assert_refused_refresh(&refresh(addr, &session.refresh).await);
+    let newest = next.json()["refresh_token"]
+        .as_str()
+        .expect("a token")
+        .to_owned();
+    assert_refused_refresh(&refresh(addr, &newest).await);
 }
 
 // --- tokens minted elsewhere: PyJWT ---------------------------------------------------

@@ -27,6 +27,8 @@ const CALL_TIMEOUT: Duration = Duration::from_millis(300);
 const SLACK: Duration = Duration::from_millis(700);
 /// The outer bound on anything a test awaits.
 const WAIT: Duration = Duration::from_secs(10);
+/// No grace window: a used token is a reuse at once.
+const NO_GRACE: Duration = Duration::ZERO;
 
 /// One "service instance": its own connection to the shared server.
 async fn instance(server: &RedisServer, prefix: &str) -> RedisConnection {
@@ -341,8 +343,14 @@ async fn refresh_families_keep_their_cutoff_in_both_stores() {
         bounded(redis.register(&fam, &old)).await.unwrap();
         bounded(memory.register(&fam, &old)).await.unwrap();
         let rotated = Rotation::Rotated(fam.clone());
-        assert_eq!(bounded(redis.rotate(&old, &new)).await.unwrap(), rotated);
-        assert_eq!(bounded(memory.rotate(&old, &new)).await.unwrap(), rotated);
+        assert_eq!(
+            bounded(redis.rotate(&old, &new, NO_GRACE)).await.unwrap(),
+            rotated
+        );
+        assert_eq!(
+            bounded(memory.rotate(&old, &new, NO_GRACE)).await.unwrap(),
+            rotated
+        );
     }
 }
 
@@ -359,24 +367,24 @@ async fn refresh_rotation_and_reuse_detection_hold_across_instances() {
     bounded(a.register(&fam, "r1")).await.unwrap();
     // Instance B rotates the token instance A issued.
     assert_eq!(
-        bounded(b.rotate("r1", "r2")).await.unwrap(),
+        bounded(b.rotate("r1", "r2", NO_GRACE)).await.unwrap(),
         Rotation::Rotated(fam.clone())
     );
     // r1 comes back to instance A: reuse, and the whole family is revoked.
     assert_eq!(
-        bounded(a.rotate("r1", "r3")).await.unwrap(),
+        bounded(a.rotate("r1", "r3", NO_GRACE)).await.unwrap(),
         Rotation::Reused(fam.clone())
     );
     assert_eq!(
-        bounded(b.rotate("r2", "r4")).await.unwrap(),
+        bounded(b.rotate("r2", "r4", NO_GRACE)).await.unwrap(),
         Rotation::Revoked(fam.clone())
     );
     assert_eq!(
-        bounded(b.rotate("r3", "r5")).await.unwrap(),
+        bounded(b.rotate("r3", "r5", NO_GRACE)).await.unwrap(),
         Rotation::Unknown
     );
     assert_eq!(
-        bounded(a.rotate("nope", "r6")).await.unwrap(),
+        bounded(a.rotate("nope", "r6", NO_GRACE)).await.unwrap(),
         Rotation::Unknown
     );
 
@@ -386,7 +394,7 @@ async fn refresh_rotation_and_reuse_detection_hold_across_instances() {
     bounded(a.revoke_family("fam-2")).await.unwrap();
     bounded(a.revoke_family("never-existed")).await.unwrap();
     assert_eq!(
-        bounded(b.rotate("s1", "s2")).await.unwrap(),
+        bounded(b.rotate("s1", "s2", NO_GRACE)).await.unwrap(),
         Rotation::Revoked(fam2)
     );
 
@@ -400,10 +408,10 @@ async fn refresh_rotation_and_reuse_detection_hold_across_instances() {
         let source = err.source().and_then(|s| s.downcast_ref::<StoreError>());
         assert!(matches!(source, Some(StoreError::DuplicateId)), "{err:?}");
     }
-    let err = bounded(b.rotate("t1", "r1")).await.unwrap_err();
+    let err = bounded(b.rotate("t1", "r1", NO_GRACE)).await.unwrap_err();
     assert_eq!(err.status().as_u16(), 503);
     assert!(matches!(
-        bounded(b.rotate("t1", "t2")).await.unwrap(),
+        bounded(b.rotate("t1", "t2", NO_GRACE)).await.unwrap(),
         Rotation::Rotated(_)
     ));
 }
@@ -420,8 +428,13 @@ async fn concurrent_rotations_of_one_token_yield_one_winner() {
         let old = format!("old-{round}");
         bounded(a.register(&fam, &old)).await.unwrap();
         let (new_a, new_b) = (format!("a-{round}"), format!("b-{round}"));
-        let (x, y) =
-            bounded(async { tokio::join!(a.rotate(&old, &new_a), b.rotate(&old, &new_b)) }).await;
+        let (x, y) = bounded(async {
+            tokio::join!(
+                a.rotate(&old, &new_a, NO_GRACE),
+                b.rotate(&old, &new_b, NO_GRACE)
+            )
+        })
+        .await;
         let mut outcomes = [x.unwrap(), y.unwrap()];
         outcomes.sort_by_key(|o| matches!(o, Rotation::Reused(_)));
         assert!(
@@ -473,7 +486,7 @@ async fn a_dead_redis_fails_closed_then_recovers() {
         "refresh token store",
     );
     assert!(matches!(
-        bounded(refresh.rotate("r1", "r2")).await,
+        bounded(refresh.rotate("r1", "r2", NO_GRACE)).await,
         Err(AuthError::Unavailable { .. })
     ));
 
@@ -504,7 +517,7 @@ async fn a_dead_redis_fails_closed_then_recovers() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert!(matches!(
-        bounded(refresh.rotate("r1", "r2")).await.unwrap(),
+        bounded(refresh.rotate("r1", "r2", NO_GRACE)).await.unwrap(),
         Rotation::Rotated(_)
     ));
 }
@@ -533,7 +546,7 @@ async fn a_hung_redis_fails_closed_within_the_timeout() {
     }
     let started = Instant::now();
     assert!(matches!(
-        bounded(refresh.rotate("r1", "r2")).await,
+        bounded(refresh.rotate("r1", "r2", NO_GRACE)).await,
         Err(AuthError::Unavailable { .. })
     ));
     assert!(started.elapsed() < CALL_TIMEOUT + SLACK);
@@ -572,4 +585,249 @@ async fn connecting_to_nothing_fails_within_the_timeout() {
         .await
         .unwrap_err();
     assert_eq!(err.status().as_u16(), 503);
+}
+
+/// The grace window on Redis, across instances: instance B retries the
+/// predecessor of a rotation made on A; only the immediate predecessor, only
+/// within the window (measured on Redis's clock), and a replaced successor is a
+/// used token.
+#[tokio::test]
+async fn the_grace_window_holds_across_instances() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let a = RedisRefreshStore::new(instance(&server, "svc:").await);
+    let b = RedisRefreshStore::new(instance(&server, "svc:").await);
+    let grace = Duration::from_millis(800);
+    let now = now_ms();
+
+    let fam = family("fam-1", now);
+    bounded(a.register(&fam, "r1")).await.unwrap();
+    assert_eq!(
+        bounded(a.rotate("r1", "r2", grace)).await.unwrap(),
+        Rotation::Rotated(fam.clone())
+    );
+    // r2's answer was lost; the retry lands on B: r3 replaces r2.
+    assert_eq!(
+        bounded(b.rotate("r1", "r3", grace)).await.unwrap(),
+        Rotation::Retried(fam.clone())
+    );
+    // r2 is a used token now: presenting it is a reuse.
+    assert_eq!(
+        bounded(a.rotate("r2", "r4", grace)).await.unwrap(),
+        Rotation::Reused(fam.clone())
+    );
+    assert_eq!(
+        bounded(b.rotate("r3", "r5", grace)).await.unwrap(),
+        Rotation::Revoked(fam)
+    );
+
+    // Only the immediate predecessor, and only within the window.
+    let fam = family("fam-2", now);
+    bounded(a.register(&fam, "s1")).await.unwrap();
+    for (old, new) in [("s1", "s2"), ("s2", "s3")] {
+        assert!(matches!(
+            bounded(a.rotate(old, new, grace)).await.unwrap(),
+            Rotation::Rotated(_)
+        ));
+    }
+    assert!(matches!(
+        bounded(b.rotate("s1", "s9", grace)).await.unwrap(),
+        Rotation::Reused(_)
+    ));
+    let fam = family("fam-3", now);
+    bounded(a.register(&fam, "t1")).await.unwrap();
+    assert!(matches!(
+        bounded(a.rotate("t1", "t2", grace)).await.unwrap(),
+        Rotation::Rotated(_)
+    ));
+    tokio::time::sleep(grace + Duration::from_millis(200)).await;
+    assert!(matches!(
+        bounded(b.rotate("t1", "t3", grace)).await.unwrap(),
+        Rotation::Reused(_)
+    ));
+    // The scope granted at the login comes back with the family.
+    let scoped =
+        family("fam-4", now).with_scope(auth_core::Scopes::from_space_separated("orders:read"));
+    bounded(a.register(&scoped, "u1")).await.unwrap();
+    assert_eq!(
+        bounded(b.rotate("u1", "u2", grace)).await.unwrap(),
+        Rotation::Rotated(scoped)
+    );
+}
+
+// --- the issuer over a stalling Redis ---------------------------------------------------
+
+mod stall {
+    use std::sync::Arc;
+
+    use auth_core::jwt::{AccessClaims, HmacAlgorithm, PrincipalMapper, SigningKey, TokenIssuer};
+    use auth_core::{GrantError, authenticate};
+
+    use super::*;
+
+    type Issuer = TokenIssuer<Arc<RedisRevocationStore>, RedisRefreshStore>;
+
+    async fn issuer(server: &RedisServer, grace: Duration) -> (Issuer, Arc<RedisRevocationStore>) {
+        let connection = instance(server, "stall:").await;
+        let revocations = Arc::new(RedisRevocationStore::new(connection.clone()));
+        let key =
+            SigningKey::hmac(HmacAlgorithm::HS256, b"a test secret of at least 32 bytes").unwrap();
+        let issuer = TokenIssuer::builder(
+            key,
+            Arc::clone(&revocations),
+            RedisRefreshStore::new(connection),
+        )
+        .issuer("stall-test")
+        .audience("stall-test")
+        .refresh_grace(grace)
+        .build()
+        .unwrap();
+        (issuer, revocations)
+    }
+
+    /// `CLIENT PAUSE <ms> WRITE`, from a connection of its own (`redis-cli`):
+    /// reads go on, writes (the rotation script) wait, then run.
+    fn pause_writes(server: &RedisServer, pause: Duration) {
+        let port = server
+            .url()
+            .rsplit(':')
+            .next()
+            .unwrap()
+            .trim_end_matches('/')
+            .to_owned();
+        let status = std::process::Command::new("redis-cli")
+            .args(["-p", &port, "CLIENT", "PAUSE"])
+            .arg(pause.as_millis().to_string())
+            .arg("WRITE")
+            .stdout(std::process::Stdio::null())
+            .status()
+            .expect("redis-cli runs");
+        assert!(status.success());
+    }
+
+    fn refused(result: Result<impl std::fmt::Debug, AuthError>) {
+        let error = result.unwrap_err();
+        assert!(
+            matches!(
+                error,
+                AuthError::InvalidGrant(GrantError::RefreshToken(TokenError::Revoked))
+            ),
+            "{error:?}"
+        );
+        assert_eq!(error.status().as_u16(), 400);
+    }
+
+    /// Redis stalls during a refresh: the client gets a 503 (with `Retry-After`),
+    /// the rotation runs when Redis resumes, and the client's retry with the same
+    /// token continues the session instead of revoking it as a reuse.
+    #[tokio::test]
+    async fn a_refresh_retried_after_a_redis_stall_continues_the_session() {
+        let Some(server) = RedisServer::start() else {
+            return;
+        };
+        let (issuer, revocations) = issuer(&server, Duration::from_secs(30)).await;
+        let claims = AccessClaims::new().roles(["customer"]).scope("orders:read");
+        let pair = bounded(issuer.login("alice", &claims)).await.unwrap();
+        // One refresh first: the rotation script is loaded on the server, so the
+        // stalled call is the script itself.
+        let grant = bounded(issuer.refresh(pair.refresh_token())).await.unwrap();
+        let pair = bounded(issuer.finish_refresh(grant, &claims))
+            .await
+            .unwrap();
+
+        let pause = Duration::from_millis(1_500);
+        pause_writes(&server, pause);
+        let paused_at = Instant::now();
+        let stalled = bounded(issuer.refresh(pair.refresh_token())).await;
+        let error = stalled.unwrap_err();
+        assert_eq!(error.status().as_u16(), 503, "{error:?}");
+        assert_eq!(error.retry_after(), Some(Duration::from_secs(1)));
+        assert!(paused_at.elapsed() < pause, "answered before Redis resumed");
+
+        // Redis resumes and runs the rotation nobody waits for any more.
+        tokio::time::sleep(pause.saturating_sub(paused_at.elapsed()) + Duration::from_millis(300))
+            .await;
+        let retry = bounded(issuer.refresh(pair.refresh_token())).await.unwrap();
+        assert!(
+            retry.is_retry(),
+            "the stalled rotation ran: this is a retry"
+        );
+        assert_eq!(retry.scope().as_str(), "orders:read");
+        let next = bounded(issuer.finish_refresh(retry, &claims))
+            .await
+            .unwrap();
+        assert_eq!(next.family().id, pair.family().id);
+        let authenticator = issuer
+            .authenticator_builder(PrincipalMapper::new())
+            .revocation(Arc::clone(&revocations))
+            .build()
+            .unwrap();
+        let request = http_request(next.access_token());
+        bounded(authenticate(&authenticator, &request))
+            .await
+            .unwrap();
+        // The session goes on.
+        let grant = bounded(issuer.refresh(next.refresh_token())).await.unwrap();
+        assert!(!grant.is_retry());
+        let last = bounded(issuer.finish_refresh(grant, &claims))
+            .await
+            .unwrap();
+        // And a real reuse (the token of two rotations ago) still ends it.
+        refused(bounded(issuer.refresh(pair.refresh_token())).await);
+        refused(bounded(issuer.refresh(last.refresh_token())).await);
+        assert!(
+            bounded(authenticate(
+                &authenticator,
+                &http_request(last.access_token())
+            ))
+            .await
+            .is_err()
+        );
+    }
+
+    /// After the grace window, presenting the predecessor is a reuse again: the
+    /// family and its access tokens are revoked.
+    #[tokio::test]
+    async fn a_reuse_after_the_grace_window_still_revokes_the_family() {
+        let Some(server) = RedisServer::start() else {
+            return;
+        };
+        let grace = Duration::from_millis(500);
+        let (issuer, revocations) = issuer(&server, grace).await;
+        let claims = AccessClaims::new().roles(["customer"]);
+        let first = bounded(issuer.login("alice", &claims)).await.unwrap();
+        let grant = bounded(issuer.refresh(first.refresh_token()))
+            .await
+            .unwrap();
+        let second = bounded(issuer.finish_refresh(grant, &claims))
+            .await
+            .unwrap();
+        tokio::time::sleep(grace + Duration::from_millis(300)).await;
+        refused(bounded(issuer.refresh(first.refresh_token())).await);
+        refused(bounded(issuer.refresh(second.refresh_token())).await);
+        let authenticator = issuer
+            .authenticator_builder(PrincipalMapper::new())
+            .revocation(revocations)
+            .build()
+            .unwrap();
+        let result = bounded(authenticate(
+            &authenticator,
+            &http_request(second.access_token()),
+        ))
+        .await;
+        assert!(
+            matches!(result, Err(AuthError::InvalidToken(TokenError::Revoked))),
+            "{result:?}"
+        );
+    }
+
+    fn http_request(token: &str) -> http::request::Parts {
+        http::Request::builder()
+            .header("authorization", format!("Bearer {token}"))
+            .body(())
+            .unwrap()
+            .into_parts()
+            .0
+    }
 }

@@ -2,11 +2,11 @@
 
 use std::future::{Future, ready};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
-use crate::AuthError;
 use crate::revocation::expiring::ExpiringMap;
 use crate::revocation::{Cutoff, StoreError};
+use crate::{AuthError, Scopes};
 
 use super::{RefreshFamily, RefreshStore, Rotation, report_reuse};
 
@@ -22,6 +22,9 @@ const COMPONENT: &str = "refresh token store";
 /// detected). Expired families are dropped on every write; when a table is full of
 /// live entries, a login or rotation is refused with [`AuthError::Unavailable`]
 /// ([`StoreError::Full`]) rather than forgetting a live family.
+///
+/// The [grace window](super#a-retry-after-an-outage-the-grace-window) of a
+/// rotation is measured on this process's wall clock.
 #[derive(Debug)]
 pub struct MemoryRefreshStore {
     tables: Mutex<Tables>,
@@ -41,7 +44,10 @@ struct Family {
     authenticated_at: SystemTime,
     expires_at: SystemTime,
     cutoff: Option<Cutoff>,
+    scope: Option<Scopes>,
     current: Arc<str>,
+    /// The token the last rotation used up, and until when it may be retried.
+    previous: Option<(Arc<str>, SystemTime)>,
     revoked: bool,
 }
 
@@ -53,10 +59,21 @@ impl Family {
             self.authenticated_at,
             self.expires_at,
         );
-        match self.cutoff {
+        let family = match self.cutoff {
             Some(cutoff) => family.with_cutoff(cutoff),
             None => family,
+        };
+        match &self.scope {
+            Some(scope) => family.with_scope(scope.clone()),
+            None => family,
         }
+    }
+
+    /// Whether `token_id` is the predecessor, within its grace window at `now`.
+    fn may_retry(&self, token_id: &str, now: SystemTime) -> bool {
+        self.previous
+            .as_ref()
+            .is_some_and(|(previous, until)| **previous == *token_id && now < *until)
     }
 }
 
@@ -121,7 +138,9 @@ impl MemoryRefreshStore {
                     authenticated_at: family.authenticated_at,
                     expires_at: family.expires_at,
                     cutoff: family.cutoff,
+                    scope: family.scope.clone(),
                     current,
+                    previous: None,
                     revoked: false,
                 },
                 family.expires_at,
@@ -134,6 +153,7 @@ impl MemoryRefreshStore {
         &self,
         old_token_id: &str,
         new_token_id: &str,
+        grace: Duration,
         now: SystemTime,
     ) -> Result<Rotation, AuthError> {
         let mut tables = self.lock();
@@ -156,7 +176,8 @@ impl MemoryRefreshStore {
         if family.revoked {
             return Ok(Rotation::Revoked(family.describe(&family_id)));
         }
-        if *family.current != *old_token_id {
+        let rotated = *family.current == *old_token_id;
+        if !rotated && !family.may_retry(old_token_id, now) {
             family.revoked = true;
             let described = family.describe(&family_id);
             report_reuse(&described);
@@ -166,13 +187,21 @@ impl MemoryRefreshStore {
             return Err(failed(StoreError::DuplicateId));
         }
         room.map_err(failed)?;
-        family.current = Arc::from(new_token_id);
+        let used = std::mem::replace(&mut family.current, Arc::from(new_token_id));
+        if rotated {
+            // A retry keeps the window of the rotation it repeats.
+            family.previous = Some((used, now.checked_add(grace).unwrap_or(now)));
+        }
         let described = family.describe(&family_id);
         tables
             .tokens
             .insert_new(new_token_id, family_id, described.expires_at, now)
             .map_err(failed)?;
-        Ok(Rotation::Rotated(described))
+        Ok(if rotated {
+            Rotation::Rotated(described)
+        } else {
+            Rotation::Retried(described)
+        })
     }
 
     fn revoke_family_now(&self, family_id: &str) {
@@ -212,8 +241,9 @@ impl RefreshStore for MemoryRefreshStore {
         &self,
         old_token_id: &str,
         new_token_id: &str,
+        grace: Duration,
     ) -> impl Future<Output = Result<Rotation, AuthError>> + Send {
-        ready(self.rotate_at(old_token_id, new_token_id, SystemTime::now()))
+        ready(self.rotate_at(old_token_id, new_token_id, grace, SystemTime::now()))
     }
 
     fn revoke_family(&self, family_id: &str) -> impl Future<Output = Result<(), AuthError>> + Send {
@@ -229,6 +259,9 @@ mod tests {
     use std::time::{Duration, UNIX_EPOCH};
 
     use super::*;
+
+    const NO_GRACE: Duration = Duration::ZERO;
+    const GRACE: Duration = Duration::from_secs(30);
 
     fn t(secs: u64) -> SystemTime {
         UNIX_EPOCH + Duration::from_secs(1_700_000_000 + secs)
@@ -246,9 +279,9 @@ mod tests {
     fn rotation_moves_the_current_token_forward() {
         let store = MemoryRefreshStore::new();
         store.register_at(&family("f", 1_000), "r1", t(0)).unwrap();
-        let rotated = store.rotate_at("r1", "r2", t(1)).unwrap();
+        let rotated = store.rotate_at("r1", "r2", NO_GRACE, t(1)).unwrap();
         assert_eq!(rotated, Rotation::Rotated(family("f", 1_000)));
-        let rotated = store.rotate_at("r2", "r3", t(2)).unwrap();
+        let rotated = store.rotate_at("r2", "r3", NO_GRACE, t(2)).unwrap();
         assert_eq!(rotated.rotated(), Some(family("f", 1_000)));
     }
 
@@ -260,27 +293,105 @@ mod tests {
             .register_at(&family("other", 1_000), "o1", t(0))
             .unwrap();
         assert!(matches!(
-            store.rotate_at("r1", "r2", t(1)),
+            store.rotate_at("r1", "r2", NO_GRACE, t(1)),
             Ok(Rotation::Rotated(_))
         ));
         // The thief (or the user) presents r1 again.
         assert_eq!(
-            store.rotate_at("r1", "r3", t(2)).unwrap(),
+            store.rotate_at("r1", "r3", NO_GRACE, t(2)).unwrap(),
             Rotation::Reused(family("f", 1_000))
         );
         // The current token r2 died with its family, and r3 was never issued.
         assert_eq!(
-            store.rotate_at("r2", "r4", t(3)).unwrap(),
+            store.rotate_at("r2", "r4", NO_GRACE, t(3)).unwrap(),
             Rotation::Revoked(family("f", 1_000))
         );
         assert_eq!(
-            store.rotate_at("r3", "r5", t(3)).unwrap(),
+            store.rotate_at("r3", "r5", NO_GRACE, t(3)).unwrap(),
             Rotation::Unknown
         );
         // Another family of the same subject is untouched.
         assert!(matches!(
-            store.rotate_at("o1", "o2", t(3)),
+            store.rotate_at("o1", "o2", NO_GRACE, t(3)),
             Ok(Rotation::Rotated(_))
+        ));
+    }
+
+    #[test]
+    fn the_predecessor_may_be_retried_within_the_window_only() {
+        let store = MemoryRefreshStore::new();
+        store.register_at(&family("f", 1_000), "r1", t(0)).unwrap();
+        assert!(matches!(
+            store.rotate_at("r1", "r2", GRACE, t(10)),
+            Ok(Rotation::Rotated(_))
+        ));
+        // r2 never arrived; the client retries r1: r3 replaces r2.
+        assert_eq!(
+            store.rotate_at("r1", "r3", GRACE, t(20)).unwrap(),
+            Rotation::Retried(family("f", 1_000))
+        );
+        // Again within the window (a retry that stalled too): r4 replaces r3.
+        assert!(matches!(
+            store.rotate_at("r1", "r4", GRACE, t(39)),
+            Ok(Rotation::Retried(_))
+        ));
+        // The window runs from the rotation (t=10), not from the retries.
+        assert!(matches!(
+            store.rotate_at("r1", "r5", GRACE, t(40)),
+            Ok(Rotation::Reused(_))
+        ));
+        assert!(matches!(
+            store.rotate_at("r4", "r6", GRACE, t(41)),
+            Ok(Rotation::Revoked(_))
+        ));
+    }
+
+    #[test]
+    fn only_the_immediate_predecessor_is_retried() {
+        let store = MemoryRefreshStore::new();
+        store.register_at(&family("f", 1_000), "r1", t(0)).unwrap();
+        for (old, new) in [("r1", "r2"), ("r2", "r3")] {
+            assert!(matches!(
+                store.rotate_at(old, new, GRACE, t(1)),
+                Ok(Rotation::Rotated(_))
+            ));
+        }
+        // r1 is two rotations old: a reuse, whatever the window.
+        assert!(matches!(
+            store.rotate_at("r1", "x", GRACE, t(2)),
+            Ok(Rotation::Reused(_))
+        ));
+        // A replaced successor is a used token: presenting it is a reuse.
+        let store = MemoryRefreshStore::new();
+        store.register_at(&family("g", 1_000), "g1", t(0)).unwrap();
+        assert!(store.rotate_at("g1", "g2", GRACE, t(1)).is_ok());
+        assert!(matches!(
+            store.rotate_at("g1", "g3", GRACE, t(2)),
+            Ok(Rotation::Retried(_))
+        ));
+        assert!(matches!(
+            store.rotate_at("g2", "g4", GRACE, t(3)),
+            Ok(Rotation::Reused(_))
+        ));
+        // Without a window, the predecessor is a reuse at once.
+        let store = MemoryRefreshStore::new();
+        store.register_at(&family("h", 1_000), "h1", t(0)).unwrap();
+        assert!(store.rotate_at("h1", "h2", NO_GRACE, t(1)).is_ok());
+        assert!(matches!(
+            store.rotate_at("h1", "h3", NO_GRACE, t(1)),
+            Ok(Rotation::Reused(_))
+        ));
+    }
+
+    #[test]
+    fn a_revoked_family_is_not_retried() {
+        let store = MemoryRefreshStore::new();
+        store.register_at(&family("f", 1_000), "r1", t(0)).unwrap();
+        assert!(store.rotate_at("r1", "r2", GRACE, t(1)).is_ok());
+        store.revoke_family_now("f");
+        assert!(matches!(
+            store.rotate_at("r1", "r3", GRACE, t(2)),
+            Ok(Rotation::Revoked(_))
         ));
     }
 
@@ -291,7 +402,7 @@ mod tests {
         store.revoke_family_now("f");
         store.revoke_family_now("unknown");
         assert!(matches!(
-            store.rotate_at("r1", "r2", t(1)),
+            store.rotate_at("r1", "r2", NO_GRACE, t(1)),
             Ok(Rotation::Revoked(_))
         ));
     }
@@ -301,15 +412,15 @@ mod tests {
         let store = MemoryRefreshStore::new();
         store.register_at(&family("f", 100), "r1", t(0)).unwrap();
         assert!(matches!(
-            store.rotate_at("r1", "r2", t(99)),
+            store.rotate_at("r1", "r2", NO_GRACE, t(99)),
             Ok(Rotation::Rotated(_))
         ));
         assert_eq!(
-            store.rotate_at("r2", "r3", t(100)).unwrap(),
+            store.rotate_at("r2", "r3", NO_GRACE, t(100)).unwrap(),
             Rotation::Unknown
         );
         assert_eq!(
-            store.rotate_at("r1", "r3", t(100)).unwrap(),
+            store.rotate_at("r1", "r3", NO_GRACE, t(100)).unwrap(),
             Rotation::Unknown
         );
         assert_eq!(store.families(), 0);
@@ -322,7 +433,7 @@ mod tests {
     fn unknown_tokens_are_unknown() {
         let store = MemoryRefreshStore::new();
         assert_eq!(
-            store.rotate_at("nope", "r2", t(0)).unwrap(),
+            store.rotate_at("nope", "r2", NO_GRACE, t(0)).unwrap(),
             Rotation::Unknown
         );
     }
@@ -340,13 +451,13 @@ mod tests {
         }
         // Rotating onto an id that exists (even the old one itself) is refused...
         for new in ["g1", "r1"] {
-            let err = store.rotate_at("r1", new, t(1)).unwrap_err();
+            let err = store.rotate_at("r1", new, NO_GRACE, t(1)).unwrap_err();
             assert_eq!(err.status().as_u16(), 503);
             assert!(matches!(store_error(&err), Some(StoreError::DuplicateId)));
         }
         // ...and left r1 current: no reuse was recorded.
         assert!(matches!(
-            store.rotate_at("r1", "r2", t(2)),
+            store.rotate_at("r1", "r2", NO_GRACE, t(2)),
             Ok(Rotation::Rotated(_))
         ));
     }
@@ -363,17 +474,17 @@ mod tests {
             Some(StoreError::Full { capacity: 1 })
         ));
         assert!(matches!(
-            store.rotate_at("r1", "r2", t(1)),
+            store.rotate_at("r1", "r2", NO_GRACE, t(1)),
             Ok(Rotation::Rotated(_))
         ));
         // Both token slots hold live ids (r1 is kept to detect its reuse).
-        let err = store.rotate_at("r2", "r3", t(2)).unwrap_err();
+        let err = store.rotate_at("r2", "r3", NO_GRACE, t(2)).unwrap_err();
         assert!(matches!(
             store_error(&err),
             Some(StoreError::Full { capacity: 2 })
         ));
         assert!(matches!(
-            store.rotate_at("r1", "r9", t(3)),
+            store.rotate_at("r1", "r9", NO_GRACE, t(3)),
             Ok(Rotation::Reused(_))
         ));
     }

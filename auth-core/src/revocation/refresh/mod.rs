@@ -19,10 +19,44 @@
 //! store.register(&family, "rt-1").await?; // login
 //!
 //! // Refresh: rt-1 is used up, rt-2 is current.
-//! assert!(matches!(store.rotate("rt-1", "rt-2").await?, Rotation::Rotated(_)));
+//! let no_grace = Duration::ZERO;
+//! assert!(matches!(store.rotate("rt-1", "rt-2", no_grace).await?, Rotation::Rotated(_)));
 //! // rt-1 again: reuse. The family is revoked, rt-2 dies with it.
-//! assert!(matches!(store.rotate("rt-1", "rt-3").await?, Rotation::Reused(_)));
-//! assert!(matches!(store.rotate("rt-2", "rt-4").await?, Rotation::Revoked(_)));
+//! assert!(matches!(store.rotate("rt-1", "rt-3", no_grace).await?, Rotation::Reused(_)));
+//! assert!(matches!(store.rotate("rt-2", "rt-4", no_grace).await?, Rotation::Revoked(_)));
+//! # Ok::<(), auth_core::AuthError>(())
+//! # }).unwrap();
+//! ```
+//!
+//! # A retry after an outage: the grace window
+//!
+//! A rotation can complete while its answer is lost: the store answered after
+//! the caller's timeout (a stalled Redis), a later step failed, or the response
+//! never reached the client. The client still holds only the old token, and its
+//! retry would look like a reuse. So [`rotate`](RefreshStore::rotate) takes a
+//! `grace`: within `grace` of a rotation, the token it used up (the family's
+//! *immediate predecessor*, no older one) may be presented again. That is
+//! [`Rotation::Retried`]: the successor issued for it is no longer current
+//! (presenting it later is a reuse) and the new token is, so the family still
+//! has exactly one live refresh token. The window runs from the rotation that
+//! used the token up, and a retry does not extend it; after it, the predecessor
+//! is a reuse like any used token. See `SECURITY.md` for what this gives a
+//! thief of the predecessor (no more than the current token would).
+//!
+//! ```
+//! # use std::time::{Duration, SystemTime};
+//! # use auth_core::revocation::{MemoryRefreshStore, RefreshFamily, RefreshStore, Rotation};
+//! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+//! # let store = MemoryRefreshStore::new();
+//! # let now = SystemTime::now();
+//! # let family = RefreshFamily::new("fam-1", "alice", now, now + Duration::from_secs(86_400));
+//! # store.register(&family, "rt-1").await?;
+//! let grace = Duration::from_secs(30);
+//! assert!(matches!(store.rotate("rt-1", "rt-2", grace).await?, Rotation::Rotated(_)));
+//! // rt-2 never reached the client, which retries with rt-1: rt-3 replaces rt-2.
+//! assert!(matches!(store.rotate("rt-1", "rt-3", grace).await?, Rotation::Retried(_)));
+//! // rt-2 is used now: presenting it is a reuse, which ends the family.
+//! assert!(matches!(store.rotate("rt-2", "rt-4", grace).await?, Rotation::Reused(_)));
 //! # Ok::<(), auth_core::AuthError>(())
 //! # }).unwrap();
 //! ```
@@ -54,10 +88,10 @@ mod redis;
 
 use std::future::Future;
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
-use crate::AuthError;
 use crate::revocation::Cutoff;
+use crate::{AuthError, Scopes};
 
 pub use self::memory::MemoryRefreshStore;
 #[cfg(feature = "redis")]
@@ -84,6 +118,11 @@ pub struct RefreshFamily {
     /// judged by [`authenticated_at`](Self::authenticated_at) instead. See
     /// [`cutoff`](crate::revocation::cutoff).
     pub cutoff: Option<Cutoff>,
+    /// The scope granted at the login, kept with the family so that any instance
+    /// can refresh it without a database of its own: a refresh never widens it
+    /// (RFC 6749 §6). `None` for a family started without it (by an earlier
+    /// version).
+    pub scope: Option<Scopes>,
 }
 
 impl RefreshFamily {
@@ -101,6 +140,7 @@ impl RefreshFamily {
             authenticated_at,
             expires_at,
             cutoff: None,
+            scope: None,
         }
     }
 
@@ -110,12 +150,20 @@ impl RefreshFamily {
         self.cutoff = Some(cutoff);
         self
     }
+
+    /// The same family, with the scope granted at the login.
+    #[must_use]
+    pub fn with_scope(mut self, scope: Scopes) -> Self {
+        self.scope = Some(scope);
+        self
+    }
 }
 
 /// What happened to a refresh token presented for rotation.
 ///
-/// Only [`Rotated`](Rotation::Rotated) may be answered with new tokens; every other
-/// outcome is a 401 (`invalid_grant` at a token endpoint).
+/// Only [`Rotated`](Rotation::Rotated) and [`Retried`](Rotation::Retried) may be
+/// answered with new tokens; every other outcome is a 400 `invalid_grant` at a
+/// token endpoint.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 #[must_use]
@@ -123,6 +171,11 @@ pub enum Rotation {
     /// The token was its family's current one: it is now used, and the new token
     /// is current.
     Rotated(RefreshFamily),
+    /// The token was the family's immediate predecessor, presented again within
+    /// the grace window of the rotation that used it up (a client retrying after
+    /// an answer it never got): the new token is now current, and the successor
+    /// issued before is used (presenting it is a reuse).
+    Retried(RefreshFamily),
     /// The token had been used already: a reuse. The whole family is now revoked
     /// and the store emitted a warning event naming the family and subject.
     Reused(RefreshFamily),
@@ -133,10 +186,11 @@ pub enum Rotation {
 }
 
 impl Rotation {
-    /// The family, when the rotation succeeded.
+    /// The family, when the rotation succeeded (a retry within the grace window
+    /// included).
     pub fn rotated(self) -> Option<RefreshFamily> {
         match self {
-            Rotation::Rotated(family) => Some(family),
+            Rotation::Rotated(family) | Rotation::Retried(family) => Some(family),
             Rotation::Reused(_) | Rotation::Revoked(_) | Rotation::Unknown => None,
         }
     }
@@ -148,8 +202,9 @@ impl Rotation {
 /// [`RedisRefreshStore`](super#redis) (feature `redis`) shared by every
 /// instance of a service. Every operation is atomic: two instances rotating the
 /// same token at once produce one [`Rotation::Rotated`] and one
-/// [`Rotation::Reused`], never two new tokens. A store that cannot answer returns
-/// [`AuthError::Unavailable`] (503).
+/// [`Rotation::Reused`] (or, within a grace window, one [`Rotation::Retried`]
+/// whose new token replaces the other's), never two live tokens. A store that
+/// cannot answer returns [`AuthError::Unavailable`] (503).
 pub trait RefreshStore: Send + Sync {
     /// Starts `family` with `token_id` as its current token (a login).
     ///
@@ -163,8 +218,15 @@ pub trait RefreshStore: Send + Sync {
     ) -> impl Future<Output = Result<(), AuthError>> + Send;
 
     /// Presents `old_token_id` and, if it is its family's current token, makes it
-    /// used and `new_token_id` current, atomically. A used token revokes its
-    /// family ([`Rotation::Reused`]).
+    /// used and `new_token_id` current, atomically, remembering `old_token_id` as
+    /// the family's predecessor until `grace` from now.
+    ///
+    /// The predecessor presented again before that is a retry
+    /// ([`Rotation::Retried`]): `new_token_id` becomes current and the current
+    /// one used, and the window is not extended. Any other used token, and the
+    /// predecessor after its window, revokes the family ([`Rotation::Reused`]).
+    /// A `grace` of zero turns retries off. See the [module
+    /// documentation](self#a-retry-after-an-outage-the-grace-window).
     ///
     /// Fails with [`StoreError::DuplicateId`](super::StoreError::DuplicateId) when
     /// `new_token_id` exists already; the family is then unchanged.
@@ -172,6 +234,7 @@ pub trait RefreshStore: Send + Sync {
         &self,
         old_token_id: &str,
         new_token_id: &str,
+        grace: Duration,
     ) -> impl Future<Output = Result<Rotation, AuthError>> + Send;
 
     /// Revokes the family `family_id` (a logout): every token in it is refused
@@ -192,8 +255,9 @@ impl<T: RefreshStore> RefreshStore for Arc<T> {
         &self,
         old_token_id: &str,
         new_token_id: &str,
+        grace: Duration,
     ) -> impl Future<Output = Result<Rotation, AuthError>> + Send {
-        (**self).rotate(old_token_id, new_token_id)
+        (**self).rotate(old_token_id, new_token_id, grace)
     }
 
     fn revoke_family(&self, family_id: &str) -> impl Future<Output = Result<(), AuthError>> + Send {

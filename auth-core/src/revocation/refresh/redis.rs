@@ -1,15 +1,15 @@
 //! [`RedisRefreshStore`]: refresh-token families shared by every instance.
 
 use std::sync::LazyLock;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use ::redis::Script;
 
-use crate::AuthError;
 use crate::revocation::Cutoff;
 use crate::revocation::StoreError;
 use crate::revocation::cutoff::{from_unix_millis, unix_millis};
 use crate::revocation::redis::{RedisConnection, unavailable};
+use crate::{AuthError, Scopes};
 
 use super::{RefreshFamily, RefreshStore, Rotation, report_reuse};
 
@@ -17,14 +17,15 @@ const COMPONENT: &str = "refresh token store";
 
 /// Starts a family. KEYS: token, family. ARGV: family id, subject,
 /// authenticated at (ms), expires at (ms), token id, subject cutoff at the login
-/// (ms, or empty for none). 1 when created, 0 when an id is taken.
+/// (ms, or empty for none), scope (`-` for none, else `+` and the scope). 1 when
+/// created, 0 when an id is taken.
 static REGISTER: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
 if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('EXISTS', KEYS[2]) == 1 then
   return 0
 end
-redis.call('HSET', KEYS[2], 'sub', ARGV[2], 'auth', ARGV[3], 'exp', ARGV[4], 'cur', ARGV[5], 'revoked', '0', 'cut', ARGV[6])
+redis.call('HSET', KEYS[2], 'sub', ARGV[2], 'auth', ARGV[3], 'exp', ARGV[4], 'cur', ARGV[5], 'revoked', '0', 'cut', ARGV[6], 'scp', ARGV[7])
 redis.call('PEXPIREAT', KEYS[2], ARGV[4])
 redis.call('SET', KEYS[1], ARGV[1], 'PXAT', ARGV[4])
 return 1
@@ -32,34 +33,52 @@ return 1
     )
 });
 
-/// Rotates, or detects reuse. KEYS: old token, new token, family. ARGV: family
-/// id, old token id, new token id. Returns `{outcome, subject, auth, exp, cut}`
-/// (`cut` empty for a family registered without one, as earlier versions did) or
-/// `{outcome}` for `unknown` and `duplicate`.
+/// Rotates, retries within the grace window, or detects reuse. KEYS: old token,
+/// new token, family. ARGV: family id, old token id, new token id, grace (ms).
+/// Returns `{outcome, subject, auth, exp, cut, scp}` (`cut` empty and `scp` `-`
+/// for a family registered without them, as earlier versions did) or `{outcome}`
+/// for `unknown` and `duplicate`.
+///
+/// The window is measured on Redis's clock (`TIME`), from when the rotation ran:
+/// one clock for every instance, and a rotation that ran late (after a stall)
+/// opens its window late too. `prev` is the used-up token, `prevx` the end of its
+/// window (ms); a retry changes neither.
 static ROTATE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then
   return {'unknown'}
 end
-local f = redis.call('HMGET', KEYS[3], 'sub', 'auth', 'exp', 'cur', 'revoked', 'cut')
+local f = redis.call('HMGET', KEYS[3], 'sub', 'auth', 'exp', 'cur', 'revoked', 'cut', 'scp', 'prev', 'prevx')
 if not f[1] or not f[2] or not f[3] or not f[4] then
   return {'unknown'}
 end
 local cut = f[6] or ''
+local scp = f[7] or '-'
 if f[5] == '1' then
-  return {'revoked', f[1], f[2], f[3], cut}
+  return {'revoked', f[1], f[2], f[3], cut, scp}
 end
-if f[4] ~= ARGV[2] then
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local outcome
+if f[4] == ARGV[2] then
+  outcome = 'rotated'
+elseif f[8] == ARGV[2] and now < (tonumber(f[9] or '') or 0) then
+  outcome = 'retried'
+else
   redis.call('HSET', KEYS[3], 'revoked', '1')
-  return {'reused', f[1], f[2], f[3], cut}
+  return {'reused', f[1], f[2], f[3], cut, scp}
 end
 if redis.call('EXISTS', KEYS[2]) == 1 then
   return {'duplicate'}
 end
-redis.call('HSET', KEYS[3], 'cur', ARGV[3])
+if outcome == 'rotated' then
+  redis.call('HSET', KEYS[3], 'cur', ARGV[3], 'prev', ARGV[2], 'prevx', string.format('%.0f', now + tonumber(ARGV[4])))
+else
+  redis.call('HSET', KEYS[3], 'cur', ARGV[3])
+end
 redis.call('SET', KEYS[2], ARGV[1], 'PXAT', f[3])
-return {'rotated', f[1], f[2], f[3], cut}
+return {outcome, f[1], f[2], f[3], cut, scp}
 ",
     )
 });
@@ -84,7 +103,7 @@ return 0
 ///
 /// | key | value |
 /// |---|---|
-/// | `{prefix}refresh:family:{family id}` | hash: `sub`, `auth` and `exp` (Unix ms), `cur` (current token id), `revoked`, `cut` (the subject's [`Cutoff`] at the login, or empty) |
+/// | `{prefix}refresh:family:{family id}` | hash: `sub`, `auth` and `exp` (Unix ms), `cur` (current token id), `revoked`, `cut` (the subject's [`Cutoff`] at the login, or empty), `scp` (`+` and the scope granted at the login), `prev` and `prevx` (the token the last rotation used up, and the end of its [grace window](super#a-retry-after-an-outage-the-grace-window) on Redis's clock, Unix ms) |
 /// | `{prefix}refresh:token:{token id}` | the family id, for every token the family ever had |
 ///
 /// Every change runs in a Lua script, so it is atomic against every other
@@ -116,6 +135,7 @@ impl RedisRefreshStore {
         &self,
         old_token_id: &str,
         new_token_id: &str,
+        grace: Duration,
     ) -> Result<Rotation, AuthError> {
         let old_key = self.token_key(old_token_id);
         let mut con = self.redis.handle();
@@ -134,7 +154,8 @@ impl RedisRefreshStore {
             .key(self.family_key(&family_id))
             .arg(&family_id)
             .arg(old_token_id)
-            .arg(new_token_id);
+            .arg(new_token_id)
+            .arg(u64::try_from(grace.as_millis()).unwrap_or(u64::MAX));
         let reply: Vec<String> = invocation
             .invoke_async(&mut con)
             .await
@@ -142,23 +163,34 @@ impl RedisRefreshStore {
         let mut reply = reply.into_iter();
         let outcome = reply.next().unwrap_or_default();
         let mut family = || -> Result<RefreshFamily, AuthError> {
-            let (Some(subject), Some(auth), Some(exp), Some(cut)) =
-                (reply.next(), reply.next(), reply.next(), reply.next())
-            else {
+            let (Some(subject), Some(auth), Some(exp), Some(cut), Some(scope)) = (
+                reply.next(),
+                reply.next(),
+                reply.next(),
+                reply.next(),
+                reply.next(),
+            ) else {
                 return Err(unexpected());
             };
-            let family =
+            let mut family =
                 RefreshFamily::new(family_id.as_str(), subject, millis(&auth)?, millis(&exp)?);
-            if cut.is_empty() {
-                return Ok(family);
+            if !cut.is_empty() {
+                let cut = cut.parse().map_err(|_| unexpected())?;
+                family = family.with_cutoff(Cutoff::from_millis(cut));
             }
-            let cut = cut.parse().map_err(|_| unexpected())?;
-            Ok(family.with_cutoff(Cutoff::from_millis(cut)))
+            match scope.split_at_checked(1) {
+                Some(("+", granted)) => {
+                    Ok(family.with_scope(Scopes::from_space_separated(granted)))
+                }
+                Some(("-", "")) => Ok(family),
+                _ => Err(unexpected()),
+            }
         };
         match outcome.as_str() {
             "unknown" => Ok(Rotation::Unknown),
             "duplicate" => Err(unavailable(COMPONENT, StoreError::DuplicateId)),
             "rotated" => Ok(Rotation::Rotated(family()?)),
+            "retried" => Ok(Rotation::Retried(family()?)),
             "revoked" => Ok(Rotation::Revoked(family()?)),
             "reused" => {
                 let family = family()?;
@@ -201,6 +233,12 @@ impl RefreshStore for RedisRefreshStore {
                     .cutoff
                     .map(Cutoff::as_millis)
                     .map_or_else(String::new, |c| c.to_string()),
+            )
+            .arg(
+                family
+                    .scope
+                    .as_ref()
+                    .map_or_else(|| "-".to_owned(), |scope| format!("+{}", scope.as_str())),
             );
         let mut con = self.redis.handle();
         let created: i64 = self
@@ -214,12 +252,19 @@ impl RefreshStore for RedisRefreshStore {
         }
     }
 
-    async fn rotate(&self, old_token_id: &str, new_token_id: &str) -> Result<Rotation, AuthError> {
+    async fn rotate(
+        &self,
+        old_token_id: &str,
+        new_token_id: &str,
+        grace: Duration,
+    ) -> Result<Rotation, AuthError> {
         // One bound around both round trips; the inner errors are already logged
         // 503s, so only the timeout is added here.
         self.redis
             .bounded(COMPONENT, async {
-                Ok::<_, ::redis::RedisError>(self.rotate_now(old_token_id, new_token_id).await)
+                Ok::<_, ::redis::RedisError>(
+                    self.rotate_now(old_token_id, new_token_id, grace).await,
+                )
             })
             .await?
     }

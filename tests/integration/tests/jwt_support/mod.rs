@@ -161,6 +161,31 @@ pub(crate) fn assert_invalid<T: std::fmt::Debug>(result: Result<T, AuthError>, k
     }
 }
 
+/// Asserts a refused refresh: 400 `invalid_grant` (RFC 6749 §5.2), no
+/// `WWW-Authenticate` challenge, and the refresh token's `kind`.
+#[track_caller]
+pub(crate) fn assert_refused_grant<T: std::fmt::Debug>(
+    result: Result<T, AuthError>,
+    kind: TokenError,
+) {
+    match result {
+        Err(error) => {
+            let response = error.response(REALM);
+            assert_eq!(response.status.as_u16(), 400, "{error:?}");
+            assert_eq!(response.error, "invalid_grant", "{error:?}");
+            assert_eq!(response.www_authenticate, None, "{error:?}");
+            assert!(
+                matches!(
+                    &error,
+                    AuthError::InvalidGrant(auth_core::GrantError::RefreshToken(actual)) if *actual == kind
+                ),
+                "expected {kind:?}, got {error:?}"
+            );
+        }
+        Ok(value) => panic!("accepted, expected {kind:?}: {value:?}"),
+    }
+}
+
 /// Asserts a 401 `invalid_token` of any kind.
 #[track_caller]
 pub(crate) fn assert_invalid_token<T: std::fmt::Debug>(result: Result<T, AuthError>) -> TokenError {
