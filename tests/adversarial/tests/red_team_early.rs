@@ -473,3 +473,131 @@ mod generic_impl {
         }
     }
 }
+
+// ---------------------------------------------------------------------------
+// Held: a principal spelled with full paths, in a handler nested in a function,
+// and a predicate generic over the principal get their early gates, and the
+// nested early function compiles with them.
+// ---------------------------------------------------------------------------
+
+/// Generic over the principal's user type, inferred from the handler's.
+fn even_id<U>(user: &Authenticated<U>) -> Decision {
+    Decision::allow_if(user.subject().len() % 2 == 0, "even subject", "odd subject")
+}
+
+fn spelled_router() -> SecureRouter<SharedAuthenticator<User>> {
+    #[requires(check(even_id), role("admin"))]
+    async fn spelled(
+        user: auth_core::Authenticated<auth_tests::User>,
+        axum::Json(grant): axum::Json<Grant>,
+    ) -> String {
+        format!("granted {}", grant.secret_field_name)
+    }
+    SecureRouter::new().route("/spelled", auth_core::axum::post(spelled))
+}
+
+#[tokio::test]
+async fn a_nested_handler_with_a_generic_predicate_gets_its_early_gates() {
+    let addr = serve_axum(spelled_router().with_state(authenticator())).await;
+    // User 1 fails the predicate (subject "1"), and both lack the role.
+    for who in ["Test 1", "Test 2"] {
+        let response = send(addr, "POST", "/spelled", Some(who), Some("{")).await;
+        assert_eq!(response.status, 403, "{who}: {response:?}");
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Held: the early 403 is the body's 403, byte for byte (status, challenge,
+// body), on both adapters. The control runs the same role gate in the body: an
+// async predicate before it ends the early gates.
+// ---------------------------------------------------------------------------
+
+async fn allow_later(_user: &Authenticated<User>) -> Decision {
+    Decision::allow("later")
+}
+
+#[requires(role("admin"))]
+async fn role_early(user: Authenticated<User>) -> &'static str {
+    "early"
+}
+
+#[requires(check(allow_later), role("admin"))]
+async fn role_in_body(user: Authenticated<User>) -> &'static str {
+    "body"
+}
+
+#[requires(scope("admin:write"))]
+async fn scope_early(user: Authenticated<User>) -> &'static str {
+    "early"
+}
+
+#[requires(check(allow_later), scope("admin:write"))]
+async fn scope_in_body(user: Authenticated<User>) -> &'static str {
+    "body"
+}
+
+async fn same_refusal_early_and_in_body(addr: SocketAddr) {
+    for (early, body) in [("/role-early", "/role-body"), ("/scope-early", "/scope-body")] {
+        let early_refusal = send(addr, "GET", early, Some("Test 1"), None).await;
+        let body_refusal = send(addr, "GET", body, Some("Test 1"), None).await;
+        assert_eq!(early_refusal.status, 403, "{early_refusal:?}");
+        assert_eq!(
+            auth_adversarial::fingerprint(&early_refusal),
+            auth_adversarial::fingerprint(&body_refusal),
+            "{early} and {body} refuse differently"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_early_refusal_is_the_bodys_refusal_on_axum() {
+    use auth_core::axum::get;
+    let app = SecureRouter::new()
+        .route("/role-early", get(role_early))
+        .route("/role-body", get(role_in_body))
+        .route("/scope-early", get(scope_early))
+        .route("/scope-body", get(scope_in_body))
+        .with_state(authenticator());
+    same_refusal_early_and_in_body(serve_axum(app).await).await;
+}
+
+#[tokio::test]
+async fn an_early_refusal_is_the_bodys_refusal_on_actix() {
+    refusals_on_actix(authenticator()).await;
+    // Without a realm of its own, too.
+    refusals_on_actix(SharedAuthenticator::new(Probe::new())).await;
+}
+
+#[tokio::test]
+async fn an_early_refusal_is_the_bodys_refusal_without_a_realm_on_axum() {
+    use auth_core::axum::get;
+    let app = SecureRouter::new()
+        .route("/role-early", get(role_early))
+        .route("/role-body", get(role_in_body))
+        .route("/scope-early", get(scope_early))
+        .route("/scope-body", get(scope_in_body))
+        .with_state(SharedAuthenticator::new(Probe::new()));
+    same_refusal_early_and_in_body(serve_axum(app).await).await;
+}
+
+async fn refusals_on_actix(authenticator: SharedAuthenticator<User>) {
+    use auth_core::actix::get;
+    let addr = serve_actix(move |listener| {
+        Ok(HttpServer::new(move || {
+            App::new()
+                .app_data(web::Data::new(authenticator.clone()))
+                .service(
+                    auth_core::actix::SecureScope::new("")
+                        .route("/role-early", get(role_early))
+                        .route("/role-body", get(role_in_body))
+                        .route("/scope-early", get(scope_early))
+                        .route("/scope-body", get(scope_in_body)),
+                )
+        })
+        .workers(1)
+        .disable_signals()
+        .listen(listener)?
+        .run())
+    });
+    same_refusal_early_and_in_body(addr).await;
+}
