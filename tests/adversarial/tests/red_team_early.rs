@@ -20,9 +20,11 @@
 //!    request (early, then in the body). Not a hole (both calls must allow), but
 //!    a predicate with side effects (a counter, a rate limit, a one-time grant)
 //!    sees every request twice. Documented in `SECURITY.md` known limit 9.
-//! 4. On actix-web the extractors still *run* for a caller the early gates refuse
-//!    (only their answer is held): a resource loader's query and side effects,
-//!    and its timing, happen for a caller who gets 403. Ignored test below.
+//! 4. On actix-web the extractors still *ran* for a caller the early gates
+//!    refuse (only their answer was held): a resource loader's query, side
+//!    effects and timing happened for a caller who gets 403. Closed: the route's
+//!    middleware hands its early gates to the authenticating extractor, which
+//!    runs them before any other extractor.
 //! 5. Compile regression: `#[requires]` on an associated function of a generic
 //!    `impl` whose principal type or `check(..)` predicate names the impl's type
 //!    parameter no longer compiles (E0401). Open; reproducer at the bottom,
@@ -324,8 +326,8 @@ async fn an_early_outage_is_a_503_before_any_extractor() {
 }
 
 // ---------------------------------------------------------------------------
-// Finding 4: on actix-web a caller the early gates refuse still has every
-// extractor run (only the answer is held): a resource loader queries the store,
+// Finding 4 (closed): on actix-web a caller the early gates refuse had every
+// extractor run (only the answer was held): a resource loader queried the store,
 // with its side effects and its timing, for a caller who gets 403.
 // ---------------------------------------------------------------------------
 
@@ -354,7 +356,6 @@ async fn loads_for_admins(user: Authenticated<User>, loaded: Loaded) -> &'static
 }
 
 #[tokio::test]
-#[ignore = "finding 4: on actix-web the extractors run before the early gates (their rejection is held, not skipped): a loader's query, side effects and timing happen for a refused caller; run the early gates in AuthenticatedFirst::from_request before Args::from_request"]
 async fn a_caller_the_early_gates_refuse_runs_no_loader_on_actix() {
     let authenticator = authenticator();
     let addr = serve_actix(move |listener| {
