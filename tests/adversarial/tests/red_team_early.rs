@@ -10,7 +10,7 @@
 //!    (functions and modules live in different namespaces): its callers were
 //!    refused by the other handler's gates, a 403 its own body would never give,
 //!    audited against the other handler. Closed: each record now carries its
-//!    function's exact path (`HandlerInfo::path`), and the mount matches on that.
+//!    function's exact path (`HandlerInfo::at`), and the mount matches on that.
 //! 2. A free function lost its early gates (the schema oracle came back: 422
 //!    with the body's field names) as soon as an associated function of the same
 //!    name in the same module had `#[requires]` too: both records said
@@ -27,13 +27,16 @@
 //!    runs them before any other extractor.
 //! 5. Compile regression: `#[requires]` on an associated function of a generic
 //!    `impl` whose principal type or `check(..)` predicate names the impl's type
-//!    parameter no longer compiles (E0401). Open; reproducer at the bottom,
-//!    behind a `cfg`.
+//!    parameter no longer compiles (E0401). Open (the macro sees only the
+//!    function, not the `impl`); documented in known limit 9; reproducer at the
+//!    bottom, behind a `cfg`.
 //!
 //! Attacked and holding: an early denial is audited once, against its own
 //! handler; an early predicate's outage is the body's 503 (with `Retry-After`)
-//! before any extractor; an anonymous caller still gets 401 first
-//! (`schema_oracle.rs`).
+//! before any extractor; an early 403 is the body's 403 byte for byte (status,
+//! challenge, body; with and without a realm; both adapters); a nested handler
+//! with a generic predicate gets its early gates; an anonymous caller still gets
+//! 401 first (`schema_oracle.rs`).
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
