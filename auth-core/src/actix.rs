@@ -425,7 +425,9 @@ where
     type Future = Pin<Box<dyn Future<Output = Admitted<F::Output>>>>;
 
     fn call(&self, args: AuthenticatedFirst<C, Args>) -> Self::Future {
-        let AuthenticatedFirst { args, admission, .. } = args;
+        let AuthenticatedFirst {
+            args, admission, ..
+        } = args;
         let output = args.map(|args| self.handler.call(args));
         Box::pin(async move {
             let output = match output {

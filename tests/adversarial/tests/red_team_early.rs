@@ -240,10 +240,7 @@ async fn an_early_predicate_is_called_once_per_request() {
 // ---------------------------------------------------------------------------
 
 #[requires(role("admin"))]
-async fn audited_admin(
-    user: Authenticated<User>,
-    axum::Json(grant): axum::Json<Grant>,
-) -> String {
+async fn audited_admin(user: Authenticated<User>, axum::Json(grant): axum::Json<Grant>) -> String {
     format!("granted {}", grant.secret_field_name)
 }
 
@@ -308,10 +305,7 @@ fn store_down(_user: &Authenticated<User>) -> Decision {
 }
 
 #[requires(check(store_down))]
-async fn behind_a_store(
-    user: Authenticated<User>,
-    axum::Json(grant): axum::Json<Grant>,
-) -> String {
+async fn behind_a_store(user: Authenticated<User>, axum::Json(grant): axum::Json<Grant>) -> String {
     format!("granted {}", grant.secret_field_name)
 }
 
@@ -541,7 +535,10 @@ async fn scope_in_body(user: Authenticated<User>) -> &'static str {
 }
 
 async fn same_refusal_early_and_in_body(addr: SocketAddr) {
-    for (early, body) in [("/role-early", "/role-body"), ("/scope-early", "/scope-body")] {
+    for (early, body) in [
+        ("/role-early", "/role-body"),
+        ("/scope-early", "/scope-body"),
+    ] {
         let early_refusal = send(addr, "GET", early, Some("Test 1"), None).await;
         let body_refusal = send(addr, "GET", body, Some("Test 1"), None).await;
         assert_eq!(early_refusal.status, 403, "{early_refusal:?}");
@@ -604,4 +601,27 @@ async fn refusals_on_actix(authenticator: SharedAuthenticator<User>) {
         .run())
     });
     same_refusal_early_and_in_body(addr).await;
+}
+
+// ---------------------------------------------------------------------------
+// Held: an attribute above `#[requires]` that moves the body into a block of its
+// own (`#[tracing::instrument]` on an `async fn`) keeps the early gates found.
+// ---------------------------------------------------------------------------
+
+#[tracing::instrument(skip_all)]
+#[requires(role("admin"))]
+async fn instrumented(user: Authenticated<User>, axum::Json(grant): axum::Json<Grant>) -> String {
+    format!("granted {}", grant.secret_field_name)
+}
+
+#[tokio::test]
+async fn an_instrumented_handler_keeps_its_early_gates() {
+    let app = SecureRouter::new()
+        .route("/instrumented", auth_core::axum::post(instrumented))
+        .with_state(authenticator());
+    let addr = serve_axum(app).await;
+    let refused = send(addr, "POST", "/instrumented", Some("Test 1"), Some("{")).await;
+    assert_eq!(refused.status, 403, "{refused:?}");
+    let admitted = send(addr, "POST", "/instrumented", Some("Test 3"), Some("{")).await;
+    assert_eq!(admitted.status, 400, "{admitted:?}");
 }
