@@ -17,9 +17,9 @@
 //!   resource loader or a path parser could answer 404 to a caller with no
 //!   credentials; on a `SecureScope`, 401 comes first in any parameter order.
 //!   Then the handler's *early gates* (its leading function-level gates that need
-//!   only the principal) have their say before any extractor's rejection is
-//!   answered: a caller they refuse gets its 403, never a 400 or 404 that
-//!   describes the route's input. The handler's body checks every gate again.
+//!   only the principal) run before any of its extractors: a caller they refuse
+//!   gets its 403, never a 400 or 404 that describes the route's input, and no
+//!   loader queries anything for it. The handler's body checks every gate again.
 //! - `Option<Authenticated<U>>` is actix's own optional extractor, which turns any
 //!   failure into `None`. On a [`SecureScope`] a `#[public]` handler taking it is
 //!   authenticated first, so a bad credential answers 401 (an outage 503) exactly
@@ -345,14 +345,14 @@ impl<U: Clone + Send + Sync + 'static> Authenticates for Option<Authenticated<U>
     }
 }
 
-/// A handler's caller, authenticated first, and its extractors' outcome. A
-/// rejection is kept, not answered, until the handler's early gates had their
-/// say: a caller they refuse gets the 403, not the 400 or 422 that would tell the
-/// route's input schema.
+/// A handler's extractors' outcome, after its caller was authenticated and its
+/// early gates had their say: a caller they refuse gets the 403 in place of the
+/// arguments (no extractor ran), never the 400 or 422 that would tell the route's
+/// input schema.
 struct AuthenticatedFirst<C, Args> {
-    caller: C,
     args: Result<Args, actix_web::Error>,
     admission: Admission,
+    caller: PhantomData<fn() -> C>,
 }
 
 impl<C, Args> FromRequest for AuthenticatedFirst<C, Args>
@@ -369,25 +369,40 @@ where
         let mut payload = payload.take();
         Box::pin(async move {
             let caller = authenticated.await?;
+            // The route's early gates, put there by its `SecureRoute`: a caller
+            // they refuse has none of the handler's extractors run (no loader's
+            // query, no body read), and gets the 403.
+            let early = request
+                .extensions()
+                .get::<RouteEarlyGates>()
+                .and_then(|gates| gates.0);
             let admission = Admission::of::<C>();
             request.extensions_mut().insert(admission.clone());
-            let args = Args::from_request(&request, &mut payload)
-                .await
-                .map_err(Into::into);
+            let args = match early.map(|gates| caller.early(gates, sealed::Seal)) {
+                Some(Err(refusal)) => Err(refusal),
+                Some(Ok(())) | None => Args::from_request(&request, &mut payload)
+                    .await
+                    .map_err(Into::into),
+            };
             Ok(AuthenticatedFirst {
-                caller,
                 args,
                 admission,
+                caller: PhantomData,
             })
         })
     }
 }
 
-/// A handler of a [`SecureScope`]: authenticates its caller first, then extracts
-/// its arguments, runs its early gates, and runs it.
+/// A route's early gates, as a request extension that only this module can
+/// name: the route's middleware inserts them, [`AuthenticatedFirst`] runs them
+/// right after authentication, before any of the handler's extractors.
+#[derive(Clone, Copy)]
+struct RouteEarlyGates(Option<(&'static HandlerInfo, EarlyGates)>);
+
+/// A handler of a [`SecureScope`]: authenticates its caller first, runs its
+/// early gates, then extracts its arguments and runs it.
 struct AuthenticateFirst<F, C> {
     handler: F,
-    early: Option<(&'static HandlerInfo, EarlyGates)>,
     caller: PhantomData<fn() -> C>,
 }
 
@@ -395,7 +410,6 @@ impl<F: Clone, C> Clone for AuthenticateFirst<F, C> {
     fn clone(&self) -> Self {
         AuthenticateFirst {
             handler: self.handler.clone(),
-            early: self.early,
             caller: PhantomData,
         }
     }
@@ -412,15 +426,9 @@ where
 
     fn call(&self, args: AuthenticatedFirst<C, Args>) -> Self::Future {
         let AuthenticatedFirst {
-            caller,
-            args,
-            admission,
+            args, admission, ..
         } = args;
-        let early = match self.early {
-            Some(gates) => caller.early(gates, sealed::Seal),
-            None => Ok(()),
-        };
-        let output = early.and(args).map(|args| self.handler.call(args));
+        let output = args.map(|args| self.handler.call(args));
         Box::pin(async move {
             let output = match output {
                 Ok(output) => Ok(output.await),
@@ -523,17 +531,25 @@ macro_rules! method {
             Args: FromRequest + 'static,
             F::Output: Responder + 'static,
         {
+            let early = early_gates_of::<F>();
             let handler = AuthenticateFirst::<F, <F as GuardedHandler<Args>>::Caller> {
-                early: early_gates_of::<F>(),
                 handler,
                 caller: PhantomData,
             };
-            SecureRoute {
-                inner: web::$name()
-                    .to::<_, AuthenticatedFirst<<F as GuardedHandler<Args>>::Caller, Args>>(
-                        handler,
-                    ),
-            }
+            let inner = web::$name()
+                .to::<_, AuthenticatedFirst<<F as GuardedHandler<Args>>::Caller, Args>>(handler);
+            let inner = match early {
+                // Before the handler's extractors: `AuthenticatedFirst` finds them.
+                Some(_) => inner.wrap(actix_web::middleware::from_fn(
+                    move |request: actix_web::dev::ServiceRequest,
+                          next: actix_web::middleware::Next<BoxBody>| {
+                        request.extensions_mut().insert(RouteEarlyGates(early));
+                        next.call(request)
+                    },
+                )),
+                None => inner,
+            };
+            SecureRoute { inner }
         }
     };
 }

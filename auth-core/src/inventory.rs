@@ -83,6 +83,10 @@ pub struct HandlerInfo {
     registration: AtomicU8,
     /// The leading function-level gates, to run before the handler's extractors.
     early: Option<EarlyGates>,
+    /// The type name of a function nested in the handler's body (written by the
+    /// macros): the handler's exact path, nesting functions and `impl` types
+    /// included, which `module::name` is not.
+    path: Option<fn() -> &'static str>,
     /// What a gatekeeper's record of allowed gates must equal to clear this
     /// handler: one bit per gate; 0 when nothing may clear it (a public record, or
     /// one with no gates or more than 64).
@@ -120,6 +124,7 @@ impl HandlerInfo {
             via: None,
             registration: AtomicU8::new(UNKNOWN),
             early: None,
+            path: None,
             clearing_mask: clearing_mask(gates.len()),
             armed: AtomicU64::new(0),
         }
@@ -142,6 +147,7 @@ impl HandlerInfo {
             via: None,
             registration: AtomicU8::new(UNKNOWN),
             early: None,
+            path: None,
             clearing_mask: 0,
             armed: AtomicU64::new(0),
         }
@@ -165,6 +171,42 @@ impl HandlerInfo {
     pub const fn early(mut self, gates: EarlyGates) -> Self {
         self.early = Some(gates);
         self
+    }
+
+    /// Records where the handler is, exactly: `path` returns the type name of a
+    /// function nested in the handler's body (`core::any::type_name_of_val` of
+    /// itself), written by the macros. A secure mount finds a handler's early
+    /// gates by it.
+    #[doc(hidden)]
+    #[must_use]
+    pub const fn at(mut self, path: fn() -> &'static str) -> Self {
+        self.path = Some(path);
+        self
+    }
+
+    /// Whether this is the record of the function item whose type name is
+    /// `path`: by its exact path when the macros wrote one, else by
+    /// `module::name` (which a function nested in a function `outer` shares with
+    /// a function of a module `outer`, and an associated function with a free
+    /// one).
+    fn describes(&self, path: &str) -> bool {
+        match self.path {
+            Some(here) => {
+                // `handler::__auth_path`, or `handler::{{closure}}::__auth_path`
+                // in an `async fn`'s body.
+                let Some(mut here) = here().strip_suffix("::__auth_path") else {
+                    return false;
+                };
+                while let Some(outer) = here.strip_suffix("::{{closure}}") {
+                    here = outer;
+                }
+                here == path
+            }
+            None => path
+                .strip_prefix(self.module)
+                .and_then(|rest| rest.strip_prefix("::"))
+                .is_some_and(|name| name == self.name),
+        }
     }
 
     /// The function's name.
@@ -262,31 +304,27 @@ pub type EarlyGates =
     fn(&'static HandlerInfo, &(dyn std::any::Any + Send + Sync)) -> Result<(), crate::AuthError>;
 
 /// The early gates of the handler whose function item is `H`, found once when a
-/// secure mount is built: the registered `#[requires]` record whose `module::name`
-/// is `H`'s type name. None when no record or more than one matches (a generic,
-/// nested or associated function, two versions of one crate): the handler then
+/// secure mount is built: the registered `#[requires]` record whose exact path
+/// ([`HandlerInfo::at`]) is `H`'s type name. None when no record or more than one
+/// matches (a generic function, two versions of one crate, a nested function
+/// whose path prints as a module's function's does): the handler then
 /// answers its extractors' rejections before its gates, as an unmounted one does.
 ///
 /// An early check only ever refuses earlier. The body still runs every gate, so a
 /// record found wrongly could cost a wrong 403, never an allow.
 pub(crate) fn early_gates_of<H>() -> Option<(&'static HandlerInfo, EarlyGates)> {
     let path = std::any::type_name::<H>();
-    let mut found = None;
-    for registration in ::inventory::iter::<Registration> {
-        let info = registration.info();
-        let Some(early) = info.early else { continue };
-        let matches = path
-            .strip_prefix(info.module)
-            .and_then(|rest| rest.strip_prefix("::"))
-            .is_some_and(|name| name == info.name);
-        if matches {
-            if found.is_some() {
-                return None;
-            }
-            found = Some((info, early));
-        }
+    let mut records = ::inventory::iter::<Registration>
+        .into_iter()
+        .map(Registration::info)
+        .filter(|info| info.describes(path));
+    // Every record that could be `H`'s counts, with early gates or not: one
+    // without them may be `H`'s own.
+    let info = records.next()?;
+    if records.next().is_some() {
+        return None;
     }
-    found
+    info.early.map(|early| (info, early))
 }
 
 /// `module::name` of a handler, formatted when read.

@@ -212,6 +212,16 @@ fn handler_info(
         Some(early) => (early, quote!(#info.early(__auth_early))),
         None => (TokenStream::new(), info),
     };
+    // The handler's exact path, which `module_path!()` and the name are not (a
+    // function nested in `fn outer` prints as one of `mod outer`; an associated
+    // function as a free one): a secure mount finds the early gates by it.
+    let info = quote!(#info.at(__auth_path));
+    let early = quote! {
+        #early
+        fn __auth_path() -> &'static str {
+            ::core::any::type_name_of_val(&__auth_path)
+        }
+    };
     // The record lives in a block of its own: the handler's body cannot name it
     // (a registered record is a door), and `__auth_handler` is hidden too.
     quote! {

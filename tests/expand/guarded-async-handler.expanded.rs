@@ -42,6 +42,9 @@ async fn update_order(
             }
             ::core::result::Result::Ok(())
         }
+        fn __auth_path() -> &'static str {
+            ::core::any::type_name_of_val(&__auth_path)
+        }
         static __AUTH_HANDLER: ::auth_core::inventory::HandlerInfo = ::auth_core::inventory::HandlerInfo::guarded(
                 "update_order",
                 ::core::module_path!(),
@@ -49,7 +52,8 @@ async fn update_order(
                 ::core::line!(),
                 &["role(\"customer\")", "scope(\"orders:write\")", "Update(order)"],
             )
-            .early(__auth_early);
+            .early(__auth_early)
+            .at(__auth_path);
         ::auth_core::__private::inventory::submit! {
             ::auth_core::inventory::Registration::new(& __AUTH_HANDLER)
         }

@@ -5,16 +5,20 @@ impl Orders {
         invoice: Invoice,
     ) -> Result<(), Error> {
         let __auth_handler: &'static ::auth_core::inventory::HandlerInfo = {
+            fn __auth_path() -> &'static str {
+                ::core::any::type_name_of_val(&__auth_path)
+            }
             static __AUTH_HANDLER: ::auth_core::inventory::HandlerInfo = ::auth_core::inventory::HandlerInfo::guarded(
-                "approve",
-                ::core::module_path!(),
-                ::core::file!(),
-                ::core::line!(),
-                &[
-                    "any(role(\"admin\"), not(check(policies::suspended)))",
-                    "Approve(invoice)",
-                ],
-            );
+                    "approve",
+                    ::core::module_path!(),
+                    ::core::file!(),
+                    ::core::line!(),
+                    &[
+                        "any(role(\"admin\"), not(check(policies::suspended)))",
+                        "Approve(invoice)",
+                    ],
+                )
+                .at(__auth_path);
             ::auth_core::__private::inventory::submit! {
                 ::auth_core::inventory::Registration::new(& __AUTH_HANDLER)
             }
