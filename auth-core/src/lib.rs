@@ -197,6 +197,15 @@ pub use crate::resource::Resource;
 /// - `crate = path`: where `auth_core` is, for crates that re-export it. The gates
 ///   then run whatever that path re-exports; the [`inventory`] records the
 ///   indirection and the matrix shows it.
+/// - `early = false`: no *early gates*. By default the leading function-level
+///   gates that need only the principal are also written as a function nested in
+///   the handler, which `axum::SecureRouter` and `actix::SecureScope` run before
+///   the handler's extractors (403 before 400, 404 or 422). A nested function
+///   cannot name the type parameters of a generic `impl` around the handler, so a
+///   handler there whose principal type or `check(..)` predicate names them needs
+///   `early = false` (without it: E0401, "generic parameter used in this inner
+///   function", at the attribute); its gates then all run in the body, after its
+///   extractors.
 ///
 /// # What it does to the function
 ///

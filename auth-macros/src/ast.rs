@@ -8,6 +8,9 @@ pub(crate) struct RequiresArgs {
     pub(crate) state: Option<Expr>,
     /// `crate = path`: where `auth_core` is, for re-exporting crates.
     pub(crate) krate: Option<Path>,
+    /// `early = false`: no early gates (a handler in a generic `impl` whose
+    /// principal or predicate names the impl's parameters).
+    pub(crate) early: Option<syn::LitBool>,
 }
 
 pub(crate) enum Gate {

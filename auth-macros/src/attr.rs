@@ -29,6 +29,7 @@ pub(crate) fn parse_requires(cx: &mut Ctxt, input: TokenStream) -> RequiresArgs 
         gates: Vec::new(),
         state: None,
         krate: None,
+        early: None,
     };
     for chunk in split_commas(cx, input) {
         parse_item(cx, &mut args, &chunk);
@@ -74,9 +75,21 @@ fn parse_item(cx: &mut Ctxt, args: &mut RequiresArgs, chunk: &[TokenTree]) {
             parse_crate(cx, args, key, rest);
             return;
         }
+        if key == "early" {
+            match syn::parse2::<syn::LitBool>(rest) {
+                Ok(_) if args.early.is_some() => {
+                    cx.error_spanned_by(key, "duplicate `early`");
+                }
+                Ok(value) => args.early = Some(value),
+                Err(_) => cx.error_spanned_by(key, "expected `early = false` or `early = true`"),
+            }
+            return;
+        }
         cx.error_spanned_by(
             key,
-            format!("unknown option `{key}`: expected `state = ..` or `crate = ..`"),
+            format!(
+                "unknown option `{key}`: expected `state = ..`, `crate = ..` or `early = false`"
+            ),
         );
         return;
     }

@@ -209,7 +209,10 @@ fn handler_info(
         None => info,
     };
     let (early, info) = match early {
-        Some(early) => (early, quote!(#info.early(__auth_early))),
+        Some(early) => (
+            early,
+            quote!(#info.early(__auth_early_gates__in_a_generic_impl_write_early_false)),
+        ),
         None => (TokenStream::new(), info),
     };
     // The handler's exact path, which `module_path!()` and the name are not (a
@@ -498,7 +501,10 @@ fn gate_checks(
 /// principal or predicate spelled with `Self`. An async handler's `check(..)` may
 /// await, and reads the state when there is one, so it ends the early prefix.
 fn early_gates(args: &RequiresArgs, krate: &Path, handler: &Handler) -> Option<TokenStream> {
-    if handler.shape != Shape::Function || !handler.item.sig.generics.params.is_empty() {
+    if handler.shape != Shape::Function
+        || !handler.item.sig.generics.params.is_empty()
+        || args.early.as_ref().is_some_and(|early| !early.value)
+    {
         return None;
     }
     let principal = handler.principal_type.as_ref()?;
@@ -541,7 +547,7 @@ fn early_gates(args: &RequiresArgs, krate: &Path, handler: &Handler) -> Option<T
     }
     Some(quote! {
         #[allow(clippy::used_underscore_binding, clippy::unnecessary_wraps)]
-        fn __auth_early(
+        fn __auth_early_gates__in_a_generic_impl_write_early_false(
             __auth_record: &'static #krate::inventory::HandlerInfo,
             __auth_caller: &(dyn ::core::any::Any + ::core::marker::Send + ::core::marker::Sync),
         ) -> ::core::result::Result<(), #krate::AuthError> {

@@ -5,7 +5,7 @@ async fn update_order(
 ) -> ::auth_core::Guarded<Result<Json<Order>, ApiError>, Authenticated<User>> {
     let __auth_handler: &'static ::auth_core::inventory::HandlerInfo = {
         #[allow(clippy::used_underscore_binding, clippy::unnecessary_wraps)]
-        fn __auth_early(
+        fn __auth_early_gates__in_a_generic_impl_write_early_false(
             __auth_record: &'static ::auth_core::inventory::HandlerInfo,
             __auth_caller: &(dyn ::core::any::Any + ::core::marker::Send + ::core::marker::Sync),
         ) -> ::core::result::Result<(), ::auth_core::AuthError> {
@@ -52,7 +52,7 @@ async fn update_order(
                 ::core::line!(),
                 &["role(\"customer\")", "scope(\"orders:write\")", "Update(order)"],
             )
-            .early(__auth_early)
+            .early(__auth_early_gates__in_a_generic_impl_write_early_false)
             .at(__auth_path);
         ::auth_core::__private::inventory::submit! {
             ::auth_core::inventory::Registration::new(& __AUTH_HANDLER)
