@@ -941,3 +941,62 @@ async fn tokens_minted_by_pyjwt_are_judged_like_ours() {
         );
     }
 }
+
+/// Redis dies during a session and comes back empty (a restart without
+/// persistence): while it is down every answer that needs it is a 503 with
+/// `Retry-After` (never a 500, never an allow, never a logout), and once it is
+/// back the service reconnects by itself. What Redis lost is lost: the session's
+/// refresh token is refused (400 `invalid_grant`, fail closed) and a new login
+/// works. (Revocations are lost too: SECURITY.md, assumptions, says to persist.)
+#[tokio::test]
+async fn a_redis_restart_during_a_session_is_503_then_the_service_recovers() {
+    let Some(mut redis) = auth_integration::redis_server::RedisServer::start() else {
+        return;
+    };
+    let addr = start(config(&[("REDIS_URL", redis.url())])).await;
+    let session = login(addr, "alice", None).await;
+    assert_eq!(
+        http::get(addr, "/me", Some(&session.access)).await.status,
+        200
+    );
+
+    redis.kill();
+    let down = refresh(addr, &session.refresh).await;
+    assert_eq!(down.status, 503, "{}", down.body);
+    assert!(down.header("retry-after").is_some(), "{:?}", down.headers);
+    assert_eq!(down.json()["error"], "temporarily_unavailable");
+    assert_no_store(&down);
+    let me = http::get(addr, "/me", Some(&session.access)).await;
+    assert_eq!(
+        me.status, 503,
+        "the revocation check cannot answer: {}",
+        me.body
+    );
+    let login_down = http::call(
+        addr,
+        "POST",
+        "/auth/login",
+        None,
+        Some(json!({ "email": "bob@example.com", "password": "bob-password" })),
+    )
+    .await;
+    assert_eq!(login_down.status, 503, "{}", login_down.body);
+
+    redis.spawn();
+    // The connection manager reconnects on its own; give it a moment.
+    let mut lost = refresh(addr, &session.refresh).await;
+    for _ in 0..50 {
+        if lost.status != 503 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        lost = refresh(addr, &session.refresh).await;
+    }
+    assert_eq!(lost.status, 400, "{}", lost.body);
+    assert_eq!(lost.json()["error"], "invalid_grant");
+    let again = login(addr, "alice", None).await;
+    assert_eq!(
+        http::get(addr, "/me", Some(&again.access)).await.status,
+        200
+    );
+}
