@@ -164,6 +164,26 @@ impl Default for LoginLimits {
     }
 }
 
+/// Every variable the service reads.
+pub const VARIABLES: [&str; 16] = [
+    "ORDERS_API_ADDR",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "ORDERS_API_JWT_SECRET",
+    "ORDERS_API_ISSUER",
+    "ORDERS_API_AUDIENCE",
+    "ORDERS_API_ACCESS_TTL",
+    "ORDERS_API_HEADER_TIMEOUT",
+    "ORDERS_API_IDLE_TIMEOUT",
+    "ORDERS_API_BODY_TIMEOUT",
+    "ORDERS_API_MAX_CONNECTIONS",
+    "ORDERS_API_LOGIN_LIMIT_IP",
+    "ORDERS_API_LOGIN_LIMIT_EMAIL",
+    "ORDERS_API_MAX_BODY_BYTES",
+    "ORDERS_API_MAX_PAGE_SIZE",
+    "ORDERS_API_MAX_ORDERS_PER_USER",
+];
+
 /// The shortest HS256 secret accepted: the hash output size.
 pub const MIN_SECRET_BYTES: usize = 32;
 
@@ -173,6 +193,16 @@ impl Config {
     /// # Errors
     /// The first variable with a bad value.
     pub fn from_env() -> Result<Config, ConfigError> {
+        // A value that is not UTF-8 is an error, not "unset": an unreadable
+        // `REDIS_URL` must not quietly become in-memory stores.
+        for variable in VARIABLES {
+            if let Err(std::env::VarError::NotUnicode(_)) = std::env::var(variable) {
+                return Err(ConfigError {
+                    variable,
+                    problem: "the value is not valid UTF-8".to_owned(),
+                });
+            }
+        }
         Config::from_lookup(|name| std::env::var(name).ok())
     }
 
@@ -221,12 +251,27 @@ impl Config {
             }),
             Some(text) => Ok(text),
         };
-        let database_url = lookup("DATABASE_URL").filter(|s| !s.is_empty());
+        // Empty is an error like everywhere else, not "in memory": a template's
+        // `REDIS_URL=${REDIS_URL}` with nothing behind it must not quietly give
+        // up shared revocation. Unset means in memory.
+        let database_url = lookup("DATABASE_URL");
         if let Some(url) = &database_url {
+            if url.trim().is_empty() {
+                return Err(ConfigError {
+                    variable: "DATABASE_URL",
+                    problem: "must not be empty (unset it for an in-memory database)".to_owned(),
+                });
+            }
             check_database_url(url)?;
         }
-        let redis_url = lookup("REDIS_URL").filter(|s| !s.is_empty());
+        let redis_url = lookup("REDIS_URL");
         if let Some(url) = &redis_url {
+            if url.trim().is_empty() {
+                return Err(ConfigError {
+                    variable: "REDIS_URL",
+                    problem: "must not be empty (unset it for in-memory stores)".to_owned(),
+                });
+            }
             check_redis_url(url)?;
         }
         Ok(Config {

@@ -170,7 +170,13 @@ impl ApiError {
     pub fn retry_after(&self) -> Option<u64> {
         match self {
             ApiError::TooManyAttempts { retry_after } => Some(*retry_after),
-            ApiError::Auth(error) => error.response("orders-api").retry_after,
+            // A store outage is worth another try soon, even when its cause did
+            // not say when.
+            ApiError::Auth(error) => {
+                let wire = error.response("orders-api");
+                wire.retry_after
+                    .or((wire.status.as_u16() == 503).then_some(1))
+            }
             _ => None,
         }
     }

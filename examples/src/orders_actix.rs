@@ -257,8 +257,11 @@ const WORKERS: usize = 2;
 ///
 /// - `ORDERS_API_HEADER_TIMEOUT`: `client_request_timeout`, the time to receive
 ///   a request head (`408` after it);
-/// - `ORDERS_API_IDLE_TIMEOUT`: `keep_alive`, how long a kept-alive connection
-///   may wait for its next request;
+/// - no keep-alive: every connection serves one request and closes. actix-web's
+///   request timeout covers only a connection's first request head, so on a
+///   kept-alive connection a second head sent a byte at a time was never cut
+///   off (found by a black-box test: 512 such connections starved `/health`).
+///   `ORDERS_API_IDLE_TIMEOUT` therefore has nothing to time out on actix;
 /// - `ORDERS_API_MAX_CONNECTIONS`: `max_connections`, which actix-web counts per
 ///   worker, so each of the two workers gets half (rounded up); at the cap a
 ///   worker stops accepting;
@@ -281,7 +284,7 @@ pub async fn serve(listener: std::net::TcpListener, service: Arc<Service>) -> st
     })
     .workers(WORKERS)
     .client_request_timeout(limits.header_timeout)
-    .keep_alive(actix_web::http::KeepAlive::Timeout(limits.idle_timeout))
+    .keep_alive(actix_web::http::KeepAlive::Disabled)
     .client_disconnect_timeout(std::time::Duration::from_secs(1))
     .max_connections(limits.max_connections.div_ceil(WORKERS))
     .listen(listener)?

@@ -18,7 +18,10 @@ const BINARIES: [(&str, &str); 2] = [
 /// Runs `binary` with `vars` (and a valid secret and a free port, so nothing
 /// else is wrong), and returns its exit code and standard error. A binary still
 /// running after 30 s (it started, which it should not have) is killed.
-fn run(binary: &str, vars: &[(&str, &str)]) -> (Option<i32>, String) {
+fn run<V: AsRef<std::ffi::OsStr> + std::fmt::Debug>(
+    binary: &str,
+    vars: &[(&str, V)],
+) -> (Option<i32>, String) {
     let mut command = Command::new(binary);
     for (name, _) in std::env::vars() {
         if name.starts_with("ORDERS_API_") || name == "DATABASE_URL" || name == "REDIS_URL" {
@@ -32,7 +35,7 @@ fn run(binary: &str, vars: &[(&str, &str)]) -> (Option<i32>, String) {
         )
         .env("ORDERS_API_ADDR", "127.0.0.1:0")
         .env("RUST_LOG", "error")
-        .envs(vars.iter().copied())
+        .envs(vars.iter().map(|(name, value)| (name, value.as_ref())))
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
@@ -58,8 +61,10 @@ fn run(binary: &str, vars: &[(&str, &str)]) -> (Option<i32>, String) {
 
 #[test]
 fn a_bad_variable_exits_2_naming_it() {
-    let cases: [(&str, &str); 12] = [
+    let cases: [(&str, &str); 14] = [
         ("REDIS_URL", "not a url"),
+        ("REDIS_URL", ""),
+        ("DATABASE_URL", " "),
         ("REDIS_URL", "http://127.0.0.1:6379/"),
         ("DATABASE_URL", "postgres://db.example/orders"),
         ("ORDERS_API_ADDR", "localhost"),
@@ -111,6 +116,28 @@ fn a_store_that_cannot_be_reached_exits_1_naming_its_variable() {
                 stderr.contains(variable),
                 "{name} {variable}={value:?}: the message does not name it: {stderr}"
             );
+        }
+    }
+}
+
+/// A value that is not UTF-8 is refused, never read as "unset" (which would turn
+/// an unreadable `REDIS_URL` into in-memory stores, or a secret into a random
+/// key).
+#[cfg(unix)]
+#[test]
+fn a_value_that_is_not_utf8_exits_2_naming_it() {
+    use std::os::unix::ffi::OsStrExt as _;
+    let garbage = std::ffi::OsStr::from_bytes(b"\xff\xfe");
+    for (name, binary) in BINARIES {
+        for variable in [
+            "REDIS_URL",
+            "DATABASE_URL",
+            "ORDERS_API_JWT_SECRET",
+            "ORDERS_API_ADDR",
+        ] {
+            let (code, stderr) = run(binary, &[(variable, garbage)]);
+            assert_eq!(code, Some(2), "{name} {variable}: {stderr}");
+            assert!(stderr.contains(variable), "{name} {variable}: {stderr}");
         }
     }
 }

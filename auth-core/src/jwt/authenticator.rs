@@ -14,6 +14,10 @@ use super::{Claims, ClaimsMapper, ConfigError, HasSubject as _, KeySet, KeySourc
 use crate::revocation::{RevocationStore, TokenRef};
 use crate::{AuthError, Authenticator, Identity, Mechanism, TokenError};
 
+/// The `Retry-After` of a request refused because the revocation store or the
+/// user store could not answer (503): soon, as a refresh's.
+const STORE_RETRY_AFTER: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// The clock skew tolerated on `exp`, `nbf` and `iat` unless configured: 30 seconds.
 ///
 /// Hosts that sync their clocks (NTP) drift by well under a second; 30 s covers a VM
@@ -174,8 +178,16 @@ where
             issued_at: claims.issued_at(),
             cutoff: claims.subject_cutoff(),
         };
-        self.revocation.check(&token).await?;
-        let user = self.mapper.map(claims).await?;
+        // A store that cannot answer is a 503; the client may try again shortly.
+        self.revocation
+            .check(&token)
+            .await
+            .map_err(|error| error.or_retry_after(STORE_RETRY_AFTER))?;
+        let user = self
+            .mapper
+            .map(claims)
+            .await
+            .map_err(|error| error.or_retry_after(STORE_RETRY_AFTER))?;
         // Revocation above keyed on `sub`: that is sound only if `sub` is the one
         // spelling of the user's id. Another spelling (`"01"` for `"1"`) would be a
         // second identity that a "log out everywhere" of the first does not reach.

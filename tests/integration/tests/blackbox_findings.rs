@@ -1,14 +1,18 @@
-//! Findings of the black-box test (branch `wip/blackbox`), one regression test
-//! each. Every test here failed against the service as it was when the finding
-//! was reported; none of them is a fix.
+//! Findings of the black-box test of the service after issue 14, one regression
+//! test each. Every test here failed against the service as it was when the
+//! finding was reported, and passes since its fix:
 //!
 //! - B1: on actix, a keep-alive connection whose *second* request head is
 //!   trickled is never cut off (the header timeout only guards the first head):
 //!   512 such connections keep `/health` from answering for as long as they last.
+//!   Fixed: `orders-actix` keeps no connection alive.
 //! - B2: a store outage on `/me` (revocation check) or `POST /auth/login` (login
-//!   throttle) is a 503 without `Retry-After`, unlike `/auth/refresh`.
+//!   throttle) is a 503 without `Retry-After`, unlike `/auth/refresh`. Fixed: the
+//!   JWT authenticator's store failures say `Retry-After: 1`, and so does every
+//!   503 of the service.
 //! - B3: an empty `REDIS_URL` or `DATABASE_URL` is taken as unset (in memory),
-//!   while every other variable refuses an empty value with exit code 2.
+//!   while every other variable refuses an empty value with exit code 2. Fixed,
+//!   and a value that is not UTF-8 is refused too (`examples/tests/exit_codes.rs`).
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
