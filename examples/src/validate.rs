@@ -24,6 +24,24 @@ pub trait Validate {
 }
 
 /// Refuses with `reason` unless `ok`.
+/// A character that does not show as itself: a control character, or an
+/// invisible formatting one that can disguise text in an admin's view (bidi
+/// overrides and isolates such as U+202E, zero-width characters, the BOM).
+fn is_hidden(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{00AD}'
+                | '\u{061C}'
+                | '\u{180E}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{FEFF}'
+        )
+}
+
 fn require(ok: bool, reason: &'static str) -> Result<(), ApiError> {
     if ok {
         Ok(())
@@ -39,8 +57,8 @@ impl Validate for NewOrder {
         require(
             !self.item.trim().is_empty()
                 && chars <= MAX_ITEM_CHARS
-                && !self.item.chars().any(char::is_control),
-            "item must be 1 to 200 characters, without control characters",
+                && !self.item.chars().any(is_hidden),
+            "item must be 1 to 200 characters, without control or invisible formatting characters",
         )?;
         require(
             (1..=MAX_AMOUNT_CENTS).contains(&self.amount),
@@ -102,6 +120,20 @@ mod tests {
             item: item.to_owned(),
             amount,
         }
+    }
+
+    #[test]
+    fn an_item_has_no_invisible_formatting_characters() {
+        for hidden in [
+            "pay\u{202E}lanif",
+            "a\u{200B}b",
+            "\u{FEFF}x",
+            "x\u{2066}y",
+            "tab\there",
+        ] {
+            assert!(order(hidden, 1).validate().is_err(), "{hidden:?}");
+        }
+        assert!(order("Café ☕ 注文", 1).validate().is_ok());
     }
 
     #[test]
