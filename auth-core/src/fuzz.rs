@@ -10,7 +10,7 @@
 //! Nothing here makes an `Authenticated`, a `Permit` or an `Identity`.
 
 use crate::TokenError;
-use crate::jwt::Claims;
+use crate::authn::jwt::Claims;
 
 /// The claims parser on a JWT payload, as the authenticator runs it once the
 /// signature verified. Here nothing was verified: the claims are only parsed.

@@ -91,29 +91,18 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-mod action;
 #[cfg(feature = "actix-web")]
 #[cfg_attr(docsrs, doc(cfg(feature = "actix-web")))]
 pub mod actix;
 pub mod audit;
-mod authenticated;
-mod authenticator;
-mod authorize;
+mod authn;
+mod authz;
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub mod axum;
-mod decision;
 mod error;
-pub mod gate;
-mod guarded;
 pub mod inventory;
-#[cfg(feature = "jwt")]
-#[cfg_attr(docsrs, doc(cfg(feature = "jwt")))]
-pub mod jwt;
 pub mod mount;
-mod permit;
-mod policy;
-mod resource;
 pub mod revocation;
 
 #[doc(hidden)]
@@ -125,16 +114,25 @@ pub mod __private;
 #[path = "fuzz.rs"]
 pub mod __fuzz;
 
-pub use crate::action::Action;
-pub use crate::authenticated::{AuthInfo, Authenticated, Identity, Mechanism, Scopes};
-pub use crate::authenticator::{Authenticator, SharedAuthenticator, authenticate};
-pub use crate::authorize::{Clearance, Gatekeeper, Refusal, ResourceCheck};
-pub use crate::decision::{All, Any, Decision, Outcome};
+#[cfg(feature = "jwt")]
+#[cfg_attr(docsrs, doc(cfg(feature = "jwt")))]
+#[doc(inline)]
+pub use crate::authn::jwt;
+#[doc(inline)]
+pub use crate::authz::gate;
+
+pub use crate::authn::authenticated::{AuthInfo, Authenticated, Identity, Mechanism, Scopes};
+pub use crate::authn::authenticator::{Authenticator, SharedAuthenticator, authenticate};
+pub use crate::authz::action::Action;
+pub use crate::authz::authorize::{Clearance, Gatekeeper, Refusal, ResourceCheck};
+pub use crate::authz::decision::{All, Any, Decision, Outcome};
+pub use crate::authz::guarded::{Guarded, Rejection};
+pub use crate::authz::permit::Permit;
+pub use crate::authz::policy::{
+    AsyncPolicy, AsyncPolicyFor, HasPermissions, HasRoles, Policy, PolicyFor,
+};
+pub use crate::authz::resource::Resource;
 pub use crate::error::{AuthError, ErrorResponse, GrantError, TokenError};
-pub use crate::guarded::{Guarded, Rejection};
-pub use crate::permit::Permit;
-pub use crate::policy::{AsyncPolicy, AsyncPolicyFor, HasPermissions, HasRoles, Policy, PolicyFor};
-pub use crate::resource::Resource;
 
 /// Guards a function: its body runs only after authentication and every gate.
 ///

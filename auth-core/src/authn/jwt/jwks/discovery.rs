@@ -4,7 +4,7 @@
 use serde::Deserialize;
 
 use super::JwksError;
-use crate::jwt::strict_json;
+use crate::authn::jwt::strict_json;
 
 /// The discovery document members read here; the rest is ignored.
 #[derive(Deserialize)]

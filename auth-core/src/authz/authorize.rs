@@ -8,10 +8,10 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 
 use crate::audit::{self, Subject};
-use crate::guarded::Guarded;
+use crate::authz::guarded::Guarded;
+use crate::authz::policy::{AsyncPolicyFor, PolicyFor};
 use crate::inventory::{Access, HandlerInfo};
 use crate::mount::PublicCaller;
-use crate::policy::{AsyncPolicyFor, PolicyFor};
 use crate::{Action, AsyncPolicy, AuthError, Authenticated, Decision, Permit, Policy, Resource};
 
 /// Where a policy was asked: in a function body, or by gate number `.1` of a

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::jwt::KeyError;
+use crate::authn::jwt::KeyError;
 
 /// Why a [`RemoteKeySet`](super::RemoteKeySet) could not be configured, or why one
 /// fetch failed.

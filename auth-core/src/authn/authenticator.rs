@@ -177,7 +177,13 @@ fn is_shared(name: &str) -> bool {
             None => break,
         }
     }
-    name.starts_with("auth_core::authenticator::SharedAuthenticator<")
+    // The compiler's own spelling, not a literal: `type_name` names the module that
+    // defines the type (`auth_core::authn::authenticator`), not the public path, so
+    // a literal would silently stop matching when the module moves.
+    let shared = std::any::type_name::<SharedAuthenticator<()>>();
+    let shared = shared.strip_suffix("<()>").unwrap_or(shared);
+    name.strip_prefix(shared)
+        .is_some_and(|rest| rest.starts_with('<'))
 }
 
 /// A cloneable, type-erased [`Authenticator`] with the realm its challenges name:
@@ -310,5 +316,25 @@ impl<U: Send + Sync + 'static> Authenticator for SharedAuthenticator<U> {
         } else {
             Ok(identity.realm(Arc::clone(&self.realm)))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{SharedAuthenticator, is_shared};
+    use std::any::type_name;
+    use std::sync::Arc;
+
+    /// The inventory skips a `SharedAuthenticator` (and a reference, `Box` or `Arc`
+    /// of one) by the name the compiler gives its type: pinned here, so that moving
+    /// the module cannot make every shared authenticator a door of its own.
+    #[test]
+    fn a_shared_authenticator_is_recognised_by_its_type_name() {
+        assert!(is_shared(type_name::<SharedAuthenticator<u8>>()));
+        assert!(is_shared(type_name::<&SharedAuthenticator<u8>>()));
+        assert!(is_shared(type_name::<Box<SharedAuthenticator<u8>>>()));
+        assert!(is_shared(type_name::<Arc<SharedAuthenticator<u8>>>()));
+        assert!(!is_shared(type_name::<Option<SharedAuthenticator<u8>>>()));
+        assert!(!is_shared(type_name::<u8>()));
     }
 }

@@ -100,7 +100,7 @@ mod tests {
     use jsonwebtoken::EncodingKey;
 
     use super::*;
-    use crate::jwt::{HmacAlgorithm, VerifyingKey, backend};
+    use crate::authn::jwt::{HmacAlgorithm, VerifyingKey, backend};
 
     /// An HS256 key and the signature it makes over `message`.
     fn key_and_signature(secret: u8, message: &[u8]) -> (VerifyingKey, Vec<u8>) {

@@ -18,8 +18,8 @@ use tokio::time::Instant;
 
 use super::fetch::{self, HttpFetcher};
 use super::{JwksError, discovery};
-use crate::jwt::key_source::Keys;
-use crate::jwt::{Algorithm, KeySet};
+use crate::authn::jwt::key_source::Keys;
+use crate::authn::jwt::{Algorithm, KeySet};
 
 /// Where the key set is.
 pub(super) enum Location {
@@ -238,8 +238,8 @@ impl Drop for Shared {
     }
 }
 
-fn parse(body: &[u8], pinned: Option<Algorithm>) -> Result<KeySet, crate::jwt::KeyError> {
-    let json = std::str::from_utf8(body).map_err(|_| crate::jwt::KeyError::InvalidJwk {
+fn parse(body: &[u8], pinned: Option<Algorithm>) -> Result<KeySet, crate::authn::jwt::KeyError> {
+    let json = std::str::from_utf8(body).map_err(|_| crate::authn::jwt::KeyError::InvalidJwk {
         reason: "not UTF-8",
     })?;
     match pinned {

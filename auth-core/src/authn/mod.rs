@@ -1,0 +1,12 @@
+//! Who are you? The authenticators, and the [`Authenticated<U>`](crate::Authenticated)
+//! proof they produce.
+//!
+//! Each mechanism has its own folder here (today `jwt/`). The public paths stay
+//! short: `lib.rs` re-exports what users import (`auth_core::Authenticated`,
+//! `auth_core::jwt`, ...).
+
+pub(crate) mod authenticated;
+pub(crate) mod authenticator;
+#[cfg(feature = "jwt")]
+#[cfg_attr(docsrs, doc(cfg(feature = "jwt")))]
+pub mod jwt;
