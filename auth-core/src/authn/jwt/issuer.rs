@@ -13,6 +13,8 @@ use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
 use tracing::Level;
 
+use super::LOG_TARGET;
+
 use super::{
     Algorithm, ClaimsMapper, DEFAULT_LEEWAY, JwtAuthenticator, JwtAuthenticatorBuilder, KeyError,
     KeySet, MAX_LEEWAY, RevocationUnset, SigningKey, backend,
@@ -499,7 +501,7 @@ where
                         // Logged out everywhere since this login: end the family for
                         // good. Best effort; the cutoff refuses it anyway.
                         if let Err(failure) = self.refresh_tokens.revoke_family(&family.id).await {
-                            tracing::warn!(family = %family.id, error = %failure, "could not revoke a refresh family after a subject cutoff");
+                            tracing::warn!(target: LOG_TARGET, family = %family.id, error = %failure, "could not revoke a refresh family after a subject cutoff");
                         }
                         audit_refused(Some(&family), "subject revoked since the login");
                         return Err(refused(reason));
@@ -1396,7 +1398,7 @@ fn digest(token: &str) -> Result<String, AuthError> {
 fn random_id<const N: usize>() -> Result<String, AuthError> {
     let mut bytes = [0_u8; N];
     getrandom::fill(&mut bytes).map_err(|error| {
-        tracing::error!(component = COMPONENT, error = %error, "the random number generator failed");
+        tracing::error!(target: LOG_TARGET, component = COMPONENT, error = %error, "the random number generator failed");
         failed(IssueError::Random)
     })?;
     Ok(URL_SAFE_NO_PAD.encode(bytes))
@@ -1440,7 +1442,7 @@ fn refused(reason: TokenError) -> AuthError {
 }
 
 fn failed(error: IssueError) -> AuthError {
-    tracing::error!(component = COMPONENT, error = %error, "token issuance failed");
+    tracing::error!(target: LOG_TARGET, component = COMPONENT, error = %error, "token issuance failed");
     AuthError::unavailable(COMPONENT, error)
 }
 

@@ -154,6 +154,12 @@
 //! would panic on first use in that case. [`crypto_backend`] tells which one is in
 //! use. With `rust_crypto`, RSA keys are limited to 4096 bits.
 
+/// The `tracing` target of the module's operational events (a failed store
+/// write, a JWKS refresh): `auth_core::jwt`, wherever the code lives, so a filter
+/// such as `RUST_LOG=auth_core::jwt=warn` keeps matching. Audit events use
+/// [`crate::audit::TARGET`].
+pub(crate) const LOG_TARGET: &str = "auth_core::jwt";
+
 mod algorithm;
 mod authenticator;
 mod backend;

@@ -172,6 +172,7 @@ impl Shared {
             })?;
             state.generation += 1;
             tracing::info!(
+                target: crate::jwt::LOG_TARGET,
                 url = %url,
                 keys = keys.len(),
                 skipped = keys.skipped().len(),
@@ -217,6 +218,7 @@ impl Shared {
     fn warn(&self, error: &JwksError, when: &'static str) {
         let cached = self.current().map(|keys| keys.generation);
         tracing::warn!(
+            target: crate::jwt::LOG_TARGET,
             error = %error,
             when,
             cached_generation = cached,
