@@ -189,6 +189,10 @@ impl HandlerInfo {
     /// `module::name` (which a function nested in a function `outer` shares with
     /// a function of a module `outer`, and an associated function with a free
     /// one).
+    #[cfg_attr(
+        not(any(feature = "axum", feature = "actix-web")),
+        allow(dead_code, reason = "only the secure mounts look records up")
+    )]
     fn describes(&self, path: &str) -> bool {
         match self.path {
             Some(here) => {
@@ -312,6 +316,10 @@ pub type EarlyGates =
 ///
 /// An early check only ever refuses earlier. The body still runs every gate, so a
 /// record found wrongly could cost a wrong 403, never an allow.
+#[cfg_attr(
+    not(any(feature = "axum", feature = "actix-web")),
+    allow(dead_code, reason = "only the secure mounts look records up")
+)]
 pub(crate) fn early_gates_of<H>() -> Option<(&'static HandlerInfo, EarlyGates)> {
     let path = std::any::type_name::<H>();
     let mut records = ::inventory::iter::<Registration>
