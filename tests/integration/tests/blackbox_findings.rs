@@ -14,7 +14,6 @@
 //!   while every other variable refuses an empty value with exit code 2. Fixed,
 //!   and a value that is not UTF-8 is refused too (`examples/tests/exit_codes.rs`).
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -22,61 +21,14 @@ use std::time::{Duration, Instant};
 
 use auth_integration::client as http;
 use examples::config::Config;
-use examples::service::Service;
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-const SECRET: &str = "blackbox findings test secret, 32+ bytes";
+mod orders_support;
+use orders_support::{SECRET, config, start_actix, start_axum};
+
 const SLACK: Duration = Duration::from_secs(5);
-
-fn config(extra: &[(&str, String)]) -> Config {
-    let mut vars: HashMap<String, String> = HashMap::from([
-        ("ORDERS_API_JWT_SECRET".to_owned(), SECRET.to_owned()),
-        ("ORDERS_API_ADDR".to_owned(), "127.0.0.1:0".to_owned()),
-    ]);
-    for (name, value) in extra {
-        vars.insert((*name).to_owned(), value.clone());
-    }
-    Config::from_lookup(|name| vars.get(name).cloned()).expect("a valid test configuration")
-}
-
-async fn start_axum(config: &Config) -> SocketAddr {
-    let service: Arc<Service> = Service::start(config).await.expect("the service starts");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("a loopback port");
-    let addr = listener.local_addr().expect("an address");
-    tokio::spawn(examples::orders_api::serve(listener, service));
-    addr
-}
-
-async fn start_actix(config: &Config) -> SocketAddr {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback port");
-    let addr = listener.local_addr().expect("an address");
-    let config = config.clone();
-    std::thread::spawn(move || {
-        actix_web::rt::System::new().block_on(async move {
-            let service = Service::start(&config).await.expect("the service starts");
-            examples::orders_actix::serve(listener, service).await
-        })
-    });
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Ok(mut stream) = TcpStream::connect(addr).await {
-            let probe = b"GET /health HTTP/1.1\r\nhost: test\r\nconnection: close\r\n\r\n";
-            let mut answer = Vec::new();
-            if stream.write_all(probe).await.is_ok()
-                && stream.read_to_end(&mut answer).await.is_ok()
-                && answer.starts_with(b"HTTP/1.1 200")
-            {
-                return addr;
-            }
-        }
-        assert!(Instant::now() < deadline, "orders-actix did not start");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
 
 // --- B1: a trickled second head on a keep-alive connection ---------------------------
 
@@ -129,8 +81,8 @@ async fn trickled_second_head_is_closed(addr: SocketAddr, within: Duration) -> b
 
 fn short_timeouts() -> Config {
     config(&[
-        ("ORDERS_API_HEADER_TIMEOUT", "2".to_owned()),
-        ("ORDERS_API_IDLE_TIMEOUT", "2".to_owned()),
+        ("ORDERS_API_HEADER_TIMEOUT", "2"),
+        ("ORDERS_API_IDLE_TIMEOUT", "2"),
     ])
 }
 
@@ -168,7 +120,7 @@ async fn store_outage_503s_carry_retry_after() {
     let Some(redis) = auth_integration::redis_server::RedisServer::start() else {
         return;
     };
-    let addr = start_axum(&config(&[("REDIS_URL", redis.url())])).await;
+    let addr = start_axum(&config(&[("REDIS_URL", redis.url().as_str())])).await;
     let login = || {
         http::call(
             addr,

@@ -7,107 +7,18 @@
 //! No test measures speed: a connection must be closed by the server *within its
 //! timeout plus generous slack*, and `/health` must answer meanwhile.
 
-use std::collections::HashMap;
-use std::net::SocketAddr;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use auth_integration::client as http;
-use examples::config::Config;
-use examples::service::Service;
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-/// Added to every configured timeout before a test gives up.
-const SLACK: Duration = Duration::from_secs(5);
-
-fn config(vars: &[(&str, &str)]) -> Config {
-    let mut map: HashMap<String, String> = HashMap::from([(
-        "ORDERS_API_JWT_SECRET".to_owned(),
-        "hostile clients test secret, 32+ bytes".to_owned(),
-    )]);
-    for (name, value) in vars {
-        map.insert((*name).to_owned(), (*value).to_owned());
-    }
-    Config::from_lookup(|name| map.get(name).cloned()).expect("a valid test configuration")
-}
-
-/// Starts the actix service on its own thread (actix runs its own system) and
-/// waits until it answers.
-async fn start(config: &Config) -> SocketAddr {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback port");
-    let addr = listener.local_addr().expect("an address");
-    let config = config.clone();
-    std::thread::spawn(move || {
-        actix_web::rt::System::new().block_on(async move {
-            let service = Service::start(&config).await.expect("the service starts");
-            examples::orders_actix::serve(listener, service).await
-        })
-    });
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Ok(mut stream) = TcpStream::connect(addr).await {
-            let probe = b"GET /health HTTP/1.1\r\nhost: test\r\nconnection: close\r\n\r\n";
-            let mut answer = Vec::new();
-            if stream.write_all(probe).await.is_ok()
-                && stream.read_to_end(&mut answer).await.is_ok()
-                && answer.starts_with(b"HTTP/1.1 200")
-            {
-                return addr;
-            }
-        }
-        assert!(Instant::now() < deadline, "orders-actix did not start");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-/// Reads until the server closes the connection (EOF or reset), and returns what
-/// it sent; panics if it is still open after `within`.
-async fn closed_within(
-    stream: &mut (impl AsyncReadExt + Unpin),
-    within: Duration,
-    what: &str,
-) -> String {
-    let started = Instant::now();
-    let mut received = Vec::new();
-    let mut buf = [0_u8; 1024];
-    loop {
-        let left = within.saturating_sub(started.elapsed());
-        match tokio::time::timeout(left, stream.read(&mut buf)).await {
-            Err(elapsed) => panic!("{what}: still open after {within:?} ({elapsed})"),
-            Ok(Ok(0) | Err(_)) => return String::from_utf8_lossy(&received).into_owned(),
-            Ok(Ok(n)) => received.extend_from_slice(&buf[..n]),
-        }
-    }
-}
-
-/// `/health` answers while slow connections are open: several times, each on a
-/// new connection.
-async fn health_answers(addr: SocketAddr) {
-    for _ in 0..3 {
-        let response = http::get(addr, "/health", None).await;
-        assert_eq!(response.status, 200);
-        assert_eq!(response.body, "ok");
-    }
-}
-
-/// Writes a byte every 300 ms until told to stop or the socket fails: activity
-/// that keeps an idle timer (and a per-chunk timer) from ever firing.
-fn trickle(mut writer: tokio::net::tcp::OwnedWriteHalf, byte: u8) -> Arc<AtomicBool> {
-    let stop = Arc::new(AtomicBool::new(false));
-    let stopped = Arc::clone(&stop);
-    tokio::spawn(async move {
-        while !stopped.load(Ordering::Relaxed) {
-            tokio::time::sleep(Duration::from_millis(300)).await;
-            if writer.write_all(&[byte]).await.is_err() {
-                return;
-            }
-        }
-    });
-    stop
-}
+mod orders_support;
+use orders_support::{
+    SLACK, closed_within, config, health_answers, start_actix as start, trickle, wrong_login,
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn half_sent_headers_are_cut_off_at_the_header_timeout() {
@@ -270,17 +181,6 @@ async fn connections_beyond_the_cap_wait_and_health_answers_once_slow_ones_time_
 }
 
 // --- logins -------------------------------------------------------------------
-
-async fn wrong_login(addr: SocketAddr, email: String) -> http::Response {
-    http::call(
-        addr,
-        "POST",
-        "/auth/login",
-        None,
-        Some(json!({ "email": email, "password": "wrong" })),
-    )
-    .await
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_login_flood_from_one_client_gets_429_with_retry_after() {

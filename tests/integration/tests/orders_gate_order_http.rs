@@ -4,56 +4,13 @@
 //! reject. A customer probing an admin route learns nothing about its input
 //! schema; the admin gets the extractors' answers.
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::Arc;
 
 use auth_integration::client::{self as http, Request, Response};
-use examples::config::Config;
-use examples::service::Service;
 use serde_json::json;
 
-const SECRET: &str = "orders gate order test secret, 32+ bytes";
-
-#[derive(Debug, Clone, Copy)]
-enum Framework {
-    Axum,
-    Actix,
-}
-
-fn config() -> Config {
-    let vars = HashMap::from([("ORDERS_API_JWT_SECRET", SECRET)]);
-    Config::from_lookup(|name| vars.get(name).map(|v| (*v).to_owned()))
-        .expect("a valid test configuration")
-}
-
-async fn start(framework: Framework) -> SocketAddr {
-    let config = config();
-    let addr = match framework {
-        Framework::Axum => {
-            let service: Arc<Service> = Service::start(&config).await.expect("the service starts");
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                .await
-                .expect("a loopback port");
-            let addr = listener.local_addr().expect("an address");
-            tokio::spawn(examples::orders_api::serve(listener, service));
-            addr
-        }
-        Framework::Actix => {
-            let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback port");
-            let addr = listener.local_addr().expect("an address");
-            std::thread::spawn(move || {
-                actix_web::rt::System::new().block_on(async move {
-                    let service = Service::start(&config).await.expect("the service starts");
-                    examples::orders_actix::serve(listener, service).await
-                })
-            });
-            addr
-        }
-    };
-    assert_eq!(http::get(addr, "/health", None).await.status, 200);
-    addr
-}
+mod orders_support;
+use orders_support::{Framework, config, start};
 
 async fn login(addr: SocketAddr, who: &str, scope: Option<&str>) -> String {
     let mut body =
@@ -135,7 +92,7 @@ async fn send(
 }
 
 async fn gates_answer_before_parsing(framework: Framework) {
-    let addr = start(framework).await;
+    let addr = start(framework, &config(&[])).await;
     let customer = login(addr, "alice", None).await;
     let admin = login(addr, "carol", None).await;
     for probe in probes() {

@@ -8,66 +8,25 @@
 //! authorized caller, so the rejections tested here do not depend on the order of
 //! the gates.
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use auth_integration::client::{self as http, Request, Response};
 use examples::config::Config;
-use examples::service::Service;
 use serde_json::{Value, json};
-
-const SECRET: &str = "orders input test secret, 32+ bytes long";
 
 /// Planted in every malicious input: no response and no log line may carry it.
 const MARKER: &str = "MARKER-5f3a9c";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Framework {
-    Axum,
-    Actix,
-}
+mod orders_support;
+use orders_support::{BOTH, Framework, config};
 
-const BOTH: [Framework; 2] = [Framework::Axum, Framework::Actix];
-
-fn config(extra: &[(&str, String)]) -> Config {
-    let mut vars: HashMap<String, String> =
-        HashMap::from([("ORDERS_API_JWT_SECRET".to_owned(), SECRET.to_owned())]);
-    for (name, value) in extra {
-        vars.insert((*name).to_owned(), value.clone());
-    }
-    Config::from_lookup(|name| vars.get(name).cloned()).expect("a valid test configuration")
-}
-
-/// Starts the service on `framework` and waits until it answers.
+/// Starts the service on `framework` (with the log capture on) and waits until
+/// it answers.
 async fn start(framework: Framework, config: Config) -> SocketAddr {
     log_capture();
-    let addr = match framework {
-        Framework::Axum => {
-            let service: Arc<Service> = Service::start(&config).await.expect("the service starts");
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                .await
-                .expect("a loopback port");
-            let addr = listener.local_addr().expect("an address");
-            tokio::spawn(examples::orders_api::serve(listener, service));
-            addr
-        }
-        Framework::Actix => {
-            let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback port");
-            let addr = listener.local_addr().expect("an address");
-            // actix runs its own system, on its own thread.
-            std::thread::spawn(move || {
-                actix_web::rt::System::new().block_on(async move {
-                    let service = Service::start(&config).await.expect("the service starts");
-                    examples::orders_actix::serve(listener, service).await
-                })
-            });
-            addr
-        }
-    };
-    assert_eq!(http::get(addr, "/health", None).await.status, 200);
-    addr
+    orders_support::start(framework, &config).await
 }
 
 async fn login(addr: SocketAddr, who: &str) -> String {
@@ -481,11 +440,7 @@ fn ids(pages: &[Vec<Value>]) -> Vec<i64> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn listings_are_paginated_with_a_cursor_and_a_maximum_page_size() {
     for framework in BOTH {
-        let addr = start(
-            framework,
-            config(&[("ORDERS_API_MAX_PAGE_SIZE", "10".to_owned())]),
-        )
-        .await;
+        let addr = start(framework, config(&[("ORDERS_API_MAX_PAGE_SIZE", "10")])).await;
         let alice = login(addr, "alice").await;
         let bob = login(addr, "bob").await;
         let carol = login(addr, "carol").await;
@@ -540,7 +495,7 @@ async fn orders_per_user_are_capped() {
     for framework in BOTH {
         let addr = start(
             framework,
-            config(&[("ORDERS_API_MAX_ORDERS_PER_USER", "3".to_owned())]),
+            config(&[("ORDERS_API_MAX_ORDERS_PER_USER", "3")]),
         )
         .await;
         let alice = login(addr, "alice").await;
@@ -669,7 +624,8 @@ async fn concurrent_demotions_on_two_instances_sharing_a_database_leave_one() {
             "orders-input-test-{}-{nanos}-{round}.db",
             std::process::id()
         ));
-        let shared = [("DATABASE_URL", db.to_string_lossy().into_owned())];
+        let db = db.to_string_lossy().into_owned();
+        let shared = [("DATABASE_URL", db.as_str())];
         let one = start(Framework::Axum, config(&shared)).await;
         let two = start(Framework::Actix, config(&shared)).await;
         let carol = login(one, "carol").await;

@@ -1,0 +1,154 @@
+//! Shared by the `orders_*` and `blackbox_findings` tests: the example service's
+//! configuration and its start on axum or actix-web, on a loopback port, once it
+//! answers `/health`. Each test file uses part of it.
+#![allow(dead_code, clippy::expect_used, clippy::panic)]
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use auth_integration::client as http;
+use examples::config::Config;
+use examples::service::Service;
+use serde_json::json;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// The HS256 secret every test configuration signs with.
+pub(crate) const SECRET: &str = "orders test secret, at least 32 bytes long";
+
+/// The web framework a test runs the service on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Framework {
+    Axum,
+    Actix,
+}
+
+/// Both frameworks, for tests that run on each.
+pub(crate) const BOTH: [Framework; 2] = [Framework::Axum, Framework::Actix];
+
+/// Added to every configured timeout before a test gives up.
+pub(crate) const SLACK: Duration = Duration::from_secs(5);
+
+/// A valid configuration ([`SECRET`], a free port) with `extra` on top.
+pub(crate) fn config(extra: &[(&str, &str)]) -> Config {
+    let mut vars: HashMap<String, String> = HashMap::from([
+        ("ORDERS_API_JWT_SECRET".to_owned(), SECRET.to_owned()),
+        ("ORDERS_API_ADDR".to_owned(), "127.0.0.1:0".to_owned()),
+    ]);
+    for (name, value) in extra {
+        vars.insert((*name).to_owned(), (*value).to_owned());
+    }
+    Config::from_lookup(|name| vars.get(name).cloned()).expect("a valid test configuration")
+}
+
+/// Starts the service on `framework` and returns its address once `/health`
+/// answers 200.
+pub(crate) async fn start(framework: Framework, config: &Config) -> SocketAddr {
+    match framework {
+        Framework::Axum => start_axum(config).await,
+        Framework::Actix => start_actix(config).await,
+    }
+}
+
+/// `orders-api` on the current runtime.
+pub(crate) async fn start_axum(config: &Config) -> SocketAddr {
+    let service: Arc<Service> = Service::start(config).await.expect("the service starts");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a loopback port");
+    let addr = listener.local_addr().expect("an address");
+    tokio::spawn(examples::orders_api::serve(listener, service));
+    wait_for_health(addr).await
+}
+
+/// `orders-actix` on a thread of its own (actix runs its own system).
+pub(crate) async fn start_actix(config: &Config) -> SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+    let addr = listener.local_addr().expect("an address");
+    let config = config.clone();
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let service = Service::start(&config).await.expect("the service starts");
+            examples::orders_actix::serve(listener, service).await
+        })
+    });
+    wait_for_health(addr).await
+}
+
+async fn wait_for_health(addr: SocketAddr) -> SocketAddr {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Ok(mut stream) = TcpStream::connect(addr).await {
+            let probe = b"GET /health HTTP/1.1\r\nhost: test\r\nconnection: close\r\n\r\n";
+            let mut answer = Vec::new();
+            if stream.write_all(probe).await.is_ok()
+                && stream.read_to_end(&mut answer).await.is_ok()
+                && answer.starts_with(b"HTTP/1.1 200")
+            {
+                return addr;
+            }
+        }
+        assert!(Instant::now() < deadline, "the service did not start");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Reads until the server closes the connection (EOF or reset), and returns what
+/// it sent; panics if it is still open after `within`.
+pub(crate) async fn closed_within(
+    stream: &mut (impl AsyncReadExt + Unpin),
+    within: Duration,
+    what: &str,
+) -> String {
+    let started = Instant::now();
+    let mut received = Vec::new();
+    let mut buf = [0_u8; 1024];
+    loop {
+        let left = within.saturating_sub(started.elapsed());
+        match tokio::time::timeout(left, stream.read(&mut buf)).await {
+            Err(elapsed) => panic!("{what}: still open after {within:?} ({elapsed})"),
+            Ok(Ok(0) | Err(_)) => return String::from_utf8_lossy(&received).into_owned(),
+            Ok(Ok(n)) => received.extend_from_slice(&buf[..n]),
+        }
+    }
+}
+
+/// `/health` answers while slow connections are open: several times, each on a
+/// new connection.
+pub(crate) async fn health_answers(addr: SocketAddr) {
+    for _ in 0..3 {
+        let response = http::get(addr, "/health", None).await;
+        assert_eq!(response.status, 200);
+        assert_eq!(response.body, "ok");
+    }
+}
+
+/// Writes a byte every 300 ms until told to stop or the socket fails: activity
+/// that keeps an idle timer (and a per-chunk timer) from ever firing.
+pub(crate) fn trickle(mut writer: tokio::net::tcp::OwnedWriteHalf, byte: u8) -> Arc<AtomicBool> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let stopped = Arc::clone(&stop);
+    tokio::spawn(async move {
+        while !stopped.load(Ordering::Relaxed) {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            if writer.write_all(&[byte]).await.is_err() {
+                return;
+            }
+        }
+    });
+    stop
+}
+
+pub(crate) async fn wrong_login(addr: SocketAddr, email: String) -> http::Response {
+    http::call(
+        addr,
+        "POST",
+        "/auth/login",
+        None,
+        Some(json!({ "email": email, "password": "wrong" })),
+    )
+    .await
+}
