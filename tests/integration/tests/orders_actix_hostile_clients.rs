@@ -11,14 +11,12 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use auth_integration::client as http;
-use serde_json::json;
+
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 mod orders_support;
-use orders_support::{
-    SLACK, closed_within, config, health_answers, start_actix as start, trickle, wrong_login,
-};
+use orders_support::{SLACK, closed_within, config, health_answers, start_actix as start, trickle};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn half_sent_headers_are_cut_off_at_the_header_timeout() {
@@ -184,85 +182,13 @@ async fn connections_beyond_the_cap_wait_and_health_answers_once_slow_ones_time_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_login_flood_from_one_client_gets_429_with_retry_after() {
-    let config = config(&[("ORDERS_API_LOGIN_LIMIT_IP", "5/60")]);
-    let addr = start(&config).await;
-    // Different emails: the client's limit is what acts.
-    let flood = (0..12).map(|n| tokio::spawn(wrong_login(addr, format!("user{n}@example.com"))));
-    let mut statuses = Vec::new();
-    let mut refused = None;
-    for request in flood.collect::<Vec<_>>() {
-        let response = request.await.expect("the request task");
-        statuses.push(response.status);
-        if response.status == 429 {
-            refused = Some(response);
-        }
-    }
-    assert_eq!(
-        statuses.iter().filter(|s| **s == 400).count(),
-        5,
-        "{statuses:?}"
-    );
-    assert_eq!(
-        statuses.iter().filter(|s| **s == 429).count(),
-        7,
-        "{statuses:?}"
-    );
-    let refused = refused.expect("a 429");
-    let retry_after: u64 = refused
-        .header("retry-after")
-        .expect("Retry-After")
-        .parse()
-        .expect("Retry-After in seconds");
-    assert!((1..=60).contains(&retry_after), "{retry_after}");
-    assert_eq!(refused.header("content-type"), Some("application/json"));
-    assert_eq!(
-        refused.json(),
-        json!({"error": "too_many_requests", "error_description": "too many login attempts, retry later"})
-    );
-    // The right password is refused too while throttled: no guessing through.
-    let right = http::call(
-        addr,
-        "POST",
-        "/auth/login",
-        None,
-        Some(json!({"email": "alice@example.com", "password": "alice-password"})),
-    )
-    .await;
-    assert_eq!(right.status, 429);
-    health_answers(addr).await;
+    orders_support::login_flood_from_one_client_gets_429(orders_support::Framework::Actix).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_email_limit_answers_alike_for_known_and_unknown_emails() {
-    let config = config(&[("ORDERS_API_LOGIN_LIMIT_EMAIL", "3/60")]);
-    let addr = start(&config).await;
-    let mut answers = Vec::new();
-    for email in ["alice@example.com", "nobody@example.com"] {
-        let mut seen = Vec::new();
-        for _ in 0..4 {
-            let response = wrong_login(addr, email.to_owned()).await;
-            seen.push((
-                response.status,
-                response.header("retry-after").is_some(),
-                response.body,
-            ));
-        }
-        answers.push(seen);
-    }
-    assert_eq!(
-        answers[0], answers[1],
-        "a known and an unknown email differ"
-    );
-    let statuses: Vec<u16> = answers[0].iter().map(|(status, ..)| *status).collect();
-    assert_eq!(statuses, [400, 400, 400, 429]);
-    // Another account is not affected.
-    let bob = http::call(
-        addr,
-        "POST",
-        "/auth/login",
-        None,
-        Some(json!({"email": "bob@example.com", "password": "bob-password"})),
+    orders_support::email_limit_answers_alike_for_known_and_unknown_emails(
+        orders_support::Framework::Actix,
     )
     .await;
-    assert_eq!(bob.status, 200);
 }
