@@ -1,7 +1,7 @@
 //! `orders-actix` against hostile clients, over real TCP on loopback: the same
-//! slow headers, slow bodies, idle keep-alive connections, connection cap and
-//! login flood as `orders_api_hostile_clients.rs`, against actix-web's own
-//! settings (`client_request_timeout`, `keep_alive`, `max_connections`) and the
+//! slow headers, slow bodies, connection cap and login flood as
+//! `orders_api_hostile_clients.rs`, against actix-web's own settings
+//! (`client_request_timeout`, `max_connections`, no keep-alive) and the
 //! body-deadline middleware.
 //!
 //! No test measures speed: a connection must be closed by the server *within its
@@ -11,7 +11,6 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use auth_integration::client as http;
-
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
