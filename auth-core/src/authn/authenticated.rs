@@ -143,6 +143,7 @@ pub struct AuthInfo {
     auth_time: Option<SystemTime>,
     scopes: Scopes,
     amr: Vec<String>,
+    acr: Option<String>,
     realm: Option<Arc<str>>,
 }
 
@@ -187,6 +188,12 @@ impl AuthInfo {
         &self.amr
     }
 
+    /// The authentication context class (`acr`, OpenID Connect Core §2), e.g.
+    /// a value naming multi-factor authentication, if the credential states one.
+    pub fn acr(&self) -> Option<&str> {
+        self.acr.as_deref()
+    }
+
     /// The protection space the credential was verified for, named in the
     /// challenges of later denials; empty when none was set.
     pub fn realm(&self) -> &str {
@@ -208,6 +215,9 @@ pub enum Mechanism {
     Session,
     /// An API key.
     ApiKey,
+    /// A guest: a credential issued to someone who did not sign in, with its own
+    /// subject. `#[requires]` handlers refuse guests (403) unless they opt in.
+    Guest,
     /// Made by a test through the `testing` feature, or by a test authenticator.
     Test,
 }
@@ -219,6 +229,7 @@ impl Mechanism {
             Mechanism::BearerToken => "bearer_token",
             Mechanism::Session => "session",
             Mechanism::ApiKey => "api_key",
+            Mechanism::Guest => "guest",
             Mechanism::Test => "test",
         }
     }
@@ -377,6 +388,7 @@ impl<U> Identity<U> {
                 auth_time: None,
                 scopes: Scopes::none(),
                 amr: Vec::new(),
+                acr: None,
                 realm: None,
             },
         }
@@ -419,6 +431,12 @@ impl<U> Identity<U> {
         S: Into<String>,
     {
         self.info.amr = methods.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Sets the authentication context class (`acr`).
+    pub fn acr(mut self, acr: impl Into<String>) -> Self {
+        self.info.acr = Some(acr.into());
         self
     }
 

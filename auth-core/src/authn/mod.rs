@@ -7,6 +7,8 @@
 
 pub(crate) mod authenticated;
 pub(crate) mod authenticator;
+#[cfg_attr(not(feature = "jwt"), allow(dead_code))]
+pub(crate) mod cross_site;
 #[cfg(feature = "jwt")]
 #[cfg_attr(docsrs, doc(cfg(feature = "jwt")))]
 pub mod jwt;

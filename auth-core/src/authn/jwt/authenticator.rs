@@ -7,10 +7,10 @@ use http::request::Parts;
 
 use super::bearer::{self, CookieSource, CredentialSource};
 use super::cache::TokenCache;
-use super::cross_site::{self, CrossSiteCheck};
 use super::jws::TypeRule;
 use super::validation::{self, Validation};
 use super::{Claims, ClaimsMapper, ConfigError, HasSubject as _, KeySet, KeySource};
+use crate::authn::cross_site::{self, CrossSiteCheck};
 use crate::revocation::{RevocationStore, TokenRef};
 use crate::{AuthError, Authenticator, Identity, Mechanism, TokenError};
 

@@ -4,12 +4,12 @@
 //!
 //! A token from the cookie is sent by the browser on its own, also to requests
 //! another site makes it send; [`CookieSource::admit`] runs the cross-site check
-//! on those ([`super::cross_site`]).
+//! on those ([`crate::authn::cross_site`]).
 
 use http::header::{AUTHORIZATION, COOKIE};
 use http::request::Parts;
 
-use super::cross_site::CrossSiteCheck;
+use crate::authn::cross_site::CrossSiteCheck;
 use crate::{AuthError, TokenError};
 
 const TWO_AUTHORIZATION_HEADERS: &str = "send one `Authorization` header";

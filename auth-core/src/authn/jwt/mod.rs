@@ -166,7 +166,6 @@ mod backend;
 mod bearer;
 mod cache;
 mod claims;
-mod cross_site;
 pub mod dangerous;
 mod error;
 mod issuer;

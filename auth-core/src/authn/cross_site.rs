@@ -1,4 +1,5 @@
-//! The cross-site check on a token read from a cookie.
+//! The cross-site check on a credential read from a cookie (a JWT in a cookie, a
+//! server session).
 //!
 //! A browser attaches a cookie to every request for its site, including those a page
 //! of *another* site makes it send (a form posted to your API, a `fetch` with
@@ -113,7 +114,7 @@ pub(crate) enum Refusal {
 
 impl fmt::Display for Refusal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("request with the token cookie refused (cross-site check): ")?;
+        f.write_str("request with the credential cookie refused (cross-site check): ")?;
         match self {
             Refusal::FetchSite { site, origin: None } => {
                 write!(f, "`Sec-Fetch-Site: {site}` and no `Origin`")
