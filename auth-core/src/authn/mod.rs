@@ -12,3 +12,4 @@ pub(crate) mod cross_site;
 #[cfg(feature = "jwt")]
 #[cfg_attr(docsrs, doc(cfg(feature = "jwt")))]
 pub mod jwt;
+pub(crate) mod load;
