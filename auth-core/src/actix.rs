@@ -83,6 +83,9 @@ use crate::{AuthError, Authenticated, Guarded, SharedAuthenticator};
 pub struct AuthRejection {
     error: AuthError,
     realm: Arc<str>,
+    /// The authenticator's challenges, one per scheme it reads, when the
+    /// authenticator (not a gate) refused.
+    challenges: Option<Vec<String>>,
 }
 
 impl AuthRejection {
@@ -104,7 +107,10 @@ impl ResponseError for AuthRejection {
     }
 
     fn error_response(&self) -> HttpResponse<BoxBody> {
-        error_response(&self.error, &self.realm)
+        match &self.challenges {
+            Some(challenges) => challenged_response(&self.error, &self.realm, challenges),
+            None => error_response(&self.error, &self.realm),
+        }
     }
 }
 
@@ -124,11 +130,24 @@ fn status(error: &AuthError) -> StatusCode {
 }
 
 fn error_response(error: &AuthError, realm: &str) -> HttpResponse<BoxBody> {
+    let challenges: Vec<String> = error.challenge(realm).into_iter().collect();
+    challenged_response(error, realm, &challenges)
+}
+
+/// The response to `error`, with one `WWW-Authenticate` header per challenge.
+fn challenged_response(
+    error: &AuthError,
+    realm: &str,
+    challenges: &[String],
+) -> HttpResponse<BoxBody> {
     let wire = error.response(realm);
     let mut response = HttpResponse::build(status(error));
     response.content_type("application/json");
-    if let Some(challenge) = wire.www_authenticate.as_deref() {
-        response.insert_header((actix_web::http::header::WWW_AUTHENTICATE, challenge));
+    for challenge in challenges {
+        response.append_header((
+            actix_web::http::header::WWW_AUTHENTICATE,
+            challenge.as_str(),
+        ));
     }
     if let Some(seconds) = wire.retry_after {
         response.insert_header((actix_web::http::header::RETRY_AFTER, seconds));
@@ -210,6 +229,7 @@ impl<U: Clone + Send + Sync + 'static> FromRequest for Authenticated<U> {
                     "no `web::Data<SharedAuthenticator<_>>` is registered with the app",
                 ),
                 realm: Arc::from(""),
+                challenges: None,
             })));
         };
         let realm = authenticator.realm_arc();
@@ -218,24 +238,40 @@ impl<U: Clone + Send + Sync + 'static> FromRequest for Authenticated<U> {
             .get::<Admission>()
             .map(Admission::check::<U>);
         if let Some(Err(error)) = admitted {
-            return Box::pin(ready(Err(AuthRejection { error, realm })));
+            return Box::pin(ready(Err(AuthRejection {
+                error,
+                realm,
+                challenges: None,
+            })));
         }
         let slot = slot::<U>(request, authenticator.id());
         match slot.get() {
             Some(Entry::Authenticated(principal)) => return Box::pin(ready(Ok(principal.clone()))),
             Some(Entry::Missing) => {
+                let error = AuthError::MissingCredentials;
+                let challenges = head(request)
+                    .ok()
+                    .map(|head| authenticator.challenges(&error, &head));
                 return Box::pin(ready(Err(AuthRejection {
-                    error: AuthError::MissingCredentials,
+                    error,
                     realm,
+                    challenges,
                 })));
             }
             None => {}
         }
         let head = head(request);
         Box::pin(async move {
-            let result = match head {
-                Ok(head) => crate::authenticate(&authenticator, &head).await,
-                Err(error) => Err(error),
+            let (result, challenges) = match head {
+                Ok(head) => {
+                    let result = crate::authenticate(&authenticator, &head).await;
+                    let challenges = result
+                        .as_ref()
+                        .err()
+                        .map(|error| authenticator.challenges(error, &head));
+                    (result, challenges)
+                }
+                Err(error) => (Err(error), None),
             };
             match &result {
                 Ok(principal) => {
@@ -246,7 +282,11 @@ impl<U: Clone + Send + Sync + 'static> FromRequest for Authenticated<U> {
                 }
                 Err(_) => {}
             }
-            result.map_err(|error| AuthRejection { error, realm })
+            result.map_err(|error| AuthRejection {
+                error,
+                realm,
+                challenges,
+            })
         })
     }
 }
@@ -321,6 +361,7 @@ impl<U: Clone + Send + Sync + 'static> Authenticates for Authenticated<U> {
             AuthRejection {
                 error,
                 realm: self.info().realm_arc().unwrap_or_else(|| Arc::from("")),
+                challenges: None,
             }
             .into()
         })

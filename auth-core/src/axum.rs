@@ -88,6 +88,9 @@ use crate::{AuthError, Authenticated, Guarded, SharedAuthenticator};
 pub struct AuthRejection {
     error: AuthError,
     realm: std::sync::Arc<str>,
+    /// The authenticator's challenges, one per scheme it reads, when the
+    /// authenticator (not a gate) refused.
+    challenges: Option<Vec<String>>,
 }
 
 impl AuthRejection {
@@ -104,20 +107,28 @@ impl AuthRejection {
 
 impl IntoResponse for AuthRejection {
     fn into_response(self) -> Response {
-        error_response(&self.error, &self.realm)
+        match self.challenges {
+            Some(challenges) => challenged_response(&self.error, &self.realm, challenges),
+            None => error_response(&self.error, &self.realm),
+        }
     }
 }
 
 fn error_response(error: &AuthError, realm: &str) -> Response {
+    let challenges = error.challenge(realm).into_iter().collect();
+    challenged_response(error, realm, challenges)
+}
+
+/// The response to `error`, with one `WWW-Authenticate` header per challenge.
+fn challenged_response(error: &AuthError, realm: &str, challenges: Vec<String>) -> Response {
     let wire = error.response(realm);
     let mut response = (wire.status, wire.json_body()).into_response();
     let headers = response.headers_mut();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    if let Some(challenge) = wire
-        .www_authenticate
-        .and_then(|c| HeaderValue::from_str(&c).ok())
-    {
-        headers.insert(WWW_AUTHENTICATE, challenge);
+    for challenge in challenges {
+        if let Ok(challenge) = HeaderValue::from_str(&challenge) {
+            headers.append(WWW_AUTHENTICATE, challenge);
+        }
     }
     if let Some(seconds) = wire.retry_after {
         headers.insert(RETRY_AFTER, HeaderValue::from(seconds));
@@ -214,11 +225,13 @@ where
             return Err(AuthRejection {
                 error,
                 realm: authenticator.realm_arc(),
+                challenges: None,
             });
         }
         authenticate_once(parts, &authenticator)
             .await
             .map_err(|error| AuthRejection {
+                challenges: Some(authenticator.challenges(&error, parts)),
                 error,
                 realm: authenticator.realm_arc(),
             })
@@ -302,6 +315,7 @@ where
             early(record, &principal).map_err(|error| {
                 AuthRejection {
                     error,
+                    challenges: None,
                     realm: principal
                         .info()
                         .realm_arc()

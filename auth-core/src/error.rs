@@ -10,6 +10,7 @@
 //! | [`MissingCredentials`](AuthError::MissingCredentials) | 401 | `Bearer realm=".."` (no `error`, RFC 6750 §3.1) | `missing_credentials` |
 //! | [`InvalidRequest`](AuthError::InvalidRequest) | 400 | `Bearer realm="..", error="invalid_request", ..` | `invalid_request` |
 //! | [`InvalidToken`](AuthError::InvalidToken) | 401 | `Bearer realm="..", error="invalid_token", ..` | `invalid_token` |
+//! | [`InsufficientUserAuthentication`](AuthError::InsufficientUserAuthentication) | 401 (RFC 9470) | `Bearer realm="..", error="insufficient_user_authentication", .., acr_values="..", max_age=".."` | `insufficient_user_authentication` |
 //! | [`InvalidGrant`](AuthError::InvalidGrant) | 400 (a token endpoint, RFC 6749 §5.2) | none: it is not a request for a protected resource | `invalid_grant` |
 //! | [`InsufficientScope`](AuthError::InsufficientScope) | 403 | `Bearer realm="..", error="insufficient_scope", .., scope=".."` | `insufficient_scope` |
 //! | [`Forbidden`](AuthError::Forbidden) | 403 | none: a new token would not help | `forbidden` |
@@ -63,6 +64,21 @@ pub enum AuthError {
     /// A credential was sent and failed verification.
     #[error("invalid credentials: {0}")]
     InvalidToken(#[from] TokenError),
+
+    /// The credential is valid, but the user authenticated too weakly or too long
+    /// ago for this operation (RFC 9470 step-up): a 401 whose challenge asks for
+    /// the authentication context class `acr_values` and/or an authentication no
+    /// older than `max_age` seconds. The client re-authenticates (a second
+    /// factor, say) and retries with the new credential.
+    #[error("a stronger or more recent authentication is required")]
+    InsufficientUserAuthentication {
+        /// The authentication context class(es) that would do, space-separated.
+        acr_values: Option<Cow<'static, str>>,
+        /// The greatest age, in seconds, of an authentication that would do.
+        max_age: Option<u64>,
+        /// Why, for logs and audit; never sent to the client.
+        reason: Cow<'static, str>,
+    },
 
     /// A token endpoint refused the grant it was given (RFC 6749 §5.2): a refresh
     /// token that is unknown, expired, revoked or reused, or a resource owner's
@@ -218,7 +234,9 @@ impl AuthError {
     /// The HTTP status of this error.
     pub fn status(&self) -> StatusCode {
         match self {
-            AuthError::MissingCredentials | AuthError::InvalidToken(_) => StatusCode::UNAUTHORIZED,
+            AuthError::MissingCredentials
+            | AuthError::InvalidToken(_)
+            | AuthError::InsufficientUserAuthentication { .. } => StatusCode::UNAUTHORIZED,
             AuthError::InvalidRequest { .. } | AuthError::InvalidGrant(_) => {
                 StatusCode::BAD_REQUEST
             }
@@ -238,6 +256,7 @@ impl AuthError {
             AuthError::InvalidRequest { .. } => "invalid_request",
             AuthError::InvalidToken(_) => "invalid_token",
             AuthError::InvalidGrant(_) => "invalid_grant",
+            AuthError::InsufficientUserAuthentication { .. } => "insufficient_user_authentication",
             AuthError::InsufficientScope { .. } => "insufficient_scope",
             AuthError::Forbidden { .. } => "forbidden",
             AuthError::NotFound { .. } => "not_found",
@@ -259,6 +278,9 @@ impl AuthError {
                 "the refresh token is invalid, expired or revoked"
             }
             AuthError::InsufficientScope { .. } => "the access token lacks a required scope",
+            AuthError::InsufficientUserAuthentication { .. } => {
+                "a stronger or more recent authentication is required"
+            }
             AuthError::Forbidden { .. } => "you may not perform this action",
             AuthError::NotFound { .. } => "the resource was not found",
             AuthError::Unavailable { .. } => "the service cannot verify access right now",
@@ -287,7 +309,7 @@ impl AuthError {
     /// empty `realm` leaves the attribute out (it is optional in RFC 6750 §3).
     ///
     /// 401s always carry one; with no credentials sent it has no `error` attribute
-    /// (RFC 6750 §3.1). A 403 carries one only for `insufficient_scope`: a plain
+    /// (RFC 6750 §3.1); a step-up names what would do (RFC 9470 §3). A 403 carries one only for `insufficient_scope`: a plain
     /// policy denial is not fixed by presenting another token.
     pub fn challenge(&self, realm: &str) -> Option<String> {
         let mut challenge = String::with_capacity(96);
@@ -305,6 +327,23 @@ impl AuthError {
                 push_error(&mut challenge, self.code(), self.public_description());
                 challenge.push_str(", scope=");
                 push_quoted(&mut challenge, scope);
+            }
+            AuthError::InsufficientUserAuthentication {
+                acr_values,
+                max_age,
+                ..
+            } => {
+                push_error(&mut challenge, self.code(), self.public_description());
+                if let Some(acr_values) = acr_values {
+                    challenge.push_str(", acr_values=");
+                    push_quoted(&mut challenge, acr_values);
+                }
+                if let Some(max_age) = max_age {
+                    // RFC 9470 §3 quotes it in its examples; a quoted-string is
+                    // what every auth-param parser accepts.
+                    challenge.push_str(", max_age=");
+                    push_quoted(&mut challenge, &max_age.to_string());
+                }
             }
             AuthError::InvalidGrant(_)
             | AuthError::Forbidden { .. }
@@ -329,7 +368,7 @@ fn push_error(out: &mut String, code: &str, description: &str) {
 
 /// Appends `value` as an RFC 9110 quoted-string, dropping characters RFC 6750
 /// forbids in attribute values (`"`, `\` and controls) rather than escaping them.
-fn push_quoted(out: &mut String, value: &str) {
+pub(crate) fn push_quoted(out: &mut String, value: &str) {
     out.push('"');
     out.extend(
         value

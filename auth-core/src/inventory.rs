@@ -81,6 +81,8 @@ pub struct HandlerInfo {
     access: Access,
     via: Option<&'static str>,
     registration: AtomicU8,
+    /// Whether guests (`Mechanism::Guest`) may call the handler: `guests = true`.
+    guests: bool,
     /// The leading function-level gates, to run before the handler's extractors.
     early: Option<EarlyGates>,
     /// The type name of a function nested in the handler's body (written by the
@@ -123,6 +125,7 @@ impl HandlerInfo {
             access: Access::Guarded,
             via: None,
             registration: AtomicU8::new(UNKNOWN),
+            guests: false,
             early: None,
             path: None,
             clearing_mask: clearing_mask(gates.len()),
@@ -146,6 +149,7 @@ impl HandlerInfo {
             access: Access::Public,
             via: None,
             registration: AtomicU8::new(UNKNOWN),
+            guests: false,
             early: None,
             path: None,
             clearing_mask: 0,
@@ -160,6 +164,21 @@ impl HandlerInfo {
     pub const fn via(mut self, krate: &'static str) -> Self {
         self.via = Some(krate);
         self
+    }
+
+    /// Lets guests ([`Mechanism::Guest`](crate::Mechanism::Guest)) call the
+    /// handler: `guests = true` in `#[requires]`. Without it a
+    /// [`Gatekeeper`](crate::Gatekeeper) refuses a guest with a 403 before any
+    /// gate runs.
+    #[must_use]
+    pub const fn accepting_guests(mut self) -> Self {
+        self.guests = true;
+        self
+    }
+
+    /// Whether guests may call the handler.
+    pub fn accepts_guests(&self) -> bool {
+        self.guests
     }
 
     /// Attaches the handler's leading function-level gates, written by
@@ -539,6 +558,7 @@ impl fmt::Display for Matrix {
         for entry in &self.handlers {
             let h = entry.0;
             let access = match h.access {
+                Access::Guarded if h.guests => "guarded, guests too",
                 Access::Guarded => "guarded",
                 Access::Public => "PUBLIC",
             };

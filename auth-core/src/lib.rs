@@ -123,7 +123,9 @@ pub use crate::authz::gate;
 
 pub use crate::authn::authenticated::{AuthInfo, Authenticated, Identity, Mechanism, Scopes};
 pub use crate::authn::authenticator::{Authenticator, SharedAuthenticator, authenticate};
+pub use crate::authn::chain::{Chain, OverlappingSchemes};
 pub use crate::authn::load::LoadUser;
+pub use crate::authn::scheme::Scheme;
 pub use crate::authz::action::Action;
 pub use crate::authz::authorize::{Clearance, Gatekeeper, Refusal, ResourceCheck};
 pub use crate::authz::decision::{All, Any, Decision, Outcome};

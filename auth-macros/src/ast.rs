@@ -11,6 +11,8 @@ pub(crate) struct RequiresArgs {
     /// `early = false`: no early gates (a handler in a generic `impl` whose
     /// principal or predicate names the impl's parameters).
     pub(crate) early: Option<syn::LitBool>,
+    /// `guests = true`: guests (`Mechanism::Guest`) may call the handler.
+    pub(crate) guests: Option<syn::LitBool>,
 }
 
 pub(crate) enum Gate {
@@ -28,6 +30,13 @@ pub(crate) enum Gate {
         keyword: Ident,
         gates: Vec<Gate>,
     },
+    /// `mfa`: a second factor in the credential's `amr`.
+    Mfa(Ident),
+    /// `fresh(max_age = 300)`: authenticated at most that many seconds ago.
+    Fresh {
+        keyword: Ident,
+        max_age: syn::LitInt,
+    },
     /// `not(..)`
     Not { keyword: Ident, gate: Box<Gate> },
     /// `check(path::to::predicate)`
@@ -41,6 +50,9 @@ pub(crate) enum NamedKind {
     Role,
     Scope,
     Permission,
+    Amr,
+    Acr,
+    Mechanism,
 }
 
 impl NamedKind {
@@ -49,6 +61,9 @@ impl NamedKind {
             NamedKind::Role => "role",
             NamedKind::Scope => "scope",
             NamedKind::Permission => "permission",
+            NamedKind::Amr => "amr",
+            NamedKind::Acr => "acr",
+            NamedKind::Mechanism => "mechanism",
         }
     }
 }
@@ -74,6 +89,8 @@ impl Gate {
     pub(crate) fn render(&self) -> String {
         match self {
             Gate::Authenticated(_) => "authenticated".to_owned(),
+            Gate::Mfa(_) => "mfa".to_owned(),
+            Gate::Fresh { max_age, .. } => format!("fresh(max_age = {})", max_age.base10_digits()),
             Gate::Named { kind, value, .. } => format!("{}({:?})", kind.keyword(), value.value()),
             Gate::Combine { kind, gates, .. } => {
                 let inner: Vec<String> = gates.iter().map(Gate::render).collect();

@@ -20,9 +20,24 @@ const KEYWORDS: &[&str] = &[
     "all",
     "not",
     "check",
+    "mechanism",
+    "mfa",
+    "amr",
+    "acr",
+    "fresh",
 ];
 
-const EXPECTED: &str = "expected `authenticated`, `role`, `scope`, `permission`, `any`, `all`, `not`, `check` or an action such as `Update(order)`";
+const EXPECTED: &str = "expected `authenticated`, `role`, `scope`, `permission`, `mechanism`, `mfa`, `amr`, `acr`, `fresh`, `any`, `all`, `not`, `check` or an action such as `Update(order)`";
+
+/// The names `mechanism(..)` accepts: `auth_core::Mechanism`'s variants, as
+/// `Mechanism::as_str` spells them.
+pub(crate) const MECHANISMS: &[(&str, &str)] = &[
+    ("bearer_token", "BearerToken"),
+    ("session", "Session"),
+    ("api_key", "ApiKey"),
+    ("guest", "Guest"),
+    ("test", "Test"),
+];
 
 pub(crate) fn parse_requires(cx: &mut Ctxt, input: TokenStream) -> RequiresArgs {
     let mut args = RequiresArgs {
@@ -30,6 +45,7 @@ pub(crate) fn parse_requires(cx: &mut Ctxt, input: TokenStream) -> RequiresArgs 
         state: None,
         krate: None,
         early: None,
+        guests: None,
     };
     for chunk in split_commas(cx, input) {
         parse_item(cx, &mut args, &chunk);
@@ -85,10 +101,23 @@ fn parse_item(cx: &mut Ctxt, args: &mut RequiresArgs, chunk: &[TokenTree]) {
             }
             return;
         }
+        if key == "guests" {
+            match syn::parse2::<syn::LitBool>(rest) {
+                Ok(_) if args.guests.is_some() => {
+                    cx.error_spanned_by(key, "duplicate `guests`");
+                }
+                Ok(value) => args.guests = Some(value),
+                Err(_) => cx.error_spanned_by(
+                    key,
+                    "expected `guests = true` (guests may call this handler) or `guests = false` (the default)",
+                ),
+            }
+            return;
+        }
         cx.error_spanned_by(
             key,
             format!(
-                "unknown option `{key}`: expected `state = ..`, `crate = ..` or `early = false`"
+                "unknown option `{key}`: expected `state = ..`, `crate = ..`, `early = false` or `guests = true`"
             ),
         );
         return;
@@ -210,10 +239,24 @@ fn parse_keyword_gate(
             }
             Some(Gate::Authenticated(keyword))
         }
-        "role" | "scope" | "permission" => {
+        "mfa" => {
+            if let Some(group) = group {
+                cx.error_spanned_by(
+                    group,
+                    "`mfa` takes no arguments; for one method write `amr(\"otp\")`",
+                );
+                return None;
+            }
+            Some(Gate::Mfa(keyword))
+        }
+        "fresh" => parse_fresh(cx, ident, group, args),
+        "role" | "scope" | "permission" | "amr" | "acr" | "mechanism" => {
             let kind = match name {
                 "role" => NamedKind::Role,
                 "scope" => NamedKind::Scope,
+                "amr" => NamedKind::Amr,
+                "acr" => NamedKind::Acr,
+                "mechanism" => NamedKind::Mechanism,
                 _ => NamedKind::Permission,
             };
             let value = parse_named_value(cx, ident, kind, group, args)?;
@@ -316,6 +359,66 @@ fn parse_not(
     }
 }
 
+fn parse_fresh(
+    cx: &mut Ctxt,
+    ident: &Ident,
+    group: Option<&proc_macro2::Group>,
+    args: Option<TokenStream>,
+) -> Option<Gate> {
+    const EXAMPLE: &str =
+        "expected `fresh(max_age = 300)`: the greatest age, in seconds, of the sign-in";
+    let span = group.map_or_else(|| ident.to_token_stream(), ToTokens::to_token_stream);
+    let Some(args) = args else {
+        cx.error_spanned_by(ident, EXAMPLE);
+        return None;
+    };
+    let trees: Vec<TokenTree> = args.into_iter().collect();
+    let [
+        TokenTree::Ident(key),
+        TokenTree::Punct(eq),
+        TokenTree::Literal(value),
+    ] = trees.as_slice()
+    else {
+        cx.error_spanned_by(span, EXAMPLE);
+        return None;
+    };
+    if key != "max_age" || eq.as_char() != '=' {
+        cx.error_spanned_by(span, EXAMPLE);
+        return None;
+    }
+    let Ok(max_age) = syn::parse2::<syn::LitInt>(value.to_token_stream()) else {
+        cx.error_spanned_by(value, EXAMPLE);
+        return None;
+    };
+    match max_age.base10_parse::<u32>() {
+        Ok(0) => {
+            cx.error_spanned_by(
+                &max_age,
+                "`fresh(max_age = 0)` would refuse every request; give the age in seconds, e.g. `fresh(max_age = 300)`",
+            );
+            None
+        }
+        Ok(_) if !max_age.suffix().is_empty() => {
+            cx.error_spanned_by(
+                &max_age,
+                "write the seconds without a suffix: `fresh(max_age = 300)`",
+            );
+            None
+        }
+        Ok(_) => Some(Gate::Fresh {
+            keyword: ident.clone(),
+            max_age,
+        }),
+        Err(_) => {
+            cx.error_spanned_by(
+                &max_age,
+                "`max_age` is a number of seconds from 1 to 4294967295",
+            );
+            None
+        }
+    }
+}
+
 fn parse_check(cx: &mut Ctxt, ident: &Ident, args: Option<TokenStream>) -> Option<Gate> {
     let Some(args) = args.filter(|a| !a.is_empty()) else {
         cx.error_spanned_by(
@@ -371,6 +474,9 @@ fn parse_named_value(
         NamedKind::Role => "role(\"admin\")",
         NamedKind::Scope => "scope(\"orders:write\")",
         NamedKind::Permission => "permission(\"orders.delete\")",
+        NamedKind::Amr => "amr(\"otp\")",
+        NamedKind::Acr => "acr(\"urn:auth-core:acr:mfa\")",
+        NamedKind::Mechanism => "mechanism(\"session\")",
     };
     let Some(args) = args else {
         cx.error_spanned_by(ident, format!("expected `{example}`"));
@@ -400,6 +506,29 @@ fn parse_named_value(
         cx.error_spanned_by(
             &value,
             format!("`{name}(\"\")` names nothing; write the {name}, e.g. `{example}`"),
+        );
+        return None;
+    }
+    if kind == NamedKind::Mechanism && !MECHANISMS.iter().any(|(known, _)| *known == text) {
+        let known: Vec<String> = MECHANISMS
+            .iter()
+            .map(|(known, _)| format!("`{known}`"))
+            .collect();
+        cx.error_spanned_by(
+            &value,
+            format!(
+                "unknown mechanism `{text}`: expected one of {}",
+                known.join(", ")
+            ),
+        );
+        return None;
+    }
+    if matches!(kind, NamedKind::Amr | NamedKind::Acr)
+        && text.contains(|c: char| c.is_whitespace() || c == '"' || c == '\\')
+    {
+        cx.error_spanned_by(
+            &value,
+            format!("`{name}` names one value, without spaces or quotes: `{example}`"),
         );
         return None;
     }

@@ -185,6 +185,7 @@ fn handler_info(
     handler: &Handler,
     gates: Option<&[Gate]>,
     early: Option<TokenStream>,
+    guests: bool,
 ) -> TokenStream {
     let name = handler.item.sig.ident.to_string();
     let info = if let Some(gates) = gates {
@@ -200,6 +201,11 @@ fn handler_info(
                 #name, ::core::module_path!(), ::core::file!(), ::core::line!(),
             )
         }
+    };
+    let info = if guests {
+        quote!(#info.accepting_guests())
+    } else {
+        info
     };
     let info = match via {
         Some(path) => {
@@ -290,6 +296,7 @@ fn expand_requires(
         &handler,
         Some(&args.gates),
         early,
+        args.guests.as_ref().is_some_and(|guests| guests.value),
     );
 
     let deny = match shape {
@@ -334,6 +341,9 @@ fn expand_requires(
         // The principal is often bound as `_user` when only the gates read it.
         #[allow(clippy::used_underscore_binding)]
         let mut __auth_gate = #krate::Gatekeeper::new(#principal_ref, __auth_handler);
+        if let ::core::result::Result::Err(__auth_err) = __auth_gate.admit() {
+            return #deny;
+        }
         #gates
         let __auth_clearance = match __auth_gate.clear() {
             ::core::result::Result::Ok(__auth_clearance) => __auth_clearance,
@@ -518,7 +528,10 @@ fn early_gates(args: &RequiresArgs, krate: &Path, handler: &Handler) -> Option<T
         .filter(|(_, gate)| !matches!(gate, Gate::Resource { .. }))
         .take_while(|(_, gate)| early_ok(gate))
         .collect();
-    if leading.is_empty() || mentions_self(&principal.to_token_stream()) {
+    // With no leading gate the function still runs: it refuses a guest at a
+    // handler that does not accept guests (`Gatekeeper::admit`) before a loader
+    // extractor could answer 404.
+    if mentions_self(&principal.to_token_stream()) {
         return None;
     }
     let mut labels = 0usize;
@@ -558,6 +571,7 @@ fn early_gates(args: &RequiresArgs, krate: &Path, handler: &Handler) -> Option<T
             };
             #[allow(unused_mut)]
             let mut __auth_gate = #krate::Gatekeeper::new(__auth_caller, __auth_record);
+            __auth_gate.admit()?;
             #checks
             ::core::result::Result::Ok(())
         }
@@ -569,7 +583,11 @@ fn contains_check(gate: &Gate) -> bool {
         Gate::Check { .. } => true,
         Gate::Combine { gates, .. } => gates.iter().any(contains_check),
         Gate::Not { gate, .. } => contains_check(gate),
-        Gate::Authenticated(_) | Gate::Named { .. } | Gate::Resource { .. } => false,
+        Gate::Authenticated(_)
+        | Gate::Mfa(_)
+        | Gate::Fresh { .. }
+        | Gate::Named { .. }
+        | Gate::Resource { .. } => false,
     }
 }
 
@@ -579,7 +597,8 @@ fn gate_tokens(gate: &Gate) -> TokenStream {
         Gate::Combine { gates, .. } => gates.iter().map(gate_tokens).collect(),
         Gate::Not { gate, .. } => gate_tokens(gate),
         Gate::Named { value, .. } => value.to_token_stream(),
-        Gate::Authenticated(_) | Gate::Resource { .. } => TokenStream::new(),
+        Gate::Fresh { max_age, .. } => max_age.to_token_stream(),
+        Gate::Authenticated(_) | Gate::Mfa(_) | Gate::Resource { .. } => TokenStream::new(),
     }
 }
 
@@ -596,7 +615,7 @@ fn mentions_self(tokens: &TokenStream) -> bool {
 
 fn expand_public(mut handler: Handler) -> TokenStream {
     let krate: Path = syn::parse_quote!(::auth_core);
-    let mut info = handler_info(&krate, None, &handler, None, None);
+    let mut info = handler_info(&krate, None, &handler, None, None, false);
     // Every parameter but the optional principal spelled as such is probed for a
     // principal behind another name (a type alias): that one would be mounted as
     // admitting anyone, unauthenticated first.
@@ -851,12 +870,37 @@ impl Decisions<'_> {
         quote!(#name)
     }
 
-    fn expr(&mut self, gate: &Gate) -> TokenStream {
+    /// A built-in gate that reads only the principal: `gate::name(principal, ..)`.
+    fn principal_gate(&mut self, gate: &Gate) -> TokenStream {
         match gate {
-            Gate::Authenticated(keyword) => {
+            Gate::Mfa(keyword) => {
                 let krate = respan(self.krate, keyword.span());
                 let principal = self.principal(keyword.span());
-                quote_spanned!(keyword.span()=> #krate::gate::authenticated(#principal))
+                quote_spanned!(keyword.span()=> #krate::gate::mfa(#principal))
+            }
+            Gate::Fresh { keyword, max_age } => {
+                let krate = respan(self.krate, keyword.span());
+                let principal = self.principal(keyword.span());
+                let seconds = Literal::u32_unsuffixed(max_age.base10_parse::<u32>().unwrap_or(1));
+                quote_spanned!(keyword.span()=> #krate::gate::fresh(#principal, #seconds))
+            }
+            Gate::Named {
+                kind: NamedKind::Mechanism,
+                keyword,
+                value,
+            } => {
+                let krate = respan(self.krate, keyword.span());
+                let text = value.value();
+                let Some((_, variant)) = crate::attr::MECHANISMS
+                    .iter()
+                    .find(|(known, _)| *known == text)
+                else {
+                    // Refused by the parser; never a silent default.
+                    return quote!(::core::compile_error!("unknown mechanism"));
+                };
+                let variant = syn::Ident::new(variant, value.span());
+                let principal = self.principal(keyword.span());
+                quote_spanned!(keyword.span()=> #krate::gate::mechanism(#principal, #krate::Mechanism::#variant))
             }
             Gate::Named {
                 kind,
@@ -868,10 +912,24 @@ impl Decisions<'_> {
                     NamedKind::Role => quote_spanned!(keyword.span()=> role),
                     NamedKind::Scope => quote_spanned!(keyword.span()=> scope),
                     NamedKind::Permission => quote_spanned!(keyword.span()=> permission),
+                    NamedKind::Amr => quote_spanned!(keyword.span()=> amr),
+                    NamedKind::Acr | NamedKind::Mechanism => quote_spanned!(keyword.span()=> acr),
                 };
                 let principal = self.principal(keyword.span());
                 quote_spanned!(keyword.span()=> #krate::gate::#function(#principal, #value))
             }
+            _ => quote!(::core::compile_error!("not a principal gate")),
+        }
+    }
+
+    fn expr(&mut self, gate: &Gate) -> TokenStream {
+        match gate {
+            Gate::Authenticated(keyword) => {
+                let krate = respan(self.krate, keyword.span());
+                let principal = self.principal(keyword.span());
+                quote_spanned!(keyword.span()=> #krate::gate::authenticated(#principal))
+            }
+            Gate::Mfa(_) | Gate::Fresh { .. } | Gate::Named { .. } => self.principal_gate(gate),
             Gate::Not { gate, keyword } => {
                 let krate = respan(self.krate, keyword.span());
                 let inner = self.expr(gate);

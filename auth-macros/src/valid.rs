@@ -116,7 +116,7 @@ pub(crate) fn gate_reads_state(gate: &Gate) -> bool {
         Gate::Resource { .. } | Gate::Check { .. } => true,
         Gate::Combine { gates, .. } => gates.iter().any(gate_reads_state),
         Gate::Not { gate, .. } => gate_reads_state(gate),
-        Gate::Authenticated(_) | Gate::Named { .. } => false,
+        Gate::Authenticated(_) | Gate::Mfa(_) | Gate::Fresh { .. } | Gate::Named { .. } => false,
     }
 }
 
@@ -144,11 +144,17 @@ fn check_duplicates(cx: &mut Ctxt, gates: &[Gate]) {
 pub(crate) fn gate_tokens(gate: &Gate) -> TokenStream {
     match gate {
         Gate::Authenticated(keyword)
+        | Gate::Mfa(keyword)
         | Gate::Combine { keyword, .. }
         | Gate::Not { keyword, .. } => keyword.to_token_stream(),
         Gate::Named { keyword, value, .. } => {
             let mut tokens = keyword.to_token_stream();
             value.to_tokens(&mut tokens);
+            tokens
+        }
+        Gate::Fresh { keyword, max_age } => {
+            let mut tokens = keyword.to_token_stream();
+            max_age.to_tokens(&mut tokens);
             tokens
         }
         Gate::Check {

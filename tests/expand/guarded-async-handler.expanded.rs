@@ -18,6 +18,7 @@ async fn update_order(
                 __auth_caller,
                 __auth_record,
             );
+            __auth_gate.admit()?;
             {
                 #[allow(unused_variables, clippy::shadow_unrelated)]
                 let __auth_principal = __auth_gate.principal();
@@ -61,6 +62,9 @@ async fn update_order(
     };
     #[allow(clippy::used_underscore_binding)]
     let mut __auth_gate = ::auth_core::Gatekeeper::new(&user, __auth_handler);
+    if let ::core::result::Result::Err(__auth_err) = __auth_gate.admit() {
+        return __auth_gate.deny(__auth_err);
+    }
     #[allow(unused_variables, clippy::shadow_unrelated)]
     let __auth_principal = __auth_gate.principal();
     let __auth_decision = ::auth_core::gate::role(__auth_principal, "customer");

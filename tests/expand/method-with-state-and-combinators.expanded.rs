@@ -26,6 +26,9 @@ impl Orders {
         };
         #[allow(clippy::used_underscore_binding)]
         let mut __auth_gate = ::auth_core::Gatekeeper::new(_user, __auth_handler);
+        if let ::core::result::Result::Err(__auth_err) = __auth_gate.admit() {
+            return ::auth_core::__private::reject(__auth_err);
+        }
         let __auth_state = {
             #[allow(unused_imports)]
             use ::auth_core::__private::{ByReference as _, PeelReference as _};

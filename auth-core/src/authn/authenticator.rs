@@ -6,7 +6,7 @@ use std::sync::Arc;
 use http::request::Parts;
 
 use crate::audit;
-use crate::{AuthError, Authenticated, Identity};
+use crate::{AuthError, Authenticated, Identity, Scheme};
 
 /// Verifies the credential of a request.
 ///
@@ -69,6 +69,14 @@ pub trait Authenticator: Send + Sync {
         &self,
         request: &Parts,
     ) -> impl Future<Output = Result<Identity<Self::User>, AuthError>> + Send;
+
+    /// Where the credentials it reads travel: one `WWW-Authenticate` challenge
+    /// each in its 401s, and what a [`Chain`](crate::Chain) looks for to pick
+    /// the one authenticator a request is for. [`Scheme::Bearer`] unless
+    /// overridden.
+    fn schemes(&self) -> Vec<Scheme> {
+        vec![Scheme::Bearer]
+    }
 }
 
 impl<A: Authenticator + ?Sized> Authenticator for &A {
@@ -79,6 +87,10 @@ impl<A: Authenticator + ?Sized> Authenticator for &A {
         request: &Parts,
     ) -> impl Future<Output = Result<Identity<Self::User>, AuthError>> + Send {
         (**self).authenticate(request)
+    }
+
+    fn schemes(&self) -> Vec<Scheme> {
+        (**self).schemes()
     }
 }
 
@@ -91,6 +103,10 @@ impl<T: Authenticator + ?Sized> Authenticator for Box<T> {
     ) -> impl Future<Output = Result<Identity<Self::User>, AuthError>> + Send {
         (**self).authenticate(request)
     }
+
+    fn schemes(&self) -> Vec<Scheme> {
+        (**self).schemes()
+    }
 }
 
 impl<T: Authenticator + ?Sized> Authenticator for Arc<T> {
@@ -101,6 +117,10 @@ impl<T: Authenticator + ?Sized> Authenticator for Arc<T> {
         request: &Parts,
     ) -> impl Future<Output = Result<Identity<Self::User>, AuthError>> + Send {
         (**self).authenticate(request)
+    }
+
+    fn schemes(&self) -> Vec<Scheme> {
+        (**self).schemes()
     }
 }
 
@@ -212,6 +232,9 @@ fn is_shared(name: &str) -> bool {
 pub struct SharedAuthenticator<U> {
     inner: Arc<dyn ErasedAuthenticator<U>>,
     realm: Arc<str>,
+    /// What the wrapped authenticator's [`Authenticator::schemes`] said when
+    /// it was wrapped.
+    schemes: Arc<[Scheme]>,
     /// Which authenticator this is, for the adapters' per-request cache.
     id: u64,
     name: &'static str,
@@ -248,6 +271,7 @@ impl<U: Send + Sync + 'static> SharedAuthenticator<U> {
             crate::inventory::record_authenticator(name, None);
         }
         SharedAuthenticator {
+            schemes: authenticator.schemes().into(),
             inner: Arc::new(authenticator),
             realm: Arc::from(""),
             id: next_id(),
@@ -273,6 +297,39 @@ impl<U: Send + Sync + 'static> SharedAuthenticator<U> {
         &self.realm
     }
 
+    /// The `WWW-Authenticate` challenges of `error` for `request`: one per
+    /// [`Scheme`] the authenticator reads, in its realm, the `error` attributes
+    /// on the scheme(s) the request presented. Empty when `error` calls for no
+    /// challenge (a 403, a 503). Framework adapters send each as a header of its
+    /// own.
+    ///
+    /// ```
+    /// # use auth_core::{AuthError, Authenticator, Identity, Scheme, SharedAuthenticator};
+    /// struct KeyOrBearer;
+    /// impl Authenticator for KeyOrBearer {
+    ///     type User = ();
+    ///     async fn authenticate(&self, _: &http::request::Parts) -> Result<Identity<()>, AuthError> {
+    ///         Err(AuthError::MissingCredentials)
+    ///     }
+    ///     fn schemes(&self) -> Vec<Scheme> {
+    ///         vec![Scheme::Bearer, Scheme::header(http::HeaderName::from_static("x-api-key"))]
+    ///     }
+    /// }
+    ///
+    /// let shared = SharedAuthenticator::new(KeyOrBearer).with_realm("api");
+    /// let (request, ()) = http::Request::new(()).into_parts();
+    /// assert_eq!(
+    ///     shared.challenges(&AuthError::MissingCredentials, &request),
+    ///     [r#"Bearer realm="api""#, r#"ApiKey realm="api", header="x-api-key""#],
+    /// );
+    /// ```
+    pub fn challenges(&self, error: &AuthError, request: &Parts) -> Vec<String> {
+        if error.challenge(&self.realm).is_none() {
+            return Vec::new();
+        }
+        crate::authn::scheme::challenges(&self.schemes, &self.realm, error, request)
+    }
+
     #[cfg_attr(not(any(feature = "axum", feature = "actix-web")), allow(dead_code))]
     pub(crate) fn realm_arc(&self) -> Arc<str> {
         Arc::clone(&self.realm)
@@ -291,6 +348,7 @@ impl<U> Clone for SharedAuthenticator<U> {
         SharedAuthenticator {
             inner: Arc::clone(&self.inner),
             realm: Arc::clone(&self.realm),
+            schemes: Arc::clone(&self.schemes),
             id: self.id,
             name: self.name,
         }
@@ -308,6 +366,10 @@ impl<U> std::fmt::Debug for SharedAuthenticator<U> {
 
 impl<U: Send + Sync + 'static> Authenticator for SharedAuthenticator<U> {
     type User = U;
+
+    fn schemes(&self) -> Vec<Scheme> {
+        self.schemes.to_vec()
+    }
 
     async fn authenticate(&self, request: &Parts) -> Result<Identity<U>, AuthError> {
         let identity = self.inner.authenticate_boxed(request).await?;

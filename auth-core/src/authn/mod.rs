@@ -7,9 +7,11 @@
 
 pub(crate) mod authenticated;
 pub(crate) mod authenticator;
+pub(crate) mod chain;
 #[cfg_attr(not(feature = "jwt"), allow(dead_code))]
 pub(crate) mod cross_site;
 #[cfg(feature = "jwt")]
 #[cfg_attr(docsrs, doc(cfg(feature = "jwt")))]
 pub mod jwt;
 pub(crate) mod load;
+pub(crate) mod scheme;

@@ -247,6 +247,8 @@ pub struct Gatekeeper<'p, U> {
     handler: &'static HandlerInfo,
     /// Bit `i` set: gate `i` was checked and allowed.
     allowed: u64,
+    /// A guest at a handler that does not accept guests: every gate refuses.
+    guest_refused: bool,
 }
 
 impl<'p, U> Gatekeeper<'p, U> {
@@ -254,12 +256,52 @@ impl<'p, U> Gatekeeper<'p, U> {
     pub const MAX_GATES: usize = MAX_GATES;
 
     /// Starts checking `handler`'s gates for `principal`.
+    ///
+    /// A guest ([`Mechanism::Guest`](crate::Mechanism::Guest)) at a handler whose
+    /// record does not [accept guests](HandlerInfo::accepting_guests) is refused:
+    /// [`admit`](Self::admit), every [`check`](Self::check) and every resource
+    /// gate answer 403 without running a policy, and [`clear`](Self::clear)
+    /// refuses.
     pub fn new(principal: &'p Authenticated<U>, handler: &'static HandlerInfo) -> Self {
         Gatekeeper {
             principal,
             handler,
             allowed: 0,
+            guest_refused: principal.info().mechanism() == crate::Mechanism::Guest
+                && !handler.accepts_guests(),
         }
+    }
+
+    /// Whether the principal may be at this handler at all: `Err` (403) for a
+    /// guest at a handler that does not accept guests. `#[requires]` calls it
+    /// before any gate, so a guest never reaches a policy or a predicate.
+    ///
+    /// # Errors
+    /// [`AuthError::Forbidden`], recorded as an audit event.
+    #[inline]
+    pub fn admit(&self) -> Result<(), AuthError> {
+        if self.guest_refused {
+            Err(self.refuse_guest())
+        } else {
+            Ok(())
+        }
+    }
+
+    #[cold]
+    fn refuse_guest(&self) -> AuthError {
+        let decision = Decision::deny("guests may not call this handler");
+        audit::decision(
+            &decision,
+            || Subject {
+                principal: self.principal.subject(),
+                handler: self.handler.name(),
+                rule: "guests = false",
+                action: "call",
+                resource_kind: "handler",
+            },
+            || self.handler.qualified(),
+        );
+        AuthError::forbidden("guests may not call this handler")
     }
 
     /// The principal being checked.
@@ -279,6 +321,7 @@ impl<'p, U> Gatekeeper<'p, U> {
     )]
     #[inline(always)]
     pub fn check(&mut self, gate: usize, decision: Decision) -> Result<(), AuthError> {
+        self.admit()?;
         audit::decision(
             &decision,
             || Subject {
@@ -340,8 +383,9 @@ impl<'p, U> Gatekeeper<'p, U> {
             principal,
             handler,
             allowed,
+            guest_refused,
         } = self;
-        if handler.clears(allowed) {
+        if handler.clears(allowed) && !guest_refused {
             Ok(Clearance::new())
         } else {
             Err(Refusal::new(
@@ -404,6 +448,7 @@ impl<'p, U, R, S: ?Sized> ResourceCheck<'_, 'p, U, R, S> {
         R: Resource,
         A: PolicyFor<R, U, S>,
     {
+        self.gatekeeper.admit()?;
         let principal = self.gatekeeper.principal;
         let decision = <A as PolicyFor<R, U, S>>::decide_for(principal, &self.resource, self.state);
         self.finish(decision)
@@ -418,6 +463,7 @@ impl<'p, U, R, S: ?Sized> ResourceCheck<'_, 'p, U, R, S> {
         R: Resource,
         A: AsyncPolicyFor<R, U, S>,
     {
+        self.gatekeeper.admit()?;
         let principal = self.gatekeeper.principal;
         let decision =
             <A as AsyncPolicyFor<R, U, S>>::decide_for(principal, &self.resource, self.state).await;

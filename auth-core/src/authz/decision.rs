@@ -75,12 +75,25 @@ enum Verdict {
     Deny,
     InsufficientScope(Cow<'static, str>),
     NotFound,
+    /// The principal must authenticate again, more strongly or more recently
+    /// (RFC 9470): a 401 `insufficient_user_authentication`.
+    StepUp(StepUp),
     /// Could not decide; retry after that many seconds (0: unknown). The reason's
     /// part names the component, so that this stays as small as the other
     /// verdicts: a decision is moved on every gate.
     Unavailable {
         retry_after_secs: u32,
     },
+}
+
+/// What a step-up denial asks for: the `acr_values` and `max_age` of its RFC 9470
+/// challenge. Both are fixed by the gate (a literal in `#[requires]`), so they
+/// cost no allocation.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct StepUp {
+    acr: Option<&'static str>,
+    /// Seconds; 0 when the challenge names no `max_age`.
+    max_age: u32,
 }
 
 /// The kind of a [`Decision`], for matching.
@@ -95,19 +108,23 @@ pub enum Outcome {
     InsufficientScope,
     /// Denied, and the caller must not learn that the resource exists: 404.
     NotFound,
+    /// Denied until the principal authenticates again, more strongly or more
+    /// recently: 401 with an RFC 9470 `insufficient_user_authentication` challenge.
+    StepUpRequired,
     /// Not decided: something the gate needs did not answer. 503, never an allow.
     Unavailable,
 }
 
 impl Outcome {
-    /// `"allow"`, `"deny"`, `"insufficient_scope"`, `"not_found"` or
-    /// `"unavailable"`, as in audit events.
+    /// `"allow"`, `"deny"`, `"insufficient_scope"`, `"not_found"`,
+    /// `"insufficient_user_authentication"` or `"unavailable"`, as in audit events.
     pub fn as_str(self) -> &'static str {
         match self {
             Outcome::Allow => "allow",
             Outcome::Deny => "deny",
             Outcome::InsufficientScope => "insufficient_scope",
             Outcome::NotFound => "not_found",
+            Outcome::StepUpRequired => "insufficient_user_authentication",
             Outcome::Unavailable => "unavailable",
         }
     }
@@ -160,6 +177,40 @@ impl Decision {
             // Free for a `&'static str` scope, as the built-in gate passes.
             reason: Reason::new(Template::ScopeNotGranted, scope.clone()),
             verdict: Verdict::InsufficientScope(scope),
+        }
+    }
+
+    /// Denies until the principal authenticates again (RFC 9470): a 401 whose
+    /// `insufficient_user_authentication` challenge asks for the authentication
+    /// context class `acr` and/or an authentication no older than `max_age`.
+    ///
+    /// The built-in gates `mfa`, `amr(..)`, `acr(..)` and `fresh(max_age = ..)`
+    /// answer with it; a `check(..)` predicate may too.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use auth_core::{Decision, Outcome};
+    ///
+    /// let denial = Decision::step_up(None, Some(Duration::from_secs(300)), "signed in too long ago");
+    /// assert_eq!(denial.outcome(), Outcome::StepUpRequired);
+    /// let response = denial.into_result().unwrap_err().response("orders-api");
+    /// assert_eq!(response.status.as_u16(), 401);
+    /// assert_eq!(
+    ///     response.www_authenticate.as_deref(),
+    ///     Some(r#"Bearer realm="orders-api", error="insufficient_user_authentication", error_description="a stronger or more recent authentication is required", max_age="300""#),
+    /// );
+    /// ```
+    pub fn step_up(
+        acr: Option<&'static str>,
+        max_age: Option<Duration>,
+        reason: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        let max_age = max_age.map_or(0, |age| {
+            u32::try_from(age.as_secs()).unwrap_or(u32::MAX).max(1)
+        });
+        Decision {
+            verdict: Verdict::StepUp(StepUp { acr, max_age }),
+            reason: Reason::text(reason.into()),
         }
     }
 
@@ -234,17 +285,18 @@ impl Decision {
             Verdict::Deny => Outcome::Deny,
             Verdict::InsufficientScope(_) => Outcome::InsufficientScope,
             Verdict::NotFound => Outcome::NotFound,
+            Verdict::StepUp(_) => Outcome::StepUpRequired,
             Verdict::Unavailable { .. } => Outcome::Unavailable,
         }
     }
 
-    /// Whether this is a definite denial (403, 404 or `insufficient_scope`): not
-    /// an allow, and not [unavailable](Self::unavailable).
+    /// Whether this is a definite denial (403, 404, `insufficient_scope` or a
+    /// step-up 401): not an allow, and not [unavailable](Self::unavailable).
     #[inline]
     pub fn is_denied(&self) -> bool {
         matches!(
             self.verdict,
-            Verdict::Deny | Verdict::InsufficientScope(_) | Verdict::NotFound
+            Verdict::Deny | Verdict::InsufficientScope(_) | Verdict::NotFound | Verdict::StepUp(_)
         )
     }
 
@@ -272,7 +324,8 @@ impl Decision {
     ///
     /// # Errors
     /// Deny → [`AuthError::Forbidden`], not-found → [`AuthError::NotFound`],
-    /// insufficient scope → [`AuthError::InsufficientScope`], unavailable →
+    /// insufficient scope → [`AuthError::InsufficientScope`], step-up →
+    /// [`AuthError::InsufficientUserAuthentication`], unavailable →
     /// [`AuthError::Unavailable`]; the reason goes along for logs but never into
     /// the error's message.
     #[inline]
@@ -294,7 +347,10 @@ impl Decision {
         let verdict = match self.verdict {
             Verdict::Allow => Verdict::Deny,
             unavailable @ Verdict::Unavailable { .. } => unavailable,
-            Verdict::Deny | Verdict::InsufficientScope(_) | Verdict::NotFound => Verdict::Allow,
+            Verdict::Deny
+            | Verdict::InsufficientScope(_)
+            | Verdict::NotFound
+            | Verdict::StepUp(_) => Verdict::Allow,
         };
         Decision {
             verdict,
@@ -317,6 +373,11 @@ impl Decision {
             Verdict::NotFound => AuthError::NotFound {
                 reason: self.reason.into_text(),
             },
+            Verdict::StepUp(StepUp { acr, max_age }) => AuthError::InsufficientUserAuthentication {
+                acr_values: acr.map(Cow::Borrowed),
+                max_age: (max_age > 0).then_some(u64::from(max_age)),
+                reason: self.reason.into_text(),
+            },
             Verdict::Unavailable { retry_after_secs } => AuthError::Unavailable {
                 component: self.reason.component(),
                 source: None,
@@ -330,14 +391,15 @@ impl Decision {
 impl Verdict {
     /// How strongly a non-allow must win when they are merged by `any(..)`: an
     /// outage beats every denial (the missing gate might have allowed), hiding
-    /// existence beats a missing scope beats a plain denial.
+    /// existence beats a missing scope beats a step-up beats a plain denial.
     fn severity(&self) -> u8 {
         match self {
             Verdict::Allow => 0,
             Verdict::Deny => 1,
-            Verdict::InsufficientScope(_) => 2,
-            Verdict::NotFound => 3,
-            Verdict::Unavailable { .. } => 4,
+            Verdict::StepUp(_) => 2,
+            Verdict::InsufficientScope(_) => 3,
+            Verdict::NotFound => 4,
+            Verdict::Unavailable { .. } => 5,
         }
     }
 }
@@ -564,6 +626,18 @@ fn merge_denials(a: Decision, b: Decision) -> Decision {
     match (a.verdict, b.verdict) {
         (Verdict::InsufficientScope(x), Verdict::InsufficientScope(y)) => Decision {
             verdict: Verdict::InsufficientScope(Cow::Owned(format!("{x} {y}"))),
+            reason: Reason::text(Cow::Owned(format!("{}; {}", a.reason, b.reason))),
+        },
+        // Two step-ups: one authentication that satisfies both (the stronger
+        // class named first, the shorter age).
+        (Verdict::StepUp(x), Verdict::StepUp(y)) => Decision {
+            verdict: Verdict::StepUp(StepUp {
+                acr: x.acr.or(y.acr),
+                max_age: match (x.max_age, y.max_age) {
+                    (0, age) | (age, 0) => age,
+                    (a, b) => a.min(b),
+                },
+            }),
             reason: Reason::text(Cow::Owned(format!("{}; {}", a.reason, b.reason))),
         },
         // An outage wins, and keeps its own reason: it names the component.

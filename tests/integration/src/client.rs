@@ -22,9 +22,20 @@ pub struct Response {
     pub headers: BTreeMap<String, String>,
     /// The body, as text.
     pub body: String,
+    /// Every header line as sent, in order: name (lowercase) and value.
+    pub fields: Vec<(String, String)>,
 }
 
 impl Response {
+    /// Every value of the header `name` (lowercase), one per header line.
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        self.fields
+            .iter()
+            .filter(|(field, _)| field == name)
+            .map(|(_, value)| value.as_str())
+            .collect()
+    }
+
     /// A header's value.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
@@ -157,8 +168,10 @@ fn parse(raw: &[u8]) -> Response {
         .and_then(|code| code.parse().ok())
         .expect("a status line");
     let mut headers: BTreeMap<String, String> = BTreeMap::new();
+    let mut fields = Vec::new();
     for line in lines {
         if let Some((name, value)) = line.split_once(':') {
+            fields.push((name.trim().to_ascii_lowercase(), value.trim().to_owned()));
             headers
                 .entry(name.trim().to_ascii_lowercase())
                 .and_modify(|v| {
@@ -180,6 +193,7 @@ fn parse(raw: &[u8]) -> Response {
         status,
         headers,
         body,
+        fields,
     }
 }
 

@@ -1201,3 +1201,73 @@ mod redis {
         let _ = check;
     }
 }
+
+#[tokio::test]
+async fn guest_tokens_authenticate_as_guests_with_a_subject_of_their_own() {
+    let service = memory_service();
+    let first = service
+        .issuer
+        .issue_guest_token(&AccessClaims::new().scope("products:read"))
+        .await
+        .unwrap();
+    let second = service
+        .issuer
+        .issue_guest_token(&AccessClaims::new())
+        .await
+        .unwrap();
+    let guest = service.verify(first.as_str()).await.unwrap();
+    assert_eq!(guest.info().mechanism(), auth_core::Mechanism::Guest);
+    assert!(guest.subject().starts_with("guest:"), "{}", guest.subject());
+    assert!(guest.scopes().contains("products:read"));
+    let other = service.verify(second.as_str()).await.unwrap();
+    assert_ne!(
+        guest.subject(),
+        other.subject(),
+        "every guest is its own subject"
+    );
+
+    // A user's token is never a guest's, and no login can mint one by claim.
+    let user = service.login("user-1", &["customer"]).await;
+    let user = service.verify(user.access_token()).await.unwrap();
+    assert_eq!(user.info().mechanism(), auth_core::Mechanism::BearerToken);
+    assert!(matches!(
+        AccessClaims::new().claim(auth_core::jwt::GUEST_CLAIM, true),
+        Err(auth_core::jwt::ClaimError::Reserved(_))
+    ));
+    // A token that says `"urn:auth-core:guest": "yes"` is malformed, not a user.
+    let mut claims = good_claims();
+    claims.insert(auth_core::jwt::GUEST_CLAIM.into(), "yes".into());
+    let odd = sign(
+        jsonwebtoken::Algorithm::HS256,
+        &hmac_key(),
+        r#"{"alg":"HS256","kid":"k1","typ":"at+jwt"}"#,
+        &json(&claims),
+    );
+    assert_invalid(
+        service.verify(&odd).await,
+        TokenError::InvalidClaim(auth_core::jwt::GUEST_CLAIM),
+    );
+}
+
+#[tokio::test]
+async fn a_step_up_login_carries_amr_acr_and_auth_time_to_the_principal() {
+    let service = memory_service();
+    let at = now();
+    let claims = claims(&["admin"])
+        .claim("amr", ["pwd", "otp"])
+        .unwrap()
+        .claim("acr", auth_core::gate::ACR_MFA)
+        .unwrap()
+        .claim("auth_time", at)
+        .unwrap();
+    let pair = service.issuer.login("user-1", &claims).await.unwrap();
+    let user = service.verify(pair.access_token()).await.unwrap();
+    assert_eq!(user.info().amr(), ["pwd", "otp"]);
+    assert_eq!(user.info().acr(), Some(auth_core::gate::ACR_MFA));
+    assert!(auth_core::gate::mfa(&user).is_allowed());
+    assert!(auth_core::gate::fresh(&user, 300).is_allowed());
+    assert!(matches!(
+        AccessClaims::new().claim("acr", 2),
+        Err(auth_core::jwt::ClaimError::WrongType { claim: "acr", .. })
+    ));
+}

@@ -195,10 +195,18 @@ where
             return Err(TokenError::InvalidClaim("sub").into());
         }
 
-        let mut identity = Identity::new(user, claims.subject(), Mechanism::BearerToken)
+        let mechanism = if claims.is_guest()? {
+            Mechanism::Guest
+        } else {
+            Mechanism::BearerToken
+        };
+        let mut identity = Identity::new(user, claims.subject(), mechanism)
             .expires_at(claims.expires_at())
             .scopes(claims.scopes())
             .amr(claims.amr());
+        if let Some(acr) = claims.acr()? {
+            identity = identity.acr(acr);
+        }
         if let Some(id) = claims.token_id() {
             identity = identity.token_id(id);
         }
@@ -226,6 +234,15 @@ where
         // from (authentication failure wins, DESIGN G5).
         self.credentials.admit(&credential, request)?;
         Ok(identity)
+    }
+
+    /// `Bearer`, and the token cookie when one is configured.
+    fn schemes(&self) -> Vec<crate::Scheme> {
+        let mut schemes = vec![crate::Scheme::Bearer];
+        if let Some(cookie) = &self.credentials.cookie {
+            schemes.push(crate::Scheme::cookie(cookie.name.as_str()));
+        }
+        schemes
     }
 }
 

@@ -199,6 +199,29 @@ impl<'a> Claims<'a> {
         self.amr.iter().map(AsRef::as_ref)
     }
 
+    /// The authentication context class (`acr`, `OpenID` Connect Core §2), if
+    /// the token states one.
+    ///
+    /// # Errors
+    ///
+    /// [`TokenError::InvalidClaim`]`("acr")` when it is not a string.
+    pub fn acr(&self) -> Result<Option<String>, TokenError> {
+        self.get::<String>("acr")
+    }
+
+    /// Whether the token was issued to a guest: the private claim
+    /// [`GUEST_CLAIM`](super::GUEST_CLAIM) is `true`, as
+    /// [`TokenIssuer::issue_guest_token`](super::TokenIssuer::issue_guest_token)
+    /// writes it. The authenticator then gives the principal
+    /// [`Mechanism::Guest`](crate::Mechanism::Guest).
+    ///
+    /// # Errors
+    ///
+    /// [`TokenError::InvalidClaim`] when the claim is there but not a boolean.
+    pub fn is_guest(&self) -> Result<bool, TokenError> {
+        Ok(self.get::<bool>(super::GUEST_CLAIM)?.unwrap_or(false))
+    }
+
     /// Whether the token carries the claim `name` besides the registered claims
     /// above.
     pub fn contains(&self, name: &str) -> bool {

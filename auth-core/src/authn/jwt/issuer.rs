@@ -74,7 +74,7 @@ const REFRESH_CHARS: usize = 43;
 
 /// Claims the issuer sets itself: an extra claim may not name them.
 /// `scp` is here because verifiers merge it into `scope`.
-const RESERVED_CLAIMS: [&str; 12] = [
+const RESERVED_CLAIMS: [&str; 13] = [
     "iss",
     "sub",
     "aud",
@@ -87,6 +87,7 @@ const RESERVED_CLAIMS: [&str; 12] = [
     "scope",
     "scp",
     CUTOFF_CLAIM,
+    super::GUEST_CLAIM,
 ];
 
 /// Issues access tokens and refresh tokens, and ends them.
@@ -430,6 +431,29 @@ where
         let access = self.mint(subject, iat, random_id::<ID_BYTES>()?, Some(cutoff), claims)?;
         audit_issued(&access, None, "direct");
         Ok(access)
+    }
+
+    /// Issues an access token to a guest: someone who did not sign in, known by
+    /// a fresh subject `guest:<random>`, with the scopes of `claims` and the
+    /// private claim [`GUEST_CLAIM`](super::GUEST_CLAIM). No refresh token: a
+    /// guest asks again when it expires.
+    ///
+    /// The authenticator gives its principal
+    /// [`Mechanism::Guest`](crate::Mechanism::Guest), which `#[requires]`
+    /// handlers refuse (403) unless they say `guests = true`. Your
+    /// [`ClaimsMapper`] sees the claim through [`Claims::is_guest`](super::Claims::is_guest)
+    /// and builds the guest's principal without looking for a user.
+    ///
+    /// # Errors
+    ///
+    /// As [`login`](Self::login).
+    pub async fn issue_guest_token(&self, claims: &AccessClaims) -> Result<AccessToken, AuthError> {
+        let subject = format!("guest:{}", random_id::<ID_BYTES>()?);
+        let mut claims = claims.clone();
+        claims
+            .extra
+            .insert(super::GUEST_CLAIM.to_owned(), serde_json::Value::Bool(true));
+        self.issue_access_token(&subject, &claims).await
     }
 
     /// Accepts a refresh token and rotates it: the first step of a refresh.
@@ -1016,9 +1040,11 @@ impl AccessClaims {
     ///
     /// [`ClaimError::Reserved`] for a claim the issuer sets (`iss`, `sub`, `aud`,
     /// `exp`, `nbf`, `iat`, `jti`, `sid`, `roles`, `scope`, `scp`,
-    /// [`CUTOFF_CLAIM`]: use the methods above); [`ClaimError::WrongType`] for an `amr` that is not an array of
-    /// strings or an `auth_time` that is not a number of seconds (verifiers would
-    /// refuse the token); [`ClaimError::NotJson`] when `value` does not serialize.
+    /// [`CUTOFF_CLAIM`], and [`GUEST_CLAIM`](super::GUEST_CLAIM), which only
+    /// [`TokenIssuer::issue_guest_token`] writes); [`ClaimError::WrongType`] for an
+    /// `amr` that is not an array of strings, an `acr` that is not a string or an
+    /// `auth_time` that is not a number of seconds (verifiers would refuse the
+    /// token); [`ClaimError::NotJson`] when `value` does not serialize.
     pub fn claim(
         mut self,
         name: impl Into<String>,
@@ -1038,6 +1064,12 @@ impl AccessClaims {
                 return Err(ClaimError::WrongType {
                     claim: "amr",
                     expected: "an array of strings",
+                });
+            }
+            "acr" if !value.is_string() => {
+                return Err(ClaimError::WrongType {
+                    claim: "acr",
+                    expected: "a string",
                 });
             }
             "auth_time" if !value.is_u64() => {

@@ -191,6 +191,12 @@ pub use self::authenticator::{
 };
 pub use self::backend::crypto_backend;
 pub use self::claims::Claims;
+
+/// The private claim that marks a guest's token: `true` in the tokens
+/// [`TokenIssuer::issue_guest_token`] mints. [`JwtAuthenticator`] gives their
+/// principals [`Mechanism::Guest`](crate::Mechanism::Guest), which
+/// `#[requires]` handlers refuse unless they say `guests = true`.
+pub const GUEST_CLAIM: &str = "urn:auth-core:guest";
 pub use self::error::{ConfigError, KeyError};
 pub use self::issuer::{
     ACCESS_TOKEN_TYPE, AccessClaims, AccessToken, ClaimError, DEFAULT_ACCESS_TTL,
