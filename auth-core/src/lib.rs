@@ -83,7 +83,8 @@
 //! | `jwt` | yes | `auth_core::jwt`: bearer JWT verification and issuance on `jsonwebtoken` |
 //! | `aws_lc_rs` / `rust_crypto` | `aws_lc_rs` | `jsonwebtoken`'s crypto backend; `jwt` needs one (a build without one stops with a `compile_error!`) |
 //! | `jwks` | no | remote JWK Sets over HTTPS, cached and refreshed |
-//! | `redis` | no | Redis revocation and refresh-token stores, shared by every instance |
+//! | `session` | no | `auth_core::session`: server-side sessions in a `__Host-` cookie (CSRF tokens, rotation, idle and absolute timeouts), in memory or, with `redis`, in Redis |
+//! | `redis` | no | Redis revocation and refresh-token stores, shared by every instance (and the session store, with `session`) |
 //! | `axum` | no | `auth_core::axum`: extractor, responses, `SecureRouter` |
 //! | `actix-web` | no | `auth_core::actix`: extractor, responses, `SecureScope` |
 //! | `testing` | no | [`Authenticated::for_testing`], a door for tests. Enable it in `[dev-dependencies]` only: Cargo unifies features, so enabling it in `[dependencies]` opens the door in production builds. |
@@ -118,6 +119,10 @@ pub mod __fuzz;
 #[cfg_attr(docsrs, doc(cfg(feature = "jwt")))]
 #[doc(inline)]
 pub use crate::authn::jwt;
+#[cfg(feature = "session")]
+#[cfg_attr(docsrs, doc(cfg(feature = "session")))]
+#[doc(inline)]
+pub use crate::authn::session;
 #[doc(inline)]
 pub use crate::authz::gate;
 

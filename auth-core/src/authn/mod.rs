@@ -1,17 +1,22 @@
 //! Who are you? The authenticators, and the [`Authenticated<U>`](crate::Authenticated)
 //! proof they produce.
 //!
-//! Each mechanism has its own folder here (today `jwt/`). The public paths stay
-//! short: `lib.rs` re-exports what users import (`auth_core::Authenticated`,
-//! `auth_core::jwt`, ...).
+//! Each mechanism has its own folder here (`jwt/`, `session/`). The public paths
+//! stay short: `lib.rs` re-exports what users import (`auth_core::Authenticated`,
+//! `auth_core::jwt`, `auth_core::session`, ...).
 
 pub(crate) mod authenticated;
 pub(crate) mod authenticator;
 pub(crate) mod chain;
-#[cfg_attr(not(feature = "jwt"), allow(dead_code))]
+#[cfg(any(feature = "jwt", feature = "session"))]
+pub(crate) mod cookie_header;
+#[cfg_attr(not(any(feature = "jwt", feature = "session")), allow(dead_code))]
 pub(crate) mod cross_site;
 #[cfg(feature = "jwt")]
 #[cfg_attr(docsrs, doc(cfg(feature = "jwt")))]
 pub mod jwt;
 pub(crate) mod load;
 pub(crate) mod scheme;
+#[cfg(feature = "session")]
+#[cfg_attr(docsrs, doc(cfg(feature = "session")))]
+pub mod session;

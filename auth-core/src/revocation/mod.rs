@@ -65,7 +65,7 @@ pub mod cutoff;
 mod expiring;
 mod memory;
 #[cfg(feature = "redis")]
-mod redis;
+pub(crate) mod redis;
 pub mod refresh;
 mod retention;
 mod store_error;

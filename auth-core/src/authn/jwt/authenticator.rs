@@ -5,11 +5,12 @@ use std::time::Duration;
 
 use http::request::Parts;
 
-use super::bearer::{self, CookieSource, CredentialSource};
+use super::bearer::{CookieSource, CredentialSource};
 use super::cache::TokenCache;
 use super::jws::TypeRule;
 use super::validation::{self, Validation};
 use super::{Claims, ClaimsMapper, ConfigError, HasSubject as _, KeySet, KeySource};
+use crate::authn::cookie_header;
 use crate::authn::cross_site::{self, CrossSiteCheck};
 use crate::revocation::{RevocationStore, TokenRef};
 use crate::{AuthError, Authenticator, Identity, Mechanism, TokenError};
@@ -588,7 +589,7 @@ impl<M, S> JwtAuthenticatorBuilder<M, S> {
                 return Err(ConfigError::TrustedOriginWithoutCookie);
             }
             None => None,
-            Some(name) if !bearer::is_cookie_name(&name) => {
+            Some(name) if !cookie_header::is_cookie_name(&name) => {
                 return Err(ConfigError::InvalidCookieName);
             }
             Some(name) => Some(CookieSource {

@@ -6,9 +6,10 @@
 //! another site makes it send; [`CookieSource::admit`] runs the cross-site check
 //! on those ([`crate::authn::cross_site`]).
 
-use http::header::{AUTHORIZATION, COOKIE};
+use http::header::AUTHORIZATION;
 use http::request::Parts;
 
+use crate::authn::cookie_header::{self, DuplicateCookie};
 use crate::authn::cross_site::CrossSiteCheck;
 use crate::{AuthError, TokenError};
 
@@ -129,30 +130,8 @@ fn bearer_credential(value: &[u8]) -> Option<&[u8]> {
 /// The value of the cookie `name`, across every `Cookie` header. Two cookies of that
 /// name are two credentials.
 fn cookie_credential<'r>(request: &'r Parts, name: &str) -> Result<Option<&'r [u8]>, AuthError> {
-    let mut found = None;
-    for header in request.headers.get_all(COOKIE) {
-        for pair in header.as_bytes().split(|&b| b == b';') {
-            let pair = pair.trim_ascii();
-            let Some(eq) = pair.iter().position(|&b| b == b'=') else {
-                continue;
-            };
-            let (cookie_name, value) = (pair.get(..eq), pair.get(eq + 1..));
-            if cookie_name != Some(name.as_bytes()) {
-                continue;
-            }
-            if found.is_some() {
-                return Err(AuthError::invalid_request(TWO_TOKEN_COOKIES));
-            }
-            let value = value.unwrap_or_default();
-            // RFC 6265 allows a cookie value in double quotes.
-            let value = value
-                .strip_prefix(b"\"")
-                .and_then(|v| v.strip_suffix(b"\""))
-                .unwrap_or(value);
-            found = Some(value);
-        }
-    }
-    Ok(found)
+    cookie_header::find(&request.headers, name)
+        .map_err(|DuplicateCookie| AuthError::invalid_request(TWO_TOKEN_COOKIES))
 }
 
 /// `b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`
@@ -162,31 +141,6 @@ fn is_b64token(token: &[u8]) -> bool {
     !body.is_empty()
         && body.iter().all(|&b| {
             b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/')
-        })
-}
-
-/// Whether `name` is an RFC 6265 cookie name (an RFC 2616 token).
-pub(crate) fn is_cookie_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.bytes().all(|b| {
-            b.is_ascii_alphanumeric()
-                || matches!(
-                    b,
-                    b'!' | b'#'
-                        | b'$'
-                        | b'%'
-                        | b'&'
-                        | b'\''
-                        | b'*'
-                        | b'+'
-                        | b'-'
-                        | b'.'
-                        | b'^'
-                        | b'_'
-                        | b'`'
-                        | b'|'
-                        | b'~'
-                )
         })
 }
 
