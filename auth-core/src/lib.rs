@@ -84,6 +84,7 @@
 //! | `aws_lc_rs` / `rust_crypto` | `aws_lc_rs` | `jsonwebtoken`'s crypto backend; `jwt` needs one (a build without one stops with a `compile_error!`) |
 //! | `jwks` | no | remote JWK Sets over HTTPS, cached and refreshed |
 //! | `redis` | no | Redis revocation and refresh-token stores, shared by every instance |
+//! | `totp` | no | `auth_core::mfa`: a TOTP second factor (RFC 6238) for step-up: enrolment, replay refusal, attempt limits; in Redis too with `redis` |
 //! | `axum` | no | `auth_core::axum`: extractor, responses, `SecureRouter` |
 //! | `actix-web` | no | `auth_core::actix`: extractor, responses, `SecureScope` |
 //! | `testing` | no | [`Authenticated::for_testing`], a door for tests. Enable it in `[dev-dependencies]` only: Cargo unifies features, so enabling it in `[dependencies]` opens the door in production builds. |
@@ -118,6 +119,10 @@ pub mod __fuzz;
 #[cfg_attr(docsrs, doc(cfg(feature = "jwt")))]
 #[doc(inline)]
 pub use crate::authn::jwt;
+#[cfg(feature = "totp")]
+#[cfg_attr(docsrs, doc(cfg(feature = "totp")))]
+#[doc(inline)]
+pub use crate::authn::mfa;
 #[doc(inline)]
 pub use crate::authz::gate;
 
