@@ -71,7 +71,8 @@ impl TotpSecret {
 
     /// The 6-digit code of the 30-second step that contains `at`: what an
     /// authenticator app shows then. For tests, and for showing a code in an
-    /// enrolment check; a server never needs it to verify.
+    /// enrolment check; a server never needs it to verify. An instant before
+    /// 1970 counts as step 0.
     pub fn code_at(&self, at: SystemTime) -> String {
         let step = totp::time_step(at).unwrap_or(0);
         totp::code(&self.0, totp::DIGITS, step)
