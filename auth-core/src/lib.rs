@@ -84,7 +84,8 @@
 //! | `aws_lc_rs` / `rust_crypto` | `aws_lc_rs` | `jsonwebtoken`'s crypto backend; `jwt` needs one (a build without one stops with a `compile_error!`) |
 //! | `jwks` | no | remote JWK Sets over HTTPS, cached and refreshed |
 //! | `session` | no | `auth_core::session`: server-side sessions in a `__Host-` cookie (CSRF tokens, rotation, idle and absolute timeouts), in memory or, with `redis`, in Redis |
-//! | `redis` | no | Redis revocation and refresh-token stores, shared by every instance (and the session store, with `session`) |
+//! | `redis` | no | Redis revocation and refresh-token stores, shared by every instance (and the session and TOTP stores, with `session` or `totp`) |
+//! | `totp` | no | `auth_core::mfa`: a TOTP second factor (RFC 6238) for step-up: enrolment, replay refusal, attempt limits; in Redis too with `redis` |
 //! | `axum` | no | `auth_core::axum`: extractor, responses, `SecureRouter` |
 //! | `actix-web` | no | `auth_core::actix`: extractor, responses, `SecureScope` |
 //! | `testing` | no | [`Authenticated::for_testing`], a door for tests. Enable it in `[dev-dependencies]` only: Cargo unifies features, so enabling it in `[dependencies]` opens the door in production builds. |
@@ -123,6 +124,10 @@ pub use crate::authn::jwt;
 #[cfg_attr(docsrs, doc(cfg(feature = "session")))]
 #[doc(inline)]
 pub use crate::authn::session;
+#[cfg(feature = "totp")]
+#[cfg_attr(docsrs, doc(cfg(feature = "totp")))]
+#[doc(inline)]
+pub use crate::authn::mfa;
 #[doc(inline)]
 pub use crate::authz::gate;
 
