@@ -188,7 +188,7 @@ impl AuthInfo {
         &self.amr
     }
 
-    /// The authentication context class (`acr`, OpenID Connect Core §2), e.g.
+    /// The authentication context class (`acr`, `OpenID` Connect Core §2), e.g.
     /// a value naming multi-factor authentication, if the credential states one.
     pub fn acr(&self) -> Option<&str> {
         self.acr.as_deref()
