@@ -83,7 +83,8 @@
 //! | `jwt` | yes | `auth_core::jwt`: bearer JWT verification and issuance on `jsonwebtoken` |
 //! | `aws_lc_rs` / `rust_crypto` | `aws_lc_rs` | `jsonwebtoken`'s crypto backend; `jwt` needs one (a build without one stops with a `compile_error!`) |
 //! | `jwks` | no | remote JWK Sets over HTTPS, cached and refreshed |
-//! | `redis` | no | Redis revocation and refresh-token stores, shared by every instance |
+//! | `api-key` | no | `auth_core::api_key`: API keys in the `X-API-Key` header, created with least privilege, stored hashed, revocable |
+//! | `redis` | no | Redis revocation and refresh-token stores (and, with `api-key`, the API key store), shared by every instance |
 //! | `axum` | no | `auth_core::axum`: extractor, responses, `SecureRouter` |
 //! | `actix-web` | no | `auth_core::actix`: extractor, responses, `SecureScope` |
 //! | `testing` | no | [`Authenticated::for_testing`], a door for tests. Enable it in `[dev-dependencies]` only: Cargo unifies features, so enabling it in `[dependencies]` opens the door in production builds. |
@@ -114,6 +115,10 @@ pub mod __private;
 #[path = "fuzz.rs"]
 pub mod __fuzz;
 
+#[cfg(feature = "api-key")]
+#[cfg_attr(docsrs, doc(cfg(feature = "api-key")))]
+#[doc(inline)]
+pub use crate::authn::api_key;
 #[cfg(feature = "jwt")]
 #[cfg_attr(docsrs, doc(cfg(feature = "jwt")))]
 #[doc(inline)]
