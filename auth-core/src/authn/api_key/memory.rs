@@ -12,7 +12,7 @@ use super::{ApiKeyRecord, ApiKeyStore, StoredApiKey};
 
 /// API keys in a map in this process: for tests, and for a service that runs as
 /// one instance. Everything is lost when the process ends, and other instances
-/// do not see its keys: use [`RedisApiKeyStore`](super::RedisApiKeyStore) or
+/// do not see its keys: use `RedisApiKeyStore` (feature `redis`) or
 /// your database for a service with several.
 ///
 /// Listing scans every key: fine for the thousands of keys a single process

@@ -11,7 +11,7 @@ use super::{ApiKeyRecord, StoredApiKey};
 /// Keeps API key records and the hashes of their secrets; never a plaintext key.
 ///
 /// [`MemoryApiKeyStore`](super::MemoryApiKeyStore) keeps them in one process,
-/// [`RedisApiKeyStore`](super::RedisApiKeyStore) (features `api-key` and `redis`)
+/// `RedisApiKeyStore` (feature `redis`)
 /// shares them between every instance of a service. Implement it over your
 /// database to keep keys beside your users.
 ///
