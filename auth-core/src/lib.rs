@@ -84,8 +84,9 @@
 //! | `aws_lc_rs` / `rust_crypto` | `aws_lc_rs` | `jsonwebtoken`'s crypto backend; `jwt` needs one (a build without one stops with a `compile_error!`) |
 //! | `jwks` | no | remote JWK Sets over HTTPS, cached and refreshed |
 //! | `session` | no | `auth_core::session`: server-side sessions in a `__Host-` cookie (CSRF tokens, rotation, idle and absolute timeouts), in memory or, with `redis`, in Redis |
-//! | `redis` | no | Redis revocation and refresh-token stores, shared by every instance (and the session and TOTP stores, with `session` or `totp`) |
+//! | `api-key` | no | `auth_core::api_key`: API keys in the `X-API-Key` header, created with least privilege, stored hashed, revocable |
 //! | `totp` | no | `auth_core::mfa`: a TOTP second factor (RFC 6238) for step-up: enrolment, replay refusal, attempt limits; in Redis too with `redis` |
+//! | `redis` | no | Redis revocation and refresh-token stores, shared by every instance (and the session, API key and TOTP stores, with their features) |
 //! | `axum` | no | `auth_core::axum`: extractor, responses, `SecureRouter` |
 //! | `actix-web` | no | `auth_core::actix`: extractor, responses, `SecureScope` |
 //! | `testing` | no | [`Authenticated::for_testing`], a door for tests. Enable it in `[dev-dependencies]` only: Cargo unifies features, so enabling it in `[dependencies]` opens the door in production builds. |
@@ -116,18 +117,22 @@ pub mod __private;
 #[path = "fuzz.rs"]
 pub mod __fuzz;
 
+#[cfg(feature = "api-key")]
+#[cfg_attr(docsrs, doc(cfg(feature = "api-key")))]
+#[doc(inline)]
+pub use crate::authn::api_key;
 #[cfg(feature = "jwt")]
 #[cfg_attr(docsrs, doc(cfg(feature = "jwt")))]
 #[doc(inline)]
 pub use crate::authn::jwt;
-#[cfg(feature = "session")]
-#[cfg_attr(docsrs, doc(cfg(feature = "session")))]
-#[doc(inline)]
-pub use crate::authn::session;
 #[cfg(feature = "totp")]
 #[cfg_attr(docsrs, doc(cfg(feature = "totp")))]
 #[doc(inline)]
 pub use crate::authn::mfa;
+#[cfg(feature = "session")]
+#[cfg_attr(docsrs, doc(cfg(feature = "session")))]
+#[doc(inline)]
+pub use crate::authn::session;
 #[doc(inline)]
 pub use crate::authz::gate;
 
