@@ -173,6 +173,10 @@ impl<S: ApiKeyStore, L: LoadUser> Authenticator for ApiKeyAuthenticator<S, L> {
             None => identity,
         })
     }
+    /// The `X-API-Key` header.
+    fn schemes(&self) -> Vec<crate::Scheme> {
+        vec![crate::Scheme::header(http::HeaderName::from_static(HEADER))]
+    }
 }
 
 impl<S, L> fmt::Debug for ApiKeyAuthenticator<S, L> {

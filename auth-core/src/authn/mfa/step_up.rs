@@ -5,7 +5,7 @@ use std::time::SystemTime;
 /// The `acr` (`OpenID` Connect Core §2) of a credential issued after a second
 /// factor: `urn:auth-core:acr:mfa`. A policy that demands multi-factor
 /// authentication compares [`AuthInfo::acr`](crate::AuthInfo::acr) with it.
-pub const ACR_MFA: &str = "urn:auth-core:acr:mfa";
+pub const ACR_MFA: &str = crate::gate::ACR_MFA;
 
 /// The `amr` value (RFC 8176 §2) of a one-time password: `otp`.
 pub const AMR_OTP: &str = "otp";

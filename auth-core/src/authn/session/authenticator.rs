@@ -286,4 +286,8 @@ impl<S: SessionStore, L: LoadUser> Authenticator for SessionAuthenticator<S, L> 
         }
         Ok(identity)
     }
+    /// The session cookie.
+    fn schemes(&self) -> Vec<crate::Scheme> {
+        vec![crate::Scheme::cookie(self.sessions.cookie().name())]
+    }
 }
