@@ -15,6 +15,9 @@
 //! | `ORDERS_API_MAX_CONNECTIONS` | `512` | open connections at once; more wait in the listen backlog |
 //! | `ORDERS_API_LOGIN_LIMIT_IP` | `20/60` | login attempts per client address per window ([`LoginLimits`]) |
 //! | `ORDERS_API_LOGIN_LIMIT_EMAIL` | `5/60` | login attempts per email per window |
+//! | `ORDERS_API_SESSION_IDLE_TIMEOUT` | `1800` | seconds a session may go unused ([`SessionLimits`]) |
+//! | `ORDERS_API_SESSION_ABSOLUTE_TIMEOUT` | `43200` | seconds a session lives at most, however busy |
+//! | `ORDERS_API_TRUSTED_ORIGINS` | none | space-separated origins (`https://app.example`) whose pages may send unsafe requests with the session cookie; the service's own pages always may |
 //!
 //! An unreachable database or Redis is not a configuration error but a start
 //! error: the message names the variable, and the exit code is 1, since a retry
@@ -86,6 +89,29 @@ pub struct Config {
     pub connections: ConnectionLimits,
     /// How many login attempts a client address and an email get.
     pub login_limits: LoginLimits,
+    /// How long sessions live, and which other origins may use them.
+    pub sessions: SessionLimits,
+}
+
+/// Server-side sessions: their timeouts and the front ends trusted with them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionLimits {
+    /// `ORDERS_API_SESSION_IDLE_TIMEOUT`, default 30 minutes.
+    pub idle_timeout: Duration,
+    /// `ORDERS_API_SESSION_ABSOLUTE_TIMEOUT`, default 12 hours.
+    pub absolute_timeout: Duration,
+    /// `ORDERS_API_TRUSTED_ORIGINS`: origins besides the service's own.
+    pub trusted_origins: Vec<String>,
+}
+
+impl Default for SessionLimits {
+    fn default() -> Self {
+        SessionLimits {
+            idle_timeout: Duration::from_secs(30 * 60),
+            absolute_timeout: Duration::from_secs(12 * 60 * 60),
+            trusted_origins: Vec::new(),
+        }
+    }
 }
 
 /// What a client may hold of the server: time and connections. Every default is
@@ -165,7 +191,7 @@ impl Default for LoginLimits {
 }
 
 /// Every variable the service reads.
-pub const VARIABLES: [&str; 16] = [
+pub const VARIABLES: [&str; 19] = [
     "ORDERS_API_ADDR",
     "DATABASE_URL",
     "REDIS_URL",
@@ -182,6 +208,9 @@ pub const VARIABLES: [&str; 16] = [
     "ORDERS_API_MAX_BODY_BYTES",
     "ORDERS_API_MAX_PAGE_SIZE",
     "ORDERS_API_MAX_ORDERS_PER_USER",
+    "ORDERS_API_SESSION_IDLE_TIMEOUT",
+    "ORDERS_API_SESSION_ABSOLUTE_TIMEOUT",
+    "ORDERS_API_TRUSTED_ORIGINS",
 ];
 
 /// The shortest HS256 secret accepted: the hash output size.
@@ -285,8 +314,43 @@ impl Config {
             limits: Limits::from_lookup(&lookup)?,
             connections: connection_limits(&lookup)?,
             login_limits: login_limits(&lookup)?,
+            sessions: session_limits(&lookup)?,
         })
     }
+}
+
+/// `ORDERS_API_SESSION_{IDLE,ABSOLUTE}_TIMEOUT` and `ORDERS_API_TRUSTED_ORIGINS`.
+fn session_limits(lookup: &impl Fn(&str) -> Option<String>) -> Result<SessionLimits, ConfigError> {
+    let defaults = SessionLimits::default();
+    let seconds = |variable: &'static str, default: Duration| match lookup(variable) {
+        None => Ok(default),
+        Some(text) => match text.trim().parse::<u64>() {
+            Ok(seconds @ 1..=2_592_000) => Ok(Duration::from_secs(seconds)),
+            _ => Err(ConfigError {
+                variable,
+                problem: format!("expected seconds between 1 and 2592000, found {text:?}"),
+            }),
+        },
+    };
+    let idle_timeout = seconds("ORDERS_API_SESSION_IDLE_TIMEOUT", defaults.idle_timeout)?;
+    let absolute_timeout = seconds(
+        "ORDERS_API_SESSION_ABSOLUTE_TIMEOUT",
+        defaults.absolute_timeout,
+    )?;
+    if idle_timeout > absolute_timeout {
+        return Err(ConfigError {
+            variable: "ORDERS_API_SESSION_IDLE_TIMEOUT",
+            problem: "must not be longer than ORDERS_API_SESSION_ABSOLUTE_TIMEOUT".to_owned(),
+        });
+    }
+    let trusted_origins = lookup("ORDERS_API_TRUSTED_ORIGINS")
+        .map(|text| text.split_ascii_whitespace().map(str::to_owned).collect())
+        .unwrap_or_default();
+    Ok(SessionLimits {
+        idle_timeout,
+        absolute_timeout,
+        trusted_origins,
+    })
 }
 
 /// `ORDERS_API_{HEADER,IDLE,BODY}_TIMEOUT` and `ORDERS_API_MAX_CONNECTIONS`.

@@ -87,6 +87,7 @@ fn user_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
         id: row.get(0)?,
         email: row.get(1)?,
         roles: roles_from(&row.get::<_, String>(2)?),
+        guest: None,
     })
 }
 

@@ -13,6 +13,11 @@ pub struct User {
     pub email: String,
     /// Their roles, e.g. `customer`, `admin`.
     pub roles: Vec<String>,
+    /// For a guest (`POST /auth/guest`): its subject, `guest:<random>`; such a
+    /// principal has id 0, no email and no roles. `None` for every user of the
+    /// database.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub guest: Option<String>,
 }
 
 impl HasRoles for User {
@@ -28,11 +33,24 @@ pub const ADMIN_ROLE: &str = "admin";
 /// authenticator, so it cannot dodge a revocation keyed on `"1"`.
 impl auth_core::jwt::HasSubject for User {
     fn canonical_subject(&self) -> std::borrow::Cow<'_, str> {
-        std::borrow::Cow::Owned(self.id.to_string())
+        match &self.guest {
+            Some(subject) => std::borrow::Cow::Borrowed(subject),
+            None => std::borrow::Cow::Owned(self.id.to_string()),
+        }
     }
 }
 
 impl User {
+    /// The principal of a guest token: no id, no email, no roles.
+    pub fn guest(subject: &str) -> Self {
+        User {
+            id: 0,
+            email: String::new(),
+            roles: Vec::new(),
+            guest: Some(subject.to_owned()),
+        }
+    }
+
     /// Whether the user is an administrator.
     pub fn is_admin(&self) -> bool {
         self.has_role(ADMIN_ROLE)

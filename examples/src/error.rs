@@ -65,6 +65,11 @@ pub enum ApiError {
     /// The database failed; details go to the log only.
     #[error("internal error")]
     Internal(#[from] DbError),
+    /// A one-time code was refused (400 `invalid_grant`, whatever was wrong
+    /// with it), too many were tried (429 with `Retry-After`), or the factor
+    /// store failed (503): through auth-core's own mapping.
+    #[error(transparent)]
+    Totp(#[from] auth_core::mfa::TotpError),
     /// Too many login attempts from this client or for this email: `429` with
     /// `Retry-After` ([`crate::login_throttle`]).
     #[error("too many login attempts")]
@@ -89,6 +94,15 @@ impl ApiError {
             }
             ApiError::InvalidCredentials => {
                 let wire = AuthError::invalid_grant().response("orders-api");
+                (
+                    wire.status.as_u16(),
+                    wire.error,
+                    wire.error_description,
+                    wire.www_authenticate,
+                )
+            }
+            ApiError::Totp(error) => {
+                let wire = error.response("orders-api");
                 (
                     wire.status.as_u16(),
                     wire.error,
@@ -170,6 +184,7 @@ impl ApiError {
     pub fn retry_after(&self) -> Option<u64> {
         match self {
             ApiError::TooManyAttempts { retry_after } => Some(*retry_after),
+            ApiError::Totp(error) => error.response("orders-api").retry_after,
             // A store outage is worth another try soon, even when its cause did
             // not say when.
             ApiError::Auth(error) => {

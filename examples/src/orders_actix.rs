@@ -25,7 +25,9 @@ use crate::domain::{Delete, NewOrder, Order, Read, User};
 use crate::error::ApiError;
 use crate::extract::{self, Json};
 use crate::page::{Page, PageQuery};
-use crate::service::{LoginRequest, RefreshRequest, RolesRequest, Service, TokenResponse};
+use crate::service::{
+    CodeRequest, LoginRequest, RefreshRequest, RolesRequest, Service, SteppedUp, TokenResponse,
+};
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
@@ -81,6 +83,77 @@ async fn health() -> &'static str {
     "ok"
 }
 
+/// The request's headers as `http` 1.x types, which the session API reads.
+fn headers(request: &HttpRequest) -> http::HeaderMap {
+    request
+        .headers()
+        .iter()
+        .filter_map(|(name, value)| {
+            let name = http::HeaderName::from_bytes(name.as_str().as_bytes()).ok()?;
+            let value = http::HeaderValue::from_bytes(value.as_bytes()).ok()?;
+            Some((name, value))
+        })
+        .collect()
+}
+
+/// Adds the no-store headers of a token response.
+fn no_store(mut response: HttpResponse) -> HttpResponse {
+    for (name, value) in TOKEN_RESPONSE_HEADERS {
+        response.headers_mut().insert(
+            actix_web::http::header::HeaderName::from_static(name),
+            actix_web::http::header::HeaderValue::from_static(value),
+        );
+    }
+    response
+}
+
+#[requires(not(mechanism("api_key")))]
+async fn totp_enroll(
+    user: Authenticated<User>,
+    app: web::Data<Arc<Service>>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(no_store(
+        HttpResponse::Ok().json(app.totp_enroll(&user).await?),
+    ))
+}
+
+#[requires(not(mechanism("api_key")))]
+async fn totp_confirm(
+    user: Authenticated<User>,
+    app: web::Data<Arc<Service>>,
+    Json(request): Json<CodeRequest>,
+) -> Result<HttpResponse, ApiError> {
+    app.totp_confirm(&user, &request.code).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[requires(not(mechanism("api_key")))]
+async fn mfa_verify(
+    user: Authenticated<User>,
+    http: HttpRequest,
+    app: web::Data<Arc<Service>>,
+    Json(request): Json<CodeRequest>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(
+        match app
+            .totp_verify(&user, &headers(&http), &request.code)
+            .await?
+        {
+            SteppedUp::Tokens(tokens) => no_store(HttpResponse::Ok().json(tokens)),
+            SteppedUp::Session(session) => {
+                let mut response =
+                    no_store(HttpResponse::Ok().json(crate::service::SessionResponse {
+                        csrf_token: session.csrf_token().to_owned(),
+                    }));
+                if let Ok(cookie) = header::HeaderValue::from_bytes(session.cookie().as_bytes()) {
+                    response.headers_mut().insert(header::SET_COOKIE, cookie);
+                }
+                response
+            }
+        },
+    )
+}
+
 /// What a token endpoint answers: the pair or the error, never cached (RFC
 /// 6749 §5.1, [`TOKEN_RESPONSE_HEADERS`]).
 fn token_endpoint_response(result: Result<TokenResponse, ApiError>) -> HttpResponse {
@@ -115,7 +188,7 @@ async fn refresh(
     token_endpoint_response(app.refresh(&request).await)
 }
 
-#[requires(authenticated)]
+#[requires(authenticated, guests = true)]
 async fn me(user: Authenticated<User>) -> web::Json<User> {
     web::Json(user.into_user())
 }
@@ -153,7 +226,7 @@ async fn delete_order(
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[requires(role("admin"))]
+#[requires(role("admin"), not(mechanism("api_key")))]
 async fn list_users(
     _user: Authenticated<User>,
     app: web::Data<Arc<Service>>,
@@ -162,7 +235,9 @@ async fn list_users(
     Ok(web::Json(app.users(page.into_inner())?))
 }
 
-#[requires(role("admin"))]
+/// As on orders-api: an admin with a second factor proved in the last five
+/// minutes (a step-up token from `POST /auth/mfa/verify`), never an API key.
+#[requires(role("admin"), not(mechanism("api_key")), mfa, fresh(max_age = 300))]
 async fn set_roles(
     _user: Authenticated<User>,
     app: web::Data<Arc<Service>>,
@@ -176,11 +251,14 @@ async fn set_roles(
 
 /// Every route: its path, its method, and the handler. The scope is built from
 /// it, and so is the 405 of the default service.
-fn table() -> [(&'static str, Method, SecureRoute); 10] {
+fn table() -> [(&'static str, Method, SecureRoute); 13] {
     [
         ("/health", Method::GET, get(health)),
         ("/auth/login", Method::POST, post(login)),
         ("/auth/refresh", Method::POST, post(refresh)),
+        ("/auth/mfa/totp/enroll", Method::POST, post(totp_enroll)),
+        ("/auth/mfa/totp/confirm", Method::POST, post(totp_confirm)),
+        ("/auth/mfa/verify", Method::POST, post(mfa_verify)),
         ("/me", Method::GET, get(me)),
         ("/orders", Method::GET, get(list_orders)),
         ("/orders", Method::POST, post(create_order)),

@@ -12,7 +12,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use auth_core::axum::{SecureRouter, get, post, put};
+use auth_core::axum::{SecureRouter, delete, get, post, put};
 use auth_core::jwt::TOKEN_RESPONSE_HEADERS;
 use auth_core::{Authenticated, SharedAuthenticator, public, requires};
 use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRef, FromRequestParts, State};
@@ -24,7 +24,11 @@ use crate::domain::{Delete, NewOrder, Order, Product, Read, User};
 use crate::error::ApiError;
 use crate::extract::{Json, Path, Query};
 use crate::page::{Page, PageQuery};
-use crate::service::{LoginRequest, RefreshRequest, RolesRequest, Service, TokenResponse};
+use crate::service::{
+    ApiKeyRequest, ApiKeyView, CodeRequest, EnrollmentResponse, GuestTokenResponse, LoginRequest,
+    NewApiKeyResponse, RefreshRequest, RolesRequest, Service, SessionRequest, SessionResponse,
+    SteppedUp, TokenResponse,
+};
 
 /// The router state: the service, shared by every request.
 #[derive(Debug, Clone)]
@@ -91,12 +95,12 @@ async fn products(State(app): State<AppState>) -> Result<Json<Vec<Product>>, Api
     Ok(Json(app.0.db.products()?))
 }
 
-/// What a token endpoint answers: the pair or the error, never cached (RFC
+/// What a token endpoint answers: the token or the error, never cached (RFC
 /// 6749 §5.1, [`TOKEN_RESPONSE_HEADERS`]).
-type TokenEndpointResponse = (
-    [(&'static str, &'static str); 2],
-    Result<Json<TokenResponse>, ApiError>,
-);
+type TokenEndpoint<T> = ([(&'static str, &'static str); 2], Result<Json<T>, ApiError>);
+
+/// A token endpoint's answer with a pair.
+type TokenEndpointResponse = TokenEndpoint<TokenResponse>;
 
 #[public]
 async fn login(
@@ -139,9 +143,155 @@ async fn logout_all(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[requires(authenticated)]
-async fn me(user: Authenticated<User>) -> Json<User> {
-    Json(user.into_user())
+/// Who the caller is, and how they came in (`bearer_token`, `session`,
+/// `api_key`, `guest`).
+#[derive(serde::Serialize)]
+struct Me {
+    #[serde(flatten)]
+    user: User,
+    mechanism: &'static str,
+    amr: Vec<String>,
+}
+
+#[requires(authenticated, guests = true)]
+async fn me(user: Authenticated<User>) -> Json<Me> {
+    let mechanism = user.info().mechanism().as_str();
+    let amr = user.info().amr().to_vec();
+    Json(Me {
+        user: user.into_user(),
+        mechanism,
+        amr,
+    })
+}
+
+/// A page that signs in with a session and makes state-changing requests with
+/// its CSRF token: `examples/static/sign-in.html`.
+pub const SIGN_IN_PAGE: &str = include_str!("../static/sign-in.html");
+
+/// The sign-in page (`GET /`): a form that makes a session, then uses it. What
+/// the browser test drives.
+#[public]
+async fn page() -> ([(&'static str, &'static str); 2], &'static str) {
+    (
+        [
+            ("content-type", "text/html; charset=utf-8"),
+            ("cache-control", "no-store"),
+        ],
+        SIGN_IN_PAGE,
+    )
+}
+
+#[public]
+async fn session_login(
+    State(app): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    Json(request): Json<SessionRequest>,
+) -> Result<Response, ApiError> {
+    let session = app.0.session_login(Some(client.ip()), &request).await?;
+    Ok(session_response(StatusCode::OK, &session))
+}
+
+/// A new or rotated session: its cookie, and its CSRF token in the body.
+fn session_response(status: StatusCode, session: &auth_core::session::NewSession) -> Response {
+    let body = Json(SessionResponse {
+        csrf_token: session.csrf_token().to_owned(),
+    });
+    let mut response = (status, TOKEN_RESPONSE_HEADERS, body).into_response();
+    response
+        .headers_mut()
+        .insert(axum::http::header::SET_COOKIE, session.cookie().clone());
+    response
+}
+
+#[requires(mechanism("session"))]
+async fn session_logout(
+    user: Authenticated<User>,
+    State(app): State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> Result<Response, ApiError> {
+    let clear = app.0.session_logout(&headers).await?;
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    response
+        .headers_mut()
+        .insert(axum::http::header::SET_COOKIE, clear);
+    Ok(response)
+}
+
+#[public]
+async fn guest(State(app): State<AppState>) -> TokenEndpoint<GuestTokenResponse> {
+    (TOKEN_RESPONSE_HEADERS, app.0.guest().await.map(Json))
+}
+
+/// API keys cannot make, list or revoke API keys.
+#[requires(not(mechanism("api_key")))]
+async fn create_api_key(
+    user: Authenticated<User>,
+    State(app): State<AppState>,
+    Json(request): Json<ApiKeyRequest>,
+) -> Result<
+    (
+        StatusCode,
+        [(&'static str, &'static str); 2],
+        Json<NewApiKeyResponse>,
+    ),
+    ApiError,
+> {
+    let key = app.0.create_api_key(&user, &request).await?;
+    Ok((StatusCode::CREATED, TOKEN_RESPONSE_HEADERS, Json(key)))
+}
+
+#[requires(not(mechanism("api_key")))]
+async fn list_api_keys(
+    user: Authenticated<User>,
+    State(app): State<AppState>,
+) -> Result<Json<Vec<ApiKeyView>>, ApiError> {
+    Ok(Json(app.0.api_key_list(&user).await?))
+}
+
+#[requires(not(mechanism("api_key")))]
+async fn revoke_api_key(
+    user: Authenticated<User>,
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    app.0.revoke_api_key(&user, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[requires(not(mechanism("api_key")))]
+async fn totp_enroll(
+    user: Authenticated<User>,
+    State(app): State<AppState>,
+) -> Result<([(&'static str, &'static str); 2], Json<EnrollmentResponse>), ApiError> {
+    Ok((
+        TOKEN_RESPONSE_HEADERS,
+        Json(app.0.totp_enroll(&user).await?),
+    ))
+}
+
+#[requires(not(mechanism("api_key")))]
+async fn totp_confirm(
+    user: Authenticated<User>,
+    State(app): State<AppState>,
+    Json(request): Json<CodeRequest>,
+) -> Result<StatusCode, ApiError> {
+    app.0.totp_confirm(&user, &request.code).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[requires(not(mechanism("api_key")))]
+async fn mfa_verify(
+    user: Authenticated<User>,
+    State(app): State<AppState>,
+    headers: axum::http::HeaderMap,
+    Json(request): Json<CodeRequest>,
+) -> Result<Response, ApiError> {
+    Ok(
+        match app.0.totp_verify(&user, &headers, &request.code).await? {
+            SteppedUp::Tokens(tokens) => (TOKEN_RESPONSE_HEADERS, Json(tokens)).into_response(),
+            SteppedUp::Session(session) => session_response(StatusCode::OK, &session),
+        },
+    )
 }
 
 /// A page of the caller's orders (an admin's: all), through the same policy as
@@ -179,7 +329,7 @@ async fn delete_order(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[requires(role("admin"))]
+#[requires(role("admin"), not(mechanism("api_key")))]
 async fn list_users(
     _user: Authenticated<User>,
     State(app): State<AppState>,
@@ -188,7 +338,9 @@ async fn list_users(
     Ok(Json(app.0.users(page)?))
 }
 
-#[requires(role("admin"))]
+/// A privilege change: an admin who proved a second factor within the last
+/// five minutes (else 401 with an RFC 9470 challenge), never an API key.
+#[requires(role("admin"), not(mechanism("api_key")), mfa, fresh(max_age = 300))]
 async fn set_roles(
     _user: Authenticated<User>,
     State(app): State<AppState>,
@@ -217,12 +369,20 @@ async fn method_not_allowed() -> ApiError {
 pub fn router(service: Arc<Service>) -> axum::Router {
     let max_body_bytes = service.limits.max_body_bytes;
     SecureRouter::new()
+        .route("/", get(page))
         .route("/health", get(health))
         .route("/products", get(products))
         .route("/auth/login", post(login))
         .route("/auth/refresh", post(refresh))
         .route("/auth/logout", post(logout))
         .route("/auth/logout-all", post(logout_all))
+        .route("/auth/session", post(session_login).delete(session_logout))
+        .route("/auth/guest", post(guest))
+        .route("/auth/api-keys", post(create_api_key).get(list_api_keys))
+        .route("/auth/api-keys/{id}", delete(revoke_api_key))
+        .route("/auth/mfa/totp/enroll", post(totp_enroll))
+        .route("/auth/mfa/totp/confirm", post(totp_confirm))
+        .route("/auth/mfa/verify", post(mfa_verify))
         .route("/me", get(me))
         .route("/orders", get(list_orders).post(create_order))
         .route("/orders/{id}", get(get_order).delete(delete_order))

@@ -5,10 +5,19 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use auth_core::api_key::{ApiKeyAuthenticator, ApiKeyRecord, ApiKeys, PlaintextKey};
 use auth_core::jwt::{
     AccessClaims, Claims, ClaimsMapper, HmacAlgorithm, SigningKey, TokenIssuer, TokenPair,
 };
-use auth_core::{AuthError, Authenticated, GrantError, SharedAuthenticator, TokenError};
+use auth_core::mfa::{Enrollment, StepUp, Totp, TotpSecret, TotpStore as _};
+use auth_core::session::{NewSession, Rotation, SessionAuthenticator, Sessions};
+use auth_core::{
+    AuthError, Authenticated, Chain, GrantError, LoadUser, Mechanism, Scopes, SharedAuthenticator,
+    TokenError,
+};
+use http::{HeaderMap, HeaderValue};
 use serde::{Deserialize, Serialize};
 
 use crate::config::{Config, ConnectionLimits, Secret};
@@ -21,7 +30,18 @@ use crate::login_throttle::{LoginThrottle, Throttle};
 use crate::page::{Page, PageQuery};
 use crate::password_workers::PasswordWorkers;
 use crate::policy::readable_orders;
-use crate::stores::{self, RefreshTokens, Revocations};
+use crate::stores::{self, ApiKeyStores, RefreshTokens, Revocations, SessionStores, TotpStores};
+
+/// The session cookie: `__Host-orders_session`.
+pub const SESSION_COOKIE: &str = "orders_session";
+
+/// The seeded administrator who has a second factor: `dave@example.com`, user 4.
+pub const DAVE: &str = "4";
+
+/// Dave's TOTP secret, base32, for the demo (README): any authenticator app, or
+/// `python3 -c 'import pyotp; print(pyotp.TOTP("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP").now())'`.
+/// A real service never ships one.
+pub const DAVE_TOTP_SECRET: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
 
 /// The scopes this service grants; a login gets all of them unless it asks for
 /// fewer.
@@ -47,6 +67,10 @@ impl ClaimsMapper for UserStore {
     type User = User;
 
     async fn map(&self, claims: &Claims<'_>) -> Result<User, AuthError> {
+        // A guest token (`POST /auth/guest`) has no user behind it.
+        if claims.is_guest()? {
+            return Ok(User::guest(claims.subject()));
+        }
         let id: i64 = claims
             .subject()
             .parse()
@@ -56,6 +80,24 @@ impl ClaimsMapper for UserStore {
             Ok(None) => Err(TokenError::UnknownSubject.into()),
             Err(error) => Err(AuthError::unavailable("user store", error)),
         }
+    }
+}
+
+/// The same source of truth for sessions and API keys, which remember a subject
+/// (a user id the service wrote) and nothing else.
+impl LoadUser for UserStore {
+    type User = User;
+
+    async fn load(&self, subject: &str) -> Result<Option<User>, AuthError> {
+        let Ok(id) = subject.parse::<i64>() else {
+            return Ok(None);
+        };
+        if id.to_string() != subject {
+            return Ok(None);
+        }
+        self.db
+            .user(id)
+            .map_err(|error| AuthError::unavailable("user store", error))
     }
 }
 
@@ -72,6 +114,9 @@ pub enum StartError {
     /// The signing key or the issuer configuration was refused.
     #[error("tokens: {0}")]
     Tokens(String),
+    /// The session, API key or TOTP configuration was refused.
+    #[error("authentication: {0}")]
+    WaysIn(String),
 }
 
 /// A login request.
@@ -117,6 +162,120 @@ pub struct TokenResponse {
     pub scope: String,
 }
 
+/// `POST /auth/session`: a browser sign-in.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionRequest {
+    /// The sign-in email.
+    pub email: String,
+    /// The password.
+    pub password: String,
+}
+
+/// The answer to a session sign-in or rotation: the synchronizer token the page
+/// sends back in `X-CSRF-Token` with every unsafe request. The session id is in
+/// the `Set-Cookie` header, never in the body.
+#[derive(Debug, Serialize)]
+pub struct SessionResponse {
+    /// The CSRF token.
+    pub csrf_token: String,
+}
+
+/// `POST /auth/api-keys`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiKeyRequest {
+    /// What the key is for.
+    pub name: String,
+    /// A subset of the caller's scopes; none when absent.
+    #[serde(default)]
+    pub scopes: Vec<String>,
+}
+
+/// A new API key: the only time its secret is shown.
+#[derive(Debug, Serialize)]
+pub struct NewApiKeyResponse {
+    /// The key's id (not secret).
+    pub id: String,
+    /// The key itself, `oak_...`.
+    pub key: String,
+    /// What it may do.
+    pub scopes: Vec<String>,
+}
+
+/// One API key in a listing: no secret.
+#[derive(Debug, Serialize)]
+pub struct ApiKeyView {
+    /// The key's id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// Its scopes.
+    pub scopes: Vec<String>,
+    /// When it was created (Unix seconds).
+    pub created_at: u64,
+    /// When it was last used (Unix seconds), if ever.
+    pub last_used_at: Option<u64>,
+    /// When it expires (Unix seconds), if ever.
+    pub expires_at: Option<u64>,
+}
+
+impl From<&ApiKeyRecord> for ApiKeyView {
+    fn from(record: &ApiKeyRecord) -> Self {
+        ApiKeyView {
+            id: record.id().to_owned(),
+            name: record.name().to_owned(),
+            scopes: record.scopes().iter().map(str::to_owned).collect(),
+            created_at: unix(record.created_at()),
+            last_used_at: record.last_used_at().map(unix),
+            expires_at: record.expires_at().map(unix),
+        }
+    }
+}
+
+/// A guest's token (no refresh token: a guest asks again).
+#[derive(Debug, Serialize)]
+pub struct GuestTokenResponse {
+    /// The access token (a JWT).
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: &'static str,
+    /// Seconds until it expires.
+    pub expires_in: u64,
+}
+
+/// `POST /auth/mfa/totp/enroll`'s answer.
+#[derive(Debug, Serialize)]
+pub struct EnrollmentResponse {
+    /// The shared secret, base32, for manual entry.
+    pub secret: String,
+    /// The `otpauth://` URI, for a QR code.
+    pub otpauth_uri: String,
+}
+
+/// A one-time code.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodeRequest {
+    /// Six digits from the authenticator app.
+    pub code: String,
+}
+
+/// What `POST /auth/mfa/verify` answers: new tokens for a bearer caller, a
+/// rotated session for a session caller.
+#[derive(Debug)]
+pub enum SteppedUp {
+    /// A new token pair whose `amr` includes `otp`.
+    Tokens(TokenResponse),
+    /// The rotated session: its cookie and CSRF token.
+    Session(NewSession),
+}
+
+fn unix(at: SystemTime) -> u64 {
+    at.duration_since(UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs())
+}
+
 /// Everything a request handler needs.
 #[derive(Debug)]
 pub struct Service {
@@ -124,8 +283,15 @@ pub struct Service {
     pub db: Db,
     /// Issues and revokes tokens.
     pub issuer: Issuer,
-    /// Verifies bearer tokens; what the framework extractors run.
+    /// Verifies the caller's one credential: a bearer token (a guest's too), the
+    /// session cookie or an API key ([`Chain`]); what the framework extractors run.
     pub authenticator: SharedAuthenticator<User>,
+    /// Server-side sessions (`__Host-orders_session`).
+    pub sessions: Sessions<Arc<SessionStores>>,
+    /// API keys: create, list, revoke.
+    pub api_keys: ApiKeys<Arc<ApiKeyStores>>,
+    /// The TOTP second factor.
+    pub totp: Totp<Arc<TotpStores>>,
     /// Body size, page size and orders per user.
     pub limits: Limits,
     /// How long clients may hold connections, and how many (`ORDERS_API_*_TIMEOUT`,
@@ -182,15 +348,51 @@ impl Service {
             .access_ttl(config.access_ttl)
             .build()
             .map_err(|e| StartError::Tokens(e.to_string()))?;
-        let authenticator = issuer
-            .authenticator_builder(UserStore { db: db.clone() })
+        let users = UserStore { db: db.clone() };
+        let bearer = issuer
+            .authenticator_builder(users.clone())
             .revocation(revocations)
             .build()
             .map_err(|e| StartError::Tokens(e.to_string()))?;
+        let ways = stores::open_ways_in(config.redis_url.as_deref())
+            .await
+            .map_err(StartError::Stores)?;
+        let refused = |e: &dyn std::fmt::Display| StartError::WaysIn(e.to_string());
+        let sessions = Sessions::builder(Arc::new(ways.sessions))
+            .cookie_name(SESSION_COOKIE)
+            .idle_timeout(config.sessions.idle_timeout)
+            .absolute_timeout(config.sessions.absolute_timeout)
+            .build()
+            .map_err(|e| refused(&e))?;
+        // A session is a first-party sign-in: every scope the service grants.
+        let session = config
+            .sessions
+            .trusted_origins
+            .iter()
+            .fold(
+                SessionAuthenticator::builder(sessions.clone(), users.clone())
+                    .scopes(Scopes::from_space_separated(&SCOPES.join(" "))),
+                |builder, origin| builder.trusted_origin(origin.as_str()),
+            )
+            .build()
+            .map_err(|e| refused(&e))?;
+        let api_key_store = Arc::new(ways.api_keys);
+        let api_key = ApiKeyAuthenticator::new(Arc::clone(&api_key_store), users);
+        let totp = Totp::builder("orders-api", Arc::new(ways.totp))
+            .build()
+            .map_err(|e| refused(&e))?;
+        seed_dave_totp(&totp).await.map_err(StartError::Stores)?;
+        let chain = Chain::new(bearer)
+            .or(session)
+            .and_then(|chain| chain.or(api_key))
+            .map_err(|e| refused(&e))?;
         Ok(Arc::new(Service {
             db,
             issuer,
-            authenticator: SharedAuthenticator::new(authenticator).with_realm("orders-api"),
+            authenticator: SharedAuthenticator::new(chain).with_realm("orders-api"),
+            sessions,
+            api_keys: ApiKeys::new(api_key_store),
+            totp,
             limits: config.limits,
             connections: config.connections,
             passwords: PasswordWorkers::per_core(),
@@ -217,23 +419,205 @@ impl Service {
         request: &LoginRequest,
     ) -> Result<TokenResponse, ApiError> {
         let scope = granted_scope(request.scope.as_deref())?;
-        let attempt = self.login_throttle.admit(client, &request.email).await?;
-        let (db, email, password) = (
-            self.db.clone(),
-            request.email.clone(),
-            request.password.clone(),
-        );
+        let user = self
+            .check_password(client, &request.email, &request.password)
+            .await?;
+        let pair = self
+            .issuer
+            .login(&user.id.to_string(), &password_claims(&user, &scope)?)
+            .await?;
+        Ok(token_response(&pair, scope))
+    }
+
+    /// Checks a password, throttled per client and per email (429 beyond the
+    /// limits), on the password workers.
+    async fn check_password(
+        &self,
+        client: Option<IpAddr>,
+        email: &str,
+        password: &str,
+    ) -> Result<User, ApiError> {
+        let attempt = self.login_throttle.admit(client, email).await?;
+        let (db, email, password) = (self.db.clone(), email.to_owned(), password.to_owned());
         let user = self
             .passwords
             .run(move || db.verify_login(&email, &password))
             .await??
             .ok_or(ApiError::InvalidCredentials)?;
         attempt.succeeded().await;
-        let pair = self
-            .issuer
-            .login(&user.id.to_string(), &claims_for(&user, &scope))
+        Ok(user)
+    }
+
+    /// `POST /auth/session`: a password sign-in that makes a server-side
+    /// session. The id is fresh (never one the client sent).
+    ///
+    /// # Errors
+    /// As [`login`](Self::login).
+    pub async fn session_login(
+        &self,
+        client: Option<IpAddr>,
+        request: &SessionRequest,
+    ) -> Result<NewSession, ApiError> {
+        let user = self
+            .check_password(client, &request.email, &request.password)
             .await?;
-        Ok(token_response(&pair, scope))
+        Ok(self
+            .sessions
+            .login(&user.id.to_string(), &["pwd"], None)
+            .await?)
+    }
+
+    /// `DELETE /auth/session`: ends the caller's session on every instance;
+    /// the `Set-Cookie` that clears it.
+    ///
+    /// # Errors
+    /// 503 when the session store cannot answer.
+    pub async fn session_logout(&self, headers: &HeaderMap) -> Result<HeaderValue, ApiError> {
+        Ok(self.sessions.logout(headers).await?)
+    }
+
+    /// `POST /auth/guest`: a token for a guest.
+    ///
+    /// # Errors
+    /// 503 when a store cannot answer.
+    pub async fn guest(&self) -> Result<GuestTokenResponse, ApiError> {
+        let token = self.issuer.issue_guest_token(&AccessClaims::new()).await?;
+        Ok(GuestTokenResponse {
+            access_token: token.as_str().to_owned(),
+            token_type: "Bearer",
+            expires_in: token.expires_in().as_secs(),
+        })
+    }
+
+    /// `POST /auth/api-keys`: a key for the caller with a subset of the
+    /// caller's scopes.
+    ///
+    /// # Errors
+    /// 400 for a bad name or scope, 403 `insufficient_scope` for a scope the
+    /// caller lacks, 503 when the store cannot answer.
+    pub async fn create_api_key(
+        &self,
+        user: &Authenticated<User>,
+        request: &ApiKeyRequest,
+    ) -> Result<NewApiKeyResponse, ApiError> {
+        let (key, record): (PlaintextKey, ApiKeyRecord) = self
+            .api_keys
+            .create(
+                user.subject(),
+                user.scopes(),
+                &request.name,
+                &request.scopes,
+                None,
+            )
+            .await
+            .map_err(AuthError::from)?;
+        Ok(NewApiKeyResponse {
+            id: record.id().to_owned(),
+            key: key.into_exposed(),
+            scopes: record.scopes().iter().map(str::to_owned).collect(),
+        })
+    }
+
+    /// `GET /auth/api-keys`: the caller's keys, without secrets.
+    ///
+    /// # Errors
+    /// 503 when the store cannot answer.
+    pub async fn api_key_list(
+        &self,
+        user: &Authenticated<User>,
+    ) -> Result<Vec<ApiKeyView>, ApiError> {
+        let records = self
+            .api_keys
+            .list(user.subject())
+            .await
+            .map_err(AuthError::from)?;
+        Ok(records.iter().map(ApiKeyView::from).collect())
+    }
+
+    /// `DELETE /auth/api-keys/{id}`: revokes one of the caller's keys.
+    ///
+    /// # Errors
+    /// 404 when the caller has no such key.
+    pub async fn revoke_api_key(
+        &self,
+        user: &Authenticated<User>,
+        id: &str,
+    ) -> Result<(), ApiError> {
+        Ok(self
+            .api_keys
+            .revoke(user.subject(), id)
+            .await
+            .map_err(AuthError::from)?)
+    }
+
+    /// `POST /auth/mfa/totp/enroll`: a new (pending) TOTP secret. Replacing an
+    /// active factor needs a recent step-up, or a password alone would replace
+    /// the second factor.
+    ///
+    /// # Errors
+    /// 401 with an RFC 9470 challenge when the caller has a factor and did not
+    /// just prove it; 503 when the store cannot answer.
+    pub async fn totp_enroll(
+        &self,
+        user: &Authenticated<User>,
+    ) -> Result<EnrollmentResponse, ApiError> {
+        if self.totp.is_enrolled(user.subject()).await? {
+            auth_core::gate::mfa(user).into_result()?;
+            auth_core::gate::fresh(user, 300).into_result()?;
+        }
+        let enrollment: Enrollment = self.totp.enroll(user.subject(), &user.email).await?;
+        Ok(EnrollmentResponse {
+            secret: enrollment.secret_base32(),
+            otpauth_uri: enrollment.otpauth_uri().to_owned(),
+        })
+    }
+
+    /// `POST /auth/mfa/totp/confirm`: activates the pending secret with a code.
+    ///
+    /// # Errors
+    /// 400 `invalid_grant` for a wrong code, 429 after too many.
+    pub async fn totp_confirm(
+        &self,
+        user: &Authenticated<User>,
+        code: &str,
+    ) -> Result<(), ApiError> {
+        Ok(self.totp.confirm(user.subject(), code).await?)
+    }
+
+    /// `POST /auth/mfa/verify`: proves the second factor. A bearer caller gets a
+    /// new token pair, a session caller a rotated session (the old id is dead
+    /// at once), each with `amr` including `otp`, `acr` and a fresh `auth_time`.
+    ///
+    /// # Errors
+    /// 400 `invalid_grant` for a wrong, reused or malformed code; 429 after too
+    /// many; 503 when a store cannot answer.
+    pub async fn totp_verify(
+        &self,
+        user: &Authenticated<User>,
+        headers: &HeaderMap,
+        code: &str,
+    ) -> Result<SteppedUp, ApiError> {
+        let step: StepUp = self
+            .totp
+            .verify(user.subject(), code, user.info().amr())
+            .await?;
+        if user.info().mechanism() == Mechanism::Session {
+            let rotation = Rotation::new()
+                .amr(step.amr().iter().map(String::as_str))
+                .acr(step.acr())
+                .auth_time(step.auth_time());
+            return Ok(SteppedUp::Session(
+                self.sessions.rotate(headers, rotation).await?,
+            ));
+        }
+        let scope = user.scopes().as_str().to_owned();
+        let claims = claims_for(user, &scope)
+            .claim("amr", step.amr())
+            .and_then(|claims| claims.claim("acr", step.acr()))
+            .and_then(|claims| claims.claim("auth_time", unix(step.auth_time())))
+            .map_err(|_| ApiError::BadRequest("the step-up claims could not be written"))?;
+        let pair = self.issuer.login(user.subject(), &claims).await?;
+        Ok(SteppedUp::Tokens(token_response(&pair, scope)))
     }
 
     /// `POST /auth/refresh`: rotates the refresh token and issues a new pair with
@@ -306,8 +690,10 @@ impl Service {
                 ));
             }
         };
-        // Every token issued under the old roles dies now, audited as such.
+        // Every token and session issued under the old roles dies now, audited
+        // as such: a role change is a privilege change.
         self.issuer.logout_all(&id.to_string()).await?;
+        self.sessions.destroy_all_for(&id.to_string()).await?;
         Ok(user)
     }
 
@@ -376,8 +762,37 @@ fn granted_scope(requested: Option<&str>) -> Result<String, ApiError> {
         .join(" "))
 }
 
+/// A password sign-in's claims: `amr` `["pwd"]` and `auth_time` now, which a
+/// step-up extends and the `fresh` gate reads. A refresh is no sign-in: its
+/// tokens carry neither.
+fn password_claims(user: &User, scope: &str) -> Result<AccessClaims, ApiError> {
+    claims_for(user, scope)
+        .claim("amr", ["pwd"])
+        .and_then(|claims| claims.claim("auth_time", unix(SystemTime::now())))
+        .map_err(|_| ApiError::BadRequest("the sign-in claims could not be written"))
+}
+
 fn claims_for(user: &User, scope: &str) -> AccessClaims {
     AccessClaims::new().roles(&user.roles).scope(scope)
+}
+
+/// Gives the seeded admin `dave@example.com` the documented TOTP secret
+/// ([`DAVE_TOTP_SECRET`]), unless a factor is already there (another instance, a
+/// restart on the same Redis).
+async fn seed_dave_totp(totp: &Totp<Arc<TotpStores>>) -> Result<(), AuthError> {
+    let store = totp.store();
+    let now = SystemTime::now();
+    if store.load(DAVE, now).await?.active.is_some() {
+        return Ok(());
+    }
+    let secret = TotpSecret::from_base32(DAVE_TOTP_SECRET).ok_or(AuthError::misconfigured(
+        "the demo TOTP secret is not base32",
+    ))?;
+    store
+        .put_pending(DAVE, &secret, Duration::from_secs(60), now)
+        .await?;
+    store.activate(DAVE, &secret, 0).await?;
+    Ok(())
 }
 
 fn token_response(pair: &TokenPair, scope: String) -> TokenResponse {

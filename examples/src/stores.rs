@@ -4,11 +4,21 @@
 use std::time::{Duration, SystemTime};
 
 use auth_core::AuthError;
+use auth_core::api_key::{
+    ApiKeyRecord, ApiKeyStore, MemoryApiKeyStore, RedisApiKeyStore, StoredApiKey,
+};
+use auth_core::mfa::{
+    Acceptance, Admission, AttemptLimit, MemoryTotpStore, RedisTotpStore, TotpRecord, TotpSecret,
+    TotpStore,
+};
 use auth_core::revocation::refresh::MemoryRefreshStore;
 use auth_core::revocation::refresh::{RefreshFamily, RefreshStore, Rotation};
 use auth_core::revocation::{
     Cutoff, MemoryRevocationStore, RedisConnection, RedisOptions, RedisRefreshStore,
     RedisRevocationStore, RevocationStore, SubjectCutoffs, TokenRef,
+};
+use auth_core::session::{
+    MemorySessionStore, RedisSessionStore, SessionKey, SessionRecord, SessionStore,
 };
 
 /// Where revocations live.
@@ -108,5 +118,180 @@ impl RefreshStore for RefreshTokens {
             RefreshTokens::Memory(store) => store.revoke_family(family_id).await,
             RefreshTokens::Redis(store) => store.revoke_family(family_id).await,
         }
+    }
+}
+
+/// Where sessions, API keys and second factors live: in this process, or in the
+/// Redis every instance shares.
+#[derive(Debug)]
+pub enum Shared<M, R> {
+    /// This process only.
+    Memory(M),
+    /// Shared through Redis.
+    Redis(R),
+}
+
+/// Server-side sessions.
+pub type SessionStores = Shared<MemorySessionStore, RedisSessionStore>;
+/// API keys (their hashes).
+pub type ApiKeyStores = Shared<MemoryApiKeyStore, RedisApiKeyStore>;
+/// TOTP factors, replay marks and attempt counts.
+pub type TotpStores = Shared<MemoryTotpStore, RedisTotpStore>;
+
+/// The three stores of the ways in besides tokens.
+#[derive(Debug)]
+pub struct WaysIn {
+    /// Sessions.
+    pub sessions: SessionStores,
+    /// API keys.
+    pub api_keys: ApiKeyStores,
+    /// TOTP factors.
+    pub totp: TotpStores,
+}
+
+/// Opens the session, API key and TOTP stores: Redis when `redis_url` is set.
+///
+/// # Errors
+/// When Redis cannot be reached at start.
+pub async fn open_ways_in(redis_url: Option<&str>) -> Result<WaysIn, AuthError> {
+    match redis_url {
+        None => Ok(WaysIn {
+            sessions: Shared::Memory(MemorySessionStore::new()),
+            api_keys: Shared::Memory(MemoryApiKeyStore::new()),
+            totp: Shared::Memory(MemoryTotpStore::new()),
+        }),
+        Some(url) => {
+            let connection =
+                RedisConnection::connect(RedisOptions::new(url).prefix("orders-api:")).await?;
+            Ok(WaysIn {
+                sessions: Shared::Redis(RedisSessionStore::new(connection.clone())),
+                api_keys: Shared::Redis(RedisApiKeyStore::new(connection.clone())),
+                totp: Shared::Redis(RedisTotpStore::new(connection)),
+            })
+        }
+    }
+}
+
+/// `match self` over both stores, calling `$method` with the same arguments.
+macro_rules! either {
+    ($self:ident.$method:ident($($arg:expr),*)) => {
+        match $self {
+            Shared::Memory(store) => store.$method($($arg),*).await,
+            Shared::Redis(store) => store.$method($($arg),*).await,
+        }
+    };
+}
+
+impl SessionStore for SessionStores {
+    async fn create(
+        &self,
+        key: &SessionKey,
+        record: &SessionRecord,
+        expires_at: SystemTime,
+    ) -> Result<(), AuthError> {
+        either!(self.create(key, record, expires_at))
+    }
+    async fn load(&self, key: &SessionKey) -> Result<Option<SessionRecord>, AuthError> {
+        either!(self.load(key))
+    }
+    async fn touch(
+        &self,
+        key: &SessionKey,
+        seen_at: SystemTime,
+        expires_at: SystemTime,
+    ) -> Result<bool, AuthError> {
+        either!(self.touch(key, seen_at, expires_at))
+    }
+    async fn rotate(
+        &self,
+        old: &SessionKey,
+        new: &SessionKey,
+        record: &SessionRecord,
+        expires_at: SystemTime,
+    ) -> Result<bool, AuthError> {
+        either!(self.rotate(old, new, record, expires_at))
+    }
+    async fn destroy(&self, key: &SessionKey) -> Result<bool, AuthError> {
+        either!(self.destroy(key))
+    }
+    async fn destroy_all_for(&self, subject: &str) -> Result<u64, AuthError> {
+        either!(self.destroy_all_for(subject))
+    }
+    async fn get(&self, key: &SessionKey, field: &str) -> Result<Option<String>, AuthError> {
+        either!(self.get(key, field))
+    }
+    async fn set(&self, key: &SessionKey, field: &str, value: &str) -> Result<bool, AuthError> {
+        either!(self.set(key, field, value))
+    }
+    async fn remove(&self, key: &SessionKey, field: &str) -> Result<bool, AuthError> {
+        either!(self.remove(key, field))
+    }
+    async fn increment(
+        &self,
+        key: &SessionKey,
+        field: &str,
+        by: i64,
+    ) -> Result<Option<i64>, AuthError> {
+        either!(self.increment(key, field, by))
+    }
+}
+
+impl ApiKeyStore for ApiKeyStores {
+    async fn insert(&self, key: &StoredApiKey) -> Result<(), AuthError> {
+        either!(self.insert(key))
+    }
+    async fn find(&self, id: &str) -> Result<Option<StoredApiKey>, AuthError> {
+        either!(self.find(id))
+    }
+    async fn list(&self, owner: &str) -> Result<Vec<ApiKeyRecord>, AuthError> {
+        either!(self.list(owner))
+    }
+    async fn revoke(&self, owner: &str, id: &str) -> Result<bool, AuthError> {
+        either!(self.revoke(owner, id))
+    }
+    async fn touch(&self, id: &str, at: SystemTime) -> Result<(), AuthError> {
+        either!(self.touch(id, at))
+    }
+}
+
+impl TotpStore for TotpStores {
+    async fn admit(
+        &self,
+        subject: &str,
+        limit: AttemptLimit,
+        now: SystemTime,
+    ) -> Result<Admission, AuthError> {
+        either!(self.admit(subject, limit, now))
+    }
+    async fn load(&self, subject: &str, now: SystemTime) -> Result<TotpRecord, AuthError> {
+        either!(self.load(subject, now))
+    }
+    async fn put_pending(
+        &self,
+        subject: &str,
+        secret: &TotpSecret,
+        ttl: Duration,
+        now: SystemTime,
+    ) -> Result<(), AuthError> {
+        either!(self.put_pending(subject, secret, ttl, now))
+    }
+    async fn accept(
+        &self,
+        subject: &str,
+        secret: &TotpSecret,
+        step: u64,
+    ) -> Result<Acceptance, AuthError> {
+        either!(self.accept(subject, secret, step))
+    }
+    async fn activate(
+        &self,
+        subject: &str,
+        secret: &TotpSecret,
+        step: u64,
+    ) -> Result<bool, AuthError> {
+        either!(self.activate(subject, secret, step))
+    }
+    async fn remove(&self, subject: &str) -> Result<(), AuthError> {
+        either!(self.remove(subject))
     }
 }

@@ -12,7 +12,9 @@ use crate::limits::{
     MAX_AMOUNT_CENTS, MAX_EMAIL_BYTES, MAX_ITEM_CHARS, MAX_PASSWORD_BYTES, MAX_REFRESH_TOKEN_BYTES,
     MAX_SCOPE_BYTES,
 };
-use crate::service::{LoginRequest, ROLES, RefreshRequest, RolesRequest};
+use crate::service::{
+    ApiKeyRequest, CodeRequest, LoginRequest, ROLES, RefreshRequest, RolesRequest, SessionRequest,
+};
 
 /// A request body that checks its own fields.
 pub trait Validate {
@@ -108,6 +110,42 @@ impl Validate for RolesRequest {
             !self.roles.is_empty() && self.roles.len() <= ROLES.len() && known && distinct,
             "roles must be a non-empty list of distinct roles among customer, admin",
         )
+    }
+}
+
+impl Validate for SessionRequest {
+    fn validate(&self) -> Result<(), ApiError> {
+        require(
+            !self.email.is_empty() && self.email.len() <= MAX_EMAIL_BYTES,
+            "email must be 1 to 254 bytes",
+        )?;
+        require(
+            !self.password.is_empty() && self.password.len() <= MAX_PASSWORD_BYTES,
+            "password must be 1 to 1024 bytes",
+        )
+    }
+}
+
+impl Validate for ApiKeyRequest {
+    /// The name and scopes are checked by `ApiKeys::create`, which says which
+    /// rule failed; here only the sizes, so a huge list costs nothing.
+    fn validate(&self) -> Result<(), ApiError> {
+        require(
+            self.name.len() <= 400 && self.scopes.len() <= 16,
+            "name must be at most 100 characters and scopes at most 16",
+        )?;
+        require(
+            self.scopes.iter().all(|scope| scope.len() <= 64),
+            "a scope is at most 64 bytes",
+        )
+    }
+}
+
+impl Validate for CodeRequest {
+    /// Six digits; anything else is still counted as a failed attempt by the
+    /// factor, so it is passed on unless it is too long to be worth reading.
+    fn validate(&self) -> Result<(), ApiError> {
+        require(self.code.len() <= 16, "code must be at most 16 bytes")
     }
 }
 

@@ -15,6 +15,12 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use auth_integration::client::{self as http, Response};
 use examples::config::Config;
 use examples::service::Service;
+mod orders_support;
+
+/// What follows the bearer challenge in every 401: one challenge per other way
+/// in (the session cookie, an API key), in the order of the service's chain.
+const OTHER_CHALLENGES: &str = r#"Cookie realm="orders-api", cookie-name="__Host-orders_session", ApiKey realm="orders-api", header="x-api-key""#;
+
 use serde_json::{Value, json};
 
 const SECRET: &str = "orders-api test secret, 32+ bytes long";
@@ -133,11 +139,16 @@ async fn token_of(addr: SocketAddr, caller: Caller) -> Option<String> {
 /// What a 401 must look like for each unauthenticated caller.
 fn assert_unauthenticated(caller: Caller, response: &Response, what: &str) {
     assert_eq!(response.status, 401, "{caller:?} {what}: {}", response.body);
-    let expected = match caller {
-        Caller::Nobody => r#"Bearer realm="orders-api""#.to_owned(),
-        Caller::Expired => r#"Bearer realm="orders-api", error="invalid_token", error_description="the access token expired""#.to_owned(),
-        _ => r#"Bearer realm="orders-api", error="invalid_token", error_description="the access token is invalid""#.to_owned(),
+    let bearer = match caller {
+        Caller::Nobody => r#"Bearer realm="orders-api""#,
+        Caller::Expired => {
+            r#"Bearer realm="orders-api", error="invalid_token", error_description="the access token expired""#
+        }
+        _ => {
+            r#"Bearer realm="orders-api", error="invalid_token", error_description="the access token is invalid""#
+        }
     };
+    let expected = format!("{bearer}, {OTHER_CHALLENGES}");
     assert_eq!(challenge(response), expected, "{caller:?} {what}");
     assert_eq!(response.header("content-type"), Some("application/json"));
 }
@@ -191,7 +202,9 @@ async fn every_endpoint_for_every_caller() {
             "PUT",
             "/admin/users/2/roles",
             Some(json!({"roles": ["customer"]})),
-            [401, 401, 401, 403, 403, 200, 403],
+            // Carol is an admin, but has not proved a second factor: the
+            // RFC 9470 step-up challenge (`role_changes_need_a_recent_second_factor`).
+            [401, 401, 401, 403, 403, 401, 403],
         ),
         (
             "POST",
@@ -211,6 +224,16 @@ async fn every_endpoint_for_every_caller() {
             let what = format!("{method} {path}");
             let response = http::call(addr, method, path, token.as_deref(), body.clone()).await;
             let want = expected[column];
+            if want == 401 && caller == Carol {
+                // An admin without a second factor: a step-up, not a bad token.
+                assert_eq!(response.status, 401, "{what}: {}", response.body);
+                assert_eq!(
+                    challenge(&response),
+                    r#"Bearer realm="orders-api", error="insufficient_user_authentication", error_description="a stronger or more recent authentication is required", acr_values="urn:auth-core:acr:mfa""#,
+                    "{what}"
+                );
+                continue;
+            }
             if want == 401 {
                 assert_unauthenticated(caller, &response, &what);
                 continue;
@@ -362,6 +385,7 @@ async fn a_demoted_admin_is_refused_at_once() {
     );
 
     let carol = login(addr, "carol", None).await.access;
+    let carol = orders_support::stepped_up(addr, &carol).await;
     let demoted = http::call(
         addr,
         "PUT",
@@ -646,7 +670,9 @@ async fn non_canonical_subjects_are_refused() {
         "\u{ff11}", // FULLWIDTH DIGIT ONE
         "1.0", "0x1", "-0",
     ];
-    let invalid = r#"Bearer realm="orders-api", error="invalid_token", error_description="the access token is invalid""#;
+    let invalid = format!(
+        r#"Bearer realm="orders-api", error="invalid_token", error_description="the access token is invalid", {OTHER_CHALLENGES}"#
+    );
     let assert_refused = |response: &Response, sub: &str| {
         assert_eq!(response.status, 401, "sub {sub:?}: {}", response.body);
         assert_eq!(challenge(response), invalid, "sub {sub:?}");

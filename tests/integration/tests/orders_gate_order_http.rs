@@ -94,7 +94,8 @@ async fn send(
 async fn gates_answer_before_parsing(framework: Framework) {
     let addr = start(framework, &config(&[])).await;
     let customer = login(addr, "alice", None).await;
-    let admin = login(addr, "carol", None).await;
+    let admin_without_mfa = login(addr, "carol", None).await;
+    let admin = orders_support::stepped_up(addr, &admin_without_mfa).await;
     for probe in probes() {
         let what = format!("{framework:?} {} {}", probe.0, probe.1);
         let anonymous = send(addr, None, probe.clone()).await;
@@ -114,6 +115,20 @@ async fn gates_answer_before_parsing(framework: Framework) {
             refused.body
         );
         assert!(!refused.body.contains("roles"), "{what}: {}", refused.body);
+
+        // A role change needs a second factor: without one an admin gets the
+        // step-up challenge (RFC 9470), also before any extractor.
+        if probe.1.ends_with("/roles") {
+            let weak = send(addr, Some(&admin_without_mfa), probe.clone()).await;
+            assert_eq!(weak.status, 401, "{what} admin without MFA: {}", weak.body);
+            assert_eq!(
+                weak.header("www-authenticate"),
+                Some(
+                    r#"Bearer realm="orders-api", error="insufficient_user_authentication", error_description="a stronger or more recent authentication is required", acr_values="urn:auth-core:acr:mfa""#
+                ),
+                "{what}"
+            );
+        }
 
         let admitted = send(addr, Some(&admin), probe).await;
         assert!(

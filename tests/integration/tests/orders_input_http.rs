@@ -226,7 +226,7 @@ fn refused<'a>(alice: &'a str, carol: &'a str) -> Vec<Refused<'a>> {
 async fn rejections_are_json_errors_that_never_echo_input(framework: Framework) {
     let addr = start(framework, config(&[])).await;
     let alice = login(addr, "alice").await;
-    let carol = login(addr, "carol").await;
+    let carol = orders_support::stepped_up(addr, &login(addr, "carol").await).await;
     for case in refused(&alice, &carol) {
         let what = format!("{framework:?}: {}", case.what);
         let response = raw(
@@ -333,7 +333,7 @@ async fn fields_are_bounded_in_length() {
     for framework in BOTH {
         let addr = start(framework, config(&[])).await;
         let alice = login(addr, "alice").await;
-        let carol = login(addr, "carol").await;
+        let carol = orders_support::stepped_up(addr, &login(addr, "carol").await).await;
         let longest = "é".repeat(examples::limits::MAX_ITEM_CHARS);
         let created = http::call(
             addr,
@@ -566,7 +566,7 @@ async fn admins(addr: SocketAddr, token: &str) -> Vec<i64> {
 async fn the_last_admin_cannot_demote_themselves() {
     for framework in BOTH {
         let addr = start(framework, config(&[])).await;
-        let carol = login(addr, "carol").await;
+        let carol = orders_support::stepped_up(addr, &login(addr, "carol").await).await;
         // Dave (4) may lose the role: Carol (3) keeps it.
         assert_eq!(set_roles(addr, &carol, 4, &["customer"]).await.status, 200);
         // Carol is the last one now.
@@ -590,8 +590,8 @@ async fn the_last_admin_cannot_demote_themselves() {
 async fn concurrent_demotions_of_the_last_two_admins_leave_one() {
     for framework in BOTH {
         let addr = start(framework, config(&[])).await;
-        let carol = login(addr, "carol").await;
-        let dave = login(addr, "dave").await;
+        let carol = orders_support::stepped_up(addr, &login(addr, "carol").await).await;
+        let dave = orders_support::stepped_up(addr, &login(addr, "dave").await).await;
         // Each demotes themselves, at the same time.
         let (one, two) = tokio::join!(
             set_roles(addr, &carol, 3, &["customer"]),
@@ -628,8 +628,8 @@ async fn concurrent_demotions_on_two_instances_sharing_a_database_leave_one() {
         let shared = [("DATABASE_URL", db.as_str())];
         let one = start(Framework::Axum, config(&shared)).await;
         let two = start(Framework::Actix, config(&shared)).await;
-        let carol = login(one, "carol").await;
-        let dave = login(two, "dave").await;
+        let carol = orders_support::stepped_up(one, &login(one, "carol").await).await;
+        let dave = orders_support::stepped_up(two, &login(two, "dave").await).await;
         // Each demotes themselves, on a different instance, at the same time.
         let (first, second) = tokio::join!(
             set_roles(one, &carol, 3, &["customer"]),

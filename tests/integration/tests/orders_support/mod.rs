@@ -17,6 +17,11 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 /// The HS256 secret every test configuration signs with.
+/// What follows the bearer challenge in every 401 of the example services: one
+/// challenge per other way in (the session cookie, an API key), in the order of
+/// the service's chain.
+pub(crate) const OTHER_CHALLENGES: &str = r#"Cookie realm="orders-api", cookie-name="__Host-orders_session", ApiKey realm="orders-api", header="x-api-key""#;
+
 pub(crate) const SECRET: &str = "orders test secret, at least 32 bytes long";
 
 /// The web framework a test runs the service on.
@@ -236,4 +241,53 @@ pub(crate) async fn email_limit_answers_alike_for_known_and_unknown_emails(frame
     )
     .await;
     assert_eq!(bob.status, 200);
+}
+
+/// A token of the admin whose `access` token this is, after a TOTP step-up
+/// (`PUT /admin/users/{id}/roles` asks for one within five minutes): enrolls a
+/// factor first, unless the account has one (dave's is seeded with
+/// `DAVE_TOTP_SECRET`), then proves it at `POST /auth/mfa/verify`.
+pub(crate) async fn stepped_up(addr: SocketAddr, access: &str) -> String {
+    use auth_core::mfa::TotpSecret;
+    let now = std::time::SystemTime::now();
+    let enroll = http::call(addr, "POST", "/auth/mfa/totp/enroll", Some(access), None).await;
+    let code = if enroll.status == 200 {
+        let secret = enroll.json()["secret"]
+            .as_str()
+            .and_then(TotpSecret::from_base32)
+            .expect("a base32 secret");
+        let confirm = http::call(
+            addr,
+            "POST",
+            "/auth/mfa/totp/confirm",
+            Some(access),
+            Some(json!({ "code": secret.code_at(now) })),
+        )
+        .await;
+        assert_eq!(confirm.status, 204, "confirm: {}", confirm.body);
+        // The confirmation used this step's code: the next step's is still in
+        // the window, and not a replay.
+        secret.code_at(now + Duration::from_secs(30))
+    } else {
+        assert_eq!(
+            enroll.status, 401,
+            "an enrolled account needs a step-up to re-enroll"
+        );
+        TotpSecret::from_base32(examples::service::DAVE_TOTP_SECRET)
+            .expect("the seeded secret")
+            .code_at(now)
+    };
+    let verify = http::call(
+        addr,
+        "POST",
+        "/auth/mfa/verify",
+        Some(access),
+        Some(json!({ "code": code })),
+    )
+    .await;
+    assert_eq!(verify.status, 200, "verify: {}", verify.body);
+    verify.json()["access_token"]
+        .as_str()
+        .expect("a stepped-up access token")
+        .to_owned()
 }
