@@ -56,8 +56,9 @@
 //!
 //! | layer | type | fails with |
 //! |---|---|---|
-//! | credential → principal | [`Authenticator`], [`authenticate`] → [`Authenticated<U>`] | 401 `invalid_token` / no `error` when nothing was sent |
-//! | principal → may call | gates: `authenticated`, `role`, `scope`, `permission`, `check`, `any`/`all`/`not` ([`gate`]) | 403 (`insufficient_scope` for scopes) |
+//! | credential → principal | [`Authenticator`], [`authenticate`] → [`Authenticated<U>`]; several at once through a [`Chain`] | 401 `invalid_token` / no `error` when nothing was sent, one challenge per [`Scheme`]; 400 for two credentials |
+//! | principal → may call | gates: `authenticated`, `role`, `scope`, `permission`, `mechanism`, `check`, `any`/`all`/`not` ([`gate`]); guests refused unless `guests = true` | 403 (`insufficient_scope` for scopes) |
+//! | principal → authenticated strongly or recently enough | step-up gates `mfa`, `amr`, `acr`, `fresh(max_age = ..)` ([`gate`]) | 401 `insufficient_user_authentication` (RFC 9470) |
 //! | principal + resource → permit | [`Policy`] / [`AsyncPolicy`] → [`Permit<'p, A, R>`](Permit) | 403, or 404 ([`Decision::not_found`]) |
 //! | any of the above cannot decide | [`Decision::unavailable`], a store error | 503, never an allow |
 //! | permit → data | your functions take `&Permit<A, R>` | does not compile |
@@ -186,6 +187,11 @@ pub use crate::error::{AuthError, ErrorResponse, GrantError, TokenError};
 /// | `role("admin")` | the principal [`HasRoles`] `admin` | 403 |
 /// | `scope("orders:write")` | the credential grants the scope | 403 `insufficient_scope`, `scope="orders:write"` |
 /// | `permission("orders.delete")` | the principal [`HasPermissions`] it | 403 |
+/// | `mechanism("api_key")` | the credential is of that [`Mechanism`] (`bearer_token`, `session`, `api_key`, `guest`, `test`; a typo does not compile) | 403 |
+/// | `mfa` | the credential's `amr` names a second factor ([`gate::SECOND_FACTORS`]) | 401 step-up, `acr_values` = [`gate::ACR_MFA`] |
+/// | `amr("otp")` | the credential's `amr` holds the method | 401 step-up |
+/// | `acr("..")` | the credential's `acr` is that class | 401 step-up naming it in `acr_values` |
+/// | `fresh(max_age = 300)` | the user authenticated (`auth_time`) at most that many seconds ago | 401 step-up with `max_age` |
 /// | `check(path::to::predicate)` | `predicate(&user)` (or `predicate(&user, &state)` with `state = ..`) returns an allowing [`Decision`]; it may be `async` in an `async fn` | its decision |
 /// | `any(g, ..)` | some gate allows (the first allow decides) | unavailable if a gate was, else the strongest denial; missing scopes are merged |
 /// | `all(g, ..)` | every gate allows | the first gate that does not allow |
@@ -213,6 +219,9 @@ pub use crate::error::{AuthError, ErrorResponse, GrantError, TokenError};
 /// - `crate = path`: where `auth_core` is, for crates that re-export it. The gates
 ///   then run whatever that path re-exports; the [`inventory`] records the
 ///   indirection and the matrix shows it.
+/// - `guests = true`: guests ([`Mechanism::Guest`]) may call the handler. Without
+///   it the [`Gatekeeper`] refuses a guest with a 403 before any gate runs (and, on
+///   the secure mount points, before any extractor).
 /// - `early = false`: no *early gates*. By default the leading function-level
 ///   gates that need only the principal are also written as a function nested in
 ///   the handler, which `axum::SecureRouter` and `actix::SecureScope` run before
