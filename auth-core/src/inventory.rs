@@ -453,6 +453,8 @@ pub fn handlers() -> Vec<Entry> {
 pub struct AuthenticatorInfo {
     type_name: &'static str,
     realm: Option<String>,
+    /// Where its credentials travel ([`Scheme`](crate::Scheme)s, as displayed).
+    schemes: Vec<String>,
 }
 
 impl AuthenticatorInfo {
@@ -465,14 +467,25 @@ impl AuthenticatorInfo {
     pub fn realm(&self) -> Option<&str> {
         self.realm.as_deref()
     }
+
+    /// The credentials it reads (its [`Authenticator::schemes`](crate::Authenticator::schemes)),
+    /// e.g. `bearer token`, ``cookie `__Host-session` ``, ``header `x-api-key` ``.
+    pub fn schemes(&self) -> &[String] {
+        &self.schemes
+    }
 }
 
 static AUTHENTICATORS: Mutex<BTreeSet<AuthenticatorInfo>> = Mutex::new(BTreeSet::new());
 
 /// Records that an authenticator of type `type_name` is in use, in `realm` when
 /// known. An entry without a realm stands only until one with a realm arrives.
-pub(crate) fn record_authenticator(type_name: &'static str, realm: Option<&str>) {
+pub(crate) fn record_authenticator(
+    type_name: &'static str,
+    realm: Option<&str>,
+    schemes: &[crate::Scheme],
+) {
     let realm = realm.filter(|r| !r.is_empty()).map(str::to_owned);
+    let schemes: Vec<String> = schemes.iter().map(ToString::to_string).collect();
     let mut known = AUTHENTICATORS
         .lock()
         .unwrap_or_else(PoisonError::into_inner);
@@ -480,11 +493,16 @@ pub(crate) fn record_authenticator(type_name: &'static str, realm: Option<&str>)
         known.remove(&AuthenticatorInfo {
             type_name,
             realm: None,
+            schemes: schemes.clone(),
         });
     } else if known.iter().any(|a| a.type_name == type_name) {
         return;
     }
-    known.insert(AuthenticatorInfo { type_name, realm });
+    known.insert(AuthenticatorInfo {
+        type_name,
+        realm,
+        schemes,
+    });
 }
 
 /// Every authenticator the program has wrapped in a
@@ -584,14 +602,20 @@ impl fmt::Display for Matrix {
         }
         if !self.authenticators.is_empty() {
             writeln!(f)?;
-            writeln!(f, "| authenticator | realm |")?;
-            writeln!(f, "|---|---|")?;
+            writeln!(f, "| authenticator | realm | credentials |")?;
+            writeln!(f, "|---|---|---|")?;
             for a in &self.authenticators {
+                let schemes = if a.schemes.is_empty() {
+                    "-".to_owned()
+                } else {
+                    a.schemes.join(", ")
+                };
                 writeln!(
                     f,
-                    "| `{}` | {} |",
+                    "| `{}` | {} | {} |",
                     cell(a.type_name),
-                    cell(a.realm().unwrap_or("-"))
+                    cell(a.realm().unwrap_or("-")),
+                    cell(&schemes)
                 )?;
             }
         }

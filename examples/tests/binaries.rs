@@ -111,12 +111,28 @@ fn orders_api_prints_its_authorization_matrix() {
     };
     assert!(row("health").contains("PUBLIC"));
     assert!(row("delete_order").contains(r#"scope("orders:write"), Delete(order)"#));
-    assert!(row("set_roles").contains(r#"role("admin")"#));
+    assert!(
+        row("set_roles")
+            .contains(r#"role("admin"), not(mechanism("api_key")), mfa, fresh(max_age = 300)"#)
+    );
+    assert!(row("create_api_key").contains(r#"not(mechanism("api_key"))"#));
+    assert!(row("me").contains("guarded, guests too"));
     assert_eq!(
         matrix
             .lines()
             .filter(|l| l.contains("examples::orders_api"))
             .count(),
-        13
+        23
+    );
+    // The chain, with every credential it reads: which ways in the routes have.
+    let chain = matrix
+        .lines()
+        .find(|line| line.contains("Chain<"))
+        .unwrap_or_else(|| panic!("no chain in\n{matrix}"));
+    assert!(
+        chain.contains(
+            "| orders-api | bearer token, cookie `__Host-orders_session`, header `x-api-key` |"
+        ),
+        "{chain}"
     );
 }

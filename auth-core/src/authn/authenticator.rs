@@ -142,7 +142,7 @@ pub async fn authenticate<A>(
 where
     A: Authenticator + ?Sized,
 {
-    record_in_inventory(std::any::type_name::<A>());
+    record_in_inventory(std::any::type_name::<A>(), || authenticator.schemes());
     match authenticator.authenticate(request).await {
         Ok(identity) => {
             audit::authenticated(identity.info());
@@ -159,7 +159,7 @@ where
 /// a scan of a few names on every request, a lock only the first time. The name
 /// is the compiler's, so a door cannot list itself as another; a
 /// `SharedAuthenticator` was listed under the type it wraps when it was made.
-fn record_in_inventory(name: &'static str) {
+fn record_in_inventory(name: &'static str, schemes: impl FnOnce() -> Vec<Scheme>) {
     if is_shared(name) {
         return;
     }
@@ -178,7 +178,7 @@ fn record_in_inventory(name: &'static str) {
         }
     });
     if first {
-        crate::inventory::record_authenticator(name, None);
+        crate::inventory::record_authenticator(name, None, &schemes());
     }
 }
 
@@ -267,11 +267,12 @@ impl<U: Send + Sync + 'static> SharedAuthenticator<U> {
         A: Authenticator<User = U> + 'static,
     {
         let name = std::any::type_name::<A>();
+        let schemes = authenticator.schemes();
         if !is_shared(name) {
-            crate::inventory::record_authenticator(name, None);
+            crate::inventory::record_authenticator(name, None, &schemes);
         }
         SharedAuthenticator {
-            schemes: authenticator.schemes().into(),
+            schemes: schemes.into(),
             inner: Arc::new(authenticator),
             realm: Arc::from(""),
             id: next_id(),
@@ -287,7 +288,7 @@ impl<U: Send + Sync + 'static> SharedAuthenticator<U> {
         self.realm = realm.into();
         self.id = next_id();
         if !is_shared(self.name) {
-            crate::inventory::record_authenticator(self.name, Some(&self.realm));
+            crate::inventory::record_authenticator(self.name, Some(&self.realm), &self.schemes);
         }
         self
     }

@@ -117,6 +117,18 @@ impl Scheme {
     }
 }
 
+impl std::fmt::Display for Scheme {
+    /// `bearer token`, ``cookie `name` ``, ``header `name` ``: how the
+    /// [authorization matrix](crate::inventory::Matrix) lists it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Scheme::Bearer => f.write_str("bearer token"),
+            Scheme::Cookie { name } => write!(f, "cookie `{name}`"),
+            Scheme::Header { name } => write!(f, "header `{name}`"),
+        }
+    }
+}
+
 /// Whether the `Cookie` header value `header` has a cookie named `name`
 /// (RFC 6265 §5.4: `name=value` pairs separated by `;` and optional spaces).
 fn has_cookie(header: &[u8], name: &[u8]) -> bool {

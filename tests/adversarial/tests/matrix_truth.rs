@@ -141,12 +141,19 @@ async fn every_authenticator_put_to_use_is_listed_with_its_realm() {
     assert_eq!(listed("::KioskKey"), [None]);
 
     let matrix = Matrix::collect().to_string();
-    assert!(matrix.contains("| authenticator | realm |"), "{matrix}");
     assert!(
-        matrix.contains("matrix_truth::BadgeReader` | badges |"),
+        matrix.contains("| authenticator | realm | credentials |"),
         "{matrix}"
     );
-    assert!(matrix.contains("matrix_truth::KioskKey` | - |"), "{matrix}");
+    // Each with the credentials it reads: here the default, a bearer token.
+    assert!(
+        matrix.contains("matrix_truth::BadgeReader` | badges | bearer token |"),
+        "{matrix}"
+    );
+    assert!(
+        matrix.contains("matrix_truth::KioskKey` | - | bearer token |"),
+        "{matrix}"
+    );
 }
 
 #[tokio::test]
@@ -163,6 +170,52 @@ async fn an_authenticator_used_by_an_adapter_only_is_listed() {
         inventory::authenticators()
     );
 }
+
+/// A chain lists every credential it accepts, and each member is listed too; a
+/// route that refuses a mechanism says so in its gates; one that takes guests, in
+/// its access column. Together: which ways in each route accepts.
+#[tokio::test]
+async fn the_matrix_shows_the_ways_in_of_a_chain_and_of_each_route() {
+    struct KeyReader;
+    impl Authenticator for KeyReader {
+        type User = User;
+        async fn authenticate(&self, _: &Parts) -> Result<Identity<User>, AuthError> {
+            Err(AuthError::MissingCredentials)
+        }
+        fn schemes(&self) -> Vec<auth_core::Scheme> {
+            vec![auth_core::Scheme::header(http::HeaderName::from_static(
+                "x-badge-key",
+            ))]
+        }
+    }
+    let chain = auth_core::Chain::new(BadgeReader)
+        .or(KeyReader)
+        .expect("two schemes");
+    let _shared = SharedAuthenticator::new(chain).with_realm("badge-chain");
+    let matrix = Matrix::collect().to_string();
+    assert!(
+        matrix.contains("| badge-chain | bearer token, header `x-badge-key` |"),
+        "{matrix}"
+    );
+    assert!(
+        matrix.contains("::KeyReader` | - | header `x-badge-key` |"),
+        "{matrix}"
+    );
+    assert!(
+        matrix.contains(r#"| guarded | `not(mechanism("api_key"))` |"#),
+        "{matrix}"
+    );
+    assert!(
+        matrix.contains("| guarded, guests too | `authenticated` |"),
+        "{matrix}"
+    );
+}
+
+#[requires(not(mechanism("api_key")))]
+async fn no_keys_here(user: Authenticated<User>) {}
+
+#[requires(authenticated, guests = true)]
+async fn guests_welcome(user: Authenticated<User>) {}
 
 /// A door that vouches for anyone: the inventory must list it under its own name.
 struct Sneaky;

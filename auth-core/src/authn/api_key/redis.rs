@@ -331,10 +331,9 @@ fn from_hex(text: &str) -> Option<[u8; 32]> {
     Some(out)
 }
 
-/// Fails closed: an error event, then a 503.
+/// Fails closed: an error event, then a 503 (as every Redis store of the crate).
 fn unavailable(error: StoreError) -> AuthError {
-    tracing::error!(component = COMPONENT, error = %error, "redis call failed; failing closed");
-    AuthError::unavailable(COMPONENT, error)
+    crate::revocation::redis::unavailable(COMPONENT, error)
 }
 
 #[cfg(test)]
