@@ -122,7 +122,7 @@ impl<U> Authenticated<U> {
         A: Policy<R, Principal = U>,
         R: Resource,
     {
-        let decision = <A as Policy<R>>::decide(self, &resource, state);
+        let decision = <A as PolicyFor<R, U, A::State>>::decide_for(self, &resource, state);
         conclude(self, Site::Body, resource, decision)
     }
 
@@ -140,7 +140,8 @@ impl<U> Authenticated<U> {
         A: AsyncPolicy<R, Principal = U>,
         R: Resource,
     {
-        let decision = <A as AsyncPolicy<R>>::decide(self, &resource, state).await;
+        let decision =
+            <A as AsyncPolicyFor<R, U, A::State>>::decide_for(self, &resource, state).await;
         conclude(self, Site::Body, resource, decision)
     }
 

@@ -63,6 +63,13 @@ pub trait Policy<R: ?Sized>: Action {
     /// nothing. A `#[requires]` handler passes it with `state = ..`.
     type State: ?Sized;
 
+    /// Whether the rule decides for guests
+    /// ([`Mechanism::Guest`](crate::Mechanism::Guest)) at all. `false` unless set:
+    /// a guest is then denied (403) without `decide` running, wherever the policy
+    /// is asked (a resource gate, [`Authenticated::authorize`], a filter), so a
+    /// rule written for users never meets a guest by accident.
+    const GUESTS: bool = false;
+
     /// The decision for `principal` performing `Self` on `resource`.
     fn decide(
         principal: &Authenticated<Self::Principal>,
@@ -116,6 +123,9 @@ pub trait AsyncPolicy<R: ?Sized>: Action {
     /// What the rule reads besides the principal and the resource; `()` for nothing.
     type State: ?Sized;
 
+    /// Whether the rule decides for guests at all; see [`Policy::GUESTS`].
+    const GUESTS: bool = false;
+
     /// The decision for `principal` performing `Self` on `resource`.
     fn decide(
         principal: &Authenticated<Self::Principal>,
@@ -131,6 +141,7 @@ where
 {
     type Principal = A::Principal;
     type State = A::State;
+    const GUESTS: bool = <A as Policy<R>>::GUESTS;
 
     fn decide(
         principal: &Authenticated<Self::Principal>,
@@ -168,6 +179,9 @@ where
         resource: &R,
         state: &A::State,
     ) -> Decision {
+        if refuses_guest(principal, <A as Policy<R>>::GUESTS) {
+            return guest_refused();
+        }
         <A as Policy<R>>::decide(principal, resource, state)
     }
 }
@@ -202,8 +216,26 @@ where
         resource: &R,
         state: &A::State,
     ) -> impl Future<Output = Decision> + Send {
-        <A as AsyncPolicy<R>>::decide(principal, resource, state)
+        let decided = (!refuses_guest(principal, <A as AsyncPolicy<R>>::GUESTS))
+            .then(|| <A as AsyncPolicy<R>>::decide(principal, resource, state));
+        async move {
+            match decided {
+                Some(decision) => decision.await,
+                None => guest_refused(),
+            }
+        }
     }
+}
+
+/// Whether a policy that does not decide for guests is asked about one.
+#[inline]
+fn refuses_guest<U>(principal: &Authenticated<U>, guests: bool) -> bool {
+    !guests && principal.info().mechanism() == crate::Mechanism::Guest
+}
+
+#[cold]
+fn guest_refused() -> Decision {
+    Decision::deny("the policy does not decide for guests (`Policy::GUESTS` is false)")
 }
 
 mod sealed {
