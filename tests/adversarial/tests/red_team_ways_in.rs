@@ -13,12 +13,12 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use auth_adversarial::{Document, View, document, get, serve_axum};
-use auth_integration::client::{self, Response};
 use auth_core::axum::SecureRouter;
 use auth_core::{
     AuthError, Authenticated, Authenticator, Chain, Decision, Identity, Mechanism, Scheme,
     SharedAuthenticator, TokenError, public, requires,
 };
+use auth_integration::client::{self, Response};
 use auth_tests::{TestAuthenticator, User};
 use axum::extract::Path;
 use http::HeaderName;
@@ -156,7 +156,10 @@ async fn a_guest_slips_through_no_gate_combination() {
     );
     // The same routes are open to the users they are for.
     assert_eq!(get(addr, "/not-a-key", Some("Test 1")).await.status, 200);
-    assert_eq!(get(addr, "/guest-or-admin", Some("Test 3")).await.status, 200);
+    assert_eq!(
+        get(addr, "/guest-or-admin", Some("Test 3")).await.status,
+        200
+    );
     assert_eq!(get(addr, "/opted-in", Some("Test 1")).await.status, 200);
     assert_eq!(get(addr, "/checked", Some("Test 1")).await.status, 200);
     assert!(PREDICATE_CALLS.load(Ordering::SeqCst) > 0);
@@ -199,7 +202,10 @@ async fn today_a_public_body_authorizes_a_guest_that_the_guarded_route_refuses()
     let peek = get(addr, "/peek/2", GUEST).await;
     assert_eq!(peek.body, "permit for document 2");
     // Users go through the same policy either way.
-    assert_eq!(get(addr, "/peek/2", Some("Test 1")).await.body, "refused: 404");
+    assert_eq!(
+        get(addr, "/peek/2", Some("Test 1")).await.body,
+        "refused: 404"
+    );
     assert_eq!(get(addr, "/peek/2", None).await.body, "sign in to peek");
 }
 
@@ -303,12 +309,9 @@ async fn a_principal_of_a_lenient_chain_does_not_reach_the_routes_of_a_strict_on
     let strict_routes = SecureRouter::new()
         .route("/me", auth_core::axum::get(me))
         .with_state::<()>(strict);
-    let app = axum::Router::new()
-        .nest("/strict", strict_routes)
-        .layer(axum::middleware::from_fn_with_state(
-            Outer(lenient.clone()),
-            outer_sign_in,
-        ));
+    let app = axum::Router::new().nest("/strict", strict_routes).layer(
+        axum::middleware::from_fn_with_state(Outer(lenient.clone()), outer_sign_in),
+    );
     let addr = serve_axum(app).await;
     // Key 3 is an admin's key to the lenient chain, nothing to the strict one.
     let response = with_key(addr, "/strict/me", "key-3").await;
@@ -320,5 +323,8 @@ async fn a_principal_of_a_lenient_chain_does_not_reach_the_routes_of_a_strict_on
     assert_eq!(response.status, 401, "{}", response.body);
     // The strict chain's own key works.
     let response = with_key(addr, "/strict/me", "key-1").await;
-    assert_eq!((response.status, response.body.as_str()), (200, "1 via api_key"));
+    assert_eq!(
+        (response.status, response.body.as_str()),
+        (200, "1 via api_key")
+    );
 }

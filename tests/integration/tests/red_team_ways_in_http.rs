@@ -208,7 +208,10 @@ async fn cookie_spellings_never_open_the_session() {
         (format!("__Secure-orders_session={id}"), 401),
         (format!("__Host-orders_session ={id}"), 401),
         (format!("__Host-orders_session= {id}x"), 401),
-        (format!("__Host-orders_session={id}; __Host-orders_session={id}"), 401),
+        (
+            format!("__Host-orders_session={id}; __Host-orders_session={id}"),
+            401,
+        ),
         (format!("__Host-orders_session={id}, a=b"), 401),
         (format!("__Host-orders_session={}", id.to_uppercase()), 401),
         (format!("__Host-orders_session={}", &id[..42]), 401),
@@ -245,15 +248,30 @@ async fn a_bad_credential_beside_a_good_one_is_a_400_whichever_is_bad() {
     let bad_cookie = "__Host-orders_session=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
     let bad_key = "oak_0000000000000000_x";
     for headers in [
-        vec![("cookie", alice.cookie.as_str()), ("authorization", "Bearer x.y.z")],
-        vec![("cookie", alice.cookie.as_str()), ("authorization", "Basic YTpi")],
+        vec![
+            ("cookie", alice.cookie.as_str()),
+            ("authorization", "Bearer x.y.z"),
+        ],
+        vec![
+            ("cookie", alice.cookie.as_str()),
+            ("authorization", "Basic YTpi"),
+        ],
         vec![("cookie", alice.cookie.as_str()), ("authorization", "")],
         vec![("cookie", alice.cookie.as_str()), ("x-api-key", bad_key)],
         vec![("cookie", alice.cookie.as_str()), ("x-api-key", "")],
-        vec![("cookie", bad_cookie), ("authorization", good_bearer.as_str())],
+        vec![
+            ("cookie", bad_cookie),
+            ("authorization", good_bearer.as_str()),
+        ],
         vec![("cookie", bad_cookie), ("x-api-key", key.as_str())],
-        vec![("x-api-key", bad_key), ("authorization", good_bearer.as_str())],
-        vec![("x-api-key", key.as_str()), ("authorization", "Bearer x.y.z")],
+        vec![
+            ("x-api-key", bad_key),
+            ("authorization", good_bearer.as_str()),
+        ],
+        vec![
+            ("x-api-key", key.as_str()),
+            ("authorization", "Bearer x.y.z"),
+        ],
     ] {
         let response = send(addr, "GET", "/orders", &headers, None).await;
         assert_eq!(response.status, 400, "{headers:?}: {}", response.body);
@@ -276,21 +294,76 @@ async fn forged_writes_with_a_live_session_are_403() {
     let tt = format!("{t}, {t}");
     let cases: Vec<Vec<(&str, &str)>> = vec![
         // Another session's token (the attacker's own).
-        vec![("cookie", c), ("x-csrf-token", &mallory.csrf), ("sec-fetch-site", "same-origin")],
-        vec![("cookie", c), ("x-csrf-token", ""), ("sec-fetch-site", "same-origin")],
-        vec![("cookie", c), ("x-csrf-token", " "), ("sec-fetch-site", "same-origin")],
-        vec![("cookie", c), ("x-csrf-token", &tt), ("sec-fetch-site", "same-origin")],
-        vec![("cookie", c), ("x-csrf-token", t), ("x-csrf-token", t), ("sec-fetch-site", "same-origin")],
-        vec![("cookie", c), ("x-csrf-token", &alice.id), ("sec-fetch-site", "same-origin")],
+        vec![
+            ("cookie", c),
+            ("x-csrf-token", &mallory.csrf),
+            ("sec-fetch-site", "same-origin"),
+        ],
+        vec![
+            ("cookie", c),
+            ("x-csrf-token", ""),
+            ("sec-fetch-site", "same-origin"),
+        ],
+        vec![
+            ("cookie", c),
+            ("x-csrf-token", " "),
+            ("sec-fetch-site", "same-origin"),
+        ],
+        vec![
+            ("cookie", c),
+            ("x-csrf-token", &tt),
+            ("sec-fetch-site", "same-origin"),
+        ],
+        vec![
+            ("cookie", c),
+            ("x-csrf-token", t),
+            ("x-csrf-token", t),
+            ("sec-fetch-site", "same-origin"),
+        ],
+        vec![
+            ("cookie", c),
+            ("x-csrf-token", &alice.id),
+            ("sec-fetch-site", "same-origin"),
+        ],
         // The right token, from the wrong place.
-        vec![("cookie", c), ("x-csrf-token", t), ("sec-fetch-site", "same-site")],
-        vec![("cookie", c), ("x-csrf-token", t), ("sec-fetch-site", "none")],
-        vec![("cookie", c), ("x-csrf-token", t), ("sec-fetch-site", "cross-site")],
-        vec![("cookie", c), ("x-csrf-token", t), ("sec-fetch-site", "same-origin, cross-site")],
-        vec![("cookie", c), ("x-csrf-token", t), ("sec-fetch-site", "same-origin"), ("sec-fetch-site", "cross-site")],
+        vec![
+            ("cookie", c),
+            ("x-csrf-token", t),
+            ("sec-fetch-site", "same-site"),
+        ],
+        vec![
+            ("cookie", c),
+            ("x-csrf-token", t),
+            ("sec-fetch-site", "none"),
+        ],
+        vec![
+            ("cookie", c),
+            ("x-csrf-token", t),
+            ("sec-fetch-site", "cross-site"),
+        ],
+        vec![
+            ("cookie", c),
+            ("x-csrf-token", t),
+            ("sec-fetch-site", "same-origin, cross-site"),
+        ],
+        vec![
+            ("cookie", c),
+            ("x-csrf-token", t),
+            ("sec-fetch-site", "same-origin"),
+            ("sec-fetch-site", "cross-site"),
+        ],
         vec![("cookie", c), ("x-csrf-token", t), ("origin", "null")],
-        vec![("cookie", c), ("x-csrf-token", t), ("origin", "https://evil.example")],
-        vec![("cookie", c), ("x-csrf-token", t), ("origin", "null"), ("sec-fetch-site", "same-origin")],
+        vec![
+            ("cookie", c),
+            ("x-csrf-token", t),
+            ("origin", "https://evil.example"),
+        ],
+        vec![
+            ("cookie", c),
+            ("x-csrf-token", t),
+            ("origin", "null"),
+            ("sec-fetch-site", "same-origin"),
+        ],
         vec![("cookie", c), ("x-csrf-token", t)],
     ];
     for headers in &cases {
@@ -310,7 +383,11 @@ async fn forged_writes_with_a_live_session_are_403() {
             addr,
             "POST",
             "/orders",
-            &[("cookie", c), ("sec-fetch-site", "cross-site"), (name, value)],
+            &[
+                ("cookie", c),
+                ("sec-fetch-site", "cross-site"),
+                (name, value),
+            ],
             Some(ORDER()),
         )
         .await;
@@ -669,7 +746,11 @@ async fn an_api_key_anywhere_but_its_header_is_not_a_key() {
         format!("/orders?x-api-key={key}"),
         format!("/orders?access_token={key}"),
     ] {
-        assert_eq!(send(addr, "GET", &path, &[], None).await.status, 401, "{path}");
+        assert_eq!(
+            send(addr, "GET", &path, &[], None).await.status,
+            401,
+            "{path}"
+        );
     }
     let as_bearer = format!("Bearer {key}");
     let as_cookie = format!("x-api-key={key}");
@@ -816,21 +897,56 @@ async fn keys_never_widen_scope_and_unknown_ids_look_like_wrong_secrets() {
     )
     .await;
     assert_eq!(write.status, 403, "{}", write.body);
-    // The same key with its secret changed (checksum fixed or not), and a
-    // well-formed key of an id never made: one answer for all.
-    let tampered = {
-        let mut bytes = read_only.clone().into_bytes();
-        let at = "oak_".len() + 16 + 1 + 3;
-        bytes[at] = if bytes[at] == b'A' { b'B' } else { b'A' };
-        String::from_utf8(bytes).unwrap()
-    };
+    // Well-formed keys (valid checksum): the real id with a wrong secret, an id
+    // never made, and the id of a revoked key: one answer for all, so the
+    // answer tells nothing about which ids exist.
+    let id = &read_only["oak_".len().."oak_".len() + 16];
+    let wrong_secret = forge_key(id, &"a".repeat(52));
+    assert_ne!(wrong_secret, read_only);
+    let never_made = forge_key("aaaaaaaaaaaaaaaa", &"a".repeat(52));
+    let (revoked_id, revoked) = api_key(addr, &narrowed, &["orders:read"]).await;
+    let revoke = http::call(
+        addr,
+        "DELETE",
+        &format!("/auth/api-keys/{revoked_id}"),
+        Some(&narrowed),
+        None,
+    )
+    .await;
+    assert_eq!(revoke.status, 204);
     let mut answers = Vec::new();
-    for key in [tampered.as_str(), "oak_0000000000000000_x"] {
+    for key in [&wrong_secret, &never_made, &revoked] {
         let response = send(addr, "GET", "/orders", &[("x-api-key", key)], None).await;
         assert_eq!(response.status, 401, "{key}: {}", response.body);
-        answers.push(response.header("www-authenticate").map(str::to_owned));
+        answers.push((
+            response.header("www-authenticate").map(str::to_owned),
+            response.body,
+        ));
     }
-    assert_eq!(answers[0], answers[1]);
+    assert_eq!(answers[0], answers[1], "wrong secret vs unknown id");
+    assert_eq!(answers[1], answers[2], "unknown id vs revoked");
+}
+
+/// `oak_<id>_<secret><checksum>`: the checksum is public (the first 4 bytes of
+/// the body's SHA-256, lowercase base32), so an attacker computes it.
+fn forge_key(id: &str, secret: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let body = format!("oak_{id}_{secret}");
+    let digest = Sha256::digest(body.as_bytes());
+    let mut bits: u64 = u64::from(u32::from_be_bytes(digest[..4].try_into().unwrap()));
+    bits <<= 3; // 32 bits padded to 35: seven 5-bit symbols.
+    let checksum: String = (0..7)
+        .rev()
+        .map(|i| {
+            let value = u8::try_from((bits >> (5 * i)) & 0b1_1111).unwrap();
+            char::from(if value < 26 {
+                b'a' + value
+            } else {
+                b'2' + value - 26
+            })
+        })
+        .collect();
+    format!("{body}{checksum}")
 }
 
 // --- guests -----------------------------------------------------------------------------
@@ -856,7 +972,11 @@ async fn a_guest_cannot_become_a_user_or_probe_orders() {
     assert_eq!(refresh.status, 400, "{}", refresh.body);
     for (method, path, body) in [
         ("POST", "/auth/mfa/verify", Some(json!({"code": "123456"}))),
-        ("POST", "/auth/mfa/totp/confirm", Some(json!({"code": "123456"}))),
+        (
+            "POST",
+            "/auth/mfa/totp/confirm",
+            Some(json!({"code": "123456"})),
+        ),
         ("POST", "/auth/logout", None),
         ("POST", "/auth/logout-all", None),
         ("DELETE", "/auth/session", None),
@@ -867,7 +987,12 @@ async fn a_guest_cannot_become_a_user_or_probe_orders() {
         assert_eq!(response.status, 403, "{method} {path}: {}", response.body);
     }
     let first = http::get(addr, "/orders/1", Some(&token)).await;
-    for path in ["/orders/99999", "/orders/abc", "/orders/-1", "/orders/1?x=1"] {
+    for path in [
+        "/orders/99999",
+        "/orders/abc",
+        "/orders/-1",
+        "/orders/1?x=1",
+    ] {
         let probe = http::get(addr, path, Some(&token)).await;
         assert_eq!(
             (probe.status, probe.body.clone()),
