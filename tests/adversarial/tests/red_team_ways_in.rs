@@ -111,7 +111,7 @@ async fn peek(user: Option<Authenticated<User>>, Path(id): Path<u64>) -> String 
     };
     match user.authorize::<View, _>(document) {
         Ok(permit) => format!("permit for document {}", permit.id),
-        Err(error) => format!("refused: {}", error.status()),
+        Err(error) => format!("refused: {}", error.status().as_u16()),
     }
 }
 
