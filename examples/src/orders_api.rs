@@ -125,7 +125,11 @@ async fn refresh(
     )
 }
 
-#[requires(authenticated)]
+/// The bearer logout: it revokes a token and its refresh family, which a
+/// session or an API key has not, so it admits bearer tokens only. A session
+/// ends at `DELETE /auth/session`; a 204 here for one would say "logged out"
+/// while the session lived on.
+#[requires(mechanism("bearer_token"))]
 async fn logout(
     user: Authenticated<User>,
     State(app): State<AppState>,

@@ -661,12 +661,17 @@ impl Service {
         Ok(self.issuer.logout(user).await?)
     }
 
-    /// `POST /auth/logout-all`: revokes every token of the caller.
+    /// `POST /auth/logout-all`: revokes every token of the caller and ends
+    /// every server-side session of theirs, on every instance: "log out
+    /// everywhere" reaches the browser sessions too (a lost laptop's cookie).
+    /// API keys are not sign-ins and stay; they are revoked one by one.
     ///
     /// # Errors
     /// 503 when the stores cannot be reached.
     pub async fn logout_all(&self, user: &Authenticated<User>) -> Result<(), ApiError> {
-        Ok(self.issuer.logout_all(user.subject()).await?)
+        self.issuer.logout_all(user.subject()).await?;
+        self.sessions.destroy_all_for(user.subject()).await?;
+        Ok(())
     }
 
     /// `PUT /admin/users/{id}/roles`: changes a user's roles and revokes the
