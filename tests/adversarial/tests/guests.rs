@@ -70,6 +70,32 @@ async fn me(user: Authenticated<User>) -> String {
     format!("{} via {}", user.subject(), user.info().mechanism())
 }
 
+/// Reading a document's title: guests may, when the route and the policy both
+/// say so.
+#[derive(auth_core::Action)]
+struct Browse;
+
+impl auth_core::Policy<Document> for Browse {
+    type Principal = User;
+    type State = ();
+    const GUESTS: bool = true;
+
+    fn decide(_: &Authenticated<User>, _: &Document, (): &()) -> auth_core::Decision {
+        auth_core::Decision::allow("titles are public")
+    }
+}
+
+#[requires(Browse(document), guests = true)]
+async fn browse(document: Document, user: Authenticated<User>) -> String {
+    format!("title of {}", document.id)
+}
+
+/// The route lets guests in, the policy (`View`) does not decide for them.
+#[requires(View(document), guests = true)]
+async fn peek(document: Document, user: Authenticated<User>) -> String {
+    format!("document {}", document.id)
+}
+
 #[public]
 async fn hello(user: Option<Authenticated<User>>) -> String {
     match user {
@@ -85,6 +111,8 @@ async fn start_axum() -> SocketAddr {
         .route("/admin", get(admin))
         .route("/me", get(me))
         .route("/hello", get(hello))
+        .route("/browse/{id}", get(browse))
+        .route("/peek/{id}", get(peek))
         .with_state(SharedAuthenticator::new(GuestsOrUsers::default()).with_realm("guests"));
     serve_axum(app).await
 }
@@ -101,7 +129,9 @@ fn start_actix() -> SocketAddr {
                         .route("/docs/{id}", get(read))
                         .route("/admin", get(admin))
                         .route("/me", get(me))
-                        .route("/hello", get(hello)),
+                        .route("/hello", get(hello))
+                        .route("/browse/{id}", get(browse))
+                        .route("/peek/{id}", get(peek)),
                 )
         })
         .workers(1)
@@ -141,6 +171,12 @@ async fn attack(addr: SocketAddr) {
     let hello = get(addr, "/hello", GUEST).await;
     assert_eq!(hello.body, "hello guest:mallory via guest");
     assert_eq!(get(addr, "/hello", None).await.body, "hello nobody");
+
+    // A guest-friendly route runs its policy for a guest only if the policy
+    // decides for guests (`Policy::GUESTS`); otherwise 403, the rule not run.
+    let browse = get(addr, "/browse/2", GUEST).await;
+    assert_eq!((browse.status, browse.body.as_str()), (200, "title of 2"));
+    assert_eq!(get(addr, "/peek/1", GUEST).await.status, 403);
 
     // Anonymous callers are still 401 on a guarded route, guest-friendly or not.
     assert_eq!(get(addr, "/me", None).await.status, 401);

@@ -165,42 +165,24 @@ async fn a_guest_slips_through_no_gate_combination() {
     assert!(PREDICATE_CALLS.load(Ordering::SeqCst) > 0);
 }
 
-/// Finding (open, a design decision): `#[requires]` refuses a guest before any
+/// Found by this red team, and closed: `#[requires]` refused a guest before any
 /// policy, but `Authenticated::authorize*` and `filter_authorized*` (the other
-/// way to a permit) run the policy for a guest as for anyone. A `#[public]`
-/// handler with optional sign-in (`Option<Authenticated<U>>`, which admits
-/// guests by design) that authorizes in its body hands a guest whatever the
-/// policy gives its principal: here a guest that a careless mapping made an
-/// admin gets a permit to read user 2's document, which every `#[requires]`
-/// route refuses it. The two ways to a permit disagree about guests.
-///
-/// Closing it needs a decision: `authorize*` could refuse guests by default
-/// (403, audited) with an explicit `authorize_guest*` opt-in, or the guest
-/// refusal could move into `Permit` minting for every policy whose principal
-/// type does not opt in. Either changes public behaviour for `guests = true`
-/// handlers that authorize guests in their bodies today.
+/// way to a permit) ran the policy for a guest as for anyone, so a `#[public]`
+/// handler with optional sign-in that authorized in its body handed a guest
+/// (here one a careless mapping made an admin) a permit every guarded route
+/// refuses it. Now a policy decides for guests only when it says
+/// `Policy::GUESTS = true`; otherwise a guest is denied without the rule
+/// running, on every path to a permit.
 #[tokio::test]
-#[ignore = "finding: Authenticated::authorize runs the policy for guests; #[requires] refuses them (design decision, see the doc comment)"]
 async fn a_guest_gets_no_permit_through_an_authorize_call_in_a_public_body() {
     let addr = start_guests().await;
+    assert_eq!(get(addr, "/docs/2", GUEST).await.status, 403);
     let peek = get(addr, "/peek/2", GUEST).await;
     assert_eq!(peek.status, 200);
     assert_eq!(
         peek.body, "refused: 403",
         "a guest got a permit the guarded route refuses it"
     );
-}
-
-/// What the open finding amounts to today, kept as a regression marker: the
-/// guarded route refuses the guest, the public body hands it the permit. When
-/// the finding is closed this test fails and should be deleted with the
-/// `#[ignore]` above.
-#[tokio::test]
-async fn today_a_public_body_authorizes_a_guest_that_the_guarded_route_refuses() {
-    let addr = start_guests().await;
-    assert_eq!(get(addr, "/docs/2", GUEST).await.status, 403);
-    let peek = get(addr, "/peek/2", GUEST).await;
-    assert_eq!(peek.body, "permit for document 2");
     // Users go through the same policy either way.
     assert_eq!(
         get(addr, "/peek/2", Some("Test 1")).await.body,
