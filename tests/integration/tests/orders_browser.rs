@@ -37,8 +37,10 @@ use auth_integration::client::{self as http, Request};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-/// The bound on every wait for the browser: a page, a script, a navigation.
-const WAIT: Duration = Duration::from_secs(10);
+/// The bound on every wait for the browser: its start, a page, a script, a
+/// navigation. Generous: starting Chromium while the rest of the test suite
+/// compiles and runs on two cores has taken more than 10 s.
+const WAIT: Duration = Duration::from_secs(60);
 
 /// The cookie the service's sessions live in.
 const COOKIE: &str = "__Host-orders_session";
@@ -140,7 +142,7 @@ impl Driver {
                             format!("--user-data-dir={}", this.profile.display()),
                         ],
                     },
-                    "timeouts": {"script": 10_000, "pageLoad": 10_000, "implicit": 0},
+                    "timeouts": {"script": 30_000, "pageLoad": 30_000, "implicit": 0},
                 }}})),
             )
             .await;

@@ -685,3 +685,39 @@ async fn totp_codes_are_single_use_and_attempts_are_limited() {
     assert_eq!(throttled.status, 429, "{}", throttled.body);
     assert!(throttled.header("retry-after").is_some());
 }
+
+// --- password sign-in for sessions: the same answers as the token login --------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_sign_in_tells_no_one_which_emails_exist_and_is_throttled() {
+    let addr = start(&[("ORDERS_API_LOGIN_LIMIT_EMAIL", "3/60")]).await;
+    let attempt = |email: &'static str, password: &'static str| async move {
+        send(
+            addr,
+            "POST",
+            "/auth/session",
+            &[],
+            Some(json!({ "email": email, "password": password })),
+        )
+        .await
+    };
+    let wrong_password = attempt("bob@example.com", "not-bobs").await;
+    let wrong_email = attempt("nobody@example.com", "not-bobs").await;
+    for response in [&wrong_password, &wrong_email] {
+        assert_eq!(response.status, 400, "{}", response.body);
+        assert_eq!(response.header("set-cookie"), None);
+    }
+    assert_eq!(
+        wrong_password.body, wrong_email.body,
+        "the same answer for both"
+    );
+    assert_eq!(wrong_password.json()["error"], "invalid_grant");
+    // Bob's email has had one attempt; two more, then 429 with Retry-After,
+    // the right password included: the limit is counted before it is checked.
+    attempt("bob@example.com", "not-bobs").await;
+    attempt("bob@example.com", "not-bobs").await;
+    let throttled = attempt("bob@example.com", "bob-password").await;
+    assert_eq!(throttled.status, 429, "{}", throttled.body);
+    assert!(throttled.header("retry-after").is_some());
+    assert_eq!(throttled.header("set-cookie"), None);
+}
