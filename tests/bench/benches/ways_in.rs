@@ -41,7 +41,8 @@ use auth_core::session::{
     MemorySessionStore, RedisSessionStore, SessionAuthenticator, SessionStore, Sessions,
 };
 use auth_core::{AuthError, Authenticator, LoadUser, Scopes};
-use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use criterion::measurement::WallTime;
+use criterion::{BatchSize, BenchmarkGroup, Criterion, criterion_group, criterion_main};
 use http::request::Parts;
 use sha2::{Digest as _, Sha256};
 
@@ -221,6 +222,115 @@ async fn command_calls(raw: &mut redis::aio::MultiplexedConnection) -> HashMap<S
         .collect()
 }
 
+/// Prints the round trips per authentication: the commands Redis served for
+/// `COUNTED` of them (the scripts' inner calls listed apart).
+async fn print_round_trips(
+    authenticator: &impl Authenticator,
+    request: &Parts,
+    raw: &mut redis::aio::MultiplexedConnection,
+) {
+    let before = command_calls(raw).await;
+    for _ in 0..COUNTED {
+        let _ = authenticator
+            .authenticate(request)
+            .await
+            .expect("authenticated");
+    }
+    let after = command_calls(raw).await;
+    let mut deltas: Vec<(String, u64)> = after
+        .into_iter()
+        .map(|(name, calls)| {
+            let delta = calls - before.get(&name).copied().unwrap_or(0);
+            (name, delta)
+        })
+        .filter(|(name, delta)| *delta > 0 && name != "info")
+        .collect();
+    deltas.sort();
+    let sent: u64 = deltas
+        .iter()
+        .filter(|(name, _)| ["hmget", "evalsha", "eval"].contains(&name.as_str()))
+        .map(|(_, delta)| delta)
+        .sum();
+    #[allow(clippy::cast_precision_loss)]
+    let per = |calls: u64| calls as f64 / COUNTED as f64;
+    println!(
+        "ways_in/session_redis: {:.2} round trips per authentication (commands sent: hmget, evalsha, eval)",
+        per(sent)
+    );
+    for (name, delta) in &deltas {
+        println!("  {name}: {:.2} per authentication", per(*delta));
+    }
+}
+
+/// The floor: bare round trips on a connection of the same kind, the session
+/// store's two (`HMGET`, then the touch script) and the proposed single script.
+fn raw_round_trips(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    runtime: &tokio::runtime::Runtime,
+    raw: &mut redis::aio::MultiplexedConnection,
+    key: &str,
+    idle_ms: u64,
+) {
+    let touch = redis::Script::new(TOUCH);
+    let open_and_touch = redis::Script::new(OPEN_AND_TOUCH);
+    group.bench_function("raw_ping", |b| {
+        b.iter(|| {
+            runtime.block_on(async {
+                redis::cmd("PING")
+                    .query_async::<String>(&mut *raw)
+                    .await
+                    .expect("PING")
+            })
+        });
+    });
+    group.bench_function("raw_hmget", |b| {
+        b.iter(|| {
+            runtime.block_on(async {
+                redis::cmd("HMGET")
+                    .arg(key)
+                    .arg(&RECORD_FIELDS)
+                    .query_async::<Vec<Option<String>>>(&mut *raw)
+                    .await
+                    .expect("HMGET")
+            })
+        });
+    });
+    group.bench_function("raw_hmget_then_touch", |b| {
+        b.iter(|| {
+            runtime.block_on(async {
+                let record = redis::cmd("HMGET")
+                    .arg(key)
+                    .arg(&RECORD_FIELDS)
+                    .query_async::<Vec<Option<String>>>(&mut *raw)
+                    .await
+                    .expect("HMGET");
+                let now = unix_millis(SystemTime::now());
+                let touched = touch
+                    .key(key)
+                    .arg(now)
+                    .arg(now + idle_ms)
+                    .invoke_async::<i64>(&mut *raw)
+                    .await
+                    .expect("touch");
+                (record, touched)
+            })
+        });
+    });
+    group.bench_function("raw_one_script", |b| {
+        b.iter(|| {
+            runtime.block_on(async {
+                open_and_touch
+                    .key(key)
+                    .arg(unix_millis(SystemTime::now()))
+                    .arg(idle_ms)
+                    .invoke_async::<Vec<Option<String>>>(&mut *raw)
+                    .await
+                    .expect("open and touch")
+            })
+        });
+    });
+}
+
 fn session_redis(c: &mut Criterion) {
     // Without `redis-server` this prints why and the Redis group is skipped.
     let Some(server) = redis_server::RedisServer::start() else {
@@ -266,44 +376,9 @@ fn session_redis(c: &mut Criterion) {
             .expect("raw connection")
     });
 
-    // Round trips per authentication: the commands Redis served for `COUNTED` of
-    // them (the scripts' inner calls listed apart).
-    runtime.block_on(async {
-        let before = command_calls(&mut raw).await;
-        for _ in 0..COUNTED {
-            let _ = authenticator
-                .authenticate(&request)
-                .await
-                .expect("authenticated");
-        }
-        let after = command_calls(&mut raw).await;
-        let mut deltas: Vec<(String, u64)> = after
-            .into_iter()
-            .map(|(name, calls)| {
-                let delta = calls - before.get(&name).copied().unwrap_or(0);
-                (name, delta)
-            })
-            .filter(|(name, delta)| *delta > 0 && name != "info")
-            .collect();
-        deltas.sort();
-        let sent: u64 = deltas
-            .iter()
-            .filter(|(name, _)| ["hmget", "evalsha", "eval"].contains(&name.as_str()))
-            .map(|(_, delta)| delta)
-            .sum();
-        #[allow(clippy::cast_precision_loss)]
-        let per = |calls: u64| calls as f64 / COUNTED as f64;
-        println!(
-            "ways_in/session_redis: {:.2} round trips per authentication (commands sent: hmget, evalsha, eval)",
-            per(sent)
-        );
-        for (name, delta) in &deltas {
-            println!("  {name}: {:.2} per authentication", per(*delta));
-        }
-    });
+    runtime.block_on(print_round_trips(&authenticator, &request, &mut raw));
 
     let key = format!("bench:session:{}", login.id().key().to_hex());
-    let touch = redis::Script::new(TOUCH);
     let open_and_touch = redis::Script::new(OPEN_AND_TOUCH);
     let idle_ms = u64::try_from(sessions.idle_timeout().as_millis()).expect("idle fits");
     // The prototype answers the record while the session lives.
@@ -323,62 +398,7 @@ fn session_redis(c: &mut Criterion) {
     group.bench_function("authenticate", |b| {
         b.iter(|| runtime.block_on(authenticator.authenticate(black_box(&request))));
     });
-    group.bench_function("raw_ping", |b| {
-        b.iter(|| {
-            runtime.block_on(async {
-                redis::cmd("PING")
-                    .query_async::<String>(&mut raw)
-                    .await
-                    .expect("PING")
-            })
-        });
-    });
-    group.bench_function("raw_hmget", |b| {
-        b.iter(|| {
-            runtime.block_on(async {
-                redis::cmd("HMGET")
-                    .arg(&key)
-                    .arg(&RECORD_FIELDS)
-                    .query_async::<Vec<Option<String>>>(&mut raw)
-                    .await
-                    .expect("HMGET")
-            })
-        });
-    });
-    group.bench_function("raw_hmget_then_touch", |b| {
-        b.iter(|| {
-            runtime.block_on(async {
-                let record = redis::cmd("HMGET")
-                    .arg(&key)
-                    .arg(&RECORD_FIELDS)
-                    .query_async::<Vec<Option<String>>>(&mut raw)
-                    .await
-                    .expect("HMGET");
-                let now = unix_millis(SystemTime::now());
-                let touched = touch
-                    .key(&key)
-                    .arg(now)
-                    .arg(now + idle_ms)
-                    .invoke_async::<i64>(&mut raw)
-                    .await
-                    .expect("touch");
-                (record, touched)
-            })
-        });
-    });
-    group.bench_function("raw_one_script", |b| {
-        b.iter(|| {
-            runtime.block_on(async {
-                open_and_touch
-                    .key(&key)
-                    .arg(unix_millis(SystemTime::now()))
-                    .arg(idle_ms)
-                    .invoke_async::<Vec<Option<String>>>(&mut raw)
-                    .await
-                    .expect("open and touch")
-            })
-        });
-    });
+    raw_round_trips(&mut group, &runtime, &mut raw, &key, idle_ms);
     group.finish();
     drop(server);
 }
