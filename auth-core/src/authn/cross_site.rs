@@ -182,7 +182,7 @@ impl fmt::Display for FetchSite {
 
 /// Whether `request` asks to upgrade to a WebSocket (RFC 6455 §4.1): any
 /// `Upgrade` header that lists `websocket`, in any case.
-fn is_websocket_handshake(request: &Parts) -> bool {
+pub(crate) fn is_websocket_handshake(request: &Parts) -> bool {
     request.headers.get_all(UPGRADE).iter().any(|value| {
         value
             .as_bytes()

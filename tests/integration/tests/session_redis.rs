@@ -345,3 +345,97 @@ async fn redis_forgets_an_idle_session_by_its_ttl_and_each_request_pushes_it_bac
     );
     assert_401(auth(&a, &cookie).await, TokenError::Revoked);
 }
+
+/// How many times Redis ran `command` (`INFO commandstats`).
+async fn calls_of(con: &mut redis::aio::MultiplexedConnection, command: &str) -> u64 {
+    let info: String = bounded(redis::cmd("INFO").arg("commandstats").query_async(con))
+        .await
+        .unwrap();
+    info.lines()
+        .find_map(|line| line.strip_prefix(&format!("cmdstat_{command}:calls=")))
+        .and_then(|rest| rest.split(',').next())
+        .and_then(|calls| calls.parse().ok())
+        .unwrap_or(0)
+}
+
+/// A safe request costs one round trip on Redis (the open script reads, checks
+/// the timeouts and touches at once); an unsafe one is touched only after its
+/// CSRF checks, so a refused forgery never extends the session.
+#[tokio::test]
+async fn a_safe_request_opens_its_session_in_one_round_trip() {
+    let Some((server, a, _b, _users)) = two_instances(HALF_HOUR).await else {
+        return;
+    };
+    let new = bounded(a.sessions.login("alice", &["pwd"], None))
+        .await
+        .unwrap();
+    let cookie = cookie_of(&new);
+    let client = redis::Client::open(server.url()).unwrap();
+    let mut con = bounded(client.get_multiplexed_async_connection())
+        .await
+        .unwrap();
+    // Commands a script runs count in `commandstats` too: one script call per
+    // request with one `HMGET` in it, and no `EXISTS` (the separate touch
+    // script's), means nothing else was sent.
+    let count = |con: &mut redis::aio::MultiplexedConnection| {
+        let mut con = con.clone();
+        async move {
+            [
+                calls_of(&mut con, "evalsha").await + calls_of(&mut con, "eval").await,
+                calls_of(&mut con, "hmget").await,
+                calls_of(&mut con, "exists").await,
+            ]
+        }
+    };
+    // The first call loads the script (a `NOSCRIPT` answer, then the script).
+    assert!(auth(&a, &cookie).await.unwrap());
+    let before = count(&mut con).await;
+    for _ in 0..10 {
+        assert!(auth(&a, &cookie).await.unwrap());
+    }
+    let after = count(&mut con).await;
+    assert_eq!(
+        [
+            after[0] - before[0],
+            after[1] - before[1],
+            after[2] - before[2]
+        ],
+        [10, 10, 0],
+        "scripts, HMGETs and EXISTS for 10 requests"
+    );
+
+    // A forged POST (no CSRF token) is refused and does not touch the session.
+    let seen = |con: &mut redis::aio::MultiplexedConnection| {
+        let key = format!("{PREFIX}session:{}", new.id().key().to_hex());
+        let mut con = con.clone();
+        async move {
+            bounded(
+                redis::cmd("HGET")
+                    .arg(key)
+                    .arg("m:seen")
+                    .query_async::<String>(&mut con),
+            )
+            .await
+            .unwrap()
+        }
+    };
+    let before = seen(&mut con).await;
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let forged = http::Request::post("/orders")
+        .header("cookie", &cookie)
+        .header("sec-fetch-site", "same-origin")
+        .body(())
+        .unwrap()
+        .into_parts()
+        .0;
+    let refused = bounded(authenticate(&a.authenticator, &forged)).await;
+    assert!(
+        matches!(refused, Err(AuthError::Forbidden { .. })),
+        "{refused:?}"
+    );
+    assert_eq!(
+        seen(&mut con).await,
+        before,
+        "a refused request extended the session"
+    );
+}

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use http::request::Parts;
 
 use super::{ConfigError, SessionStore, Sessions, csrf};
+use crate::authn::cross_site::is_websocket_handshake;
 use crate::authn::cross_site::{self, CrossSiteCheck};
 use crate::{AuthError, Authenticator, Identity, LoadUser, Mechanism, Scopes, TokenError};
 
@@ -247,11 +248,17 @@ impl<S: SessionStore, L: LoadUser> Authenticator for SessionAuthenticator<S, L> 
 
     async fn authenticate(&self, request: &Parts) -> Result<Identity<L::User>, AuthError> {
         let id = self.sessions.id(&request.headers)?;
-        let live = self
-            .sessions
-            .open(&id)
-            .await
-            .map_err(|error| error.or_retry_after(RETRY_AFTER))?;
+        // A safe request (no CSRF token, no cross-site check to pass) is
+        // authenticated by the session alone: load and touch in one store call,
+        // one round trip on Redis. An unsafe one is touched only after it passed
+        // every check, so a refused forgery never extends the session.
+        let safe = request.method.is_safe() && !is_websocket_handshake(request);
+        let live = if safe {
+            self.sessions.open_and_touch(&id).await
+        } else {
+            self.sessions.open(&id).await
+        }
+        .map_err(|error| error.or_retry_after(RETRY_AFTER))?;
         let record = live.record;
         let user = self
             .loader
@@ -261,14 +268,16 @@ impl<S: SessionStore, L: LoadUser> Authenticator for SessionAuthenticator<S, L> 
             .ok_or(AuthError::InvalidToken(TokenError::UnknownSubject))?;
         self.refuse_forgery(request, &record.csrf_token)?;
         let expires_at = self.sessions.expires_at(&record, live.now);
-        let touched = self
-            .sessions
-            .store()
-            .touch(id.key(), live.now, expires_at)
-            .await
-            .map_err(|error| error.or_retry_after(RETRY_AFTER))?;
-        if !touched {
-            return Err(TokenError::Revoked.into());
+        if !safe {
+            let touched = self
+                .sessions
+                .store()
+                .touch(id.key(), live.now, expires_at)
+                .await
+                .map_err(|error| error.or_retry_after(RETRY_AFTER))?;
+            if !touched {
+                return Err(TokenError::Revoked.into());
+            }
         }
         let scopes = match &self.scopes {
             ScopeRule::Fixed(scopes) => scopes.clone(),

@@ -109,4 +109,4 @@ pub use self::memory::MemorySessionStore;
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use self::redis::RedisSessionStore;
 pub use self::sessions::{NewSession, Rotation, Sessions, SessionsBuilder};
-pub use self::store::{SessionRecord, SessionStore};
+pub use self::store::{Opened, SessionRecord, SessionStore};

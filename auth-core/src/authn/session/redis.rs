@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use ::redis::Script;
 
 use super::store::NOT_AN_INTEGER;
-use super::{SessionKey, SessionRecord, SessionStore};
+use super::{Opened, SessionKey, SessionRecord, SessionStore};
 use crate::AuthError;
 use crate::revocation::RedisConnection;
 use crate::revocation::StoreError;
@@ -60,6 +60,33 @@ end
 redis.call('HSET', KEYS[1], 'm:seen', ARGV[1])
 redis.call('PEXPIREAT', KEYS[1], ARGV[2])
 return 1
+",
+    )
+});
+
+/// Reads a session's record and, when it is live, marks it seen: one round trip
+/// for an authenticated safe request. KEYS[1] the session; ARGV[1] now (Unix
+/// ms), ARGV[2] the idle timeout (ms). Returns `{0}` for no session, `{2}` for an
+/// expired one (untouched: the caller destroys it), `{1, fields..}` for a live
+/// one, its fields as `HMGET` reads them before the touch. The timeouts are the
+/// same comparisons as `store::is_expired`, on the same instants.
+static OPEN: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local v = redis.call('HMGET', KEYS[1], 'm:sub', 'm:created', 'm:seen', 'm:abs', 'm:csrf', 'm:amr', 'm:acr', 'm:auth')
+local seen = tonumber(v[3])
+local absolute = tonumber(v[4])
+if not v[1] or not seen or not absolute then
+  return {0}
+end
+local now = tonumber(ARGV[1])
+local idle = tonumber(ARGV[2])
+if now >= absolute or now - seen >= idle then
+  return {2}
+end
+redis.call('HSET', KEYS[1], 'm:seen', ARGV[1])
+redis.call('PEXPIREAT', KEYS[1], math.min(now + idle, absolute))
+return {1, v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8]}
 ",
     )
 });
@@ -296,6 +323,46 @@ impl SessionStore for RedisSessionStore {
             tracing::warn!(component = COMPONENT, session = %key.handle(), "a session record is incomplete; treated as absent");
         }
         Ok(record)
+    }
+
+    /// One round trip: the `OPEN` script reads, checks and touches.
+    async fn open(
+        &self,
+        key: &SessionKey,
+        now: SystemTime,
+        idle: Duration,
+    ) -> Result<Opened, AuthError> {
+        let mut invocation = OPEN.prepare_invoke();
+        invocation
+            .key(self.session_key(key))
+            .arg(millis(now))
+            .arg(u64::try_from(idle.as_millis()).unwrap_or(u64::MAX));
+        let reply: Vec<::redis::Value> = self.invoke(&invocation).await?;
+        let mut reply = reply.into_iter();
+        let status: Option<i64> = reply
+            .next()
+            .and_then(|status| ::redis::FromRedisValue::from_redis_value(status).ok());
+        match status {
+            Some(1) => {
+                let fields: Vec<Option<String>> = reply
+                    .map(|value| {
+                        ::redis::FromRedisValue::from_redis_value(value)
+                            .ok()
+                            .flatten()
+                    })
+                    .collect();
+                match parse_record(fields) {
+                    Some(record) => Ok(Opened::Live(record)),
+                    None => {
+                        tracing::warn!(component = COMPONENT, session = %key.handle(), "a session record is incomplete; treated as absent");
+                        Ok(Opened::Missing)
+                    }
+                }
+            }
+            Some(2) => Ok(Opened::Expired),
+            Some(0) => Ok(Opened::Missing),
+            _ => Err(unavailable(COMPONENT, StoreError::UnexpectedReply)),
+        }
     }
 
     async fn touch(

@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 
 use http::{HeaderMap, HeaderValue};
 
-use super::{ConfigError, SessionCookie, SessionId, SessionRecord, SessionStore, csrf};
+use super::{ConfigError, Opened, SessionCookie, SessionId, SessionRecord, SessionStore, csrf};
 use crate::{AuthError, TokenError};
 
 /// The clock sessions are timed by.
@@ -528,20 +528,36 @@ impl<S: SessionStore> Sessions<S> {
         Ok(Live { record, now })
     }
 
+    /// [`open`](Self::open) and the touch of a request that is authenticated
+    /// at once (a safe method: no CSRF token to check after the session), in one
+    /// store call ([`SessionStore::open`]): one round trip on Redis.
+    pub(crate) async fn open_and_touch(&self, id: &SessionId) -> Result<Live, AuthError> {
+        let now = self.now();
+        match self
+            .inner
+            .store
+            .open(id.key(), now, self.inner.idle)
+            .await?
+        {
+            Opened::Live(record) => Ok(Live { record, now }),
+            Opened::Missing => Err(AuthError::InvalidToken(TokenError::Revoked)),
+            Opened::Expired => {
+                if let Err(error) = self.inner.store.destroy(id.key()).await {
+                    tracing::warn!(session = %id.handle(), error = %error, "could not delete an expired session");
+                }
+                Err(TokenError::Expired.into())
+            }
+        }
+    }
+
     fn is_expired(&self, record: &SessionRecord, now: SystemTime) -> bool {
-        now >= record.absolute_expiry
-            || now
-                .duration_since(record.last_seen_at)
-                .is_ok_and(|idle| idle >= self.inner.idle)
+        super::store::is_expired(record, now, self.inner.idle)
     }
 
     /// When a session used at `now` ends if unused: the idle timeout from now,
     /// or its absolute expiry if sooner.
     pub(crate) fn expires_at(&self, record: &SessionRecord, now: SystemTime) -> SystemTime {
-        now.checked_add(self.inner.idle)
-            .map_or(record.absolute_expiry, |idle| {
-                idle.min(record.absolute_expiry)
-            })
+        super::store::expiry(record, now, self.inner.idle)
     }
 
     fn issued(&self, id: SessionId, csrf_token: String, expires_at: SystemTime) -> NewSession {

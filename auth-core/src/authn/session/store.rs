@@ -2,7 +2,7 @@
 
 use std::future::Future;
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use super::SessionKey;
 use crate::AuthError;
@@ -32,6 +32,36 @@ pub struct SessionRecord {
     pub acr: Option<String>,
     /// When the user last actively authenticated (login, step-up).
     pub auth_time: SystemTime,
+}
+
+/// What [`SessionStore::open`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Opened {
+    /// No such session (never made, logged out, rotated away, forgotten).
+    Missing,
+    /// The session is past its idle or absolute timeout; it was not touched.
+    Expired,
+    /// The session is live, and is now marked seen: its record as it was before.
+    Live(SessionRecord),
+}
+
+/// Whether `record` is past its absolute expiry, or unused for `idle` or more, at
+/// `now`.
+pub(crate) fn is_expired(record: &SessionRecord, now: SystemTime, idle: Duration) -> bool {
+    now >= record.absolute_expiry
+        || now
+            .duration_since(record.last_seen_at)
+            .is_ok_and(|unused| unused >= idle)
+}
+
+/// When a session used at `now` ends if unused: `idle` from now, or its absolute
+/// expiry if sooner.
+pub(crate) fn expiry(record: &SessionRecord, now: SystemTime, idle: Duration) -> SystemTime {
+    now.checked_add(idle)
+        .map_or(record.absolute_expiry, |idle| {
+            idle.min(record.absolute_expiry)
+        })
 }
 
 /// Where sessions live: a record and per-key data under each [`SessionKey`].
@@ -174,6 +204,40 @@ pub trait SessionStore: Send + Sync {
         field: &str,
         by: i64,
     ) -> impl Future<Output = Result<Option<i64>, AuthError>> + Send;
+
+    /// Loads the record of `key` and, when it is live at `now` (before its
+    /// absolute expiry, and seen less than `idle` ago), marks it seen at `now`
+    /// with the expiry `min(now + idle, absolute expiry)`: what an authenticated
+    /// safe request (a `GET`) does to its session. An expired session is left as
+    /// it is (the caller destroys it).
+    ///
+    /// The default is [`load`](Self::load) then [`touch`](Self::touch): two
+    /// calls. A store that can do it in one should: [`RedisSessionStore`](super::RedisSessionStore)
+    /// does it in one round trip.
+    ///
+    /// # Errors
+    ///
+    /// [`AuthError::Unavailable`] when the store cannot answer.
+    fn open(
+        &self,
+        key: &SessionKey,
+        now: SystemTime,
+        idle: Duration,
+    ) -> impl Future<Output = Result<Opened, AuthError>> + Send {
+        async move {
+            let Some(record) = self.load(key).await? else {
+                return Ok(Opened::Missing);
+            };
+            if is_expired(&record, now, idle) {
+                return Ok(Opened::Expired);
+            }
+            if self.touch(key, now, expiry(&record, now, idle)).await? {
+                Ok(Opened::Live(record))
+            } else {
+                Ok(Opened::Missing)
+            }
+        }
+    }
 }
 
 /// The error of an increment on a key that does not hold an integer.
@@ -213,6 +277,9 @@ macro_rules! forward_store {
             }
             fn increment(&self, key: &SessionKey, field: &str, by: i64) -> impl Future<Output = Result<Option<i64>, AuthError>> + Send {
                 (**self).increment(key, field, by)
+            }
+            fn open(&self, key: &SessionKey, now: SystemTime, idle: Duration) -> impl Future<Output = Result<Opened, AuthError>> + Send {
+                (**self).open(key, now, idle)
             }
         }
     )*};
