@@ -351,12 +351,11 @@ impl SessionStore for RedisSessionStore {
                             .flatten()
                     })
                     .collect();
-                match parse_record(fields) {
-                    Some(record) => Ok(Opened::Live(record)),
-                    None => {
-                        tracing::warn!(component = COMPONENT, session = %key.handle(), "a session record is incomplete; treated as absent");
-                        Ok(Opened::Missing)
-                    }
+                if let Some(record) = parse_record(fields) {
+                    Ok(Opened::Live(record))
+                } else {
+                    tracing::warn!(component = COMPONENT, session = %key.handle(), "a session record is incomplete; treated as absent");
+                    Ok(Opened::Missing)
                 }
             }
             Some(2) => Ok(Opened::Expired),
