@@ -69,7 +69,9 @@ return 1
 /// ms), ARGV[2] the idle timeout (ms). Returns `{0}` for no session, `{2}` for an
 /// expired one (untouched: the caller destroys it), `{1, fields..}` for a live
 /// one, its fields as `HMGET` reads them before the touch. The timeouts are the
-/// same comparisons as `store::is_expired`, on the same instants.
+/// same comparisons as `store::is_expired`, on the same instants (Unix ms are
+/// exact in Lua's doubles; the expiry is written as an integer, never in
+/// exponent form).
 static OPEN: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
@@ -85,7 +87,7 @@ if now >= absolute or now - seen >= idle then
   return {2}
 end
 redis.call('HSET', KEYS[1], 'm:seen', ARGV[1])
-redis.call('PEXPIREAT', KEYS[1], math.min(now + idle, absolute))
+redis.call('PEXPIREAT', KEYS[1], string.format('%.0f', math.min(now + idle, absolute)))
 return {1, v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8]}
 ",
     )
