@@ -53,21 +53,6 @@ for alg, key in keys.items():
     print(alg, token)
 "#;
 
-fn python_with_pyjwt() -> Result<(), String> {
-    let probe = Command::new("python3")
-        .args(["-c", "import jwt, cryptography"])
-        .output()
-        .map_err(|error| format!("python3 is not available: {error}"))?;
-    if probe.status.success() {
-        Ok(())
-    } else {
-        Err(format!(
-            "python3 lacks pyjwt or cryptography (pip install pyjwt cryptography): {}",
-            String::from_utf8_lossy(&probe.stderr).trim()
-        ))
-    }
-}
-
 fn keys() -> KeySet {
     let mut keys = KeySet::new();
     for (kid, _, key) in every_algorithm() {
@@ -78,7 +63,9 @@ fn keys() -> KeySet {
 
 #[tokio::test]
 async fn pyjwt_tokens_verify_for_every_algorithm() {
-    if let Err(reason) = python_with_pyjwt() {
+    if let Err(reason) =
+        auth_integration::python::with_modules(&["jwt", "cryptography"], "pyjwt cryptography")
+    {
         skip_or_fail(&reason);
         return;
     }
@@ -211,7 +198,9 @@ fn signing_keys() -> Vec<(&'static str, SigningKey)> {
 
 #[tokio::test]
 async fn tokens_we_issue_verify_in_pyjwt_for_every_algorithm() {
-    if let Err(reason) = python_with_pyjwt() {
+    if let Err(reason) =
+        auth_integration::python::with_modules(&["jwt", "cryptography"], "pyjwt cryptography")
+    {
         skip_or_fail(&reason);
         return;
     }

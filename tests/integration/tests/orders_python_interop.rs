@@ -25,29 +25,6 @@ const CLIENT: &str = concat!(
 /// The bound on the whole Python run.
 const WAIT: Duration = Duration::from_secs(30);
 
-fn python_with_modules() -> Result<(), String> {
-    let probe = Command::new("python3")
-        .args(["-c", "import requests, pyotp"])
-        .output()
-        .map_err(|error| format!("python3 is not available: {error}"))?;
-    if probe.status.success() {
-        Ok(())
-    } else {
-        Err(format!(
-            "python3 lacks requests or pyotp (python3 -m pip install requests pyotp): {}",
-            String::from_utf8_lossy(&probe.stderr).trim()
-        ))
-    }
-}
-
-fn skip_or_fail(reason: &str) {
-    assert!(
-        !std::env::var("CI").is_ok_and(|ci| ci == "true"),
-        "{reason} (CI=true: this test must run in CI)"
-    );
-    eprintln!("SKIPPED: {reason}");
-}
-
 /// Runs the client against `base` (polled, so the service on this runtime
 /// keeps answering; killed after [`WAIT`]) and returns its record.
 async fn run_client(base: String) -> Value {
@@ -82,8 +59,10 @@ async fn run_client(base: String) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn python_requests_and_pyotp_use_sessions_csrf_and_the_step_up() {
-    if let Err(reason) = python_with_modules() {
-        skip_or_fail(&reason);
+    if let Err(reason) =
+        auth_integration::python::with_modules(&["requests", "pyotp"], "requests pyotp")
+    {
+        auth_integration::python::skip_or_fail(&reason);
         return;
     }
     let addr = orders_support::start_axum(&orders_support::config(&[])).await;

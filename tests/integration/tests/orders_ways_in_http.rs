@@ -11,89 +11,14 @@ use std::net::SocketAddr;
 use std::time::{Duration, SystemTime};
 
 use auth_core::mfa::TotpSecret;
-use auth_integration::client::{self as http, Request, Response};
+use auth_integration::client::{self as http, Response};
 use auth_integration::redis_server::RedisServer;
 use examples::service::DAVE_TOTP_SECRET;
-use orders_support::{Framework, config};
+use orders_support::{Browser, Framework, bearer, config, cookie_of, send, session};
 use serde_json::{Value, json};
 
 async fn start(extra: &[(&str, &str)]) -> SocketAddr {
     orders_support::start(Framework::Axum, &config(extra)).await
-}
-
-/// A request with any headers (a cookie, a CSRF token, `Sec-Fetch-Site`).
-async fn send(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: Option<Value>,
-) -> Response {
-    http::send(
-        addr,
-        Request {
-            method,
-            path,
-            json: body.map(|body| body.to_string()),
-            headers: headers
-                .iter()
-                .map(|(name, value)| (*name, (*value).to_owned()))
-                .collect(),
-            ..Request::default()
-        },
-    )
-    .await
-}
-
-/// A signed-in browser: its cookie (`name=value`) and its CSRF token.
-struct Browser {
-    cookie: String,
-    csrf: String,
-}
-
-impl Browser {
-    fn headers(&self) -> Vec<(&str, &str)> {
-        vec![
-            ("cookie", self.cookie.as_str()),
-            ("x-csrf-token", self.csrf.as_str()),
-            ("sec-fetch-site", "same-origin"),
-        ]
-    }
-}
-
-/// The cookie a `Set-Cookie` sets, as a browser sends it back.
-fn cookie_of(response: &Response) -> String {
-    let set = response.header("set-cookie").expect("a Set-Cookie");
-    set.split(';').next().expect("name=value").to_owned()
-}
-
-async fn session(addr: SocketAddr, who: &str) -> Browser {
-    let response = send(
-        addr,
-        "POST",
-        "/auth/session",
-        &[],
-        Some(
-            json!({ "email": format!("{who}@example.com"), "password": format!("{who}-password") }),
-        ),
-    )
-    .await;
-    assert_eq!(response.status, 200, "session of {who}: {}", response.body);
-    Browser {
-        cookie: cookie_of(&response),
-        csrf: response.json()["csrf_token"].as_str().unwrap().to_owned(),
-    }
-}
-
-async fn bearer(addr: SocketAddr, who: &str, scope: Option<&str>) -> String {
-    let mut body =
-        json!({ "email": format!("{who}@example.com"), "password": format!("{who}-password") });
-    if let Some(scope) = scope {
-        body["scope"] = json!(scope);
-    }
-    let response = http::call(addr, "POST", "/auth/login", None, Some(body)).await;
-    assert_eq!(response.status, 200, "login of {who}: {}", response.body);
-    response.json()["access_token"].as_str().unwrap().to_owned()
 }
 
 fn authorization(token: &str) -> String {
@@ -127,6 +52,7 @@ async fn a_session_lives_in_a_host_cookie_and_needs_its_csrf_token_for_writes() 
     assert!(!response.body.contains(id), "the id is never in the body");
     let browser = Browser {
         cookie: pair.to_owned(),
+        id: id.to_owned(),
         csrf,
     };
 
@@ -264,8 +190,10 @@ async fn a_step_up_rotates_the_session_and_kills_the_old_id() {
     )
     .await;
     assert_eq!(verify.status, 200, "{}", verify.body);
+    let cookie = cookie_of(&verify);
     let stepped = Browser {
-        cookie: cookie_of(&verify),
+        id: cookie.split_once('=').unwrap().1.to_owned(),
+        cookie,
         csrf: verify.json()["csrf_token"].as_str().unwrap().to_owned(),
     };
     assert_ne!(

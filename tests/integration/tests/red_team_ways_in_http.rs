@@ -17,78 +17,13 @@ use std::net::SocketAddr;
 use std::time::{Duration, SystemTime};
 
 use auth_core::mfa::TotpSecret;
-use auth_integration::client::{self as http, Request, Response};
+use auth_integration::client as http;
 use examples::service::DAVE_TOTP_SECRET;
-use orders_support::{Framework, config};
+use orders_support::{Framework, bearer, config, cookie_of, send, session};
 use serde_json::{Value, json};
 
 async fn start(extra: &[(&str, &str)]) -> SocketAddr {
     orders_support::start(Framework::Axum, &config(extra)).await
-}
-
-async fn send(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: Option<Value>,
-) -> Response {
-    http::send(
-        addr,
-        Request {
-            method,
-            path,
-            json: body.map(|body| body.to_string()),
-            headers: headers
-                .iter()
-                .map(|(name, value)| (*name, (*value).to_owned()))
-                .collect(),
-            ..Request::default()
-        },
-    )
-    .await
-}
-
-/// A signed-in browser: `name=value` of its cookie, the bare id, its CSRF token.
-struct Browser {
-    cookie: String,
-    id: String,
-    csrf: String,
-}
-
-impl Browser {
-    fn headers(&self) -> Vec<(&str, &str)> {
-        vec![
-            ("cookie", self.cookie.as_str()),
-            ("x-csrf-token", self.csrf.as_str()),
-            ("sec-fetch-site", "same-origin"),
-        ]
-    }
-}
-
-fn cookie_of(response: &Response) -> String {
-    let set = response.header("set-cookie").expect("a Set-Cookie");
-    set.split(';').next().expect("name=value").to_owned()
-}
-
-async fn session(addr: SocketAddr, who: &str) -> Browser {
-    let response = send(
-        addr,
-        "POST",
-        "/auth/session",
-        &[],
-        Some(
-            json!({ "email": format!("{who}@example.com"), "password": format!("{who}-password") }),
-        ),
-    )
-    .await;
-    assert_eq!(response.status, 200, "session of {who}: {}", response.body);
-    let cookie = cookie_of(&response);
-    Browser {
-        id: cookie.split_once('=').unwrap().1.to_owned(),
-        cookie,
-        csrf: response.json()["csrf_token"].as_str().unwrap().to_owned(),
-    }
 }
 
 async fn login(addr: SocketAddr, who: &str) -> Value {
@@ -97,13 +32,6 @@ async fn login(addr: SocketAddr, who: &str) -> Value {
     let response = http::call(addr, "POST", "/auth/login", None, Some(body)).await;
     assert_eq!(response.status, 200, "login of {who}: {}", response.body);
     response.json()
-}
-
-async fn bearer(addr: SocketAddr, who: &str) -> String {
-    login(addr, who).await["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned()
 }
 
 async fn me_with_cookie(addr: SocketAddr, cookie: &str) -> u16 {
@@ -151,7 +79,7 @@ async fn a_bearer_logout_never_answers_204_to_a_session_or_a_key_that_lives_on()
     );
     assert_eq!(logout.status, 403, "{}", logout.body);
 
-    let token = bearer(addr, "alice").await;
+    let token = bearer(addr, "alice", None).await;
     let (_, key) = api_key(addr, &token, &["orders:read"]).await;
     let logout = send(addr, "POST", "/auth/logout", &[("x-api-key", &key)], None).await;
     assert_eq!(logout.status, 403, "{}", logout.body);
@@ -171,7 +99,7 @@ async fn log_out_everywhere_ends_the_sessions_too() {
     let stolen = session(addr, "alice").await;
     let other = session(addr, "alice").await;
     let bob = session(addr, "bob").await;
-    let token = bearer(addr, "alice").await;
+    let token = bearer(addr, "alice", None).await;
     let everywhere = http::call(addr, "POST", "/auth/logout-all", Some(&token), None).await;
     assert_eq!(everywhere.status, 204, "{}", everywhere.body);
     assert_eq!(me_with_cookie(addr, &stolen.cookie).await, 401);
@@ -248,7 +176,7 @@ async fn cookie_spellings_never_open_the_session() {
 async fn a_bad_credential_beside_a_good_one_is_a_400_whichever_is_bad() {
     let addr = start(&[]).await;
     let alice = session(addr, "alice").await;
-    let token = bearer(addr, "alice").await;
+    let token = bearer(addr, "alice", None).await;
     let (_, key) = api_key(addr, &token, &["orders:read"]).await;
     let good_bearer = format!("Bearer {token}");
     let bad_cookie = "__Host-orders_session=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
@@ -618,7 +546,7 @@ async fn step_up_claims_cannot_be_chosen_or_refreshed_into_a_new_token() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn totp_codes_do_not_cross_from_confirm_to_verify_and_races_step_up_once() {
     let addr = start(&[]).await;
-    let alice = bearer(addr, "alice").await;
+    let alice = bearer(addr, "alice", None).await;
     let enroll = http::call(addr, "POST", "/auth/mfa/totp/enroll", Some(&alice), None).await;
     assert_eq!(enroll.status, 200, "{}", enroll.body);
     let secret = TotpSecret::from_base32(enroll.json()["secret"].as_str().unwrap()).unwrap();
@@ -690,7 +618,7 @@ async fn totp_codes_do_not_cross_from_confirm_to_verify_and_races_step_up_once()
     );
 
     // Malformed codes count: bob's factor (enrolled here) is throttled by them.
-    let bob = bearer(addr, "bob").await;
+    let bob = bearer(addr, "bob", None).await;
     let enroll = http::call(addr, "POST", "/auth/mfa/totp/enroll", Some(&bob), None).await;
     let bob_secret = TotpSecret::from_base32(enroll.json()["secret"].as_str().unwrap()).unwrap();
     let confirm = http::call(
@@ -739,7 +667,7 @@ async fn totp_codes_do_not_cross_from_confirm_to_verify_and_races_step_up_once()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_api_key_anywhere_but_its_header_is_not_a_key() {
     let addr = start(&[]).await;
-    let token = bearer(addr, "alice").await;
+    let token = bearer(addr, "alice", None).await;
     let (_, key) = api_key(addr, &token, &["orders:read"]).await;
     assert_eq!(
         send(addr, "GET", "/orders", &[("x-api-key", &key)], None)
@@ -778,8 +706,8 @@ async fn an_api_key_anywhere_but_its_header_is_not_a_key() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keys_are_managed_by_their_owner_only_and_never_by_a_key_or_a_forgery() {
     let addr = start(&[]).await;
-    let alice = bearer(addr, "alice").await;
-    let bob = bearer(addr, "bob").await;
+    let alice = bearer(addr, "alice", None).await;
+    let bob = bearer(addr, "bob", None).await;
     let (alice_id, alice_key) = api_key(addr, &alice, &["orders:read"]).await;
     let (bob_id, bob_key) = api_key(addr, &bob, &["orders:read"]).await;
     let cross = http::call(

@@ -45,29 +45,6 @@ for t in sys.argv[2:]:
     print(totp.at(int(t)))
 ";
 
-fn python_with_pyotp() -> Result<(), String> {
-    let probe = Command::new("python3")
-        .args(["-c", "import pyotp"])
-        .output()
-        .map_err(|error| format!("python3 is not available: {error}"))?;
-    if probe.status.success() {
-        Ok(())
-    } else {
-        Err(format!(
-            "python3 lacks pyotp (python3 -m pip install pyotp): {}",
-            String::from_utf8_lossy(&probe.stderr).trim()
-        ))
-    }
-}
-
-fn skip_or_fail(reason: &str) {
-    assert!(
-        !std::env::var("CI").is_ok_and(|ci| ci == "true"),
-        "{reason} (CI=true: this test must run in CI)"
-    );
-    eprintln!("SKIPPED: {reason}");
-}
-
 fn python(script: &str, args: &[String]) -> Vec<String> {
     let output = Command::new("python3")
         .args(["-c", script])
@@ -88,8 +65,8 @@ fn python(script: &str, args: &[String]) -> Vec<String> {
 
 #[tokio::test]
 async fn pyotp_codes_verify_and_our_uri_parses_in_pyotp() {
-    if let Err(reason) = python_with_pyotp() {
-        skip_or_fail(&reason);
+    if let Err(reason) = auth_integration::python::with_modules(&["pyotp"], "pyotp") {
+        auth_integration::python::skip_or_fail(&reason);
         return;
     }
     // Our clock is set to pyotp's, so the window is judged at the same instant.
@@ -156,8 +133,8 @@ async fn pyotp_codes_verify_and_our_uri_parses_in_pyotp() {
 
 #[test]
 fn our_codes_are_pyotps_codes() {
-    if let Err(reason) = python_with_pyotp() {
-        skip_or_fail(&reason);
+    if let Err(reason) = auth_integration::python::with_modules(&["pyotp"], "pyotp") {
+        auth_integration::python::skip_or_fail(&reason);
         return;
     }
     let secret = TotpSecret::generate().unwrap();

@@ -267,13 +267,11 @@ pub(crate) fn unix(secs: u64) -> SystemTime {
 }
 
 /// Panics when `CI=true`, otherwise prints why the test is skipped.
-pub(crate) fn skip_or_fail(reason: &str) {
-    assert!(
-        !std::env::var("CI").is_ok_and(|ci| ci == "true"),
-        "{reason} (CI=true: this test must run in CI)"
-    );
-    eprintln!("SKIPPED: {reason}");
-}
+#[allow(
+    unused_imports,
+    reason = "not every test file that includes this module skips"
+)]
+pub(crate) use auth_integration::python::skip_or_fail;
 
 /// One signing key per supported algorithm, from `tests/fixtures/jwt/`, with the
 /// public key a verifier would be configured with, loaded independently.

@@ -291,3 +291,96 @@ pub(crate) async fn stepped_up(addr: SocketAddr, access: &str) -> String {
         .expect("a stepped-up access token")
         .to_owned()
 }
+
+// --- a client of the ways in besides bearer tokens (sessions, keys) -----------------
+
+/// A request with any headers (a cookie, a CSRF token, `Sec-Fetch-Site`, a key).
+pub(crate) async fn send(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<serde_json::Value>,
+) -> http::Response {
+    http::send(
+        addr,
+        http::Request {
+            method,
+            path,
+            json: body.map(|body| body.to_string()),
+            headers: headers
+                .iter()
+                .map(|(name, value)| (*name, (*value).to_owned()))
+                .collect(),
+            ..http::Request::default()
+        },
+    )
+    .await
+}
+
+/// A signed-in browser: `name=value` of its cookie, the bare id, its CSRF token.
+pub(crate) struct Browser {
+    pub(crate) cookie: String,
+    pub(crate) id: String,
+    pub(crate) csrf: String,
+}
+
+impl Browser {
+    /// What its page sends with an unsafe request: the cookie, the token, and
+    /// the `Sec-Fetch-Site` a browser adds.
+    pub(crate) fn headers(&self) -> Vec<(&str, &str)> {
+        vec![
+            ("cookie", self.cookie.as_str()),
+            ("x-csrf-token", self.csrf.as_str()),
+            ("sec-fetch-site", "same-origin"),
+        ]
+    }
+}
+
+/// The cookie a `Set-Cookie` sets, as a browser sends it back.
+pub(crate) fn cookie_of(response: &http::Response) -> String {
+    let set = response.header("set-cookie").expect("a Set-Cookie");
+    set.split(';').next().expect("name=value").to_owned()
+}
+
+/// `who` signs in at `POST /auth/session`.
+pub(crate) async fn session(addr: SocketAddr, who: &str) -> Browser {
+    let response = send(
+        addr,
+        "POST",
+        "/auth/session",
+        &[],
+        Some(
+            json!({ "email": format!("{who}@example.com"), "password": format!("{who}-password") }),
+        ),
+    )
+    .await;
+    assert_eq!(response.status, 200, "session of {who}: {}", response.body);
+    let cookie = cookie_of(&response);
+    Browser {
+        id: cookie
+            .split_once('=')
+            .map(|(_, id)| id.to_owned())
+            .expect("name=value"),
+        cookie,
+        csrf: response.json()["csrf_token"]
+            .as_str()
+            .expect("a CSRF token")
+            .to_owned(),
+    }
+}
+
+/// `who`'s access token from `POST /auth/login`, with `scope` when given.
+pub(crate) async fn bearer(addr: SocketAddr, who: &str, scope: Option<&str>) -> String {
+    let mut body =
+        json!({ "email": format!("{who}@example.com"), "password": format!("{who}-password") });
+    if let Some(scope) = scope {
+        body["scope"] = json!(scope);
+    }
+    let response = http::call(addr, "POST", "/auth/login", None, Some(body)).await;
+    assert_eq!(response.status, 200, "login of {who}: {}", response.body);
+    response.json()["access_token"]
+        .as_str()
+        .expect("an access token")
+        .to_owned()
+}
