@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use auth_core::{
     Action, AuthError, Authenticated, Authenticator, Decision, Identity, Mechanism, Policy,
-    Resource, Scopes, TokenError,
+    Resource, Scopes, SharedAuthenticator, TokenError,
 };
 use auth_integration::client::{self, Response};
 use auth_tests::{TestAuthenticator, User};
@@ -57,6 +57,63 @@ where
         });
     });
     addr
+}
+
+/// A `SecureScope` from `scope` (once per worker), with `authenticator` as the
+/// app's `web::Data`, served by one worker on a loopback port: the actix-web
+/// server most attack files need.
+///
+/// # Panics
+/// When no loopback port can be bound or the server does not start.
+pub fn serve_actix_scope<U, F>(authenticator: SharedAuthenticator<U>, scope: F) -> SocketAddr
+where
+    U: Send + Sync + 'static,
+    F: Fn() -> auth_core::actix::SecureScope + Send + Clone + 'static,
+{
+    serve_actix(move |listener| {
+        Ok(actix_web::HttpServer::new(move || {
+            actix_web::App::new()
+                .app_data(actix_web::web::Data::new(authenticator.clone()))
+                .service(scope())
+        })
+        .workers(1)
+        .disable_signals()
+        .listen(listener)?
+        .run())
+    })
+}
+
+/// `Authorization: Guest <name>`: a guest whom a careless mapping made user 1, an
+/// admin with every permission who proved a second factor; anything else goes to
+/// the `Test <id>` authenticator. What the guest attacks use.
+#[derive(Debug, Clone, Default)]
+pub struct GuestsOrUsers {
+    users: TestAuthenticator,
+}
+
+impl Authenticator for GuestsOrUsers {
+    type User = User;
+
+    async fn authenticate(&self, request: &Parts) -> Result<Identity<User>, AuthError> {
+        let guest = request
+            .headers
+            .get(http::header::AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.strip_prefix("Guest "));
+        match guest {
+            Some(name) => Ok(Identity::new(
+                User {
+                    id: 1,
+                    roles: vec!["admin"],
+                    permissions: vec!["orders.delete"],
+                },
+                format!("guest:{name}"),
+                Mechanism::Guest,
+            )
+            .amr(["otp"])),
+            None => self.users.authenticate(request).await,
+        }
+    }
 }
 
 /// `method path` over loopback with an optional `Authorization` header value and

@@ -13,8 +13,7 @@
 
 use std::net::SocketAddr;
 
-use actix_web::{App, HttpServer, web};
-use auth_adversarial::{send, serve_actix, serve_axum};
+use auth_adversarial::{send, serve_actix_scope, serve_axum};
 use auth_core::axum::SecureRouter;
 use auth_core::{
     AuthError, Authenticated, Authenticator, Chain, Identity, Mechanism, Scheme,
@@ -91,21 +90,10 @@ async fn start_axum() -> SocketAddr {
 
 fn start_actix() -> SocketAddr {
     use auth_core::actix::{SecureScope, get, post};
-    let authenticator = chain();
-    serve_actix(move |listener| {
-        Ok(HttpServer::new(move || {
-            App::new()
-                .app_data(web::Data::new(authenticator.clone()))
-                .service(
-                    SecureScope::new("")
-                        .route("/me", get(me))
-                        .route("/keys", post(keys)),
-                )
-        })
-        .workers(1)
-        .disable_signals()
-        .listen(listener)?
-        .run())
+    serve_actix_scope(chain(), || {
+        SecureScope::new("")
+            .route("/me", get(me))
+            .route("/keys", post(keys))
     })
 }
 

@@ -10,8 +10,8 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use actix_web::{App, HttpServer, web};
-use auth_adversarial::{Document, Probe, get, serve_actix, serve_axum};
+use actix_web::web;
+use auth_adversarial::{Document, Probe, get, serve_actix_scope, serve_axum};
 use auth_core::{
     Action, AsyncPolicy, AuthError, Authenticated, Decision, Guarded, Outcome, Policy,
     SharedAuthenticator, requires,
@@ -180,28 +180,20 @@ async fn start_axum() -> SocketAddr {
 
 fn start_actix() -> SocketAddr {
     use auth_core::actix::{SecureScope, get};
-    let authenticator = SharedAuthenticator::new(Probe::new()).with_realm("fail-open");
-    serve_actix(move |listener| {
-        Ok(HttpServer::new(move || {
-            App::new()
-                .app_data(web::Data::new(authenticator.clone()))
-                .service(
-                    SecureScope::new("")
-                        .route("/checked", get(checked))
-                        .route("/checked-async", get(checked_async))
-                        .route("/negated", get(negated))
-                        .route("/either", get(either))
-                        .route("/both", get(both))
-                        .route("/inspect/{id}", get(inspect))
-                        .route("/rescued", get(rescued))
-                        .route("/list", get(list_on_actix)),
-                )
-        })
-        .workers(1)
-        .disable_signals()
-        .listen(listener)?
-        .run())
-    })
+    serve_actix_scope(
+        SharedAuthenticator::new(Probe::new()).with_realm("fail-open"),
+        || {
+            SecureScope::new("")
+                .route("/checked", get(checked))
+                .route("/checked-async", get(checked_async))
+                .route("/negated", get(negated))
+                .route("/either", get(either))
+                .route("/both", get(both))
+                .route("/inspect/{id}", get(inspect))
+                .route("/rescued", get(rescued))
+                .route("/list", get(list_on_actix))
+        },
+    )
 }
 
 const UNAVAILABLE_BODY: &str = r#"{"error":"temporarily_unavailable","error_description":"the service cannot verify access right now"}"#;

@@ -14,46 +14,12 @@
 
 use std::net::SocketAddr;
 
-use actix_web::{App, HttpServer, web};
-use auth_adversarial::{Document, View, fingerprint, get, serve_actix, serve_axum};
-use auth_core::axum::SecureRouter;
-use auth_core::{
-    AuthError, Authenticated, Authenticator, Identity, Mechanism, SharedAuthenticator, public,
-    requires,
+use auth_adversarial::{
+    Document, GuestsOrUsers, View, fingerprint, get, serve_actix_scope, serve_axum,
 };
-use auth_tests::{TestAuthenticator, User};
-use http::request::Parts;
-
-/// `Authorization: Guest <name>` is a guest whom a careless mapping made an
-/// admin; anything else goes to the `Test <id>` authenticator.
-#[derive(Clone, Default)]
-struct GuestsOrUsers {
-    users: TestAuthenticator,
-}
-
-impl Authenticator for GuestsOrUsers {
-    type User = User;
-
-    async fn authenticate(&self, request: &Parts) -> Result<Identity<User>, AuthError> {
-        let guest = request
-            .headers
-            .get(http::header::AUTHORIZATION)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.strip_prefix("Guest "));
-        match guest {
-            Some(name) => Ok(Identity::new(
-                User {
-                    id: 1000,
-                    roles: vec!["admin"],
-                    permissions: vec!["orders.delete"],
-                },
-                format!("guest:{name}"),
-                Mechanism::Guest,
-            )),
-            None => self.users.authenticate(request).await,
-        }
-    }
-}
+use auth_core::axum::SecureRouter;
+use auth_core::{Authenticated, SharedAuthenticator, public, requires};
+use auth_tests::User;
 
 #[requires(View(document))]
 async fn read(document: Document, user: Authenticated<User>) -> String {
@@ -119,26 +85,18 @@ async fn start_axum() -> SocketAddr {
 
 fn start_actix() -> SocketAddr {
     use auth_core::actix::{SecureScope, get};
-    let authenticator = SharedAuthenticator::new(GuestsOrUsers::default()).with_realm("guests");
-    serve_actix(move |listener| {
-        Ok(HttpServer::new(move || {
-            App::new()
-                .app_data(web::Data::new(authenticator.clone()))
-                .service(
-                    SecureScope::new("")
-                        .route("/docs/{id}", get(read))
-                        .route("/admin", get(admin))
-                        .route("/me", get(me))
-                        .route("/hello", get(hello))
-                        .route("/browse/{id}", get(browse))
-                        .route("/peek/{id}", get(peek)),
-                )
-        })
-        .workers(1)
-        .disable_signals()
-        .listen(listener)?
-        .run())
-    })
+    serve_actix_scope(
+        SharedAuthenticator::new(GuestsOrUsers::default()).with_realm("guests"),
+        || {
+            SecureScope::new("")
+                .route("/docs/{id}", get(read))
+                .route("/admin", get(admin))
+                .route("/me", get(me))
+                .route("/hello", get(hello))
+                .route("/browse/{id}", get(browse))
+                .route("/peek/{id}", get(peek))
+        },
+    )
 }
 
 async fn attack(addr: SocketAddr) {

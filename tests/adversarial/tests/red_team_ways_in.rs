@@ -12,7 +12,7 @@
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use auth_adversarial::{Document, View, document, get, serve_axum};
+use auth_adversarial::{Document, GuestsOrUsers, View, document, get, serve_axum};
 use auth_core::axum::SecureRouter;
 use auth_core::{
     AuthError, Authenticated, Authenticator, Chain, Decision, Identity, Mechanism, Scheme,
@@ -23,38 +23,6 @@ use auth_tests::{TestAuthenticator, User};
 use axum::extract::Path;
 use http::HeaderName;
 use http::request::Parts;
-
-/// `Authorization: Guest <name>`: a guest whom a careless mapping made an admin
-/// with every permission; anything else goes to the `Test <id>` authenticator.
-#[derive(Clone, Default)]
-struct GuestsOrUsers {
-    users: TestAuthenticator,
-}
-
-impl Authenticator for GuestsOrUsers {
-    type User = User;
-
-    async fn authenticate(&self, request: &Parts) -> Result<Identity<User>, AuthError> {
-        let guest = request
-            .headers
-            .get(http::header::AUTHORIZATION)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.strip_prefix("Guest "));
-        match guest {
-            Some(name) => Ok(Identity::new(
-                User {
-                    id: 1,
-                    roles: vec!["admin"],
-                    permissions: vec!["orders.delete"],
-                },
-                format!("guest:{name}"),
-                Mechanism::Guest,
-            )
-            .amr(["otp"])),
-            None => self.users.authenticate(request).await,
-        }
-    }
-}
 
 static PREDICATE_CALLS: AtomicUsize = AtomicUsize::new(0);
 
