@@ -546,3 +546,61 @@ fn denial_reasons_of_built_in_gates_reach_the_audit_log_through_not() {
         Some(reason)
     );
 }
+
+/// A door that vouches for everyone as a guest holding the admin role.
+struct GuestDoor;
+
+impl auth_core::Authenticator for GuestDoor {
+    type User = User;
+
+    async fn authenticate(
+        &self,
+        _: &http::request::Parts,
+    ) -> Result<auth_core::Identity<User>, AuthError> {
+        let user = User {
+            id: 9,
+            roles: vec!["admin"],
+            permissions: vec![],
+        };
+        Ok(auth_core::Identity::new(
+            user,
+            "guest:9",
+            auth_core::Mechanism::Guest,
+        ))
+    }
+}
+
+/// G4 and G9 for guests: a guest at a handler without `guests = true` is a 403
+/// before any gate runs (its admin role is never asked), and the refusal is an
+/// audit event naming the guest and why.
+#[test]
+fn a_refused_guest_is_an_audited_403_and_no_gate_runs() {
+    let guest = block_on(auth_core::authenticate(&GuestDoor, &anonymous_request()))
+        .expect("the door vouches");
+    let ran = Counter::new();
+    let (out, events) = capture(|| gate_role(guest, &ran));
+    assert_eq!(status(out), 403);
+    assert_eq!(ran.get(), 0, "the body ran for a guest");
+    let refusal = events
+        .iter()
+        .find(|e| e.get("decision").map(String::as_str) == Some("deny"))
+        .expect("a deny event");
+    assert_eq!(
+        refusal.get("principal").map(String::as_str),
+        Some("guest:9")
+    );
+    assert_eq!(
+        refusal.get("rule").map(String::as_str),
+        Some("guests = false")
+    );
+    assert_eq!(
+        refusal.get("reason").map(String::as_str),
+        Some("guests may not call this handler")
+    );
+    assert!(
+        !events
+            .iter()
+            .any(|e| e.get("rule").map(String::as_str) == Some(r#"role("admin")"#)),
+        "a gate was asked about a guest: {events:?}"
+    );
+}

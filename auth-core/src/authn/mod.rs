@@ -11,7 +11,6 @@ pub mod api_key;
 pub(crate) mod authenticated;
 pub(crate) mod authenticator;
 pub(crate) mod chain;
-#[cfg(any(feature = "jwt", feature = "session"))]
 pub(crate) mod cookie_header;
 #[cfg_attr(not(any(feature = "jwt", feature = "session")), allow(dead_code))]
 pub(crate) mod cross_site;

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use http::HeaderName;
-use http::header::{AUTHORIZATION, COOKIE};
+use http::header::AUTHORIZATION;
 use http::request::Parts;
 
 use crate::AuthError;
@@ -67,11 +67,11 @@ impl Scheme {
         match self {
             Scheme::Bearer => request.headers.contains_key(AUTHORIZATION),
             Scheme::Header { name } => request.headers.contains_key(name),
-            Scheme::Cookie { name } => request
-                .headers
-                .get_all(COOKIE)
-                .iter()
-                .any(|header| has_cookie(header.as_bytes(), name.as_bytes())),
+            // Sent twice is presented too: the authenticator then refuses it.
+            Scheme::Cookie { name } => !matches!(
+                crate::authn::cookie_header::find(&request.headers, name),
+                Ok(None)
+            ),
         }
     }
 
@@ -127,16 +127,6 @@ impl std::fmt::Display for Scheme {
             Scheme::Header { name } => write!(f, "header `{name}`"),
         }
     }
-}
-
-/// Whether the `Cookie` header value `header` has a cookie named `name`
-/// (RFC 6265 §5.4: `name=value` pairs separated by `;` and optional spaces).
-fn has_cookie(header: &[u8], name: &[u8]) -> bool {
-    header.split(|&byte| byte == b';').any(|pair| {
-        let pair = pair.trim_ascii_start();
-        pair.strip_prefix(name)
-            .is_some_and(|rest| rest.first() == Some(&b'='))
-    })
 }
 
 /// The challenges of a 401 from an authenticator that reads `schemes`: one per

@@ -7,10 +7,9 @@ use std::net::SocketAddr;
 use auth_integration::client::{self as http, Response};
 use examples::config::Config;
 use examples::service::Service;
-/// What follows the bearer challenge in every 401: one challenge per other way
-/// in (the session cookie, an API key), in the order of the service's chain.
-const OTHER_CHALLENGES: &str = r#"Cookie realm="orders-api", cookie-name="__Host-orders_session", ApiKey realm="orders-api", header="x-api-key""#;
+mod orders_support;
 
+use orders_support::OTHER_CHALLENGES;
 use serde_json::json;
 
 /// Starts the actix service on its own thread (actix runs its own system) and

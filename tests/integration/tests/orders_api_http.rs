@@ -17,10 +17,7 @@ use examples::config::Config;
 use examples::service::Service;
 mod orders_support;
 
-/// What follows the bearer challenge in every 401: one challenge per other way
-/// in (the session cookie, an API key), in the order of the service's chain.
-const OTHER_CHALLENGES: &str = r#"Cookie realm="orders-api", cookie-name="__Host-orders_session", ApiKey realm="orders-api", header="x-api-key""#;
-
+use orders_support::OTHER_CHALLENGES;
 use serde_json::{Value, json};
 
 const SECRET: &str = "orders-api test secret, 32+ bytes long";
