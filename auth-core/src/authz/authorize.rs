@@ -140,8 +140,14 @@ impl<U> Authenticated<U> {
         A: AsyncPolicy<R, Principal = U>,
         R: Resource,
     {
-        let decision =
-            <A as AsyncPolicyFor<R, U, A::State>>::decide_for(self, &resource, state).await;
+        let decision = if crate::authz::policy::refuses_guest(
+            self,
+            <A as AsyncPolicyFor<R, U, A::State>>::GUESTS,
+        ) {
+            crate::authz::policy::guest_refused()
+        } else {
+            <A as AsyncPolicyFor<R, U, A::State>>::decide_for(self, &resource, state).await
+        };
         conclude(self, Site::Body, resource, decision)
     }
 
@@ -260,9 +266,10 @@ impl<'p, U> Gatekeeper<'p, U> {
     ///
     /// A guest ([`Mechanism::Guest`](crate::Mechanism::Guest)) at a handler whose
     /// record does not [accept guests](HandlerInfo::accepting_guests) is refused:
-    /// [`admit`](Self::admit), every [`check`](Self::check) and every resource
-    /// gate answer 403 without running a policy, and [`clear`](Self::clear)
-    /// refuses.
+    /// [`admit`](Self::admit) answers 403 (`#[requires]` asks it before any gate),
+    /// and [`clear`](Self::clear) refuses, so the handler never runs for the guest
+    /// whichever gates were checked. (Policies refuse guests on their own, unless
+    /// they set [`Policy::GUESTS`](crate::Policy::GUESTS).)
     pub fn new(principal: &'p Authenticated<U>, handler: &'static HandlerInfo) -> Self {
         Gatekeeper {
             principal,
@@ -290,19 +297,7 @@ impl<'p, U> Gatekeeper<'p, U> {
 
     #[cold]
     fn refuse_guest(&self) -> AuthError {
-        let decision = Decision::deny("guests may not call this handler");
-        audit::decision(
-            &decision,
-            || Subject {
-                principal: self.principal.subject(),
-                handler: self.handler.name(),
-                rule: "guests = false",
-                action: "call",
-                resource_kind: "handler",
-            },
-            || self.handler.qualified(),
-        );
-        AuthError::forbidden("guests may not call this handler")
+        guest_refusal(self.handler, self.principal.subject())
     }
 
     /// The principal being checked.
@@ -322,7 +317,6 @@ impl<'p, U> Gatekeeper<'p, U> {
     )]
     #[inline(always)]
     pub fn check(&mut self, gate: usize, decision: Decision) -> Result<(), AuthError> {
-        self.admit()?;
         audit::decision(
             &decision,
             || Subject {
@@ -378,6 +372,8 @@ impl<'p, U> Gatekeeper<'p, U> {
     /// when the handler's record is not registered in the inventory, is not a
     /// guarded handler's, has no gates or more than [`MAX_GATES`](Self::MAX_GATES), or when one of
     /// its gates was not checked and allowed: a clearance is never given early.
+    /// A [`Refusal`] holding the guest's 403 when [`admit`](Self::admit) would
+    /// refuse the principal.
     #[inline]
     pub fn clear(self) -> Result<Clearance<Authenticated<U>>, Refusal<Authenticated<U>>> {
         let Gatekeeper {
@@ -389,8 +385,9 @@ impl<'p, U> Gatekeeper<'p, U> {
         if handler.clears(allowed) && !guest_refused {
             Ok(Clearance::new())
         } else {
+            let guest = guest_refused.then(|| principal.subject());
             Err(Refusal::new(
-                refused_clearance(handler, allowed),
+                refused_clearance(handler, allowed, guest),
                 principal.info().realm_arc(),
             ))
         }
@@ -401,7 +398,14 @@ impl<'p, U> Gatekeeper<'p, U> {
 /// plain values, so that the allow path keeps the gatekeeper in registers.
 #[cold]
 #[inline(never)]
-fn refused_clearance(handler: &'static HandlerInfo, allowed: u64) -> AuthError {
+fn refused_clearance(
+    handler: &'static HandlerInfo,
+    allowed: u64,
+    guest: Option<&str>,
+) -> AuthError {
+    if let Some(subject) = guest {
+        return guest_refusal(handler, subject);
+    }
     let reason = if handler.access() != Access::Guarded {
         "a gatekeeper was run for a handler record that is not a guarded one"
     } else if handler.clearing_mask() == 0 {
@@ -412,6 +416,25 @@ fn refused_clearance(handler: &'static HandlerInfo, allowed: u64) -> AuthError {
         "the handler record is not registered in the inventory"
     };
     misconfigured(handler, reason)
+}
+
+/// A guest at a handler that does not accept guests: the 403 and its event.
+#[cold]
+#[inline(never)]
+fn guest_refusal(handler: &'static HandlerInfo, subject: &str) -> AuthError {
+    let decision = Decision::deny("guests may not call this handler");
+    audit::decision(
+        &decision,
+        || Subject {
+            principal: subject,
+            handler: handler.name(),
+            rule: "guests = false",
+            action: "call",
+            resource_kind: "handler",
+        },
+        || handler.qualified(),
+    );
+    AuthError::forbidden("guests may not call this handler")
 }
 
 /// The bit of gate `gate` in a gatekeeper's record; none past the last bit.
@@ -449,7 +472,6 @@ impl<'p, U, R, S: ?Sized> ResourceCheck<'_, 'p, U, R, S> {
         R: Resource,
         A: PolicyFor<R, U, S>,
     {
-        self.gatekeeper.admit()?;
         let principal = self.gatekeeper.principal;
         let decision = <A as PolicyFor<R, U, S>>::decide_for(principal, &self.resource, self.state);
         self.finish(decision)
@@ -464,10 +486,15 @@ impl<'p, U, R, S: ?Sized> ResourceCheck<'_, 'p, U, R, S> {
         R: Resource,
         A: AsyncPolicyFor<R, U, S>,
     {
-        self.gatekeeper.admit()?;
         let principal = self.gatekeeper.principal;
-        let decision =
-            <A as AsyncPolicyFor<R, U, S>>::decide_for(principal, &self.resource, self.state).await;
+        let decision = if crate::authz::policy::refuses_guest(
+            principal,
+            <A as AsyncPolicyFor<R, U, S>>::GUESTS,
+        ) {
+            crate::authz::policy::guest_refused()
+        } else {
+            <A as AsyncPolicyFor<R, U, S>>::decide_for(principal, &self.resource, self.state).await
+        };
         self.finish(decision)
     }
 

@@ -196,7 +196,12 @@ where
     note = "if the rule exists, its `Principal` or `State` differs from this handler's: the handler's principal is `Authenticated<{U}>`, and its state (`state = ..`, or `()` without one) is `{S}`"
 )]
 pub trait AsyncPolicyFor<R: ?Sized, U, S: ?Sized>: Action + sealed::Async<R, U, S> {
-    /// Runs the policy.
+    /// [`AsyncPolicy::GUESTS`]: callers refuse a guest before building the
+    /// policy's future, so the allow path awaits the policy and nothing else.
+    #[doc(hidden)]
+    const GUESTS: bool;
+
+    /// Runs the policy (for a guest only when [`GUESTS`](Self::GUESTS)).
     #[doc(hidden)]
     fn decide_for(
         principal: &Authenticated<U>,
@@ -210,31 +215,26 @@ where
     A: AsyncPolicy<R>,
     R: ?Sized,
 {
+    const GUESTS: bool = <A as AsyncPolicy<R>>::GUESTS;
+
     #[inline]
     fn decide_for(
         principal: &Authenticated<A::Principal>,
         resource: &R,
         state: &A::State,
     ) -> impl Future<Output = Decision> + Send {
-        let decided = (!refuses_guest(principal, <A as AsyncPolicy<R>>::GUESTS))
-            .then(|| <A as AsyncPolicy<R>>::decide(principal, resource, state));
-        async move {
-            match decided {
-                Some(decision) => decision.await,
-                None => guest_refused(),
-            }
-        }
+        <A as AsyncPolicy<R>>::decide(principal, resource, state)
     }
 }
 
 /// Whether a policy that does not decide for guests is asked about one.
 #[inline]
-fn refuses_guest<U>(principal: &Authenticated<U>, guests: bool) -> bool {
+pub(crate) fn refuses_guest<U>(principal: &Authenticated<U>, guests: bool) -> bool {
     !guests && principal.info().mechanism() == crate::Mechanism::Guest
 }
 
 #[cold]
-fn guest_refused() -> Decision {
+pub(crate) fn guest_refused() -> Decision {
     Decision::deny("the policy does not decide for guests (`Policy::GUESTS` is false)")
 }
 
