@@ -135,6 +135,8 @@ pub use crate::authn::mfa;
 #[doc(inline)]
 pub use crate::authn::session;
 #[doc(inline)]
+pub use crate::authz::filter;
+#[doc(inline)]
 pub use crate::authz::gate;
 
 pub use crate::authn::authenticated::{AuthInfo, Authenticated, Identity, Mechanism, Scopes};
@@ -145,6 +147,7 @@ pub use crate::authn::scheme::Scheme;
 pub use crate::authz::action::Action;
 pub use crate::authz::authorize::{Clearance, Gatekeeper, Refusal, ResourceCheck};
 pub use crate::authz::decision::{All, Any, Decision, Outcome};
+pub use crate::authz::filter::{FilterPolicy, ListPermit};
 pub use crate::authz::guarded::{Guarded, Rejection};
 pub use crate::authz::permit::Permit;
 pub use crate::authz::policy::{

@@ -7,6 +7,7 @@
 pub(crate) mod action;
 pub(crate) mod authorize;
 pub(crate) mod decision;
+pub mod filter;
 pub mod gate;
 pub(crate) mod guarded;
 pub(crate) mod permit;

@@ -53,7 +53,7 @@ use crate::{Action, Authenticated, Decision};
 #[diagnostic::on_unimplemented(
     message = "no policy says who may `{Self}` a `{R}`",
     label = "`{Self}` has no policy for `{R}`",
-    note = "write the rule where `{Self}` or `{R}` is defined: `impl auth_core::Policy<{R}> for {Self} {{ type Principal = ..; type State = ..; fn decide(..) -> Decision {{ .. }} }}`",
+    note = "write the rule where `{Self}` or `{R}` is defined: `impl auth_core::Policy<{R}> for {Self} {{ type Principal = ..; type State = ..; fn decide(..) -> Decision {{ .. }} }}` (or `impl auth_core::FilterPolicy<{R}> for {Self}` when the rule is a filter over the fields of `{R}`, which also answers lists)",
     note = "a policy that must await (a database, a store) implements `auth_core::AsyncPolicy` and needs an `async fn` handler"
 )]
 pub trait Policy<R: ?Sized>: Action {
@@ -115,7 +115,7 @@ pub trait Policy<R: ?Sized>: Action {
 #[diagnostic::on_unimplemented(
     message = "no policy says who may `{Self}` a `{R}`",
     label = "`{Self}` has no policy for `{R}`",
-    note = "write the rule where `{Self}` or `{R}` is defined: `impl auth_core::Policy<{R}> for {Self} {{ type Principal = ..; type State = ..; fn decide(..) -> Decision {{ .. }} }}` (or `AsyncPolicy` if it must await)"
+    note = "write the rule where `{Self}` or `{R}` is defined: `impl auth_core::Policy<{R}> for {Self} {{ type Principal = ..; type State = ..; fn decide(..) -> Decision {{ .. }} }}` (or `AsyncPolicy` if it must await, or `FilterPolicy` when the rule is a filter over the fields of `{R}`)"
 )]
 pub trait AsyncPolicy<R: ?Sized>: Action {
     /// The principal type the rule decides for.
@@ -158,7 +158,7 @@ where
 #[diagnostic::on_unimplemented(
     message = "no policy lets a `{U}` `{Self}` a `{R}` reading `{S}`",
     label = "`{Self}` has no policy for `{R}` with this principal and state",
-    note = "write the rule where `{Self}` or `{R}` is defined: `impl auth_core::Policy<{R}> for {Self} {{ type Principal = {U}; type State = {S}; fn decide(..) -> Decision {{ .. }} }}`",
+    note = "write the rule where `{Self}` or `{R}` is defined: `impl auth_core::Policy<{R}> for {Self} {{ type Principal = {U}; type State = {S}; fn decide(..) -> Decision {{ .. }} }}` (or `FilterPolicy` when the rule is a filter over the fields of `{R}`)",
     note = "if the rule exists, its `Principal` or `State` differs from this handler's: the handler's principal is `Authenticated<{U}>`, and its state (`state = ..`, or `()` without one) is `{S}`",
     note = "a policy that must await (a database, a store) implements `auth_core::AsyncPolicy` and needs an `async fn` handler"
 )]
@@ -192,7 +192,7 @@ where
 #[diagnostic::on_unimplemented(
     message = "no policy lets a `{U}` `{Self}` a `{R}` reading `{S}`",
     label = "`{Self}` has no policy for `{R}` with this principal and state",
-    note = "write the rule where `{Self}` or `{R}` is defined: `impl auth_core::Policy<{R}> for {Self} {{ type Principal = {U}; type State = {S}; fn decide(..) -> Decision {{ .. }} }}` (or `AsyncPolicy` if it must await)",
+    note = "write the rule where `{Self}` or `{R}` is defined: `impl auth_core::Policy<{R}> for {Self} {{ type Principal = {U}; type State = {S}; fn decide(..) -> Decision {{ .. }} }}` (or `AsyncPolicy` if it must await, or `FilterPolicy` when the rule is a filter over the fields of `{R}`)",
     note = "if the rule exists, its `Principal` or `State` differs from this handler's: the handler's principal is `Authenticated<{U}>`, and its state (`state = ..`, or `()` without one) is `{S}`"
 )]
 pub trait AsyncPolicyFor<R: ?Sized, U, S: ?Sized>: Action + sealed::Async<R, U, S> {
