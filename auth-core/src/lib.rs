@@ -90,7 +90,7 @@
 //! | `redis` | no | Redis revocation and refresh-token stores, shared by every instance (and the session, API key and TOTP stores, with their features) |
 //! | `axum` | no | `auth_core::axum`: extractor, responses, `SecureRouter` |
 //! | `actix-web` | no | `auth_core::actix`: extractor, responses, `SecureScope` |
-//! | `testing` | no | [`Authenticated::for_testing`], a door for tests. Enable it in `[dev-dependencies]` only: Cargo unifies features, so enabling it in `[dependencies]` opens the door in production builds. |
+//! | `testing` | no | [`Authenticated::for_testing`], a door for tests, and `auth_core::testing` (a table-driven policy harness). Enable it in `[dev-dependencies]` only: Cargo unifies features, so enabling it in `[dependencies]` opens the door in production builds. |
 //! | `fuzzing` | no | internal parsers exposed, unstable and hidden, for the harnesses in `fuzz/`. Not a door (nothing in it makes a principal or a permit), but not an API either: never enable it outside `fuzz/`. |
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -108,6 +108,9 @@ mod error;
 pub mod inventory;
 pub mod mount;
 pub mod revocation;
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub mod testing;
 
 #[doc(hidden)]
 #[path = "private.rs"]
