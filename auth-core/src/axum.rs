@@ -163,6 +163,10 @@ struct Cache<U> {
 }
 
 #[derive(Clone)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "one per request and authenticator, kept in the request: boxing would add an allocation to save bytes nobody keeps"
+)]
 enum Entry<U> {
     Authenticated(Authenticated<U>),
     /// No credential was sent.

@@ -40,6 +40,7 @@
 use std::fmt;
 
 use crate::authz::policy::{AsyncPolicyFor, PolicyFor, guest_refused, refuses_guest};
+use crate::authz::resource::{other_tenant, other_tenant_refused};
 use crate::{AsyncPolicy, Authenticated, Decision, Outcome, Policy, Resource};
 
 /// Rows of principal × action × resource → expected [`Outcome`], decided as
@@ -92,9 +93,11 @@ impl PolicyTable {
         A: Policy<R>,
         R: Resource,
     {
-        let decision = <A as PolicyFor<R, A::Principal, A::State>>::decide_for(
-            principal, &resource, state,
-        );
+        let decision = if other_tenant(principal.info(), &resource) {
+            other_tenant_refused()
+        } else {
+            <A as PolicyFor<R, A::Principal, A::State>>::decide_for(principal, &resource, state)
+        };
         self.record::<A, R>(principal.subject(), &resource, expected, &decision);
         self
     }
@@ -111,15 +114,19 @@ impl PolicyTable {
         A: AsyncPolicy<R>,
         R: Resource,
     {
-        let decision =
-            if refuses_guest(principal, <A as AsyncPolicyFor<R, A::Principal, A::State>>::GUESTS) {
-                guest_refused()
-            } else {
-                <A as AsyncPolicyFor<R, A::Principal, A::State>>::decide_for(
-                    principal, &resource, state,
-                )
-                .await
-            };
+        let decision = if other_tenant(principal.info(), &resource) {
+            other_tenant_refused()
+        } else if refuses_guest(
+            principal,
+            <A as AsyncPolicyFor<R, A::Principal, A::State>>::GUESTS,
+        ) {
+            guest_refused()
+        } else {
+            <A as AsyncPolicyFor<R, A::Principal, A::State>>::decide_for(
+                principal, &resource, state,
+            )
+            .await
+        };
         self.record::<A, R>(principal.subject(), &resource, expected, &decision);
         self
     }
@@ -168,7 +175,10 @@ impl PolicyTable {
 /// a mismatch's row starts with `✗`.
 impl fmt::Display for PolicyTable {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "| | principal | action | resource | expected | got | reason |")?;
+        writeln!(
+            f,
+            "| | principal | action | resource | expected | got | reason |"
+        )?;
         writeln!(f, "|---|---|---|---|---|---|---|")?;
         for row in &self.rows {
             let mark = if row.expected == row.got { " " } else { "✗" };
@@ -225,8 +235,14 @@ mod tests {
             .expect::<Open, _>(&who, Doc(0), Outcome::NotFound);
         assert_eq!(table.mismatches(), 1);
         let text = table.to_string();
-        assert!(text.contains("| ✗ | u\\|1 | open | doc:2 | allow | deny | even |"), "{text}");
-        assert!(text.contains("|   | u\\|1 | open | doc:0 | not_found | not_found | hidden |"), "{text}");
+        assert!(
+            text.contains("| ✗ | u\\|1 | open | doc:2 | allow | deny | even |"),
+            "{text}"
+        );
+        assert!(
+            text.contains("|   | u\\|1 | open | doc:0 | not_found | not_found | hidden |"),
+            "{text}"
+        );
         let failed = std::panic::catch_unwind(|| table.assert());
         assert!(failed.is_err());
     }

@@ -144,6 +144,7 @@ pub struct AuthInfo {
     scopes: Scopes,
     amr: Vec<String>,
     acr: Option<String>,
+    tenant: Option<String>,
     realm: Option<Arc<str>>,
 }
 
@@ -192,6 +193,17 @@ impl AuthInfo {
     /// a value naming multi-factor authentication, if the credential states one.
     pub fn acr(&self) -> Option<&str> {
         self.acr.as_deref()
+    }
+
+    /// The tenant the principal belongs to, in a multi-tenant service: from a
+    /// verified claim (the JWT authenticator's
+    /// [`tenant_claim`](crate::jwt::JwtAuthenticatorBuilder::tenant_claim)) or
+    /// from the user record a session or an API key names
+    /// ([`LoadUser::tenant`](crate::LoadUser::tenant)). A resource that declares
+    /// a tenant ([`Resource::TENANT`](crate::Resource::TENANT)) is refused (404)
+    /// to a principal of another tenant or of none.
+    pub fn tenant(&self) -> Option<&str> {
+        self.tenant.as_deref()
     }
 
     /// The protection space the credential was verified for, named in the
@@ -389,6 +401,7 @@ impl<U> Identity<U> {
                 scopes: Scopes::none(),
                 amr: Vec::new(),
                 acr: None,
+                tenant: None,
                 realm: None,
             },
         }
@@ -437,6 +450,14 @@ impl<U> Identity<U> {
     /// Sets the authentication context class (`acr`).
     pub fn acr(mut self, acr: impl Into<String>) -> Self {
         self.info.acr = Some(acr.into());
+        self
+    }
+
+    /// Sets the tenant the principal belongs to ([`AuthInfo::tenant`]). Only
+    /// from a verified source: a signed claim, or the user record the
+    /// credential names.
+    pub fn tenant(mut self, tenant: impl Into<String>) -> Self {
+        self.info.tenant = Some(tenant.into());
         self
     }
 

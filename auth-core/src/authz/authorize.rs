@@ -10,6 +10,7 @@ use std::sync::Arc;
 use crate::audit::{self, Subject};
 use crate::authz::guarded::Guarded;
 use crate::authz::policy::{AsyncPolicyFor, PolicyFor};
+use crate::authz::resource::{other_tenant, other_tenant_refused};
 use crate::inventory::{Access, HandlerInfo};
 use crate::mount::PublicCaller;
 use crate::{Action, AsyncPolicy, AuthError, Authenticated, Decision, Permit, Policy, Resource};
@@ -122,7 +123,11 @@ impl<U> Authenticated<U> {
         A: Policy<R, Principal = U>,
         R: Resource,
     {
-        let decision = <A as PolicyFor<R, U, A::State>>::decide_for(self, &resource, state);
+        let decision = if other_tenant(self.info(), &resource) {
+            other_tenant_refused()
+        } else {
+            <A as PolicyFor<R, U, A::State>>::decide_for(self, &resource, state)
+        };
         conclude(self, Site::Body, resource, decision)
     }
 
@@ -140,7 +145,9 @@ impl<U> Authenticated<U> {
         A: AsyncPolicy<R, Principal = U>,
         R: Resource,
     {
-        let decision = if crate::authz::policy::refuses_guest(
+        let decision = if other_tenant(self.info(), &resource) {
+            other_tenant_refused()
+        } else if crate::authz::policy::refuses_guest(
             self,
             <A as AsyncPolicyFor<R, U, A::State>>::GUESTS,
         ) {
@@ -473,7 +480,11 @@ impl<'p, U, R, S: ?Sized> ResourceCheck<'_, 'p, U, R, S> {
         A: PolicyFor<R, U, S>,
     {
         let principal = self.gatekeeper.principal;
-        let decision = <A as PolicyFor<R, U, S>>::decide_for(principal, &self.resource, self.state);
+        let decision = if other_tenant(principal.info(), &self.resource) {
+            other_tenant_refused()
+        } else {
+            <A as PolicyFor<R, U, S>>::decide_for(principal, &self.resource, self.state)
+        };
         self.finish(decision)
     }
 
@@ -487,7 +498,9 @@ impl<'p, U, R, S: ?Sized> ResourceCheck<'_, 'p, U, R, S> {
         A: AsyncPolicyFor<R, U, S>,
     {
         let principal = self.gatekeeper.principal;
-        let decision = if crate::authz::policy::refuses_guest(
+        let decision = if other_tenant(principal.info(), &self.resource) {
+            other_tenant_refused()
+        } else if crate::authz::policy::refuses_guest(
             principal,
             <A as AsyncPolicyFor<R, U, S>>::GUESTS,
         ) {

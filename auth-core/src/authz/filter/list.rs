@@ -93,6 +93,16 @@ impl<A: Action, R> fmt::Debug for ListPermit<'_, A, R> {
     }
 }
 
+/// `filter`, within the tenant `mine` of a resource whose tenant is `tenant`.
+fn narrow_to_tenant<R>(
+    filter: Filter<R>,
+    tenant: crate::filter::Field<R, str>,
+    mine: &str,
+) -> Filter<R> {
+    let within = crate::filter::Field::<R, str>::eq(tenant, mine);
+    within.and(filter)
+}
+
 impl<U> Authenticated<U> {
     /// Asks the [`FilterPolicy`] of `A` on `R` which `R` this principal may `A`,
     /// and returns the [`ListPermit`] holding the answer: one decision and one
@@ -152,7 +162,15 @@ impl<U> Authenticated<U> {
                 "the policy does not decide for guests",
             ));
         }
-        let filter = A::filter(self, state);
+        let filter = match R::TENANT {
+            None => A::filter(self, state),
+            // A tenant's resources, for a principal of that tenant only: the
+            // query cannot reach another tenant's rows, whatever the rule says.
+            Some(tenant) => match self.info().tenant() {
+                Some(mine) => narrow_to_tenant(A::filter(self, state), tenant, mine),
+                None => Filter::none(),
+            },
+        };
         audit::list_decision::<A, R>(
             self.subject(),
             &Decision::allow("the list is narrowed by the rule's filter"),

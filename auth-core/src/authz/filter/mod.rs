@@ -105,47 +105,49 @@ pub use sql::{SqlDialect, SqlWhere};
 ///     const ARCHIVED: Field<Order, bool> = Field::bool("archived", |o| o.archived);
 /// }
 /// ```
-pub struct Field<R, T: ?Sized> {
+pub struct Field<R: ?Sized, T: ?Sized> {
     column: &'static str,
     get: Get<R>,
     value: PhantomData<fn(&T)>,
 }
 
-impl<R, T: ?Sized> Clone for Field<R, T> {
+impl<R: ?Sized, T: ?Sized> Clone for Field<R, T> {
     fn clone(&self) -> Self {
         *self
     }
 }
 
-impl<R, T: ?Sized> Copy for Field<R, T> {}
+impl<R: ?Sized, T: ?Sized> Copy for Field<R, T> {}
 
-impl<R, T: ?Sized> fmt::Debug for Field<R, T> {
+impl<R: ?Sized, T: ?Sized> fmt::Debug for Field<R, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("Field").field(&self.column).finish()
     }
 }
 
 /// How a field is read from a value: a plain function, so a filter is data.
-enum Get<R> {
+enum Get<R: ?Sized> {
     Int(fn(&R) -> i64),
     Text(for<'a> fn(&'a R) -> &'a str),
     Bool(fn(&R) -> bool),
 }
 
-impl<R> Clone for Get<R> {
+impl<R: ?Sized> Clone for Get<R> {
     fn clone(&self) -> Self {
         *self
     }
 }
 
-impl<R> Copy for Get<R> {}
+impl<R: ?Sized> Copy for Get<R> {}
 
-impl<R, T: ?Sized> Field<R, T> {
+impl<R: ?Sized, T: ?Sized> Field<R, T> {
     /// The column's name.
     pub const fn column(&self) -> &'static str {
         self.column
     }
+}
 
+impl<R, T: ?Sized> Field<R, T> {
     fn compare(self, op: Op, value: Value) -> Filter<R> {
         Filter::leaf(Cmp {
             column: self.column,
@@ -222,7 +224,7 @@ impl<R> Field<R, i64> {
     }
 }
 
-impl<R> Field<R, str> {
+impl<R: ?Sized> Field<R, str> {
     /// A text column, read by `get`. Compared byte for byte, for equality only.
     pub const fn text(column: &'static str, get: for<'a> fn(&'a R) -> &'a str) -> Self {
         Field {
@@ -232,6 +234,17 @@ impl<R> Field<R, str> {
         }
     }
 
+    /// The field's value in `row`.
+    pub fn read<'a>(&self, row: &'a R) -> &'a str {
+        match self.get {
+            Get::Text(get) => get(row),
+            // `Field<R, str>` is only made by `text`.
+            Get::Int(_) | Get::Bool(_) => "",
+        }
+    }
+}
+
+impl<R> Field<R, str> {
     /// `column = value`.
     #[allow(
         clippy::should_implement_trait,
