@@ -183,10 +183,20 @@ fn head(request: &HttpRequest) -> Result<Parts, AuthError> {
         let value = http::HeaderValue::from_bytes(value.as_bytes()).map_err(malformed)?;
         builder = builder.header(name, value);
     }
-    builder
+    let mut parts = builder
         .body(())
         .map(|request| request.into_parts().0)
-        .map_err(malformed)
+        .map_err(malformed)?;
+    // For the request context: the peer and the route template.
+    if let Some(peer) = request.peer_addr() {
+        parts.extensions.insert(crate::context::PeerAddr(peer));
+    }
+    if let Some(pattern) = request.match_pattern() {
+        parts
+            .extensions
+            .insert(crate::context::MatchedRoute(pattern.into()));
+    }
+    Ok(parts)
 }
 
 /// What this request was authenticated as, per [`SharedAuthenticator`] (by its

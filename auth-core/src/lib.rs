@@ -138,6 +138,8 @@ pub use crate::authn::mfa;
 #[doc(inline)]
 pub use crate::authn::session;
 #[doc(inline)]
+pub use crate::authz::context;
+#[doc(inline)]
 pub use crate::authz::filter;
 #[doc(inline)]
 pub use crate::authz::gate;

@@ -61,6 +61,13 @@ impl<U> Authenticated<U> {
         &self.info.scopes
     }
 
+    /// The request this principal was authenticated for
+    /// ([`AuthInfo::context`]): what attribute-based rules read besides the
+    /// principal and the resource.
+    pub fn context(&self) -> &crate::context::RequestContext {
+        self.info.context()
+    }
+
     /// A test-only door: wraps `identity` without running an authenticator.
     ///
     /// Available only with the `testing` feature. Enable it in
@@ -145,6 +152,7 @@ pub struct AuthInfo {
     amr: Vec<String>,
     acr: Option<String>,
     tenant: Option<String>,
+    context: Option<Arc<crate::context::RequestContext>>,
     realm: Option<Arc<str>>,
 }
 
@@ -204,6 +212,16 @@ impl AuthInfo {
     /// to a principal of another tenant or of none.
     pub fn tenant(&self) -> Option<&str> {
         self.tenant.as_deref()
+    }
+
+    /// The request the principal was authenticated for: when, by which method
+    /// on which route, from which client address ([`crate::context`]). A
+    /// principal made without a request (a test) has an empty context: no
+    /// address, no route, received at the Unix epoch.
+    pub fn context(&self) -> &crate::context::RequestContext {
+        self.context
+            .as_deref()
+            .unwrap_or(&crate::authz::context::NO_CONTEXT)
     }
 
     /// The protection space the credential was verified for, named in the
@@ -402,6 +420,7 @@ impl<U> Identity<U> {
                 amr: Vec::new(),
                 acr: None,
                 tenant: None,
+                context: None,
                 realm: None,
             },
         }
@@ -451,6 +470,19 @@ impl<U> Identity<U> {
     pub fn acr(mut self, acr: impl Into<String>) -> Self {
         self.info.acr = Some(acr.into());
         self
+    }
+
+    /// Sets the request context ([`AuthInfo::context`]): for tests, and for
+    /// authenticators that know better than the request head.
+    /// [`authenticate`](crate::authenticate) records one for every principal
+    /// whose authenticator did not.
+    pub fn context(mut self, context: crate::context::RequestContext) -> Self {
+        self.info.context = Some(Arc::new(context));
+        self
+    }
+
+    pub(crate) fn has_context(&self) -> bool {
+        self.info.context.is_some()
     }
 
     /// Sets the tenant the principal belongs to ([`AuthInfo::tenant`]). Only

@@ -6,6 +6,7 @@
 
 pub(crate) mod action;
 pub(crate) mod authorize;
+pub mod context;
 pub(crate) mod decision;
 pub mod filter;
 pub mod gate;
