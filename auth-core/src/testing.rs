@@ -39,8 +39,7 @@
 
 use std::fmt;
 
-use crate::authz::policy::{AsyncPolicyFor, PolicyFor, guest_refused, refuses_guest};
-use crate::authz::resource::{other_tenant, other_tenant_refused};
+use crate::authz::authorize::{decide, decide_async};
 use crate::{AsyncPolicy, Authenticated, Decision, Outcome, Policy, Resource};
 
 /// Rows of principal × action × resource → expected [`Outcome`], decided as
@@ -93,11 +92,7 @@ impl PolicyTable {
         A: Policy<R>,
         R: Resource,
     {
-        let decision = if other_tenant(principal.info(), &resource) {
-            other_tenant_refused()
-        } else {
-            <A as PolicyFor<R, A::Principal, A::State>>::decide_for(principal, &resource, state)
-        };
+        let decision = decide::<A, R, A::Principal, A::State>(principal, &resource, state);
         self.record::<A, R>(principal.subject(), &resource, expected, &decision);
         self
     }
@@ -114,19 +109,8 @@ impl PolicyTable {
         A: AsyncPolicy<R>,
         R: Resource,
     {
-        let decision = if other_tenant(principal.info(), &resource) {
-            other_tenant_refused()
-        } else if refuses_guest(
-            principal,
-            <A as AsyncPolicyFor<R, A::Principal, A::State>>::GUESTS,
-        ) {
-            guest_refused()
-        } else {
-            <A as AsyncPolicyFor<R, A::Principal, A::State>>::decide_for(
-                principal, &resource, state,
-            )
-            .await
-        };
+        let decision =
+            decide_async::<A, R, A::Principal, A::State>(principal, &resource, state).await;
         self.record::<A, R>(principal.subject(), &resource, expected, &decision);
         self
     }

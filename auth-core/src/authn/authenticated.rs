@@ -153,6 +153,7 @@ pub struct AuthInfo {
     acr: Option<String>,
     tenant: Option<String>,
     context: Option<Arc<crate::context::RequestContext>>,
+    memo: crate::authz::memo::Memo,
     realm: Option<Arc<str>>,
 }
 
@@ -212,6 +213,10 @@ impl AuthInfo {
     /// to a principal of another tenant or of none.
     pub fn tenant(&self) -> Option<&str> {
         self.tenant.as_deref()
+    }
+
+    pub(crate) fn memo(&self) -> &crate::authz::memo::Memo {
+        &self.memo
     }
 
     /// The request the principal was authenticated for: when, by which method
@@ -421,6 +426,7 @@ impl<U> Identity<U> {
                 acr: None,
                 tenant: None,
                 context: None,
+                memo: crate::authz::memo::Memo::default(),
                 realm: None,
             },
         }
@@ -483,6 +489,12 @@ impl<U> Identity<U> {
 
     pub(crate) fn has_context(&self) -> bool {
         self.info.context.is_some()
+    }
+
+    /// Gives the principal a fresh per-request memo ([`Policy::MEMO`](crate::Policy::MEMO)).
+    pub(crate) fn with_memo(mut self) -> Self {
+        self.info.memo = crate::authz::memo::Memo::new();
+        self
     }
 
     /// Sets the tenant the principal belongs to ([`AuthInfo::tenant`]). Only

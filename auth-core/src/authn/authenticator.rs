@@ -145,6 +145,7 @@ where
     record_in_inventory(std::any::type_name::<A>(), || authenticator.schemes());
     match authenticator.authenticate(request).await {
         Ok(mut identity) => {
+            identity = identity.with_memo();
             if !identity.has_context() {
                 identity = identity.context(crate::context::RequestContext::of(
                     request,

@@ -70,6 +70,18 @@ pub trait Policy<R: ?Sized>: Action {
     /// rule written for users never meets a guest by accident.
     const GUESTS: bool = false;
 
+    /// Whether the rule is decided once per request for the same resource:
+    /// when it is asked again (a resource gate and a call in the body, a
+    /// permit for each row of a list), the first decision answers. `false`
+    /// unless set. Set it for a rule that is costly (it queries a remote
+    /// engine) and whose answer depends only on the principal, the resource's
+    /// [id](crate::Resource::id) and the state: a request that changes the
+    /// resource and asks again gets the first answer. The memo is keyed by the
+    /// action and resource types, the id and the state's address; it never
+    /// keeps an unavailable decision (the store may answer next time), and
+    /// lives as long as the request's principal.
+    const MEMO: bool = false;
+
     /// The decision for `principal` performing `Self` on `resource`.
     fn decide(
         principal: &Authenticated<Self::Principal>,
@@ -126,6 +138,10 @@ pub trait AsyncPolicy<R: ?Sized>: Action {
     /// Whether the rule decides for guests at all; see [`Policy::GUESTS`].
     const GUESTS: bool = false;
 
+    /// Whether the rule is decided once per request for the same resource;
+    /// see [`Policy::MEMO`].
+    const MEMO: bool = false;
+
     /// The decision for `principal` performing `Self` on `resource`.
     fn decide(
         principal: &Authenticated<Self::Principal>,
@@ -142,6 +158,7 @@ where
     type Principal = A::Principal;
     type State = A::State;
     const GUESTS: bool = <A as Policy<R>>::GUESTS;
+    const MEMO: bool = <A as Policy<R>>::MEMO;
 
     fn decide(
         principal: &Authenticated<Self::Principal>,
@@ -163,6 +180,10 @@ where
     note = "a policy that must await (a database, a store) implements `auth_core::AsyncPolicy` and needs an `async fn` handler"
 )]
 pub trait PolicyFor<R: ?Sized, U, S: ?Sized>: Action + sealed::Sync<R, U, S> {
+    /// [`Policy::MEMO`].
+    #[doc(hidden)]
+    const MEMO: bool;
+
     /// Runs the policy.
     #[doc(hidden)]
     fn decide_for(principal: &Authenticated<U>, resource: &R, state: &S) -> Decision;
@@ -173,6 +194,8 @@ where
     A: Policy<R>,
     R: ?Sized,
 {
+    const MEMO: bool = <A as Policy<R>>::MEMO;
+
     #[inline]
     fn decide_for(
         principal: &Authenticated<A::Principal>,
@@ -201,6 +224,10 @@ pub trait AsyncPolicyFor<R: ?Sized, U, S: ?Sized>: Action + sealed::Async<R, U, 
     #[doc(hidden)]
     const GUESTS: bool;
 
+    /// [`AsyncPolicy::MEMO`].
+    #[doc(hidden)]
+    const MEMO: bool;
+
     /// Runs the policy (for a guest only when [`GUESTS`](Self::GUESTS)).
     #[doc(hidden)]
     fn decide_for(
@@ -216,6 +243,7 @@ where
     R: ?Sized,
 {
     const GUESTS: bool = <A as AsyncPolicy<R>>::GUESTS;
+    const MEMO: bool = <A as AsyncPolicy<R>>::MEMO;
 
     #[inline]
     fn decide_for(
