@@ -416,11 +416,16 @@ impl<R> Cmp<R> {
 /// ```
 pub struct Filter<R> {
     node: Node<R>,
+    /// How deep `node` nests (an upper bound): a leaf is 1.
+    depth: u32,
 }
 
 enum Node<R> {
     All,
     None,
+    /// Built past [`Filter::MAX_DEPTH`]: selects nothing, and stays so under
+    /// `!`, `and` and `or`, so a filter too deep to walk safely never grants.
+    TooDeep,
     Cmp(Cmp<R>),
     And(Vec<Node<R>>),
     Or(Vec<Node<R>>),
@@ -433,6 +438,7 @@ impl<R> Clone for Node<R> {
         match self {
             Node::All => Node::All,
             Node::None => Node::None,
+            Node::TooDeep => Node::TooDeep,
             Node::Cmp(cmp) => Node::Cmp(cmp.clone()),
             Node::And(nodes) => Node::And(nodes.clone()),
             Node::Or(nodes) => Node::Or(nodes.clone()),
@@ -446,6 +452,7 @@ impl<R> Clone for Filter<R> {
     fn clone(&self) -> Self {
         Filter {
             node: self.node.clone(),
+            depth: self.depth,
         }
     }
 }
@@ -461,7 +468,7 @@ impl<R> Node<R> {
 
     fn is_none(&self) -> bool {
         match self {
-            Node::None => true,
+            Node::None | Node::TooDeep => true,
             Node::Named(_, node) => node.is_none(),
             _ => false,
         }
@@ -470,7 +477,7 @@ impl<R> Node<R> {
     fn matches(&self, row: &R) -> bool {
         match self {
             Node::All => true,
-            Node::None => false,
+            Node::None | Node::TooDeep => false,
             Node::Cmp(cmp) => cmp.matches(row),
             Node::And(nodes) => nodes.iter().all(|node| node.matches(row)),
             Node::Or(nodes) => nodes.iter().any(|node| node.matches(row)),
@@ -479,16 +486,17 @@ impl<R> Node<R> {
         }
     }
 
-    /// The name of the first named part that made `row` match, if any.
+    /// The name of the first named part that made `row` match, if any; asked
+    /// only of a node that matches `row` (so every part of an `and` does).
     fn reason(&self, row: &R) -> Option<&'static str> {
         match self {
-            Node::Named(name, node) => node.matches(row).then_some(*name),
+            Node::Named(name, _) => Some(*name),
             Node::And(nodes) => nodes.iter().find_map(|node| node.reason(row)),
             Node::Or(nodes) => nodes
                 .iter()
                 .find(|node| node.matches(row))
                 .and_then(|node| node.reason(row)),
-            Node::All | Node::None | Node::Cmp(_) | Node::Not(_) => None,
+            Node::All | Node::None | Node::TooDeep | Node::Cmp(_) | Node::Not(_) => None,
         }
     }
 
@@ -506,6 +514,7 @@ impl<R> Node<R> {
         match self {
             Node::All => f.write_str("TRUE"),
             Node::None => f.write_str("FALSE"),
+            Node::TooDeep => f.write_str("FALSE (a filter nested too deep)"),
             Node::Cmp(cmp) => match &cmp.operand {
                 Operand::One(_) => write!(f, "{} {} ?", cmp.column, cmp.op.sql()),
                 Operand::Many(values) => write!(f, "{} IN ({} values)", cmp.column, values.len()),
@@ -522,14 +531,40 @@ impl<R> Node<R> {
 }
 
 impl<R> Filter<R> {
+    /// How deep a filter may nest (`and` in `or` in `!` ..., counting each
+    /// level of `and`, `or`, `!` and [`named`](Self::named)). A filter built
+    /// deeper selects nothing, whatever is done to it afterwards (`!` included),
+    /// and says [`is_none`](Self::is_none): walking it (to decide, render or
+    /// drop it) could exhaust the stack. `and` and `or` flatten into one level,
+    /// so a long list of conditions is shallow; only a rule that alternates
+    /// `and`, `or` and `!` nests.
+    pub const MAX_DEPTH: u32 = 64;
+
+    fn of(node: Node<R>, depth: u32) -> Self {
+        if depth > Self::MAX_DEPTH {
+            Filter {
+                node: Node::TooDeep,
+                depth: 1,
+            }
+        } else {
+            Filter { node, depth }
+        }
+    }
+
     /// Every `R`.
     pub const fn all() -> Self {
-        Filter { node: Node::All }
+        Filter {
+            node: Node::All,
+            depth: 1,
+        }
     }
 
     /// No `R`.
     pub const fn none() -> Self {
-        Filter { node: Node::None }
+        Filter {
+            node: Node::None,
+            depth: 1,
+        }
     }
 
     /// Every `R` when `condition` holds, else none: a condition on the principal
@@ -539,17 +574,18 @@ impl<R> Filter<R> {
     }
 
     fn leaf(cmp: Cmp<R>) -> Self {
-        Filter {
-            node: Node::Cmp(cmp),
-        }
+        Self::of(Node::Cmp(cmp), 1)
     }
 
     /// Names this part of the rule: a value it matches is allowed with this
-    /// reason in the audit log (`"owner"`, `"admin"`).
+    /// reason in the audit log (`"owner"`, `"admin"`). A named filter named
+    /// again keeps the last name.
     #[must_use]
     pub fn named(self, name: &'static str) -> Self {
-        Filter {
-            node: Node::Named(name, Box::new(self.node)),
+        match self.node {
+            Node::TooDeep => self,
+            Node::Named(_, node) => Self::of(Node::Named(name, node), self.depth),
+            node => Self::of(Node::Named(name, Box::new(node)), self.depth + 1),
         }
     }
 
@@ -567,41 +603,66 @@ impl<R> Filter<R> {
 
     /// Every one of `filters`; every `R` for none.
     pub fn all_of(filters: impl IntoIterator<Item = Filter<R>>) -> Self {
-        let mut parts = Vec::new();
-        for filter in filters {
-            match filter.node {
-                node if node.is_none() => return Filter { node },
-                node if node.is_all() => {}
-                Node::And(nodes) => parts.extend(nodes),
-                node => parts.push(node),
-            }
-        }
-        Filter {
-            node: match parts.len() {
-                0 => Node::All,
-                1 => parts.pop().unwrap_or(Node::All),
-                _ => Node::And(parts),
-            },
-        }
+        Self::combine(filters, Junction::And)
     }
 
     /// Any one of `filters`; no `R` for none.
     pub fn any_of(filters: impl IntoIterator<Item = Filter<R>>) -> Self {
-        let mut parts = Vec::new();
+        Self::combine(filters, Junction::Or)
+    }
+
+    /// `and` or `or` of `filters`, folding constants and flattening parts of
+    /// the same junction into one level. The first part's list is reused, so
+    /// adding conditions one at a time in a loop is linear.
+    fn combine(filters: impl IntoIterator<Item = Filter<R>>, junction: Junction) -> Self {
+        let mut parts: Vec<Node<R>> = Vec::new();
+        // The depth of the deepest part, as it stands in `parts`.
+        let mut deepest = 0;
         for filter in filters {
-            match filter.node {
-                node if node.is_all() => return Filter { node },
-                node if node.is_none() => {}
-                Node::Or(nodes) => parts.extend(nodes),
-                node => parts.push(node),
+            let depth = filter.depth;
+            let node = match filter.node {
+                Node::TooDeep => return Self::of(Node::TooDeep, 1),
+                node => node,
+            };
+            // The absorbing constant (`none` for `and`, `all` for `or`)
+            // decides; the neutral one is dropped.
+            if junction.absorbs(&node) {
+                return Self::of(node, depth);
+            }
+            if junction.is_neutral(&node) {
+                continue;
+            }
+            match (junction, node) {
+                (Junction::And, Node::And(nodes)) | (Junction::Or, Node::Or(nodes)) => {
+                    deepest = deepest.max(depth.saturating_sub(1));
+                    if parts.is_empty() {
+                        parts = nodes;
+                    } else {
+                        parts.extend(nodes);
+                    }
+                }
+                (_, node) => {
+                    deepest = deepest.max(depth);
+                    parts.push(node);
+                }
             }
         }
-        Filter {
-            node: match parts.len() {
-                0 => Node::None,
-                1 => parts.pop().unwrap_or(Node::None),
-                _ => Node::Or(parts),
+        match parts.len() {
+            0 => match junction {
+                Junction::And => Self::all(),
+                Junction::Or => Self::none(),
             },
+            1 => match parts.pop() {
+                Some(node) => Self::of(node, deepest),
+                None => Self::none(),
+            },
+            _ => Self::of(
+                match junction {
+                    Junction::And => Node::And(parts),
+                    Junction::Or => Node::Or(parts),
+                },
+                deepest + 1,
+            ),
         }
     }
 
@@ -622,9 +683,14 @@ impl<R> Filter<R> {
     }
 
     /// The name ([`named`](Self::named)) of the part of the rule that made `row`
-    /// match, if it matched through a named part.
+    /// match, if it matched through a named part; `None` for a row the filter
+    /// does not select.
     pub fn reason(&self, row: &R) -> Option<&'static str> {
-        self.node.reason(row)
+        if self.matches(row) {
+            self.node.reason(row)
+        } else {
+            None
+        }
     }
 
     /// The rows of `rows` the filter selects, in memory: for data that is
@@ -640,15 +706,43 @@ impl<R> Filter<R> {
 impl<R> std::ops::Not for Filter<R> {
     type Output = Filter<R>;
 
-    /// Every `R` this filter does not select.
+    /// Every `R` this filter does not select (nothing, for a filter built
+    /// past [`MAX_DEPTH`](Filter::MAX_DEPTH)).
     fn not(self) -> Filter<R> {
-        let node = match self.node {
-            node if node.is_all() => Node::None,
-            node if node.is_none() => Node::All,
-            Node::Not(node) => *node,
-            node => Node::Not(Box::new(node)),
-        };
-        Filter { node }
+        let depth = self.depth;
+        match self.node {
+            Node::TooDeep => Filter::of(Node::TooDeep, 1),
+            node if node.is_all() => Filter::none(),
+            node if node.is_none() => Filter::all(),
+            Node::Not(node) => Filter::of(*node, depth.saturating_sub(1)),
+            node => Filter::of(Node::Not(Box::new(node)), depth + 1),
+        }
+    }
+}
+
+/// `and` or `or`.
+#[derive(Clone, Copy)]
+enum Junction {
+    And,
+    Or,
+}
+
+impl Junction {
+    /// The constant that decides the junction alone: no row for `and`, every
+    /// row for `or`.
+    fn absorbs<R>(self, node: &Node<R>) -> bool {
+        match self {
+            Junction::And => node.is_none(),
+            Junction::Or => node.is_all(),
+        }
+    }
+
+    /// The constant the junction ignores.
+    fn is_neutral<R>(self, node: &Node<R>) -> bool {
+        match self {
+            Junction::And => node.is_all(),
+            Junction::Or => node.is_none(),
+        }
     }
 }
 
@@ -665,5 +759,74 @@ impl<R> fmt::Debug for Filter<R> {
         f.debug_tuple("Filter")
             .field(&format_args!("{self}"))
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Row {
+        a: i64,
+    }
+    const A: Field<Row, i64> = Field::int("a", |r| r.a);
+
+    #[test]
+    fn conditions_added_in_a_loop_stay_one_level() {
+        let mut every = A.ne(-1);
+        let mut either = A.eq(-1);
+        for i in 0..10_000 {
+            every = every.and(A.ne(i));
+            either = either.or(A.eq(i));
+        }
+        assert_eq!(every.depth, 2);
+        assert!(matches!(&every.node, Node::And(parts) if parts.len() == 10_001));
+        assert!(matches!(&either.node, Node::Or(parts) if parts.len() == 10_001));
+        assert!(either.matches(&Row { a: 9_999 }) && !every.matches(&Row { a: 9_999 }));
+    }
+
+    #[test]
+    fn a_filter_past_the_depth_limit_selects_nothing_even_negated() {
+        let mut filter = A.eq(0);
+        let mut depths = Vec::new();
+        for i in 0..200 {
+            filter = (!filter).and(A.ne(i));
+            depths.push(filter.depth);
+        }
+        assert!(filter.is_none());
+        assert!(matches!(filter.node, Node::TooDeep));
+        assert!(depths.iter().all(|d| *d <= Filter::<Row>::MAX_DEPTH));
+        let negated = !filter.clone();
+        assert!(negated.is_none() && !negated.matches(&Row { a: 5 }));
+        assert!(
+            filter.clone().or(Filter::all()).is_none(),
+            "poison wins over `all`"
+        );
+        assert!(filter.clone().named("x").is_none());
+        assert_eq!(
+            filter.to_sql(crate::filter::SqlDialect::Sqlite).clause(),
+            "1 = 0"
+        );
+        // Deep but legal is untouched: 30 rounds of `!` and `and`.
+        let mut legal = A.eq(0);
+        for i in 0..30 {
+            legal = (!legal).and(A.ne(i));
+        }
+        assert!(!legal.is_none() && legal.depth <= Filter::<Row>::MAX_DEPTH);
+        // Names do not nest.
+        let mut named = A.eq(1);
+        for _ in 0..1_000 {
+            named = named.named("n");
+        }
+        assert_eq!(named.depth, 2);
+    }
+
+    #[test]
+    fn a_reason_is_given_only_for_a_selected_row() {
+        let filter = A.eq(1).named("one").and(A.ne(1));
+        assert_eq!(filter.reason(&Row { a: 1 }), None);
+        let either = A.eq(1).named("one").or(A.eq(2).named("two"));
+        assert_eq!(either.reason(&Row { a: 2 }), Some("two"));
+        assert_eq!(either.reason(&Row { a: 3 }), None);
     }
 }

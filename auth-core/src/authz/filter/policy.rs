@@ -1,5 +1,6 @@
 //! [`FilterPolicy`]: a policy stated as a [`Filter`], which is also its query.
 
+use crate::authz::policy::{guest_refused, refuses_guest};
 use crate::{Action, Authenticated, Decision, Policy};
 
 use super::Filter;
@@ -62,9 +63,18 @@ where
 {
     type Principal = A::Principal;
     type State = A::State;
-    const GUESTS: bool = <A as FilterPolicy<R>>::GUESTS;
+    // Guests are refused here rather than before `decide`, so that a rule that
+    // hides denied values hides them from guests too (404, not 403).
+    const GUESTS: bool = true;
 
     fn decide(principal: &Authenticated<A::Principal>, resource: &R, state: &A::State) -> Decision {
+        if refuses_guest(principal, <A as FilterPolicy<R>>::GUESTS) {
+            return if A::HIDES_DENIED {
+                Decision::not_found("the policy does not decide for guests (`GUESTS` is false)")
+            } else {
+                guest_refused()
+            };
+        }
         let filter = A::filter(principal, state);
         if filter.matches(resource) {
             Decision::allow(

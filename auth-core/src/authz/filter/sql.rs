@@ -11,7 +11,8 @@ pub enum SqlDialect {
     /// SQLite: `"column"`, `?` parameters.
     Sqlite,
     /// PostgreSQL: `"column"`, `$1`, `$2`, ... parameters, numbered from `first`
-    /// (1 when the filter's parameters come first in the statement).
+    /// (1 when the filter's parameters come first in the statement; 0 is read
+    /// as 1, since PostgreSQL numbers from 1).
     Postgres {
         /// The number of the filter's first parameter.
         first: usize,
@@ -59,7 +60,7 @@ impl SqlWhere {
     }
 
     /// The number of the next parameter after the filter's (for numbered
-    /// parameters, [`SqlDialect::Postgres`]).
+    /// parameters, [`SqlDialect::Postgres`]); `usize::MAX` past it.
     pub fn next_param(&self) -> usize {
         self.next
     }
@@ -74,20 +75,20 @@ impl<R> Filter<R> {
     /// The filter as a `WHERE` expression for `dialect`, with its parameters.
     pub fn to_sql(&self, dialect: SqlDialect) -> SqlWhere {
         let first = match dialect {
-            SqlDialect::Postgres { first } => first,
+            SqlDialect::Postgres { first } => first.max(1),
             SqlDialect::Sqlite | SqlDialect::MySql => 1,
         };
         let mut writer = Writer {
             dialect,
             clause: String::new(),
             params: Vec::new(),
-            next: first,
+            next: first as u128,
         };
         writer.node(&self.node);
         SqlWhere {
             clause: writer.clause,
             params: writer.params,
-            next: writer.next,
+            next: usize::try_from(writer.next).unwrap_or(usize::MAX),
         }
     }
 }
@@ -96,14 +97,16 @@ struct Writer {
     dialect: SqlDialect,
     clause: String,
     params: Vec<Value>,
-    next: usize,
+    /// Wide enough never to wrap, whatever `first` was: a number past what
+    /// the database accepts is an error there, never another parameter.
+    next: u128,
 }
 
 impl Writer {
     fn node<R>(&mut self, node: &Node<R>) {
         match node {
             Node::All => self.clause.push_str("1 = 1"),
-            Node::None => self.clause.push_str("1 = 0"),
+            Node::None | Node::TooDeep => self.clause.push_str("1 = 0"),
             Node::Cmp(cmp) => {
                 self.identifier(cmp.column);
                 self.clause.push(' ');
@@ -228,6 +231,25 @@ mod tests {
             filter.to_string(),
             "(NOT (a = ? OR t IN (2 values)) AND a >= ?)"
         );
+    }
+
+    #[test]
+    fn postgres_numbers_from_one_and_never_wraps() {
+        let sql = A.eq(1).to_sql(SqlDialect::Postgres { first: 0 });
+        assert_eq!(sql.clause(), r#""a" = $1"#);
+        let sql = A
+            .eq(1)
+            .and(A.eq(2))
+            .to_sql(SqlDialect::Postgres { first: usize::MAX });
+        assert_eq!(
+            sql.clause(),
+            format!(
+                r#"("a" = ${} AND "a" = ${})"#,
+                usize::MAX,
+                u128::from(u64::MAX) + 1
+            )
+        );
+        assert_eq!(sql.next_param(), usize::MAX);
     }
 
     #[test]
