@@ -200,7 +200,7 @@ fn a_list_is_narrowed_to_the_callers_tenant() {
         .authorize_list::<Browse, Invoice>(&())
         .expect("a list permit");
     let sql = list.filter().to_sql(SqlDialect::Sqlite);
-    assert_eq!(sql.clause(), r#""tenant_id" = ?"#);
+    assert_eq!(sql.clause(), "`tenant_id` = ?");
     assert_eq!(
         sql.params(),
         [auth_core::filter::Value::Text("acme".into())]

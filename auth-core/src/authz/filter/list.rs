@@ -135,7 +135,7 @@ impl<U> Authenticated<U> {
     /// let list = alice.authorize_list::<Read, Order>(&())?;
     /// let sql = list.filter().to_sql(SqlDialect::Sqlite);
     /// let query = format!("SELECT id, owner_id FROM orders WHERE {} ORDER BY id LIMIT 50", sql.clause());
-    /// assert_eq!(query, r#"SELECT id, owner_id FROM orders WHERE "owner_id" = ? ORDER BY id LIMIT 50"#);
+    /// assert_eq!(query, r#"SELECT id, owner_id FROM orders WHERE `owner_id` = ? ORDER BY id LIMIT 50"#);
     ///
     /// // The rows the query returned become permits, each checked again:
     /// let permits = list.admit_all([Order { id: 1, owner_id: 7 }])?;

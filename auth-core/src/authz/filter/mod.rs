@@ -61,7 +61,7 @@
 //! # let filter = Order::OWNER_ID.eq(7).or(Filter::when(false));
 //! // For a customer, the filter is the `WHERE` of their listing ...
 //! let sql = filter.to_sql(SqlDialect::Sqlite);
-//! assert_eq!(sql.clause(), r#""owner_id" = ?"#);
+//! assert_eq!(sql.clause(), "`owner_id` = ?");
 //! // ... and the decision for one order.
 //! assert!(filter.matches(&Order { id: 1, owner_id: 7, amount: 100 }));
 //! assert!(!filter.matches(&Order { id: 2, owner_id: 8, amount: 100 }));

@@ -2,13 +2,16 @@
 
 use std::fmt::Write as _;
 
-use super::{Filter, Node, Operand, Value};
+use super::{Filter, Node, Op, Operand, Value};
 
 /// How to write identifiers and parameters for a database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum SqlDialect {
-    /// SQLite: `"column"`, `?` parameters.
+    /// SQLite: `` `column` ``, `?` parameters. Backticks, not double quotes:
+    /// SQLite reads a double-quoted name that is no column as a string literal
+    /// (its "double-quoted string" fallback), so a field naming a missing
+    /// column would compare a constant instead of failing.
     Sqlite,
     /// PostgreSQL: `"column"`, `$1`, `$2`, ... parameters, numbered from `first`
     /// (1 when the filter's parameters come first in the statement; 0 is read
@@ -109,6 +112,17 @@ impl Writer {
             Node::None | Node::TooDeep => self.clause.push_str("1 = 0"),
             Node::Cmp(cmp) => {
                 self.identifier(cmp.column);
+                // A boolean column of SQLite or MySQL is an integer, and Rust
+                // reads any non-zero one as `true`: compare with 0, not 1.
+                if let (Operand::One(Value::Bool(value)), false) = (
+                    &cmp.operand,
+                    matches!(self.dialect, SqlDialect::Postgres { .. }),
+                ) {
+                    let negated = matches!(cmp.op, Op::Ne);
+                    self.clause
+                        .push_str(if *value != negated { " <> 0" } else { " = 0" });
+                    return;
+                }
                 self.clause.push(' ');
                 self.clause.push_str(cmp.op.sql());
                 self.clause.push(' ');
@@ -150,8 +164,8 @@ impl Writer {
 
     fn identifier(&mut self, name: &str) {
         let quote = match self.dialect {
-            SqlDialect::MySql => '`',
-            SqlDialect::Sqlite | SqlDialect::Postgres { .. } => '"',
+            SqlDialect::MySql | SqlDialect::Sqlite => '`',
+            SqlDialect::Postgres { .. } => '"',
         };
         self.clause.push(quote);
         for c in name.chars() {
@@ -256,7 +270,11 @@ mod tests {
     fn identifiers_are_quoted_in_each_dialect() {
         assert_eq!(
             ODD.eq("v").to_sql(SqlDialect::Sqlite).clause(),
-            r#""we""ird`" = ?"#
+            "`we\"ird``` = ?"
+        );
+        assert_eq!(
+            ODD.eq("v").to_sql(SqlDialect::Postgres { first: 1 }).clause(),
+            r#""we""ird`" = $1"#
         );
         assert_eq!(
             ODD.eq("v").to_sql(SqlDialect::MySql).clause(),
