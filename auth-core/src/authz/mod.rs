@@ -10,6 +10,7 @@ pub(crate) mod decision;
 pub mod filter;
 pub mod gate;
 pub(crate) mod guarded;
+pub mod limit;
 pub(crate) mod permit;
 pub(crate) mod policy;
 pub(crate) mod resource;
