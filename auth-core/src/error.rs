@@ -117,7 +117,7 @@ pub enum AuthError {
 
     /// The principal is over a rate limit ([`Decision::rate_limited`], the
     /// [`limit`](crate::limit) gates): a 429 with `Retry-After` and the IETF
-    /// RateLimit headers (`RateLimit-Policy`, `RateLimit`), which say which quota,
+    /// rate-limit headers (`RateLimit-Policy`, `RateLimit`), which say which quota,
     /// and when a request will be admitted again.
     ///
     /// [`Decision::rate_limited`]: crate::Decision::rate_limited
@@ -312,7 +312,7 @@ impl AuthError {
 
     /// The one mapping from an error to what the client sees: status, the RFC 6750
     /// challenge for `realm`, `Retry-After` (whole seconds, rounded up so a client
-    /// never retries too early), the RateLimit headers of a 429, and a small body.
+    /// never retries too early), the rate-limit headers of a 429, and a small body.
     ///
     /// ```
     /// use std::time::Duration;
@@ -402,7 +402,7 @@ impl AuthError {
 }
 
 /// `after` in whole seconds, rounded up, at least 1: what `Retry-After` and the
-/// RateLimit headers' `t` say.
+/// rate-limit headers' `t` say.
 pub(crate) fn whole_seconds_up(after: Duration) -> u64 {
     after
         .as_secs()

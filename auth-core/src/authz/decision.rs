@@ -273,7 +273,7 @@ impl Decision {
     }
 
     /// Refuses for now: the principal is over the rate limit `limited` names. A
-    /// 429 ([`AuthError::TooManyRequests`]) with `Retry-After` and the RateLimit
+    /// 429 ([`AuthError::TooManyRequests`]) with `Retry-After` and the rate-limit
     /// headers. `not(..)` keeps it rate-limited, `all(..)` stops at it, and
     /// `any(..)` answers it unless another gate allows.
     ///
@@ -780,12 +780,14 @@ mod tests {
         assert_eq!(decision.negate().reason(), "not: owner");
     }
 
+    #[allow(clippy::unwrap_used)]
     fn limited(policy: &'static str, retry_after_ms: u64) -> Decision {
         let quota = crate::limit::Quota::per_minute(60).unwrap();
         let after = Duration::from_millis(retry_after_ms);
         Decision::rate_limited(crate::limit::RateLimited::new(policy, quota, after, after))
     }
 
+    #[allow(clippy::unwrap_used)]
     #[test]
     fn a_rate_limit_is_never_turned_into_an_allow() {
         let mut decision = limited("free", 1500);
@@ -803,6 +805,7 @@ mod tests {
         assert_eq!(err.retry_after(), Some(Duration::from_millis(1500)));
     }
 
+    #[allow(clippy::unwrap_used)]
     #[test]
     fn rate_limits_in_all_and_any_follow_the_table() {
         let rows: [(Decision, Decision, Outcome, Outcome); 6] = [

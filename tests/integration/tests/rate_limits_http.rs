@@ -1,6 +1,6 @@
 //! The plan gate over real HTTP, on axum and on actix-web: a plan within its
 //! quota is served, the next request is a 429 with `Retry-After` and the
-//! RateLimit headers (draft-ietf-httpapi-ratelimit-headers-11), a plan without
+//! `RateLimit-Policy` and `RateLimit` headers (draft-ietf-httpapi-ratelimit-headers-11), a plan without
 //! access is a 403, another principal keeps its own quota, and a request
 //! refused by an earlier gate is not counted.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]

@@ -184,6 +184,7 @@ impl RateLimitStore for MemoryRateLimits {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 mod tests {
     use std::time::Duration;
 

@@ -3,7 +3,7 @@
 //!
 //! The "API with rate limits" case: authentication says who calls, the plan
 //! gate says whether their tier may call at all (403 if not) and whether they
-//! are within its quota (429 if not, with `Retry-After` and the RateLimit
+//! are within its quota (429 if not, with `Retry-After` and the rate-limit
 //! headers of draft-ietf-httpapi-ratelimit-headers-11; see [`RateLimited`]).
 //!
 //! ```

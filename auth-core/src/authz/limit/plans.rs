@@ -61,7 +61,7 @@ impl Plans {
     ///
     /// # Errors
     /// [`PlanError::InvalidName`] unless the name is 1 to 64 of `A-Z a-z 0-9 _ - .`
-    /// (it is sent in the RateLimit headers); [`PlanError::Duplicate`] for a
+    /// (it is sent in the rate-limit headers); [`PlanError::Duplicate`] for a
     /// name already listed.
     pub fn with(self, name: impl Into<Cow<'static, str>>, quota: Quota) -> Result<Self, PlanError> {
         self.tier(name.into(), Some(quota))
@@ -130,7 +130,7 @@ pub enum PlanError {
 /// |---|---|
 /// | unknown, or without access | deny (403) |
 /// | within its quota | allow, and one request is counted |
-/// | over its quota | rate-limited (429 with `Retry-After` and RateLimit headers) |
+/// | over its quota | rate-limited (429 with `Retry-After` and rate-limit headers) |
 /// | the store does not answer | unavailable (503), never an allow |
 ///
 /// The count is per principal: the key is the authenticator's realm and the

@@ -1,4 +1,4 @@
-//! [`RateLimited`]: what a 429 tells the client, and its RateLimit headers.
+//! [`RateLimited`]: what a 429 tells the client, and its rate-limit headers.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -116,6 +116,7 @@ fn push_sf_string(out: &mut String, text: &str) {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 mod tests {
     use super::*;
 
