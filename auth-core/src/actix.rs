@@ -10,7 +10,8 @@
 //!   inner service. An app without an authenticator answers 500 and logs why.
 //! - [`AuthError`] is a [`ResponseError`] and [`Guarded<T, C>`] a [`Responder`],
 //!   through the core's one mapping ([`AuthError::response`]), with `Retry-After`
-//!   on a 503 whose cause knows when.
+//!   on a 503 whose cause knows when, and on a 429 with the `RateLimit-Policy`
+//!   and `RateLimit` headers.
 //! - [`SecureScope`] mounts only `#[requires]` or `#[public]` handlers, and
 //!   authenticates the caller a handler admits *before* any of its extractors
 //!   run. actix-web polls a handler's extractors concurrently, so without this a
@@ -151,6 +152,13 @@ fn challenged_response(
     }
     if let Some(seconds) = wire.retry_after {
         response.insert_header((actix_web::http::header::RETRY_AFTER, seconds));
+    }
+    // A 429's RateLimit fields (draft-ietf-httpapi-ratelimit-headers-11).
+    if let Some(value) = &wire.ratelimit_policy {
+        response.insert_header(("ratelimit-policy", value.as_str()));
+    }
+    if let Some(value) = &wire.ratelimit {
+        response.insert_header(("ratelimit", value.as_str()));
     }
     response.body(wire.json_body())
 }

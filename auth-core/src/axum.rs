@@ -10,8 +10,9 @@
 //!   is still a 401 (and an outage a 503), never a silent guest.
 //! - [`AuthError`] and [`Guarded<T, C>`] are responses, through the core's one
 //!   mapping ([`AuthError::response`]), with a JSON body
-//!   `{"error": "..", "error_description": ".."}` and `Retry-After` on a 503 whose
-//!   cause knows when.
+//!   `{"error": "..", "error_description": ".."}`, `Retry-After` on a 503 whose
+//!   cause knows when, and on a 429 with the `RateLimit-Policy` and `RateLimit`
+//!   headers.
 //! - [`SecureRouter`] mounts only `#[requires]` or `#[public]` handlers: any other
 //!   handler is a compile error. It authenticates the caller a handler admits
 //!   *before* any of the handler's extractors run, so 401 comes first whatever the
@@ -132,6 +133,15 @@ fn challenged_response(error: &AuthError, realm: &str, challenges: Vec<String>) 
     }
     if let Some(seconds) = wire.retry_after {
         headers.insert(RETRY_AFTER, HeaderValue::from(seconds));
+    }
+    // A 429's RateLimit fields (draft-ietf-httpapi-ratelimit-headers-11).
+    for (name, value) in [
+        ("ratelimit-policy", wire.ratelimit_policy),
+        ("ratelimit", wire.ratelimit),
+    ] {
+        if let Some(Ok(value)) = value.map(HeaderValue::try_from) {
+            headers.insert(http::HeaderName::from_static(name), value);
+        }
     }
     response
 }

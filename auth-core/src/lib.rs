@@ -59,6 +59,7 @@
 //! | credential → principal | [`Authenticator`], [`authenticate`] → [`Authenticated<U>`]; several at once through a [`Chain`] | 401 `invalid_token` / no `error` when nothing was sent, one challenge per [`Scheme`]; 400 for two credentials |
 //! | principal → may call | gates: `authenticated`, `role`, `scope`, `permission`, `mechanism`, `check`, `any`/`all`/`not` ([`gate`]); guests refused unless `guests = true` | 403 (`insufficient_scope` for scopes) |
 //! | principal → authenticated strongly or recently enough | step-up gates `mfa`, `amr`, `acr`, `fresh(max_age = ..)` ([`gate`]) | 401 `insufficient_user_authentication` (RFC 9470) |
+//! | principal's plan → may call, within its quota | [`limit`]: `check(limit::within_plan)`, GCRA in memory or Redis | 403 for a plan without access; 429 with `Retry-After` and rate-limit headers |
 //! | principal + resource → permit | [`Policy`] / [`AsyncPolicy`] → [`Permit<'p, A, R>`](Permit) | 403, or 404 ([`Decision::not_found`]) |
 //! | any of the above cannot decide | [`Decision::unavailable`], a store error | 503, never an allow |
 //! | permit → data | your functions take `&Permit<A, R>` | does not compile |
@@ -143,6 +144,8 @@ pub use crate::authz::context;
 pub use crate::authz::filter;
 #[doc(inline)]
 pub use crate::authz::gate;
+#[doc(inline)]
+pub use crate::authz::limit;
 
 pub use crate::authn::authenticated::{AuthInfo, Authenticated, Identity, Mechanism, Scopes};
 pub use crate::authn::authenticator::{Authenticator, SharedAuthenticator, authenticate};

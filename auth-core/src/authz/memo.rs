@@ -57,10 +57,10 @@ impl Memo {
             .map(|(_, decision)| decision.clone())
     }
 
-    /// Keeps `decision` for `key`. An unavailable decision is never kept: the
-    /// store may answer on the next ask.
+    /// Keeps `decision` for `key`. An unavailable or rate-limited decision is
+    /// never kept: the next ask may be answered.
     pub(crate) fn put(&self, key: MemoKey, decision: &Decision) {
-        if decision.is_unavailable() {
+        if decision.is_unavailable() || decision.is_rate_limited() {
             return;
         }
         let Some(memo) = &self.0 else { return };

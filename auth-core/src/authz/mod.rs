@@ -11,6 +11,7 @@ pub(crate) mod decision;
 pub mod filter;
 pub mod gate;
 pub(crate) mod guarded;
+pub mod limit;
 pub(crate) mod memo;
 pub(crate) mod permit;
 pub(crate) mod policy;

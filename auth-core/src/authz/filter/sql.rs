@@ -120,7 +120,7 @@ impl Writer {
                 ) {
                     let negated = matches!(cmp.op, Op::Ne);
                     self.clause
-                        .push_str(if *value != negated { " <> 0" } else { " = 0" });
+                        .push_str(if *value == negated { " = 0" } else { " <> 0" });
                     return;
                 }
                 self.clause.push(' ');
@@ -273,7 +273,9 @@ mod tests {
             "`we\"ird``` = ?"
         );
         assert_eq!(
-            ODD.eq("v").to_sql(SqlDialect::Postgres { first: 1 }).clause(),
+            ODD.eq("v")
+                .to_sql(SqlDialect::Postgres { first: 1 })
+                .clause(),
             r#""we""ird`" = $1"#
         );
         assert_eq!(
