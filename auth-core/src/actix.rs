@@ -74,6 +74,7 @@ use actix_web::{
 };
 use http::request::Parts;
 
+use crate::coverage::{Covered, Mode, uncovered};
 use crate::inventory::{EarlyGates, HandlerInfo, early_gates_of};
 use crate::mount::{Admission, Caller, GuardedOutput};
 use crate::{AuthError, Authenticated, Guarded, SharedAuthenticator};
@@ -107,11 +108,14 @@ impl ResponseError for AuthRejection {
         status(&self.error)
     }
 
+    /// The refusal, marked as covered ([`crate::coverage`]): no handler ran.
     fn error_response(&self) -> HttpResponse<BoxBody> {
-        match &self.challenges {
+        let mut response = match &self.challenges {
             Some(challenges) => challenged_response(&self.error, &self.realm, challenges),
             None => error_response(&self.error, &self.realm),
-        }
+        };
+        response.extensions_mut().insert(Covered);
+        response
     }
 }
 
@@ -166,16 +170,82 @@ fn challenged_response(
 impl<T: Responder, C> Responder for Guarded<T, C> {
     type Body = EitherBody<T::Body>;
 
-    /// The handler's response, or its denial's.
+    /// The handler's response, or its denial's, marked as covered
+    /// ([`crate::coverage`]).
     fn respond_to(self, request: &HttpRequest) -> HttpResponse<Self::Body> {
         let (outcome, realm) = self.into_parts();
-        match outcome {
+        let mut response = match outcome {
             Ok(value) => value.respond_to(request).map_into_left_body(),
             Err(error) => {
                 error_response(&error, realm.as_deref().unwrap_or("")).map_into_right_body()
             }
-        }
+        };
+        response.extensions_mut().insert(Covered);
+        response
     }
+}
+
+/// Coverage in strict mode ([`crate::coverage`]): a response that no guarded
+/// or public handler made, and that was not made on a secure scope, becomes a
+/// 500 with an `ERROR` audit event. Wrap the whole application:
+///
+/// ```
+/// use actix_web::{App, middleware::from_fn};
+///
+/// let app = App::new()
+///     .wrap(from_fn(auth_core::actix::require_coverage))
+///     .service(auth_core::actix::SecureScope::new("/api"));
+/// ```
+///
+/// # Errors
+/// Whatever the wrapped service answered with an error.
+pub async fn require_coverage(
+    request: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<
+    actix_web::dev::ServiceResponse<EitherBody<impl actix_web::body::MessageBody>>,
+    actix_web::Error,
+> {
+    coverage(Mode::Strict, request, next).await
+}
+
+/// Coverage in report mode ([`crate::coverage`]): an uncovered response goes
+/// out, with a `WARN` audit event naming its method and route.
+///
+/// # Errors
+/// Whatever the wrapped service answered with an error.
+pub async fn report_coverage(
+    request: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<
+    actix_web::dev::ServiceResponse<EitherBody<impl actix_web::body::MessageBody>>,
+    actix_web::Error,
+> {
+    coverage(Mode::Report, request, next).await
+}
+
+async fn coverage<B: actix_web::body::MessageBody + 'static>(
+    mode: Mode,
+    request: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<B>,
+) -> Result<actix_web::dev::ServiceResponse<EitherBody<B>>, actix_web::Error> {
+    let response = next.call(request).await?;
+    if response.response().extensions().get::<Covered>().is_some() {
+        return Ok(response.map_into_left_body());
+    }
+    let method = response.request().method().as_str().to_owned();
+    let route = response
+        .request()
+        .match_pattern()
+        .unwrap_or_else(|| response.request().path().to_owned());
+    Ok(match uncovered(mode, &method, &route) {
+        Some(error) => {
+            let (request, _) = response.into_parts();
+            actix_web::dev::ServiceResponse::new(request, error_response(&error, ""))
+                .map_into_right_body()
+        }
+        None => response.map_into_left_body(),
+    })
 }
 
 /// The request head as `http` 1.x types, which authenticators read.
@@ -520,10 +590,14 @@ impl<T: Responder> Responder for Admitted<T> {
                 AuthError::misconfigured("a handler extracted a principal its mount did not admit");
             return error_response(&error, "").map_into_right_body();
         }
-        match self.output {
+        let mut response = match self.output {
             Ok(output) => output.respond_to(request).map_into_left_body(),
             Err(error) => error.error_response().map_into_right_body(),
-        }
+        };
+        // Everything a secure route answers is covered, its extractors'
+        // rejections included.
+        response.extensions_mut().insert(Covered);
+        response
     }
 }
 

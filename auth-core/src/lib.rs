@@ -105,6 +105,9 @@ mod authz;
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub mod axum;
+#[cfg(any(feature = "axum", feature = "actix-web"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "axum", feature = "actix-web"))))]
+pub mod coverage;
 mod error;
 pub mod inventory;
 pub mod mount;
