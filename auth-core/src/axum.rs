@@ -528,6 +528,8 @@ crate::mount::for_each_arity!(guarded_handler);
 #[must_use]
 pub struct SecureMethodRouter<S = ()> {
     inner: MethodRouter<S, Infallible>,
+    /// The methods served, for [`SecureRouter::routes`].
+    methods: Vec<http::Method>,
 }
 
 impl<S> std::fmt::Debug for SecureMethodRouter<S> {
@@ -548,6 +550,7 @@ macro_rules! method {
         {
             SecureMethodRouter {
                 inner: MethodRouter::new().on(MethodFilter::$filter, authenticate_first(handler)),
+                methods: vec![http::Method::$filter],
             }
         }
 
@@ -559,10 +562,13 @@ macro_rules! method {
                 <H as GuardedHandler<T>>::Caller: Authenticates<S>,
                 T: 'static,
             {
+                let mut methods = self.methods;
+                methods.push(http::Method::$filter);
                 SecureMethodRouter {
                     inner: self
                         .inner
                         .on(MethodFilter::$filter, authenticate_first(handler)),
+                    methods,
                 }
             }
         }
@@ -624,6 +630,8 @@ method!(
 #[must_use]
 pub struct SecureRouter<S = ()> {
     inner: Router<S>,
+    /// Every (method, path) mounted, for [`routes`](Self::routes).
+    routes: Vec<(http::Method, String)>,
 }
 
 impl<S> std::fmt::Debug for SecureRouter<S> {
@@ -643,28 +651,51 @@ impl<S: Clone + Send + Sync + 'static> SecureRouter<S> {
     pub fn new() -> Self {
         SecureRouter {
             inner: Router::new(),
+            routes: Vec::new(),
         }
     }
 
     /// Serves `path` with `methods`.
     pub fn route(self, path: &str, methods: SecureMethodRouter<S>) -> Self {
+        let mut routes = self.routes;
+        routes.extend(methods.methods.into_iter().map(|m| (m, path.to_owned())));
         SecureRouter {
             inner: self.inner.route(path, methods.inner),
+            routes,
         }
     }
 
     /// Serves another secure router under `path`.
     pub fn nest(self, path: &str, router: SecureRouter<S>) -> Self {
+        let mut routes = self.routes;
+        let prefix = path.trim_end_matches('/');
+        routes.extend(
+            router
+                .routes
+                .into_iter()
+                .map(|(method, inner)| (method, format!("{prefix}{inner}"))),
+        );
         SecureRouter {
             inner: self.inner.nest(path, router.inner),
+            routes,
         }
     }
 
     /// Merges another secure router's routes into this one.
     pub fn merge(self, other: SecureRouter<S>) -> Self {
+        let mut routes = self.routes;
+        routes.extend(other.routes);
         SecureRouter {
             inner: self.inner.merge(other.inner),
+            routes,
         }
+    }
+
+    /// Every route mounted so far, as (method, path template), in the order
+    /// mounted: what an access matrix probes
+    /// (`auth_core::testing::AccessMatrix`, feature `testing`).
+    pub fn routes(&self) -> &[(http::Method, String)] {
+        &self.routes
     }
 
     /// Provides the state and finishes the router.
