@@ -666,18 +666,18 @@ impl<S: Clone + Send + Sync + 'static> SecureRouter<S> {
     }
 
     /// Serves another secure router under `path`.
-    pub fn nest(self, path: &str, router: SecureRouter<S>) -> Self {
-        let mut routes = self.routes;
+    pub fn nest(self, path: &str, nested: SecureRouter<S>) -> Self {
+        let mut mounted = self.routes;
         let prefix = path.trim_end_matches('/');
-        routes.extend(
-            router
+        mounted.extend(
+            nested
                 .routes
                 .into_iter()
                 .map(|(method, inner)| (method, format!("{prefix}{inner}"))),
         );
         SecureRouter {
-            inner: self.inner.nest(path, router.inner),
-            routes,
+            inner: self.inner.nest(path, nested.inner),
+            routes: mounted,
         }
     }
 
