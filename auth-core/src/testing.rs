@@ -275,6 +275,7 @@ impl AccessMatrix {
     /// When the matrix differs from the snapshot (with both, line by line), or
     /// the snapshot is missing in CI (`CI` set), or cannot be read or written.
     #[track_caller]
+    #[allow(clippy::panic, reason = "a test assertion: failing is its job")]
     pub fn assert_snapshot(&self, path: impl AsRef<Path>) {
         let path = path.as_ref();
         let now = self.to_string();
@@ -282,9 +283,9 @@ impl AccessMatrix {
         let in_ci = std::env::var_os("CI").is_some();
         match std::fs::read_to_string(path) {
             Ok(kept) if kept == now && !update => {}
-            Err(_) if !update && in_ci => {
+            Err(error) if !update && in_ci => {
                 panic!(
-                    "no access-matrix snapshot at {}; run the test once with UPDATE_SNAPSHOTS=1 and commit it",
+                    "no access-matrix snapshot at {} ({error}); run the test once with UPDATE_SNAPSHOTS=1 and commit it",
                     path.display()
                 )
             }
