@@ -312,15 +312,13 @@ fn concrete_path(path: &str) -> String {
     let mut rest = path;
     while let Some(open) = rest.find('{') {
         out.push_str(&rest[..open]);
-        match rest[open..].find('}') {
-            Some(close) => {
-                out.push('1');
-                rest = &rest[open + close + 1..];
-            }
-            None => {
-                rest = &rest[open..];
-                break;
-            }
+        if let Some(close) = rest[open..].find('}') {
+            out.push('1');
+            rest = &rest[open + close + 1..];
+        } else {
+            rest = &rest[open..];
+            break;
+        }
         }
     }
     out.push_str(rest);
