@@ -319,7 +319,6 @@ fn concrete_path(path: &str) -> String {
             rest = &rest[open..];
             break;
         }
-        }
     }
     out.push_str(rest);
     out
