@@ -136,6 +136,8 @@ pub use crate::authn::mfa;
 pub use crate::authn::session;
 #[doc(inline)]
 pub use crate::authz::gate;
+#[doc(inline)]
+pub use crate::authz::load;
 
 pub use crate::authn::authenticated::{AuthInfo, Authenticated, Identity, Mechanism, Scopes};
 pub use crate::authn::authenticator::{Authenticator, SharedAuthenticator, authenticate};
@@ -146,6 +148,7 @@ pub use crate::authz::action::Action;
 pub use crate::authz::authorize::{Clearance, Gatekeeper, Refusal, ResourceCheck};
 pub use crate::authz::decision::{All, Any, Decision, Outcome};
 pub use crate::authz::guarded::{Guarded, Rejection};
+pub use crate::authz::load::{Load, LoadBy, LoadError, Loaded, LoadedBy};
 pub use crate::authz::permit::Permit;
 pub use crate::authz::policy::{
     AsyncPolicy, AsyncPolicyFor, HasPermissions, HasRoles, Policy, PolicyFor,

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use crate::audit::{self, Subject};
 use crate::authz::guarded::Guarded;
+use crate::authz::load::{LoadError, ResourceInHand, ResourceParam};
 use crate::authz::policy::{AsyncPolicyFor, PolicyFor};
 use crate::inventory::{Access, HandlerInfo};
 use crate::mount::PublicCaller;
@@ -338,8 +339,9 @@ impl<'p, U> Gatekeeper<'p, U> {
         self.allowed |= bit(gate);
     }
 
-    /// Starts resource gate number `gate`: a policy will decide about `resource`,
-    /// reading `state` (`&()` when it reads none). Name the action next, with
+    /// Starts resource gate number `gate`: a policy will decide about `resource`
+    /// (the resource, or a [`Loaded`](crate::Loaded) to load it by), reading
+    /// `state` (`&()` when it reads none). Name the action next, with
     /// [`ResourceCheck::authorize`] or [`ResourceCheck::authorize_async`].
     ///
     /// The resource and state are fixed before the action is named, so a missing
@@ -451,71 +453,162 @@ fn misconfigured(handler: &'static HandlerInfo, reason: &'static str) -> AuthErr
 
 /// One resource gate of a [`Gatekeeper`], waiting for its action.
 #[must_use = "a resource check does nothing until `authorize` runs the policy"]
-pub struct ResourceCheck<'g, 'p, U, R, S: ?Sized> {
+pub struct ResourceCheck<'g, 'p, U, P, S: ?Sized> {
     gatekeeper: &'g mut Gatekeeper<'p, U>,
     gate: usize,
     /// `gate`'s bit, worked out where the gate index is still a constant.
     bit: u64,
-    resource: R,
+    /// The resource, or a [`Loaded`](crate::Loaded) to load it by.
+    resource: P,
     state: &'g S,
 }
 
-impl<'p, U, R, S: ?Sized> ResourceCheck<'_, 'p, U, R, S> {
-    /// Runs the policy of `A` on `R` and returns the permit.
+impl<'p, U, P, S: ?Sized> ResourceCheck<'_, 'p, U, P, S> {
+    /// Runs the policy of `A` on the resource and returns the permit.
+    ///
+    /// The parameter must hold the resource ([`ResourceInHand`]): a sync
+    /// handler cannot await a loader.
     ///
     /// # Errors
     /// [`AuthError::Forbidden`] when the policy denies, [`AuthError::NotFound`] when
     /// it hides the resource, [`AuthError::InsufficientScope`] when a scope is
     /// missing, [`AuthError::Unavailable`] when it could not decide.
-    pub fn authorize<A>(self) -> Result<Permit<'p, A, R>, AuthError>
+    pub fn authorize<A>(self) -> Result<Permit<'p, A, P::Resource>, AuthError>
     where
-        R: Resource,
-        A: PolicyFor<R, U, S>,
+        P: ResourceInHand,
+        A: PolicyFor<P::Resource, U, S>,
     {
         let principal = self.gatekeeper.principal;
-        let decision = <A as PolicyFor<R, U, S>>::decide_for(principal, &self.resource, self.state);
-        self.finish(decision)
+        let state = self.state;
+        let resource = self.resource.in_hand();
+        let decision = <A as PolicyFor<P::Resource, U, S>>::decide_for(principal, &resource, state);
+        finish(self.gatekeeper, self.gate, self.bit, resource, decision)
     }
 
-    /// Runs the policy of `A` on `R`, which may await, and returns the permit.
+    /// Runs the policy of `A` on the resource, which may await, and returns the
+    /// permit. A [`Loaded<R>`](crate::Loaded) is loaded first, right before the
+    /// policy: no such resource is a 404, a loader that fails a 503. A guest the
+    /// policy does not decide for is refused before anything is loaded.
     ///
     /// # Errors
-    /// As [`authorize`](Self::authorize).
-    pub async fn authorize_async<A>(self) -> Result<Permit<'p, A, R>, AuthError>
+    /// As [`authorize`](Self::authorize); [`AuthError::NotFound`] also when the
+    /// loader found nothing, [`AuthError::Unavailable`] when it failed.
+    pub async fn authorize_async<A>(self) -> Result<Permit<'p, A, P::Resource>, AuthError>
     where
-        R: Resource,
-        A: AsyncPolicyFor<R, U, S>,
+        P: ResourceParam,
+        A: AsyncPolicyFor<P::Resource, U, S>,
     {
-        let principal = self.gatekeeper.principal;
-        let decision = if crate::authz::policy::refuses_guest(
+        let ResourceCheck {
+            gatekeeper,
+            gate,
+            bit,
+            resource,
+            state,
+        } = self;
+        let principal = gatekeeper.principal;
+        if crate::authz::policy::refuses_guest(
             principal,
-            <A as AsyncPolicyFor<R, U, S>>::GUESTS,
+            <A as AsyncPolicyFor<P::Resource, U, S>>::GUESTS,
         ) {
-            crate::authz::policy::guest_refused()
-        } else {
-            <A as AsyncPolicyFor<R, U, S>>::decide_for(principal, &self.resource, self.state).await
+            let decision = crate::authz::policy::guest_refused();
+            return Err(unresolved::<A, P::Resource, U>(
+                gatekeeper,
+                gate,
+                resource.at_hand(),
+                decision,
+            ));
+        }
+        let resource = match resource.resolve().await {
+            Ok(Some(resource)) => resource,
+            Ok(None) => {
+                let decision = Decision::not_found("the loader found no such resource");
+                return Err(unresolved::<A, P::Resource, U>(
+                    gatekeeper, gate, None, decision,
+                ));
+            }
+            Err(error) => return Err(load_failed::<A, P::Resource, U>(gatekeeper, gate, error)),
         };
-        self.finish(decision)
+        let decision =
+            <A as AsyncPolicyFor<P::Resource, U, S>>::decide_for(principal, &resource, state).await;
+        finish(gatekeeper, gate, bit, resource, decision)
     }
+}
 
-    #[allow(
-        clippy::inline_always,
-        reason = "measured: inlined, an allowed decision is never built in memory"
-    )]
-    #[inline(always)]
-    fn finish<A: Action>(self, decision: Decision) -> Result<Permit<'p, A, R>, AuthError>
-    where
-        R: Resource,
-    {
-        let gatekeeper = self.gatekeeper;
-        let permit = conclude(
-            gatekeeper.principal,
-            Site::Gate(gatekeeper.handler, self.gate),
-            self.resource,
-            decision,
-        )?;
-        gatekeeper.allowed |= self.bit;
-        Ok(permit)
+/// Records a resource gate's decision and mints the permit for `resource`.
+#[allow(
+    clippy::inline_always,
+    reason = "measured: inlined, an allowed decision is never built in memory"
+)]
+#[inline(always)]
+fn finish<'p, A: Action, R: Resource, U>(
+    gatekeeper: &mut Gatekeeper<'p, U>,
+    gate: usize,
+    bit: u64,
+    resource: R,
+    decision: Decision,
+) -> Result<Permit<'p, A, R>, AuthError> {
+    let permit = conclude(
+        gatekeeper.principal,
+        Site::Gate(gatekeeper.handler, gate),
+        resource,
+        decision,
+    )?;
+    gatekeeper.allowed |= bit;
+    Ok(permit)
+}
+
+/// A resource gate that answered without a resource to decide on: a guest
+/// refused before loading, or nothing found. Recorded, and its error returned.
+#[cold]
+#[inline(never)]
+fn unresolved<A: Action, R: Resource, U>(
+    gatekeeper: &Gatekeeper<'_, U>,
+    gate: usize,
+    resource: Option<&R>,
+    decision: Decision,
+) -> AuthError {
+    audit::decision(
+        &decision,
+        || gate_subject::<A, R, U>(gatekeeper, gate),
+        || match resource {
+            Some(resource) => resource.id().to_string(),
+            None => String::from("?"),
+        },
+    );
+    match decision.into_result() {
+        Err(error) => error,
+        // Neither caller passes an allow.
+        Ok(()) => AuthError::misconfigured("a resource gate answered without a resource"),
+    }
+}
+
+/// A loader that could not answer: recorded as unavailable, and a 503.
+#[cold]
+#[inline(never)]
+fn load_failed<A: Action, R: Resource, U>(
+    gatekeeper: &Gatekeeper<'_, U>,
+    gate: usize,
+    error: LoadError,
+) -> AuthError {
+    let decision = Decision::unavailable(error.component(), None);
+    audit::decision(
+        &decision,
+        || gate_subject::<A, R, U>(gatekeeper, gate),
+        || "?",
+    );
+    AuthError::from(error)
+}
+
+fn gate_subject<'a, A: Action, R: Resource, U>(
+    gatekeeper: &'a Gatekeeper<'_, U>,
+    gate: usize,
+) -> Subject<'a> {
+    Subject {
+        principal: gatekeeper.principal.subject(),
+        handler: gatekeeper.handler.name(),
+        rule: gatekeeper.handler.gate(gate),
+        action: A::NAME,
+        resource_kind: R::KIND,
     }
 }
 

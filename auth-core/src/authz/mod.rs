@@ -9,6 +9,7 @@ pub(crate) mod authorize;
 pub(crate) mod decision;
 pub mod gate;
 pub(crate) mod guarded;
+pub mod load;
 pub(crate) mod permit;
 pub(crate) mod policy;
 pub(crate) mod resource;
