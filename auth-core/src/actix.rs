@@ -76,7 +76,8 @@ use http::request::Parts;
 use crate::inventory::{EarlyGates, HandlerInfo, early_gates_of};
 use crate::mount::{Admission, Caller, GuardedOutput};
 use crate::{
-    AuthError, Authenticated, Guarded, Load, LoadBy, Loaded, LoadedBy, SharedAuthenticator,
+    AuthError, Authenticated, Guarded, Load, LoadBy, LoadRejection, Loaded, LoadedBy,
+    SharedAuthenticator,
 };
 use serde::de::DeserializeOwned;
 
@@ -309,8 +310,8 @@ where
     R::Key: DeserializeOwned,
     R::Source: Clone + 'static,
 {
-    type Error = AuthError;
-    type Future = std::future::Ready<Result<Self, AuthError>>;
+    type Error = LoadRejection;
+    type Future = std::future::Ready<Result<Self, LoadRejection>>;
 
     fn from_request(request: &HttpRequest, _payload: &mut Payload) -> Self::Future {
         ready(
@@ -327,8 +328,8 @@ where
     K: DeserializeOwned,
     R::Source: Clone + 'static,
 {
-    type Error = AuthError;
-    type Future = std::future::Ready<Result<Self, AuthError>>;
+    type Error = LoadRejection;
+    type Future = std::future::Ready<Result<Self, LoadRejection>>;
 
     fn from_request(request: &HttpRequest, _payload: &mut Payload) -> Self::Future {
         ready(
@@ -338,7 +339,7 @@ where
 }
 
 /// A loader's key, from the path, and its source, from the app data.
-fn key_and_source<K, Source>(request: &HttpRequest) -> Result<(K, Source), AuthError>
+fn key_and_source<K, Source>(request: &HttpRequest) -> Result<(K, Source), LoadRejection>
 where
     K: DeserializeOwned,
     Source: Clone + 'static,
@@ -346,22 +347,29 @@ where
     let source = request
         .app_data::<web::Data<Source>>()
         .map(|data| data.get_ref().clone())
-        .or_else(|| request.app_data::<Source>().cloned());
-    let Some(source) = source else {
-        tracing::error!(
-            target: crate::audit::TARGET,
-            source = std::any::type_name::<Source>(),
-            "no app data holds the source a `Loaded<_>` loads from; refusing the request"
-        );
-        return Err(AuthError::misconfigured(
-            "no app data holds a loader's source: register it with `App::app_data(web::Data::new(..))`",
-        ));
-    };
+        .or_else(|| request.app_data::<Source>().cloned())
+        .ok_or_else(|| {
+            LoadRejection::misconfigured(
+                "no app data holds a loader's source: register it with `App::app_data(web::Data::new(..))`",
+            )
+        })?;
     match web::Path::<K>::extract(request).into_inner() {
         Ok(key) => Ok((key.into_inner(), source)),
-        Err(_) => Err(AuthError::invalid_request(
-            "the path does not name a resource",
-        )),
+        Err(_) => Err(LoadRejection::malformed_key()),
+    }
+}
+
+impl ResponseError for LoadRejection {
+    fn status_code(&self) -> StatusCode {
+        status(self.error())
+    }
+
+    /// 400 or 500, with the JSON body and no challenge.
+    fn error_response(&self) -> HttpResponse<BoxBody> {
+        let wire = self.response();
+        HttpResponse::build(status(self.error()))
+            .content_type("application/json")
+            .body(wire.json_body())
     }
 }
 

@@ -81,7 +81,8 @@ use http::request::Parts;
 use crate::inventory::{EarlyGates, HandlerInfo, early_gates_of};
 use crate::mount::{Admission, Caller, GuardedOutput};
 use crate::{
-    AuthError, Authenticated, Guarded, Load, LoadBy, Loaded, LoadedBy, SharedAuthenticator,
+    AuthError, Authenticated, Guarded, Load, LoadBy, LoadRejection, Loaded, LoadedBy,
+    SharedAuthenticator,
 };
 use serde::de::DeserializeOwned;
 
@@ -279,9 +280,9 @@ where
     R::Key: DeserializeOwned + Send,
     R::Source: FromRef<S>,
 {
-    type Rejection = AuthError;
+    type Rejection = LoadRejection;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AuthError> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, LoadRejection> {
         let key = path_key::<R::Key, S>(parts, state).await?;
         Ok(Loaded::new(key, R::Source::from_ref(state)))
     }
@@ -295,16 +296,16 @@ where
     K: DeserializeOwned + Send,
     R::Source: FromRef<S>,
 {
-    type Rejection = AuthError;
+    type Rejection = LoadRejection;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AuthError> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, LoadRejection> {
         let key = path_key::<K, S>(parts, state).await?;
         Ok(LoadedBy::new(key, R::Source::from_ref(state)))
     }
 }
 
 /// A loader's key, from the path.
-async fn path_key<K, S>(parts: &mut Parts, state: &S) -> Result<K, AuthError>
+async fn path_key<K, S>(parts: &mut Parts, state: &S) -> Result<K, LoadRejection>
 where
     K: DeserializeOwned + Send,
     S: Send + Sync,
@@ -314,17 +315,23 @@ where
         Ok(::axum::extract::Path(key)) => Ok(key),
         // axum's own verdict: the route, not the request, is wrong.
         Err(rejection) if rejection.status().is_server_error() => {
-            tracing::error!(
-                target: crate::audit::TARGET,
-                "a `Loaded<_>` key cannot be read from this route's path parameters; refusing the request"
-            );
-            Err(AuthError::misconfigured(
+            Err(LoadRejection::misconfigured(
                 "a loader's key cannot be read from the route's path parameters",
             ))
         }
-        Err(_) => Err(AuthError::invalid_request(
-            "the path does not name a resource",
-        )),
+        Err(_) => Err(LoadRejection::malformed_key()),
+    }
+}
+
+impl IntoResponse for LoadRejection {
+    /// 400 or 500, with the JSON body and no challenge.
+    fn into_response(self) -> Response {
+        let wire = self.response();
+        let mut response = (wire.status, wire.json_body()).into_response();
+        response
+            .headers_mut()
+            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        response
     }
 }
 

@@ -148,7 +148,7 @@ pub use crate::authz::action::Action;
 pub use crate::authz::authorize::{Clearance, Gatekeeper, Refusal, ResourceCheck};
 pub use crate::authz::decision::{All, Any, Decision, Outcome};
 pub use crate::authz::guarded::{Guarded, Rejection};
-pub use crate::authz::load::{Load, LoadBy, LoadError, Loaded, LoadedBy};
+pub use crate::authz::load::{Load, LoadBy, LoadError, LoadRejection, Loaded, LoadedBy};
 pub use crate::authz::permit::Permit;
 pub use crate::authz::policy::{
     AsyncPolicy, AsyncPolicyFor, HasPermissions, HasRoles, Policy, PolicyFor,

@@ -8,6 +8,7 @@
 
 use auth_core::{Authenticated, Decision, Policy};
 
+use crate::api_keys::{ApiKey, Revoke};
 use crate::domain::{Delete, Order, Read, User};
 
 /// The orders a user may see, as a query filter.
@@ -52,5 +53,21 @@ impl Policy<Order> for Delete {
 
     fn decide(user: &Authenticated<User>, order: &Order, (): &()) -> Decision {
         owner_or_admin(user, order)
+    }
+}
+
+/// Only the owner revokes a key. Anyone else is told it does not exist (404,
+/// [`Decision::not_found`]) where an order answers 403: an API key's id is a
+/// credential's public half, and whether one exists is nobody else's business.
+impl Policy<ApiKey> for Revoke {
+    type Principal = User;
+    type State = ();
+
+    fn decide(user: &Authenticated<User>, key: &ApiKey, (): &()) -> Decision {
+        if key.0.owner() == user.subject() {
+            Decision::allow("owner of the key")
+        } else {
+            Decision::not_found("not the owner of the key")
+        }
     }
 }

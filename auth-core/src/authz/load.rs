@@ -82,7 +82,7 @@ use std::fmt;
 use std::future::Future;
 use std::time::Duration;
 
-use crate::{AuthError, Resource};
+use crate::{AuthError, ErrorResponse, Resource};
 
 /// How a resource type is loaded by the key a path names: its one loader.
 ///
@@ -296,6 +296,50 @@ impl From<AuthError> for LoadError {
             },
             other => LoadError::unavailable("loader", other),
         }
+    }
+}
+
+/// Why a framework adapter could not extract a [`Loaded<R>`] (or a
+/// [`LoadedBy<R, K>`]): a 400 `invalid_request` for a key the path does not
+/// spell (whose description never repeats the input), or a 500 for an app that
+/// does not provide the loader's source, or a route whose path cannot make the
+/// key. Neither carries a `WWW-Authenticate` challenge: no other credential
+/// would help.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct LoadRejection(AuthError);
+
+impl LoadRejection {
+    /// A key that does not parse.
+    #[cfg(any(feature = "axum", feature = "actix-web"))]
+    pub(crate) fn malformed_key() -> Self {
+        LoadRejection(AuthError::invalid_request(
+            "the path does not name a resource",
+        ))
+    }
+
+    /// The app or the route is wrong, not the request; the log says why.
+    #[cfg(any(feature = "axum", feature = "actix-web"))]
+    pub(crate) fn misconfigured(reason: &'static str) -> Self {
+        tracing::error!(target: crate::audit::TARGET, reason, "a `Loaded<_>` could not be extracted; refusing the request");
+        LoadRejection(AuthError::misconfigured(reason))
+    }
+
+    /// The error behind the rejection.
+    pub fn error(&self) -> &AuthError {
+        &self.0
+    }
+
+    /// Takes the error out.
+    pub fn into_error(self) -> AuthError {
+        self.0
+    }
+
+    /// What the client sees: the error's status and body, without a challenge.
+    pub fn response(&self) -> ErrorResponse {
+        let mut response = self.0.response("");
+        response.www_authenticate = None;
+        response
     }
 }
 
