@@ -59,6 +59,7 @@
 //! | credential → principal | [`Authenticator`], [`authenticate`] → [`Authenticated<U>`]; several at once through a [`Chain`] | 401 `invalid_token` / no `error` when nothing was sent, one challenge per [`Scheme`]; 400 for two credentials |
 //! | principal → may call | gates: `authenticated`, `role`, `scope`, `permission`, `mechanism`, `check`, `any`/`all`/`not` ([`gate`]); guests refused unless `guests = true` | 403 (`insufficient_scope` for scopes) |
 //! | principal → authenticated strongly or recently enough | step-up gates `mfa`, `amr`, `acr`, `fresh(max_age = ..)` ([`gate`]) | 401 `insufficient_user_authentication` (RFC 9470) |
+//! | key → resource | one [`Load`] per resource type, run by the library after the function-level gates ([`load`]) | 404 when absent, 503 when the loader fails |
 //! | principal + resource → permit | [`Policy`] / [`AsyncPolicy`] → [`Permit<'p, A, R>`](Permit) | 403, or 404 ([`Decision::not_found`]) |
 //! | any of the above cannot decide | [`Decision::unavailable`], a store error | 503, never an allow |
 //! | permit → data | your functions take `&Permit<A, R>` | does not compile |
@@ -181,8 +182,12 @@ pub use crate::error::{AuthError, ErrorResponse, GrantError, TokenError};
 /// checked first, in the order written, then the resource gates, in the order
 /// written; the first gate that does not allow answers. So a caller refused by a
 /// role or a scope (403) never learns from a resource policy whether the resource
-/// exists (404). (A loader extractor that answers 404 itself runs before the
-/// handler, so before these gates: see `SECURITY.md`, known limit 9.)
+/// exists (404). A resource gate's parameter may be the resource itself or a
+/// [`Loaded<R>`](Loaded) (in an `async fn`): the resource is then loaded right
+/// before its policy, after every function-level gate allowed, so no such
+/// resource (404) never answers before a 403 ([`load`]). (A hand-written
+/// extractor that loads a resource itself runs before the gates that cannot run
+/// early: see `SECURITY.md`, known limit 9.)
 ///
 /// | gate | allows when | denial |
 /// |---|---|---|
@@ -199,7 +204,7 @@ pub use crate::error::{AuthError, ErrorResponse, GrantError, TokenError};
 /// | `any(g, ..)` | some gate allows (the first allow decides) | unavailable if a gate was, else the strongest denial; missing scopes are merged |
 /// | `all(g, ..)` | every gate allows | the first gate that does not allow |
 /// | `not(g)` | the gate denies | 403; 503 when `g` is unavailable |
-/// | `Action(param)` | the [`Policy<R>`](Policy) of `Action` allows on the value of `param` | 403, or 404 when the policy hides the resource |
+/// | `Action(param)` | the [`Policy<R>`](Policy) of `Action` allows on the value of `param` (a `R`, or a [`Loaded<R>`](Loaded) loaded first) | 403, or 404 when the policy hides the resource; 404 when the loader finds none, 503 when it fails |
 ///
 /// A gate that cannot decide (a predicate or policy returning
 /// [`Decision::unavailable`]) answers 503 wherever it stands, `not(..)` included:

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use crate::audit::{self, Subject};
 use crate::authz::guarded::Guarded;
-use crate::authz::load::{LoadError, ResourceInHand, ResourceParam};
+use crate::authz::load::{DecideOn, DecideOnAsync, LoadError};
 use crate::authz::policy::{AsyncPolicyFor, PolicyFor};
 use crate::inventory::{Access, HandlerInfo};
 use crate::mount::PublicCaller;
@@ -466,22 +466,20 @@ pub struct ResourceCheck<'g, 'p, U, P, S: ?Sized> {
 impl<'p, U, P, S: ?Sized> ResourceCheck<'_, 'p, U, P, S> {
     /// Runs the policy of `A` on the resource and returns the permit.
     ///
-    /// The parameter must hold the resource ([`ResourceInHand`]): a sync
+    /// The parameter must hold the resource
+    /// ([`ResourceInHand`](crate::load::ResourceInHand)): a sync
     /// handler cannot await a loader.
     ///
     /// # Errors
     /// [`AuthError::Forbidden`] when the policy denies, [`AuthError::NotFound`] when
     /// it hides the resource, [`AuthError::InsufficientScope`] when a scope is
     /// missing, [`AuthError::Unavailable`] when it could not decide.
-    pub fn authorize<A>(self) -> Result<Permit<'p, A, P::Resource>, AuthError>
+    pub fn authorize<A>(self) -> Result<Permit<'p, A, A::Resource>, AuthError>
     where
-        P: ResourceInHand,
-        A: PolicyFor<P::Resource, U, S>,
+        A: DecideOn<P, U, S>,
     {
         let principal = self.gatekeeper.principal;
-        let state = self.state;
-        let resource = self.resource.in_hand();
-        let decision = <A as PolicyFor<P::Resource, U, S>>::decide_for(principal, &resource, state);
+        let (resource, decision) = A::decide_on(principal, self.resource, self.state);
         finish(self.gatekeeper, self.gate, self.bit, resource, decision)
     }
 
@@ -493,10 +491,9 @@ impl<'p, U, P, S: ?Sized> ResourceCheck<'_, 'p, U, P, S> {
     /// # Errors
     /// As [`authorize`](Self::authorize); [`AuthError::NotFound`] also when the
     /// loader found nothing, [`AuthError::Unavailable`] when it failed.
-    pub async fn authorize_async<A>(self) -> Result<Permit<'p, A, P::Resource>, AuthError>
+    pub async fn authorize_async<A>(self) -> Result<Permit<'p, A, A::Resource>, AuthError>
     where
-        P: ResourceParam,
-        A: AsyncPolicyFor<P::Resource, U, S>,
+        A: DecideOnAsync<P, U, S>,
     {
         let ResourceCheck {
             gatekeeper,
@@ -506,30 +503,26 @@ impl<'p, U, P, S: ?Sized> ResourceCheck<'_, 'p, U, P, S> {
             state,
         } = self;
         let principal = gatekeeper.principal;
-        if crate::authz::policy::refuses_guest(
-            principal,
-            <A as AsyncPolicyFor<P::Resource, U, S>>::GUESTS,
-        ) {
+        if crate::authz::policy::refuses_guest(principal, A::GUESTS) {
             let decision = crate::authz::policy::guest_refused();
-            return Err(unresolved::<A, P::Resource, U>(
+            return Err(unresolved::<A, A::Resource, U>(
                 gatekeeper,
                 gate,
-                resource.at_hand(),
+                A::at_hand(&resource),
                 decision,
             ));
         }
-        let resource = match resource.resolve().await {
+        let resource = match A::resolve(resource).await {
             Ok(Some(resource)) => resource,
             Ok(None) => {
                 let decision = Decision::not_found("the loader found no such resource");
-                return Err(unresolved::<A, P::Resource, U>(
+                return Err(unresolved::<A, A::Resource, U>(
                     gatekeeper, gate, None, decision,
                 ));
             }
-            Err(error) => return Err(load_failed::<A, P::Resource, U>(gatekeeper, gate, error)),
+            Err(error) => return Err(load_failed::<A, A::Resource, U>(gatekeeper, gate, error)),
         };
-        let decision =
-            <A as AsyncPolicyFor<P::Resource, U, S>>::decide_for(principal, &resource, state).await;
+        let decision = A::decide_on(principal, &resource, state).await;
         finish(gatekeeper, gate, bit, resource, decision)
     }
 }

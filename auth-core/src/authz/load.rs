@@ -82,7 +82,8 @@ use std::fmt;
 use std::future::Future;
 use std::time::Duration;
 
-use crate::{AuthError, ErrorResponse, Resource};
+use crate::authz::policy::{AsyncPolicyFor, PolicyFor};
+use crate::{Action, AuthError, Authenticated, Decision, ErrorResponse, Resource};
 
 /// How a resource type is loaded by the key a path names: its one loader.
 ///
@@ -412,10 +413,13 @@ impl<R: LoadBy<K>, K> ResourceParam for LoadedBy<R, K> {
 
 /// What a resource gate accepts in a sync `fn`: a resource, never one still to
 /// load (a sync body cannot await a loader). Sealed.
+///
+/// (A type that is no resource at all is reported as such, through
+/// [`Resource`]; this trait's own message is for a [`Loaded<R>`].)
 #[diagnostic::on_unimplemented(
-    message = "a resource gate cannot decide on a `{Self}`",
-    label = "not a resource",
-    note = "implement `auth_core::Resource` for it"
+    message = "a `{Self}` must be loaded first, which a sync handler cannot await",
+    label = "loaded by awaiting its loader",
+    note = "make the handler an `async fn`: the resource is then loaded after the function-level gates allowed, right before its policy"
 )]
 pub trait ResourceInHand: sealed::Param {
     /// The resource the policy decides on.
@@ -457,7 +461,110 @@ where
     }
 }
 
+/// The policy of `Self` on what a sync resource gate's parameter `P` holds,
+/// for principal `U` reading `S`: the bound
+/// [`ResourceCheck::authorize`](crate::ResourceCheck::authorize) asks of the action, so that what is wrong
+/// with the parameter (not a resource, still to load) is reported as such.
+/// Implemented for every action with such a policy; sealed.
+#[doc(hidden)]
+pub trait DecideOn<P, U, S: ?Sized>: Action + sealed::Decide<P, U, S> {
+    /// The resource the policy decides on.
+    type Resource: Resource;
+
+    /// The resource and the policy's decision on it.
+    fn decide_on(principal: &Authenticated<U>, param: P, state: &S) -> (Self::Resource, Decision);
+}
+
+impl<A, P, U, S: ?Sized> sealed::Decide<P, U, S> for A
+where
+    P: ResourceInHand,
+    A: PolicyFor<P::Resource, U, S>,
+{
+}
+
+impl<A, P, U, S: ?Sized> DecideOn<P, U, S> for A
+where
+    P: ResourceInHand,
+    A: PolicyFor<P::Resource, U, S>,
+{
+    type Resource = P::Resource;
+
+    #[inline]
+    fn decide_on(principal: &Authenticated<U>, param: P, state: &S) -> (P::Resource, Decision) {
+        let resource = param.in_hand();
+        let decision = <A as PolicyFor<P::Resource, U, S>>::decide_for(principal, &resource, state);
+        (resource, decision)
+    }
+}
+
+/// The policy of `Self` on what an async resource gate's parameter `P` holds
+/// (loading it first if it is a [`Loaded<R>`]), for principal `U` reading `S`:
+/// the bound [`ResourceCheck::authorize_async`](crate::ResourceCheck::authorize_async)
+/// asks of the action. Implemented for every action with such a policy; sealed.
+#[doc(hidden)]
+pub trait DecideOnAsync<P, U, S: ?Sized>: Action + sealed::DecideAsync<P, U, S> {
+    /// The resource the policy decides on.
+    type Resource: Resource;
+
+    /// Whether the policy decides for guests.
+    const GUESTS: bool;
+
+    /// The resource, when the parameter holds it already.
+    fn at_hand(param: &P) -> Option<&Self::Resource>;
+
+    /// The resource: the parameter, or what its loader found.
+    fn resolve(param: P) -> impl Future<Output = Result<Option<Self::Resource>, LoadError>>;
+
+    /// The policy's decision.
+    fn decide_on(
+        principal: &Authenticated<U>,
+        resource: &Self::Resource,
+        state: &S,
+    ) -> impl Future<Output = Decision> + Send;
+}
+
+impl<A, P, U, S: ?Sized> sealed::DecideAsync<P, U, S> for A
+where
+    P: ResourceParam,
+    A: AsyncPolicyFor<P::Resource, U, S>,
+{
+}
+
+impl<A, P, U, S: ?Sized> DecideOnAsync<P, U, S> for A
+where
+    P: ResourceParam,
+    A: AsyncPolicyFor<P::Resource, U, S>,
+{
+    type Resource = P::Resource;
+    const GUESTS: bool = <A as AsyncPolicyFor<P::Resource, U, S>>::GUESTS;
+
+    #[inline]
+    fn at_hand(param: &P) -> Option<&P::Resource> {
+        param.at_hand()
+    }
+
+    #[inline]
+    fn resolve(param: P) -> impl Future<Output = Result<Option<P::Resource>, LoadError>> {
+        param.resolve()
+    }
+
+    #[inline]
+    fn decide_on(
+        principal: &Authenticated<U>,
+        resource: &P::Resource,
+        state: &S,
+    ) -> impl Future<Output = Decision> + Send {
+        <A as AsyncPolicyFor<P::Resource, U, S>>::decide_for(principal, resource, state)
+    }
+}
+
 mod sealed {
+    /// The actions with a policy on a resource gate's parameter.
+    pub trait Decide<P, U, S: ?Sized> {}
+
+    /// The actions with an async policy on a resource gate's parameter.
+    pub trait DecideAsync<P, U, S: ?Sized> {}
+
     /// The parameter types a resource gate accepts.
     pub trait Param {}
 
