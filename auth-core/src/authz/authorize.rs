@@ -9,6 +9,8 @@ use std::sync::Arc;
 
 use crate::audit::{self, Subject};
 use crate::authz::guarded::Guarded;
+use std::future::Future;
+
 use crate::authz::load::{DecideOn, DecideOnAsync, LoadError};
 use crate::authz::policy::{AsyncPolicyFor, PolicyFor};
 use crate::inventory::{Access, HandlerInfo};
@@ -491,9 +493,56 @@ impl<'p, U, P, S: ?Sized> ResourceCheck<'_, 'p, U, P, S> {
     /// # Errors
     /// As [`authorize`](Self::authorize); [`AuthError::NotFound`] also when the
     /// loader found nothing, [`AuthError::Unavailable`] when it failed.
-    pub async fn authorize_async<A>(self) -> Result<Permit<'p, A, A::Resource>, AuthError>
+    #[inline]
+    pub fn authorize_async<A>(
+        self,
+    ) -> impl Future<Output = Result<Permit<'p, A, A::Resource>, AuthError>>
     where
         A: DecideOnAsync<P, U, S>,
+    {
+        A::authorize_async(self)
+    }
+}
+
+impl<'p, U, R: Resource, S: ?Sized> ResourceCheck<'_, 'p, U, R, S> {
+    /// [`authorize_async`](Self::authorize_async) on a resource at hand: the
+    /// policy, and nothing more.
+    #[inline]
+    pub(crate) async fn authorize_present<A>(self) -> Result<Permit<'p, A, R>, AuthError>
+    where
+        A: AsyncPolicyFor<R, U, S>,
+    {
+        let principal = self.gatekeeper.principal;
+        let decision = if crate::authz::policy::refuses_guest(
+            principal,
+            <A as AsyncPolicyFor<R, U, S>>::GUESTS,
+        ) {
+            crate::authz::policy::guest_refused()
+        } else {
+            <A as AsyncPolicyFor<R, U, S>>::decide_for(principal, &self.resource, self.state).await
+        };
+        finish(
+            self.gatekeeper,
+            self.gate,
+            self.bit,
+            self.resource,
+            decision,
+        )
+    }
+}
+
+impl<'p, U, P, S: ?Sized> ResourceCheck<'_, 'p, U, P, S> {
+    /// [`authorize_async`](Self::authorize_async) on a resource still to load:
+    /// a guest the policy does not decide for is refused first, then `load`
+    /// runs, then the policy.
+    pub(crate) async fn authorize_loaded<A, R, F>(
+        self,
+        load: impl FnOnce(P) -> F,
+    ) -> Result<Permit<'p, A, R>, AuthError>
+    where
+        R: Resource,
+        A: AsyncPolicyFor<R, U, S>,
+        F: Future<Output = Result<Option<R>, LoadError>>,
     {
         let ResourceCheck {
             gatekeeper,
@@ -503,26 +552,20 @@ impl<'p, U, P, S: ?Sized> ResourceCheck<'_, 'p, U, P, S> {
             state,
         } = self;
         let principal = gatekeeper.principal;
-        if crate::authz::policy::refuses_guest(principal, A::GUESTS) {
+        if crate::authz::policy::refuses_guest(principal, <A as AsyncPolicyFor<R, U, S>>::GUESTS) {
             let decision = crate::authz::policy::guest_refused();
-            return Err(unresolved::<A, A::Resource, U>(
-                gatekeeper,
-                gate,
-                A::at_hand(&resource),
-                decision,
-            ));
+            return Err(unresolved::<A, R, U>(gatekeeper, gate, decision));
         }
-        let resource = match A::resolve(resource).await {
+        let resource = match load(resource).await {
             Ok(Some(resource)) => resource,
             Ok(None) => {
                 let decision = Decision::not_found("the loader found no such resource");
-                return Err(unresolved::<A, A::Resource, U>(
-                    gatekeeper, gate, None, decision,
-                ));
+                return Err(unresolved::<A, R, U>(gatekeeper, gate, decision));
             }
-            Err(error) => return Err(load_failed::<A, A::Resource, U>(gatekeeper, gate, error)),
+            Err(error) => return Err(load_failed::<A, R, U>(gatekeeper, gate, error)),
         };
-        let decision = A::decide_on(principal, &resource, state).await;
+        let decision =
+            <A as AsyncPolicyFor<R, U, S>>::decide_for(principal, &resource, state).await;
         finish(gatekeeper, gate, bit, resource, decision)
     }
 }
@@ -557,16 +600,12 @@ fn finish<'p, A: Action, R: Resource, U>(
 fn unresolved<A: Action, R: Resource, U>(
     gatekeeper: &Gatekeeper<'_, U>,
     gate: usize,
-    resource: Option<&R>,
     decision: Decision,
 ) -> AuthError {
     audit::decision(
         &decision,
         || gate_subject::<A, R, U>(gatekeeper, gate),
-        || match resource {
-            Some(resource) => resource.id().to_string(),
-            None => String::from("?"),
-        },
+        || "?",
     );
     match decision.into_result() {
         Err(error) => error,

@@ -83,7 +83,9 @@ use std::future::Future;
 use std::time::Duration;
 
 use crate::authz::policy::{AsyncPolicyFor, PolicyFor};
-use crate::{Action, AuthError, Authenticated, Decision, ErrorResponse, Resource};
+use crate::{
+    Action, AuthError, Authenticated, Decision, ErrorResponse, Permit, Resource, ResourceCheck,
+};
 
 /// How a resource type is loaded by the key a path names: its one loader.
 ///
@@ -353,18 +355,18 @@ impl LoadRejection {
     label = "neither a resource nor a `Loaded<_>`",
     note = "implement `auth_core::Resource` for it, or take a `Loaded<R>` for a resource `R` with a loader (`auth_core::Load`)"
 )]
-pub trait ResourceParam: sealed::Param {
+pub trait ResourceParam: sealed::Param + Sized {
     /// The resource the policy decides on.
     type Resource: Resource;
 
-    /// The resource, when the parameter already holds it (for the audit log of
-    /// a decision made before loading).
+    /// The resource gate: for a resource at hand, the policy; for one to load,
+    /// the guest check, the load, then the policy.
     #[doc(hidden)]
-    fn at_hand(&self) -> Option<&Self::Resource>;
-
-    /// The resource: the parameter itself, or what its loader found.
-    #[doc(hidden)]
-    fn resolve(self) -> impl Future<Output = Result<Option<Self::Resource>, LoadError>>;
+    fn authorize<'p, A, U, S: ?Sized>(
+        check: ResourceCheck<'_, 'p, U, Self, S>,
+    ) -> impl Future<Output = Result<Permit<'p, A, Self::Resource>, AuthError>>
+    where
+        A: AsyncPolicyFor<Self::Resource, U, S>;
 }
 
 impl<R: Resource> sealed::Param for R {}
@@ -373,13 +375,13 @@ impl<R: Resource> ResourceParam for R {
     type Resource = R;
 
     #[inline]
-    fn at_hand(&self) -> Option<&R> {
-        Some(self)
-    }
-
-    #[inline]
-    fn resolve(self) -> impl Future<Output = Result<Option<R>, LoadError>> {
-        std::future::ready(Ok(Some(self)))
+    fn authorize<'p, A, U, S: ?Sized>(
+        check: ResourceCheck<'_, 'p, U, R, S>,
+    ) -> impl Future<Output = Result<Permit<'p, A, R>, AuthError>>
+    where
+        A: AsyncPolicyFor<R, U, S>,
+    {
+        check.authorize_present::<A>()
     }
 }
 
@@ -388,12 +390,15 @@ impl<R: Load> sealed::Param for Loaded<R> {}
 impl<R: Load> ResourceParam for Loaded<R> {
     type Resource = R;
 
-    fn at_hand(&self) -> Option<&R> {
-        None
-    }
-
-    async fn resolve(self) -> Result<Option<R>, LoadError> {
-        R::load(&self.key, &self.source).await
+    fn authorize<'p, A, U, S: ?Sized>(
+        check: ResourceCheck<'_, 'p, U, Self, S>,
+    ) -> impl Future<Output = Result<Permit<'p, A, R>, AuthError>>
+    where
+        A: AsyncPolicyFor<R, U, S>,
+    {
+        check.authorize_loaded::<A, R, _>(|loaded: Self| async move {
+            R::load(&loaded.key, &loaded.source).await
+        })
     }
 }
 
@@ -402,12 +407,15 @@ impl<R: LoadBy<K>, K> sealed::Param for LoadedBy<R, K> {}
 impl<R: LoadBy<K>, K> ResourceParam for LoadedBy<R, K> {
     type Resource = R;
 
-    fn at_hand(&self) -> Option<&R> {
-        None
-    }
-
-    async fn resolve(self) -> Result<Option<R>, LoadError> {
-        R::load_by(&self.key, &self.source).await
+    fn authorize<'p, A, U, S: ?Sized>(
+        check: ResourceCheck<'_, 'p, U, Self, S>,
+    ) -> impl Future<Output = Result<Permit<'p, A, R>, AuthError>>
+    where
+        A: AsyncPolicyFor<R, U, S>,
+    {
+        check.authorize_loaded::<A, R, _>(|loaded: Self| async move {
+            R::load_by(&loaded.key, &loaded.source).await
+        })
     }
 }
 
@@ -502,25 +510,14 @@ where
 /// the bound [`ResourceCheck::authorize_async`](crate::ResourceCheck::authorize_async)
 /// asks of the action. Implemented for every action with such a policy; sealed.
 #[doc(hidden)]
-pub trait DecideOnAsync<P, U, S: ?Sized>: Action + sealed::DecideAsync<P, U, S> {
+pub trait DecideOnAsync<P, U, S: ?Sized>: Action + Sized + sealed::DecideAsync<P, U, S> {
     /// The resource the policy decides on.
     type Resource: Resource;
 
-    /// Whether the policy decides for guests.
-    const GUESTS: bool;
-
-    /// The resource, when the parameter holds it already.
-    fn at_hand(param: &P) -> Option<&Self::Resource>;
-
-    /// The resource: the parameter, or what its loader found.
-    fn resolve(param: P) -> impl Future<Output = Result<Option<Self::Resource>, LoadError>>;
-
-    /// The policy's decision.
-    fn decide_on(
-        principal: &Authenticated<U>,
-        resource: &Self::Resource,
-        state: &S,
-    ) -> impl Future<Output = Decision> + Send;
+    /// The resource gate, loading first if `P` is a [`Loaded<R>`].
+    fn authorize_async<'p>(
+        check: ResourceCheck<'_, 'p, U, P, S>,
+    ) -> impl Future<Output = Result<Permit<'p, Self, Self::Resource>, AuthError>>;
 }
 
 impl<A, P, U, S: ?Sized> sealed::DecideAsync<P, U, S> for A
@@ -536,25 +533,12 @@ where
     A: AsyncPolicyFor<P::Resource, U, S>,
 {
     type Resource = P::Resource;
-    const GUESTS: bool = <A as AsyncPolicyFor<P::Resource, U, S>>::GUESTS;
 
     #[inline]
-    fn at_hand(param: &P) -> Option<&P::Resource> {
-        param.at_hand()
-    }
-
-    #[inline]
-    fn resolve(param: P) -> impl Future<Output = Result<Option<P::Resource>, LoadError>> {
-        param.resolve()
-    }
-
-    #[inline]
-    fn decide_on(
-        principal: &Authenticated<U>,
-        resource: &P::Resource,
-        state: &S,
-    ) -> impl Future<Output = Decision> + Send {
-        <A as AsyncPolicyFor<P::Resource, U, S>>::decide_for(principal, resource, state)
+    fn authorize_async<'p>(
+        check: ResourceCheck<'_, 'p, U, P, S>,
+    ) -> impl Future<Output = Result<Permit<'p, A, P::Resource>, AuthError>> {
+        P::authorize::<A, U, S>(check)
     }
 }
 
