@@ -77,7 +77,11 @@ use http::request::Parts;
 use crate::coverage::{Covered, Mode, uncovered};
 use crate::inventory::{EarlyGates, HandlerInfo, early_gates_of};
 use crate::mount::{Admission, Caller, GuardedOutput};
-use crate::{AuthError, Authenticated, Guarded, SharedAuthenticator};
+use crate::{
+    AuthError, Authenticated, Guarded, Load, LoadBy, LoadRejection, Loaded, LoadedBy,
+    SharedAuthenticator,
+};
+use serde::de::DeserializeOwned;
 
 /// The rejection of the [`Authenticated`] extractor: an [`AuthError`] with the
 /// realm its challenge names.
@@ -380,6 +384,84 @@ impl<U: Clone + Send + Sync + 'static> FromRequest for Authenticated<U> {
                 challenges,
             })
         })
+    }
+}
+
+/// The key of a [`Loaded<R>`](Loaded) from the path, and its loader's source
+/// from the app data (a `web::Data<R::Source>`, or an `R::Source` given to
+/// `App::app_data`); nothing is loaded here. A key that does not parse is a 400
+/// `invalid_request` (whose description does not repeat the input); an app
+/// without the source is a 500, and the log says why.
+///
+/// On a [`SecureScope`] this runs after authentication and the handler's early
+/// gates; the load runs in the handler's body, after every function-level gate
+/// allowed.
+impl<R> FromRequest for Loaded<R>
+where
+    R: Load,
+    R::Key: DeserializeOwned,
+    R::Source: Clone + 'static,
+{
+    type Error = LoadRejection;
+    type Future = std::future::Ready<Result<Self, LoadRejection>>;
+
+    fn from_request(request: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        ready(
+            key_and_source::<R::Key, R::Source>(request)
+                .map(|(key, source)| Loaded::new(key, source)),
+        )
+    }
+}
+
+/// As for [`Loaded<R>`](Loaded), with the key `K` of [`LoadBy<K>`].
+impl<R, K> FromRequest for LoadedBy<R, K>
+where
+    R: LoadBy<K>,
+    K: DeserializeOwned,
+    R::Source: Clone + 'static,
+{
+    type Error = LoadRejection;
+    type Future = std::future::Ready<Result<Self, LoadRejection>>;
+
+    fn from_request(request: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        ready(
+            key_and_source::<K, R::Source>(request).map(|(key, source)| LoadedBy::new(key, source)),
+        )
+    }
+}
+
+/// A loader's key, from the path, and its source, from the app data.
+fn key_and_source<K, Source>(request: &HttpRequest) -> Result<(K, Source), LoadRejection>
+where
+    K: DeserializeOwned,
+    Source: Clone + 'static,
+{
+    let source = request
+        .app_data::<web::Data<Source>>()
+        .map(|data| data.get_ref().clone())
+        .or_else(|| request.app_data::<Source>().cloned())
+        .ok_or_else(|| {
+            LoadRejection::misconfigured(
+                "no app data holds a loader's source: register it with `App::app_data(web::Data::new(..))`",
+            )
+        })?;
+    match web::Path::<K>::extract(request).into_inner() {
+        Ok(key) => Ok((key.into_inner(), source)),
+        Err(_) => Err(LoadRejection::malformed_key()),
+    }
+}
+
+impl ResponseError for LoadRejection {
+    fn status_code(&self) -> StatusCode {
+        status(self.error())
+    }
+
+    /// 400 or 500, with the JSON body and no challenge.
+    fn error_response(&self) -> HttpResponse<BoxBody> {
+        let wire = self.response();
+        HttpResponse::build(status(self.error()))
+            .content_type("application/json")
+            .body(wire.json_body())
     }
 }
 

@@ -82,7 +82,11 @@ use http::request::Parts;
 use crate::coverage::{Covered, Mode, uncovered};
 use crate::inventory::{EarlyGates, HandlerInfo, early_gates_of};
 use crate::mount::{Admission, Caller, GuardedOutput};
-use crate::{AuthError, Authenticated, Guarded, SharedAuthenticator};
+use crate::{
+    AuthError, Authenticated, Guarded, Load, LoadBy, LoadRejection, Loaded, LoadedBy,
+    SharedAuthenticator,
+};
+use serde::de::DeserializeOwned;
 
 /// The rejection of the [`Authenticated`] extractor: an [`AuthError`] with the
 /// realm its challenge names.
@@ -315,6 +319,77 @@ where
             Err(rejection) if matches!(rejection.error, AuthError::MissingCredentials) => Ok(None),
             Err(rejection) => Err(rejection),
         }
+    }
+}
+
+/// The key of a [`Loaded<R>`](Loaded) from the path, and its loader's source
+/// from the router state ([`FromRef`]); nothing is loaded here. A key that does
+/// not parse is a 400 `invalid_request` (whose description does not repeat the
+/// input); a route whose path parameters cannot make the key (a `{id}` missing,
+/// or more of them than the key has) is a 500.
+///
+/// On a [`SecureRouter`] this runs after authentication and the handler's
+/// early gates; the load runs in the handler's body, after every function-level
+/// gate allowed.
+impl<S, R> FromRequestParts<S> for Loaded<R>
+where
+    S: Send + Sync,
+    R: Load,
+    R::Key: DeserializeOwned + Send,
+    R::Source: FromRef<S>,
+{
+    type Rejection = LoadRejection;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, LoadRejection> {
+        let key = path_key::<R::Key, S>(parts, state).await?;
+        Ok(Loaded::new(key, R::Source::from_ref(state)))
+    }
+}
+
+/// As for [`Loaded<R>`](Loaded), with the key `K` of [`LoadBy<K>`].
+impl<S, R, K> FromRequestParts<S> for LoadedBy<R, K>
+where
+    S: Send + Sync,
+    R: LoadBy<K>,
+    K: DeserializeOwned + Send,
+    R::Source: FromRef<S>,
+{
+    type Rejection = LoadRejection;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, LoadRejection> {
+        let key = path_key::<K, S>(parts, state).await?;
+        Ok(LoadedBy::new(key, R::Source::from_ref(state)))
+    }
+}
+
+/// A loader's key, from the path.
+async fn path_key<K, S>(parts: &mut Parts, state: &S) -> Result<K, LoadRejection>
+where
+    K: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    match <::axum::extract::Path<K> as FromRequestParts<S>>::from_request_parts(parts, state).await
+    {
+        Ok(::axum::extract::Path(key)) => Ok(key),
+        // axum's own verdict: the route, not the request, is wrong.
+        Err(rejection) if rejection.status().is_server_error() => {
+            Err(LoadRejection::misconfigured(
+                "a loader's key cannot be read from the route's path parameters",
+            ))
+        }
+        Err(_) => Err(LoadRejection::malformed_key()),
+    }
+}
+
+impl IntoResponse for LoadRejection {
+    /// 400 or 500, with the JSON body and no challenge.
+    fn into_response(self) -> Response {
+        let wire = self.response();
+        let mut response = (wire.status, wire.json_body()).into_response();
+        response
+            .headers_mut()
+            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        response
     }
 }
 

@@ -60,6 +60,7 @@
 //! | principal → may call | gates: `authenticated`, `role`, `scope`, `permission`, `mechanism`, `check`, `any`/`all`/`not` ([`gate`]); guests refused unless `guests = true` | 403 (`insufficient_scope` for scopes) |
 //! | principal → authenticated strongly or recently enough | step-up gates `mfa`, `amr`, `acr`, `fresh(max_age = ..)` ([`gate`]) | 401 `insufficient_user_authentication` (RFC 9470) |
 //! | principal's plan → may call, within its quota | [`limit`]: `check(limit::within_plan)`, GCRA in memory or Redis | 403 for a plan without access; 429 with `Retry-After` and rate-limit headers |
+//! | key → resource | one [`Load`] per resource type, run by the library after the function-level gates ([`load`]) | 404 when absent, 503 when the loader fails |
 //! | principal + resource → permit | [`Policy`] / [`AsyncPolicy`] → [`Permit<'p, A, R>`](Permit) | 403, or 404 ([`Decision::not_found`]) |
 //! | any of the above cannot decide | [`Decision::unavailable`], a store error | 503, never an allow |
 //! | permit → data | your functions take `&Permit<A, R>` | does not compile |
@@ -149,6 +150,7 @@ pub use crate::authz::filter;
 pub use crate::authz::gate;
 #[doc(inline)]
 pub use crate::authz::limit;
+pub use crate::authz::load;
 
 pub use crate::authn::authenticated::{AuthInfo, Authenticated, Identity, Mechanism, Scopes};
 pub use crate::authn::authenticator::{Authenticator, SharedAuthenticator, authenticate};
@@ -160,6 +162,7 @@ pub use crate::authz::authorize::{Clearance, Gatekeeper, Refusal, ResourceCheck}
 pub use crate::authz::decision::{All, Any, Decision, Outcome};
 pub use crate::authz::filter::{FilterPolicy, ListPermit};
 pub use crate::authz::guarded::{Guarded, Rejection};
+pub use crate::authz::load::{Load, LoadBy, LoadError, LoadRejection, Loaded, LoadedBy};
 pub use crate::authz::permit::Permit;
 pub use crate::authz::policy::{
     AsyncPolicy, AsyncPolicyFor, HasPermissions, HasRoles, Policy, PolicyFor,
@@ -192,8 +195,12 @@ pub use crate::error::{AuthError, ErrorResponse, GrantError, TokenError};
 /// checked first, in the order written, then the resource gates, in the order
 /// written; the first gate that does not allow answers. So a caller refused by a
 /// role or a scope (403) never learns from a resource policy whether the resource
-/// exists (404). (A loader extractor that answers 404 itself runs before the
-/// handler, so before these gates: see `SECURITY.md`, known limit 9.)
+/// exists (404). A resource gate's parameter may be the resource itself or a
+/// [`Loaded<R>`](Loaded) (in an `async fn`): the resource is then loaded right
+/// before its policy, after every function-level gate allowed, so no such
+/// resource (404) never answers before a 403 ([`load`]). (A hand-written
+/// extractor that loads a resource itself runs before the gates that cannot run
+/// early: see `SECURITY.md`, known limit 9.)
 ///
 /// | gate | allows when | denial |
 /// |---|---|---|
@@ -210,7 +217,7 @@ pub use crate::error::{AuthError, ErrorResponse, GrantError, TokenError};
 /// | `any(g, ..)` | some gate allows (the first allow decides) | unavailable if a gate was, else the strongest denial; missing scopes are merged |
 /// | `all(g, ..)` | every gate allows | the first gate that does not allow |
 /// | `not(g)` | the gate denies | 403; 503 when `g` is unavailable |
-/// | `Action(param)` | the [`Policy<R>`](Policy) of `Action` allows on the value of `param` | 403, or 404 when the policy hides the resource |
+/// | `Action(param)` | the [`Policy<R>`](Policy) of `Action` allows on the value of `param` (a `R`, or a [`Loaded<R>`](Loaded) loaded first) | 403, or 404 when the policy hides the resource; 404 when the loader finds none, 503 when it fails |
 ///
 /// A gate that cannot decide (a predicate or policy returning
 /// [`Decision::unavailable`]) answers 503 wherever it stands, `not(..)` included:

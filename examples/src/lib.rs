@@ -15,12 +15,14 @@
 //! (Argon2 off the async workers) and [`login_throttle`].
 
 pub mod actix_body_deadline;
+pub mod api_keys;
 pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
 pub mod extract;
 pub mod limits;
+pub mod loaders;
 pub mod logging;
 pub mod login_throttle;
 pub mod orders_actix;

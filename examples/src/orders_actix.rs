@@ -9,16 +9,14 @@
 //! `ORDERS_API_MAX_BODY_BYTES` is a 413, an unknown route a 404 and a wrong method
 //! a 405 with `Allow` (the default service, from the route table).
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 
-use actix_web::dev::{Payload, ResourceDef};
+use actix_web::dev::ResourceDef;
 use actix_web::http::{Method, StatusCode, header};
-use actix_web::{App, FromRequest, HttpRequest, HttpResponse, ResponseError, web};
+use actix_web::{App, HttpRequest, HttpResponse, ResponseError, web};
 use auth_core::actix::{SecureRoute, SecureScope, delete, get, post, put};
 use auth_core::jwt::TOKEN_RESPONSE_HEADERS;
-use auth_core::{Authenticated, public, requires};
+use auth_core::{Authenticated, Loaded, public, requires};
 
 use crate::actix_body_deadline::body_deadline;
 use crate::domain::{Delete, NewOrder, Order, Read, User};
@@ -45,36 +43,6 @@ impl ResponseError for ApiError {
             response.insert_header((actix_web::http::header::RETRY_AFTER, seconds.to_string()));
         }
         response.body(ApiError::body(code, description))
-    }
-}
-
-fn service(request: &HttpRequest) -> Result<Arc<Service>, ApiError> {
-    request
-        .app_data::<web::Data<Arc<Service>>>()
-        .map(|data| Arc::clone(data.get_ref()))
-        .ok_or(ApiError::BadRequest("the service is not configured"))
-}
-
-/// Loads the order named by the path, after authenticating (401 before 404).
-impl FromRequest for Order {
-    type Error = actix_web::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, actix_web::Error>>>>;
-
-    fn from_request(request: &HttpRequest, _payload: &mut Payload) -> Self::Future {
-        let request = request.clone();
-        Box::pin(async move {
-            Authenticated::<User>::extract(&request).await?;
-            let id: i64 = request
-                .match_info()
-                .get("id")
-                .and_then(|id| id.parse().ok())
-                .ok_or(ApiError::BadRequest("the order id must be an integer"))?;
-            service(&request)?
-                .db
-                .order(id)
-                .map_err(ApiError::from)?
-                .ok_or_else(|| ApiError::NotFound.into())
-        })
     }
 }
 
@@ -211,8 +179,10 @@ async fn create_order(
     Ok(HttpResponse::Created().json(app.create_order(&user, &new)?))
 }
 
+/// As on orders-api: the order is loaded after the scope gate allowed, from the
+/// `web::Data<Arc<Service>>` of the app.
 #[requires(scope("orders:read"), Read(order))]
-async fn get_order(_user: Authenticated<User>, order: Order) -> web::Json<Order> {
+async fn get_order(_user: Authenticated<User>, order: Loaded<Order>) -> web::Json<Order> {
     web::Json(order.into_resource())
 }
 
@@ -220,7 +190,7 @@ async fn get_order(_user: Authenticated<User>, order: Order) -> web::Json<Order>
 async fn delete_order(
     _user: Authenticated<User>,
     app: web::Data<Arc<Service>>,
-    order: Order,
+    order: Loaded<Order>,
 ) -> Result<HttpResponse, ApiError> {
     app.db.delete_order(&order)?;
     Ok(HttpResponse::NoContent().finish())

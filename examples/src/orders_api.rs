@@ -14,12 +14,12 @@ use std::sync::Arc;
 
 use auth_core::axum::{SecureRouter, delete, get, post, put};
 use auth_core::jwt::TOKEN_RESPONSE_HEADERS;
-use auth_core::{Authenticated, SharedAuthenticator, public, requires};
-use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRef, FromRequestParts, State};
+use auth_core::{Authenticated, Loaded, SharedAuthenticator, public, requires};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRef, State};
 use axum::http::StatusCode;
-use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 
+use crate::api_keys::{ApiKey, Revoke};
 use crate::domain::{Delete, NewOrder, Order, Product, Read, User};
 use crate::error::ApiError;
 use crate::extract::{Json, Path, Query};
@@ -64,24 +64,11 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// Loads the order named by the path, for a resource gate. It asks for the
-/// principal first, so an unauthenticated caller gets 401, never a 404 that would
-/// tell which orders exist.
-impl FromRequestParts<AppState> for Order {
-    type Rejection = Response;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
-        Authenticated::<User>::from_request_parts(parts, state)
-            .await
-            .map_err(IntoResponse::into_response)?;
-        let axum::extract::Path(id) = axum::extract::Path::<i64>::from_request_parts(parts, state)
-            .await
-            .map_err(|_| ApiError::BadRequest("the order id must be an integer").into_response())?;
-        match state.0.db.order(id) {
-            Ok(Some(order)) => Ok(order),
-            Ok(None) => Err(ApiError::NotFound.into_response()),
-            Err(error) => Err(ApiError::from(error).into_response()),
-        }
+/// The loaders' source ([`crate::loaders`]): a `Loaded<Order>` or
+/// `Loaded<ApiKey>` takes it from the router state.
+impl FromRef<AppState> for Arc<Service> {
+    fn from_ref(state: &AppState) -> Self {
+        Arc::clone(&state.0)
     }
 }
 
@@ -252,13 +239,15 @@ async fn list_api_keys(
     Ok(Json(app.0.api_key_list(&user).await?))
 }
 
-#[requires(not(mechanism("api_key")))]
+/// Another user's key is a 404, as if it did not exist: the policy hides it
+/// ([`crate::policy`]).
+#[requires(not(mechanism("api_key")), Revoke(key))]
 async fn revoke_api_key(
-    user: Authenticated<User>,
+    _user: Authenticated<User>,
     State(app): State<AppState>,
-    Path(id): Path<String>,
+    key: Loaded<ApiKey>,
 ) -> Result<StatusCode, ApiError> {
-    app.0.revoke_api_key(&user, &id).await?;
+    app.0.revoke_api_key(&key).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -318,8 +307,11 @@ async fn create_order(
     Ok((StatusCode::CREATED, Json(app.0.create_order(&user, &new)?)))
 }
 
+/// The order is loaded after the scope gate allowed: without the scope, a
+/// missing order and an existing one are both 403. Another customer's is a 403
+/// (the policy reveals it).
 #[requires(scope("orders:read"), Read(order))]
-async fn get_order(_user: Authenticated<User>, order: Order) -> Json<Order> {
+async fn get_order(_user: Authenticated<User>, order: Loaded<Order>) -> Json<Order> {
     Json(order.into_resource())
 }
 
@@ -327,7 +319,7 @@ async fn get_order(_user: Authenticated<User>, order: Order) -> Json<Order> {
 async fn delete_order(
     _user: Authenticated<User>,
     State(app): State<AppState>,
-    order: Order,
+    order: Loaded<Order>,
 ) -> Result<StatusCode, ApiError> {
     app.0.db.delete_order(&order)?;
     Ok(StatusCode::NO_CONTENT)

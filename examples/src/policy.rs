@@ -7,8 +7,9 @@
 //! order, and a listing reads one page, never the table.
 
 use auth_core::filter::Filter;
-use auth_core::{Authenticated, FilterPolicy};
+use auth_core::{Authenticated, Decision, FilterPolicy, Policy};
 
+use crate::api_keys::{ApiKey, Revoke};
 use crate::domain::{Delete, Order, Read, User};
 
 /// An admin may act on every order, anyone else on their own:
@@ -35,5 +36,21 @@ impl FilterPolicy<Order> for Delete {
 
     fn filter(user: &Authenticated<User>, (): &()) -> Filter<Order> {
         owner_or_admin(user)
+    }
+}
+
+/// Only the owner revokes a key. Anyone else is told it does not exist (404,
+/// [`Decision::not_found`]) where an order answers 403: an API key's id is a
+/// credential's public half, and whether one exists is nobody else's business.
+impl Policy<ApiKey> for Revoke {
+    type Principal = User;
+    type State = ();
+
+    fn decide(user: &Authenticated<User>, key: &ApiKey, (): &()) -> Decision {
+        if key.0.owner() == user.subject() {
+            Decision::allow("owner of the key")
+        } else {
+            Decision::not_found("not the owner of the key")
+        }
     }
 }

@@ -14,12 +14,13 @@ use auth_core::jwt::{
 use auth_core::mfa::{Enrollment, StepUp, Totp, TotpSecret, TotpStore as _};
 use auth_core::session::{NewSession, Rotation, SessionAuthenticator, Sessions};
 use auth_core::{
-    AuthError, Authenticated, Chain, GrantError, LoadUser, Mechanism, Scopes, SharedAuthenticator,
-    TokenError,
+    AuthError, Authenticated, Chain, GrantError, LoadUser, Mechanism, Permit, Scopes,
+    SharedAuthenticator, TokenError,
 };
 use http::{HeaderMap, HeaderValue};
 use serde::{Deserialize, Serialize};
 
+use crate::api_keys::{ApiKey, Revoke};
 use crate::config::{Config, ConnectionLimits, Secret};
 use crate::db::{Db, RoleChange};
 use crate::domain::{NewOrder, Order, Read, User};
@@ -533,18 +534,15 @@ impl Service {
         Ok(records.iter().map(ApiKeyView::from).collect())
     }
 
-    /// `DELETE /auth/api-keys/{id}`: revokes one of the caller's keys.
+    /// `DELETE /auth/api-keys/{id}`: revokes the key the permit is for, one of
+    /// the caller's own ([`crate::policy`]).
     ///
     /// # Errors
-    /// 404 when the caller has no such key.
-    pub async fn revoke_api_key(
-        &self,
-        user: &Authenticated<User>,
-        id: &str,
-    ) -> Result<(), ApiError> {
+    /// 404 when the key was revoked meanwhile, 503 when the store cannot answer.
+    pub async fn revoke_api_key(&self, key: &Permit<'_, Revoke, ApiKey>) -> Result<(), ApiError> {
         Ok(self
             .api_keys
-            .revoke(user.subject(), id)
+            .revoke(key.0.owner(), key.0.id())
             .await
             .map_err(AuthError::from)?)
     }

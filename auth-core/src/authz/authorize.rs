@@ -10,6 +10,9 @@ use std::sync::Arc;
 use crate::audit::{self, Subject};
 use crate::authz::guarded::Guarded;
 use crate::authz::memo::Memo;
+use std::future::Future;
+
+use crate::authz::load::{DecideOn, DecideOnAsync, LoadError};
 use crate::authz::policy::{AsyncPolicyFor, PolicyFor};
 use crate::authz::resource::{other_tenant, other_tenant_refused};
 use crate::inventory::{Access, HandlerInfo};
@@ -394,8 +397,9 @@ impl<'p, U> Gatekeeper<'p, U> {
         self.allowed |= bit(gate);
     }
 
-    /// Starts resource gate number `gate`: a policy will decide about `resource`,
-    /// reading `state` (`&()` when it reads none). Name the action next, with
+    /// Starts resource gate number `gate`: a policy will decide about `resource`
+    /// (the resource, or a [`Loaded`](crate::Loaded) to load it by), reading
+    /// `state` (`&()` when it reads none). Name the action next, with
     /// [`ResourceCheck::authorize`] or [`ResourceCheck::authorize_async`].
     ///
     /// The resource and state are fixed before the action is named, so a missing
@@ -507,64 +511,185 @@ fn misconfigured(handler: &'static HandlerInfo, reason: &'static str) -> AuthErr
 
 /// One resource gate of a [`Gatekeeper`], waiting for its action.
 #[must_use = "a resource check does nothing until `authorize` runs the policy"]
-pub struct ResourceCheck<'g, 'p, U, R, S: ?Sized> {
+pub struct ResourceCheck<'g, 'p, U, P, S: ?Sized> {
     gatekeeper: &'g mut Gatekeeper<'p, U>,
     gate: usize,
     /// `gate`'s bit, worked out where the gate index is still a constant.
     bit: u64,
-    resource: R,
+    /// The resource, or a [`Loaded`](crate::Loaded) to load it by.
+    resource: P,
     state: &'g S,
 }
 
-impl<'p, U, R, S: ?Sized> ResourceCheck<'_, 'p, U, R, S> {
-    /// Runs the policy of `A` on `R` and returns the permit.
+impl<'p, U, P, S: ?Sized> ResourceCheck<'_, 'p, U, P, S> {
+    /// Runs the policy of `A` on the resource and returns the permit.
+    ///
+    /// The parameter must hold the resource
+    /// ([`ResourceInHand`](crate::load::ResourceInHand)): a sync
+    /// handler cannot await a loader.
     ///
     /// # Errors
     /// [`AuthError::Forbidden`] when the policy denies, [`AuthError::NotFound`] when
     /// it hides the resource, [`AuthError::InsufficientScope`] when a scope is
     /// missing, [`AuthError::Unavailable`] when it could not decide.
-    pub fn authorize<A>(self) -> Result<Permit<'p, A, R>, AuthError>
+    pub fn authorize<A>(self) -> Result<Permit<'p, A, A::Resource>, AuthError>
     where
-        R: Resource,
-        A: PolicyFor<R, U, S>,
+        A: DecideOn<P, U, S>,
     {
         let principal = self.gatekeeper.principal;
-        let decision = decide::<A, R, U, S>(principal, &self.resource, self.state);
-        self.finish(decision)
+        let (resource, decision) = A::decide_on(principal, self.resource, self.state);
+        finish(self.gatekeeper, self.gate, self.bit, resource, decision)
     }
 
-    /// Runs the policy of `A` on `R`, which may await, and returns the permit.
+    /// Runs the policy of `A` on the resource, which may await, and returns the
+    /// permit. A [`Loaded<R>`](crate::Loaded) is loaded first, right before the
+    /// policy: no such resource is a 404, a loader that fails a 503. A guest the
+    /// policy does not decide for is refused before anything is loaded.
     ///
     /// # Errors
-    /// As [`authorize`](Self::authorize).
-    pub async fn authorize_async<A>(self) -> Result<Permit<'p, A, R>, AuthError>
+    /// As [`authorize`](Self::authorize); [`AuthError::NotFound`] also when the
+    /// loader found nothing, [`AuthError::Unavailable`] when it failed.
+    #[inline]
+    pub fn authorize_async<A>(
+        self,
+    ) -> impl Future<Output = Result<Permit<'p, A, A::Resource>, AuthError>>
     where
-        R: Resource,
+        A: DecideOnAsync<P, U, S>,
+    {
+        A::authorize_async(self)
+    }
+}
+
+impl<'p, U, R: Resource, S: ?Sized> ResourceCheck<'_, 'p, U, R, S> {
+    /// [`authorize_async`](Self::authorize_async) on a resource at hand: the
+    /// policy, and nothing more.
+    #[inline]
+    pub(crate) async fn authorize_present<A>(self) -> Result<Permit<'p, A, R>, AuthError>
+    where
         A: AsyncPolicyFor<R, U, S>,
     {
         let principal = self.gatekeeper.principal;
         let decision = decide_async::<A, R, U, S>(principal, &self.resource, self.state).await;
-        self.finish(decision)
-    }
-
-    #[allow(
-        clippy::inline_always,
-        reason = "measured: inlined, an allowed decision is never built in memory"
-    )]
-    #[inline(always)]
-    fn finish<A: Action>(self, decision: Decision) -> Result<Permit<'p, A, R>, AuthError>
-    where
-        R: Resource,
-    {
-        let gatekeeper = self.gatekeeper;
-        let permit = conclude(
-            gatekeeper.principal,
-            Site::Gate(gatekeeper.handler, self.gate),
+        finish(
+            self.gatekeeper,
+            self.gate,
+            self.bit,
             self.resource,
             decision,
-        )?;
-        gatekeeper.allowed |= self.bit;
-        Ok(permit)
+        )
+    }
+}
+
+impl<'p, U, P, S: ?Sized> ResourceCheck<'_, 'p, U, P, S> {
+    /// [`authorize_async`](Self::authorize_async) on a resource still to load:
+    /// a guest the policy does not decide for is refused first, then `load`
+    /// runs, then the policy.
+    pub(crate) async fn authorize_loaded<A, R, F>(
+        self,
+        load: impl FnOnce(P) -> F,
+    ) -> Result<Permit<'p, A, R>, AuthError>
+    where
+        R: Resource,
+        A: AsyncPolicyFor<R, U, S>,
+        F: Future<Output = Result<Option<R>, LoadError>>,
+    {
+        let ResourceCheck {
+            gatekeeper,
+            gate,
+            bit,
+            resource,
+            state,
+        } = self;
+        let principal = gatekeeper.principal;
+        if crate::authz::policy::refuses_guest(principal, <A as AsyncPolicyFor<R, U, S>>::GUESTS) {
+            let decision = crate::authz::policy::guest_refused();
+            return Err(unresolved::<A, R, U>(gatekeeper, gate, decision));
+        }
+        let resource = match load(resource).await {
+            Ok(Some(resource)) => resource,
+            Ok(None) => {
+                let decision = Decision::not_found("the loader found no such resource");
+                return Err(unresolved::<A, R, U>(gatekeeper, gate, decision));
+            }
+            Err(error) => return Err(load_failed::<A, R, U>(gatekeeper, gate, error)),
+        };
+        // The tenant check, the memo and the policy, as for a resource in hand.
+        let decision = decide_async::<A, R, U, S>(principal, &resource, state).await;
+        finish(gatekeeper, gate, bit, resource, decision)
+    }
+}
+
+/// Records a resource gate's decision and mints the permit for `resource`.
+#[allow(
+    clippy::inline_always,
+    reason = "measured: inlined, an allowed decision is never built in memory"
+)]
+#[inline(always)]
+fn finish<'p, A: Action, R: Resource, U>(
+    gatekeeper: &mut Gatekeeper<'p, U>,
+    gate: usize,
+    bit: u64,
+    resource: R,
+    decision: Decision,
+) -> Result<Permit<'p, A, R>, AuthError> {
+    let permit = conclude(
+        gatekeeper.principal,
+        Site::Gate(gatekeeper.handler, gate),
+        resource,
+        decision,
+    )?;
+    gatekeeper.allowed |= bit;
+    Ok(permit)
+}
+
+/// A resource gate that answered without a resource to decide on: a guest
+/// refused before loading, or nothing found. Recorded, and its error returned.
+#[cold]
+#[inline(never)]
+fn unresolved<A: Action, R: Resource, U>(
+    gatekeeper: &Gatekeeper<'_, U>,
+    gate: usize,
+    decision: Decision,
+) -> AuthError {
+    audit::decision(
+        &decision,
+        || gate_subject::<A, R, U>(gatekeeper, gate),
+        || "?",
+    );
+    match decision.into_result() {
+        Err(error) => error,
+        // Neither caller passes an allow.
+        Ok(()) => AuthError::misconfigured("a resource gate answered without a resource"),
+    }
+}
+
+/// A loader that could not answer: recorded as unavailable, and a 503.
+#[cold]
+#[inline(never)]
+fn load_failed<A: Action, R: Resource, U>(
+    gatekeeper: &Gatekeeper<'_, U>,
+    gate: usize,
+    error: LoadError,
+) -> AuthError {
+    let decision = Decision::unavailable(error.component(), None);
+    audit::decision(
+        &decision,
+        || gate_subject::<A, R, U>(gatekeeper, gate),
+        || "?",
+    );
+    AuthError::from(error)
+}
+
+fn gate_subject<'a, A: Action, R: Resource, U>(
+    gatekeeper: &'a Gatekeeper<'_, U>,
+    gate: usize,
+) -> Subject<'a> {
+    Subject {
+        principal: gatekeeper.principal.subject(),
+        handler: gatekeeper.handler.name(),
+        rule: gatekeeper.handler.gate(gate),
+        action: A::NAME,
+        resource_kind: R::KIND,
     }
 }
 

@@ -13,6 +13,7 @@ pub mod gate;
 pub(crate) mod guarded;
 pub mod limit;
 pub(crate) mod memo;
+pub mod load;
 pub(crate) mod permit;
 pub(crate) mod policy;
 pub(crate) mod resource;
