@@ -500,9 +500,8 @@ where
     #[inline]
     fn decide_on(principal: &Authenticated<U>, param: P, state: &S) -> (P::Resource, Decision) {
         let resource = param.in_hand();
-        let decision = crate::authz::authorize::decide::<A, P::Resource, U, S>(
-            principal, &resource, state,
-        );
+        let decision =
+            crate::authz::authorize::decide::<A, P::Resource, U, S>(principal, &resource, state);
         (resource, decision)
     }
 }

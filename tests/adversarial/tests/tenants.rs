@@ -218,3 +218,42 @@ fn a_list_is_narrowed_to_the_callers_tenant() {
         .expect("a list permit");
     assert!(list.filter().is_none());
 }
+
+/// Every invoice of every tenant, by id: the loader knows nothing of tenants.
+struct Ledger;
+
+impl auth_core::Load for Invoice {
+    type Key = i64;
+    type Source = Ledger;
+    async fn load(id: &i64, _: &Ledger) -> Result<Option<Invoice>, auth_core::LoadError> {
+        Ok(match id {
+            1 => Some(invoice(1, "acme")),
+            2 => Some(invoice(2, "globex")),
+            _ => None,
+        })
+    }
+}
+
+#[requires(Pay(invoice))]
+async fn pay_by_id(_member: Authenticated<Member>, invoice: auth_core::Loaded<Invoice>) -> i64 {
+    invoice.id
+}
+
+#[test]
+fn a_loaded_resource_never_crosses_tenants() {
+    let acme = member_of(Some("acme"));
+    let by_id = |id| auth_core::Loaded::<Invoice>::new(id, Ledger);
+    assert_eq!(
+        block_on(pay_by_id(acme.clone(), by_id(1)))
+            .into_result()
+            .ok(),
+        Some(1)
+    );
+    // Another tenant's existing invoice and a missing one answer alike.
+    assert!(is_not_found(
+        &block_on(pay_by_id(acme.clone(), by_id(2))).into_result()
+    ));
+    assert!(is_not_found(
+        &block_on(pay_by_id(acme, by_id(3))).into_result()
+    ));
+}
