@@ -90,6 +90,7 @@
 //! | `redis` | no | Redis revocation and refresh-token stores, shared by every instance (and the session, API key and TOTP stores, with their features) |
 //! | `axum` | no | `auth_core::axum`: extractor, responses, `SecureRouter` |
 //! | `actix-web` | no | `auth_core::actix`: extractor, responses, `SecureScope` |
+//! | `rbac` | no | `auth_core::rbac`: roles, permissions and inheritance from a TOML file validated at start (`rbac::RoleTable`), typed role names generated at build time, the matrix per role |
 //! | `testing` | no | [`Authenticated::for_testing`], a door for tests. Enable it in `[dev-dependencies]` only: Cargo unifies features, so enabling it in `[dependencies]` opens the door in production builds. |
 //! | `fuzzing` | no | internal parsers exposed, unstable and hidden, for the harnesses in `fuzz/`. Not a door (nothing in it makes a principal or a permit), but not an API either: never enable it outside `fuzz/`. |
 #![forbid(unsafe_code)]
@@ -136,6 +137,8 @@ pub use crate::authn::mfa;
 pub use crate::authn::session;
 #[doc(inline)]
 pub use crate::authz::gate;
+#[doc(inline)]
+pub use crate::authz::rbac;
 
 pub use crate::authn::authenticated::{AuthInfo, Authenticated, Identity, Mechanism, Scopes};
 pub use crate::authn::authenticator::{Authenticator, SharedAuthenticator, authenticate};

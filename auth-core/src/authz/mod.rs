@@ -11,4 +11,5 @@ pub mod gate;
 pub(crate) mod guarded;
 pub(crate) mod permit;
 pub(crate) mod policy;
+pub mod rbac;
 pub(crate) mod resource;
