@@ -102,13 +102,24 @@ pub(super) fn parse(file: &str, text: &str) -> Result<Inner, Vec<Problem>> {
         Ok(root) => root,
         Err(error) => {
             let at = error.span().map_or(0, |span| span.start);
-            let message = error
+            let mut message = error
                 .message()
                 .trim()
                 .lines()
                 .map(str::trim)
                 .collect::<Vec<_>>()
                 .join("; ");
+            let key = error
+                .span()
+                .and_then(|span| text.get(span))
+                .filter(|key| !key.is_empty() && key.len() <= MAX_NAME && !key.contains('\n'));
+            if message == "duplicate key"
+                && let Some(key) = key
+            {
+                message = format!(
+                    "duplicate key `{key}`: a key is written once in its table; merge the two"
+                );
+            }
             reader.problem(at, ProblemKind::Toml { message });
             return Err(reader.problems);
         }

@@ -239,7 +239,7 @@ impl fmt::Display for PerRole<'_> {
                 writeln!(f)?;
                 writeln!(
                     f,
-                    "And {public} public handler{} (`#[public]`), as everyone.",
+                    "And {public} public handler{} (`#[public]`), which anyone reaches.",
                     if public == 1 { "" } else { "s" }
                 )?;
             }
@@ -318,6 +318,8 @@ enum GateText<'t> {
     Any(Vec<GateText<'t>>),
     All(Vec<GateText<'t>>),
     Not(Box<GateText<'t>>),
+    /// `authenticated`: every principal passes it.
+    Authenticated,
     /// Any other gate: a condition the roles do not decide.
     Other(&'t str),
 }
@@ -325,6 +327,9 @@ enum GateText<'t> {
 impl<'t> GateText<'t> {
     fn parse(text: &'t str) -> GateText<'t> {
         let text = text.trim();
+        if text == "authenticated" {
+            return GateText::Authenticated;
+        }
         let Some((head, inner)) = text.strip_suffix(')').and_then(|rest| rest.split_once('('))
         else {
             return GateText::Other(text);
@@ -370,6 +375,7 @@ impl<'t> GateText<'t> {
             GateText::Any(gates) => Reach::any(gates.iter().map(|g| g.reach(role))),
             GateText::All(gates) => Reach::all(gates.iter().map(|g| g.reach(role))),
             GateText::Not(gate) => gate.reach(role).not(),
+            GateText::Authenticated => Reach::Allowed,
             GateText::Other(text) => Reach::If(vec![(*text).to_owned()]),
         }
     }
@@ -384,7 +390,7 @@ impl<'t> GateText<'t> {
                 }
             }
             GateText::Not(gate) => gate.names(found),
-            GateText::Other(_) => {}
+            GateText::Authenticated | GateText::Other(_) => {}
         }
     }
 }
@@ -481,6 +487,7 @@ mod tests {
         let reach = |text: &str, role| GateText::parse(text).reach(role);
         assert_eq!(reach(r#"role("a")"#, b), Reach::Allowed);
         assert_eq!(reach(r#"role("b")"#, a), Reach::Denied);
+        assert_eq!(reach("authenticated", a), Reach::Allowed);
         assert_eq!(reach(r#"not(role("b"))"#, a), Reach::Allowed);
         assert_eq!(
             reach(r#"any(role("b"), scope("s"))"#, a),
