@@ -5,10 +5,14 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
-    clippy::indexing_slicing
+    clippy::indexing_slicing,
+    clippy::needless_range_loop,
+    reason = "a test fails by panicking; the property test indexes its reference tables"
 )]
 
 use std::fmt::Write as _;
+
+use proptest::prelude::{Strategy as _, TestCaseError, prop_assert, prop_assert_eq};
 
 use super::*;
 
@@ -383,4 +387,108 @@ fn codegen_escapes_descriptions() {
         code.contains(r#"#[doc = "Role `r`: x\u{7}. (roles.toml:3)"]"#),
         "{code}"
     );
+}
+
+/// A random acyclic file: role `i` may inherit roles `j < i` and list any of the
+/// permissions; the roles are written in a shuffled order.
+fn random_file(
+    edges: &[Vec<bool>],
+    grants: &[Vec<bool>],
+    order: &[usize],
+    permissions: usize,
+) -> String {
+    let mut text = String::from("[permissions]\n");
+    for p in 0..permissions {
+        let _ = writeln!(text, "\"p{p}\" = \"permission {p}\"");
+    }
+    for &role in order {
+        let _ = writeln!(text, "[roles.r{role}]");
+        let inherits: Vec<String> = (0..role)
+            .filter(|&j| edges[role].get(j).copied().unwrap_or(false))
+            .map(|j| format!("\"r{j}\""))
+            .collect();
+        let _ = writeln!(text, "inherits = [{}]", inherits.join(", "));
+        let listed: Vec<String> = (0..permissions)
+            .filter(|&p| grants[role][p])
+            .map(|p| format!("\"p{p}\""))
+            .collect();
+        let _ = writeln!(text, "permissions = [{}]", listed.join(", "));
+    }
+    text
+}
+
+/// The roles `role` reaches by inheritance, itself included (the reference).
+fn reachable(edges: &[Vec<bool>], role: usize) -> Vec<bool> {
+    let mut seen = vec![false; edges.len()];
+    let mut stack = vec![role];
+    while let Some(r) = stack.pop() {
+        if std::mem::replace(&mut seen[r], true) {
+            continue;
+        }
+        stack.extend((0..r).filter(|&j| edges[r].get(j).copied().unwrap_or(false)));
+    }
+    seen
+}
+
+fn r(i: usize) -> String {
+    format!("r{i}")
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+
+    /// An acyclic file loads, and the flattened table equals inheritance worked out
+    /// by hand: a role includes exactly the roles it reaches, grants exactly their
+    /// permissions, and inclusion is transitive. Adding one edge back from a role
+    /// to one that includes it is refused as a cycle.
+    #[test]
+    fn inheritance_is_the_transitive_closure(
+        (roles, permissions, edges, grants, order, back) in (1usize..12, 0usize..6).prop_flat_map(|(roles, permissions)| (
+            proptest::strategy::Just(roles),
+            proptest::strategy::Just(permissions),
+            proptest::collection::vec(proptest::collection::vec(proptest::bool::weighted(0.3), roles), roles),
+            proptest::collection::vec(proptest::collection::vec(proptest::bool::ANY, permissions), roles),
+            proptest::strategy::Just((0..roles).collect::<Vec<_>>()).prop_shuffle(),
+            (0..roles, 0..roles),
+        ))
+    ) {
+        let text = random_file(&edges, &grants, &order, permissions);
+        let table = RoleTable::from_toml("p.toml", &text).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
+        for a in 0..roles {
+            let reach = reachable(&edges, a);
+            let role = table.role(&r(a)).unwrap();
+            for b in 0..roles {
+                prop_assert_eq!(role.includes(&r(b)), reach[b], "r{} includes r{}", a, b);
+                for c in 0..roles {
+                    if table.includes(&r(a), &r(b)) && table.includes(&r(b), &r(c)) {
+                        prop_assert!(table.includes(&r(a), &r(c)), "r{} r{} r{}", a, b, c);
+                    }
+                }
+            }
+            for p in 0..permissions {
+                let expected = (0..roles).any(|r| reach[r] && grants[r][p]);
+                prop_assert_eq!(role.has_permission(&format!("p{p}")), expected);
+            }
+            let grants = table.grants([r(a)]).unwrap();
+            prop_assert_eq!(grants.roles().count(), reach.iter().filter(|r| **r).count());
+        }
+
+        // An edge from `low` back up to `high`, which includes it: a cycle.
+        let (x, y) = back;
+        let (low, high) = (x.min(y), x.max(y));
+        if reachable(&edges, high)[low] {
+            let cyclic = text.clone();
+            let header = format!("[roles.r{low}]\ninherits = [");
+            let with_back = if low == high {
+                cyclic.replace(&header, &format!("{header}\"r{low}\", "))
+            } else {
+                cyclic.replace(&header, &format!("{header}\"r{high}\", "))
+            };
+            let err = RoleTable::from_toml("p.toml", &with_back).unwrap_err();
+            prop_assert!(
+                err.problems().iter().any(|p| matches!(p.kind(), ProblemKind::Cycle { .. })),
+                "{}", err
+            );
+        }
+    }
 }
