@@ -48,7 +48,7 @@ pub(crate) fn consts(krate: &Path, gates: &[Gate]) -> TokenStream {
             };
             out.extend(quote_spanned! {span=>
                 #[allow(non_upper_case_globals)]
-                const #ident: &'static str = <#path as #krate::rbac::#name_trait>::NAME;
+                const #ident: &str = <#path as #krate::rbac::#name_trait>::NAME;
             });
         }
     }
