@@ -196,13 +196,19 @@ mod tests {
     }
 
     #[test]
-    fn roles_are_known_distinct_and_few() {
+    fn roles_are_distinct_and_few() {
         let roles = |list: &[&str]| RolesRequest {
             roles: list.iter().map(|r| (*r).to_owned()).collect(),
         };
         assert!(roles(&["customer", "admin"]).validate().is_ok());
         assert!(roles(&[]).validate().is_err());
         assert!(roles(&["admin", "admin"]).validate().is_err());
-        assert!(roles(&["root"]).validate().is_err());
+        assert!(roles(&[""]).validate().is_err());
+        assert!(roles(&[&"r".repeat(101)]).validate().is_err());
+        let many: Vec<String> = (0..=MAX_ROLES_PER_USER).map(|i| format!("r{i}")).collect();
+        let many: Vec<&str> = many.iter().map(String::as_str).collect();
+        assert!(roles(&many).validate().is_err());
+        // Whether a role exists is the roles file's to say: `Service::set_roles`.
+        assert!(roles(&["root"]).validate().is_ok());
     }
 }
