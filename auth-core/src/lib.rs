@@ -188,8 +188,10 @@ pub use crate::error::{AuthError, ErrorResponse, GrantError, TokenError};
 /// |---|---|---|
 /// | `authenticated` | always (the `Authenticated` parameter is the check) | — |
 /// | `role("admin")` | the principal [`HasRoles`] `admin` | 403 |
+/// | `role(Admin)` | the same, for the role a type implementing [`rbac::RoleName`] names (generated from a roles file: a misspelled type does not compile); recorded as `role("admin")` | 403 |
 /// | `scope("orders:write")` | the credential grants the scope | 403 `insufficient_scope`, `scope="orders:write"` |
 /// | `permission("orders.delete")` | the principal [`HasPermissions`] it | 403 |
+/// | `permission(OrdersDelete)` | the same, through [`rbac::PermissionName`] | 403 |
 /// | `mechanism("api_key")` | the credential is of that [`Mechanism`] (`bearer_token`, `session`, `api_key`, `guest`, `test`; a typo does not compile) | 403 |
 /// | `mfa` | the credential's `amr` names a second factor ([`gate::SECOND_FACTORS`]) | 401 step-up, `acr_values` = [`gate::ACR_MFA`] |
 /// | `amr("otp")` | the credential's `amr` holds the method | 401 step-up |
