@@ -10,7 +10,8 @@
 //!   inner service. An app without an authenticator answers 500 and logs why.
 //! - [`AuthError`] is a [`ResponseError`] and [`Guarded<T, C>`] a [`Responder`],
 //!   through the core's one mapping ([`AuthError::response`]), with `Retry-After`
-//!   on a 503 whose cause knows when.
+//!   on a 503 whose cause knows when, and on a 429 with the `RateLimit-Policy`
+//!   and `RateLimit` headers.
 //! - [`SecureScope`] mounts only `#[requires]` or `#[public]` handlers, and
 //!   authenticates the caller a handler admits *before* any of its extractors
 //!   run. actix-web polls a handler's extractors concurrently, so without this a
@@ -73,6 +74,7 @@ use actix_web::{
 };
 use http::request::Parts;
 
+use crate::coverage::{Covered, Mode, uncovered};
 use crate::inventory::{EarlyGates, HandlerInfo, early_gates_of};
 use crate::mount::{Admission, Caller, GuardedOutput};
 use crate::{AuthError, Authenticated, Guarded, SharedAuthenticator};
@@ -106,11 +108,14 @@ impl ResponseError for AuthRejection {
         status(&self.error)
     }
 
+    /// The refusal, marked as covered ([`crate::coverage`]): no handler ran.
     fn error_response(&self) -> HttpResponse<BoxBody> {
-        match &self.challenges {
+        let mut response = match &self.challenges {
             Some(challenges) => challenged_response(&self.error, &self.realm, challenges),
             None => error_response(&self.error, &self.realm),
-        }
+        };
+        response.extensions_mut().insert(Covered);
+        response
     }
 }
 
@@ -152,22 +157,95 @@ fn challenged_response(
     if let Some(seconds) = wire.retry_after {
         response.insert_header((actix_web::http::header::RETRY_AFTER, seconds));
     }
+    // A 429's RateLimit fields (draft-ietf-httpapi-ratelimit-headers-11).
+    if let Some(value) = &wire.ratelimit_policy {
+        response.insert_header(("ratelimit-policy", value.as_str()));
+    }
+    if let Some(value) = &wire.ratelimit {
+        response.insert_header(("ratelimit", value.as_str()));
+    }
     response.body(wire.json_body())
 }
 
 impl<T: Responder, C> Responder for Guarded<T, C> {
     type Body = EitherBody<T::Body>;
 
-    /// The handler's response, or its denial's.
+    /// The handler's response, or its denial's, marked as covered
+    /// ([`crate::coverage`]).
     fn respond_to(self, request: &HttpRequest) -> HttpResponse<Self::Body> {
         let (outcome, realm) = self.into_parts();
-        match outcome {
+        let mut response = match outcome {
             Ok(value) => value.respond_to(request).map_into_left_body(),
             Err(error) => {
                 error_response(&error, realm.as_deref().unwrap_or("")).map_into_right_body()
             }
-        }
+        };
+        response.extensions_mut().insert(Covered);
+        response
     }
+}
+
+/// Coverage in strict mode ([`crate::coverage`]): a response that no guarded
+/// or public handler made, and that was not made on a secure scope, becomes a
+/// 500 with an `ERROR` audit event. Wrap the whole application:
+///
+/// ```
+/// use actix_web::{App, middleware::from_fn};
+///
+/// let app = App::new()
+///     .wrap(from_fn(auth_core::actix::require_coverage))
+///     .service(auth_core::actix::SecureScope::new("/api"));
+/// ```
+///
+/// # Errors
+/// Whatever the wrapped service answered with an error.
+pub async fn require_coverage(
+    request: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<
+    actix_web::dev::ServiceResponse<EitherBody<impl actix_web::body::MessageBody>>,
+    actix_web::Error,
+> {
+    coverage(Mode::Strict, request, next).await
+}
+
+/// Coverage in report mode ([`crate::coverage`]): an uncovered response goes
+/// out, with a `WARN` audit event naming its method and route.
+///
+/// # Errors
+/// Whatever the wrapped service answered with an error.
+pub async fn report_coverage(
+    request: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<
+    actix_web::dev::ServiceResponse<EitherBody<impl actix_web::body::MessageBody>>,
+    actix_web::Error,
+> {
+    coverage(Mode::Report, request, next).await
+}
+
+async fn coverage<B: actix_web::body::MessageBody + 'static>(
+    mode: Mode,
+    request: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<B>,
+) -> Result<actix_web::dev::ServiceResponse<EitherBody<B>>, actix_web::Error> {
+    let response = next.call(request).await?;
+    if response.response().extensions().get::<Covered>().is_some() {
+        return Ok(response.map_into_left_body());
+    }
+    let method = response.request().method().as_str().to_owned();
+    let route = response
+        .request()
+        .match_pattern()
+        .unwrap_or_else(|| response.request().path().to_owned());
+    Ok(match uncovered(mode, &method, &route) {
+        Some(error) => {
+            let (request, _) = response.into_parts();
+            actix_web::dev::ServiceResponse::new(request, error_response(&error, ""))
+                .map_into_right_body()
+        }
+        None => response.map_into_left_body(),
+    })
 }
 
 /// The request head as `http` 1.x types, which authenticators read.
@@ -183,10 +261,20 @@ fn head(request: &HttpRequest) -> Result<Parts, AuthError> {
         let value = http::HeaderValue::from_bytes(value.as_bytes()).map_err(malformed)?;
         builder = builder.header(name, value);
     }
-    builder
+    let mut parts = builder
         .body(())
         .map(|request| request.into_parts().0)
-        .map_err(malformed)
+        .map_err(malformed)?;
+    // For the request context: the peer and the route template.
+    if let Some(peer) = request.peer_addr() {
+        parts.extensions.insert(crate::context::PeerAddr(peer));
+    }
+    if let Some(pattern) = request.match_pattern() {
+        parts
+            .extensions
+            .insert(crate::context::MatchedRoute(pattern.into()));
+    }
+    Ok(parts)
 }
 
 /// What this request was authenticated as, per [`SharedAuthenticator`] (by its
@@ -198,6 +286,10 @@ struct Cache<U> {
 }
 
 #[derive(Clone)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "one per request and authenticator, kept in the request: boxing would add an allocation to save bytes nobody keeps"
+)]
 enum Entry<U> {
     Authenticated(Authenticated<U>),
     /// No credential was sent.
@@ -498,10 +590,14 @@ impl<T: Responder> Responder for Admitted<T> {
                 AuthError::misconfigured("a handler extracted a principal its mount did not admit");
             return error_response(&error, "").map_into_right_body();
         }
-        match self.output {
+        let mut response = match self.output {
             Ok(output) => output.respond_to(request).map_into_left_body(),
             Err(error) => error.error_response().map_into_right_body(),
-        }
+        };
+        // Everything a secure route answers is covered, its extractors'
+        // rejections included.
+        response.extensions_mut().insert(Covered);
+        response
     }
 }
 

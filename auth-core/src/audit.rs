@@ -12,7 +12,9 @@
 //! | authentication succeeded | `principal`, `mechanism`, `token_id`, `decision = "authenticated"` |
 //! | authentication failed | `error` (the kind, e.g. `invalid_token`, or `forbidden` for a token cookie on a cross-site request), `reason` (e.g. `the token expired`, or which header failed the cross-site check), `decision = "unauthenticated"` |
 //! | authorization decision | `principal`, `handler`, `rule`, `action`, `resource`, `decision` (`allow`, `deny`, `insufficient_scope`, `not_found`, `unavailable`), `reason` |
-//! | misconfiguration (an unregistered handler, a gatekeeper cleared early) | `handler`, `reason`, `decision = "misconfigured"`, at `ERROR` |
+//! | list decision ([`authorize_list`](crate::Authenticated::authorize_list)) | as a decision, with `resource` = `<kind>:*` and `filter`: the filter's shape (`owner_id = ?`: columns and operators, never values) |
+//! | misconfiguration (an unregistered handler, a gatekeeper cleared early, an uncovered response in strict [coverage](crate::coverage)) | `handler`, `reason`, `decision = "misconfigured"`, at `ERROR` |
+//! | an uncovered response in report [coverage](crate::coverage) | `handler` (method and route), `reason`, `decision = "uncovered"`, at `WARN` |
 //!
 //! No event carries a token, a secret or a request body: the principal is the
 //! subject id, the token is named by its `jti`.
@@ -115,6 +117,47 @@ pub(crate) fn decision<'a, I: Display>(
         resource = format_args!("{}:{}", about().resource_kind, resource_id()),
         decision = outcome.as_str(),
         reason = &*reason.text(),
+    );
+}
+
+/// Records the decision on a whole list: what [`Authenticated::authorize_list`]
+/// was asked, and the shape of the filter it answered with (columns and
+/// operators, no values).
+///
+/// [`Authenticated::authorize_list`]: crate::Authenticated::authorize_list
+pub(crate) fn list_decision<A: crate::Action, R: crate::Resource>(
+    principal: &str,
+    decision: &Decision,
+    filter: Option<&crate::filter::Filter<R>>,
+) {
+    let reason = decision.reason_parts();
+    tracing::event!(
+        target: TARGET,
+        Level::INFO,
+        principal,
+        handler = "",
+        rule = A::NAME,
+        action = A::NAME,
+        resource = format_args!("{}:*", R::KIND),
+        decision = decision.outcome().as_str(),
+        reason = &*reason.text(),
+        filter = filter.map(tracing::field::display),
+    );
+}
+
+/// Records a response that no guarded or public handler made, in the coverage
+/// middleware's report mode ([`crate::coverage`]).
+#[cfg_attr(
+    not(any(feature = "axum", feature = "actix-web")),
+    allow(dead_code, reason = "only the adapters' coverage middleware reports")
+)]
+pub(crate) fn uncovered(handler: &str, reason: &str) {
+    tracing::event!(
+        target: TARGET,
+        Level::WARN,
+        handler,
+        reason,
+        decision = "uncovered",
     );
 }
 

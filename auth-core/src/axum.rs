@@ -10,8 +10,9 @@
 //!   is still a 401 (and an outage a 503), never a silent guest.
 //! - [`AuthError`] and [`Guarded<T, C>`] are responses, through the core's one
 //!   mapping ([`AuthError::response`]), with a JSON body
-//!   `{"error": "..", "error_description": ".."}` and `Retry-After` on a 503 whose
-//!   cause knows when.
+//!   `{"error": "..", "error_description": ".."}`, `Retry-After` on a 503 whose
+//!   cause knows when, and on a 429 with the `RateLimit-Policy` and `RateLimit`
+//!   headers.
 //! - [`SecureRouter`] mounts only `#[requires]` or `#[public]` handlers: any other
 //!   handler is a compile error. It authenticates the caller a handler admits
 //!   *before* any of the handler's extractors run, so 401 comes first whatever the
@@ -78,6 +79,7 @@ use http::HeaderValue;
 use http::header::{CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
 use http::request::Parts;
 
+use crate::coverage::{Covered, Mode, uncovered};
 use crate::inventory::{EarlyGates, HandlerInfo, early_gates_of};
 use crate::mount::{Admission, Caller, GuardedOutput};
 use crate::{AuthError, Authenticated, Guarded, SharedAuthenticator};
@@ -133,6 +135,15 @@ fn challenged_response(error: &AuthError, realm: &str, challenges: Vec<String>) 
     if let Some(seconds) = wire.retry_after {
         headers.insert(RETRY_AFTER, HeaderValue::from(seconds));
     }
+    // A 429's RateLimit fields (draft-ietf-httpapi-ratelimit-headers-11).
+    for (name, value) in [
+        ("ratelimit-policy", wire.ratelimit_policy),
+        ("ratelimit", wire.ratelimit),
+    ] {
+        if let Some(Ok(value)) = value.map(HeaderValue::try_from) {
+            headers.insert(http::HeaderName::from_static(name), value);
+        }
+    }
     response
 }
 
@@ -144,13 +155,56 @@ impl IntoResponse for AuthError {
 }
 
 impl<T: IntoResponse, C> IntoResponse for Guarded<T, C> {
-    /// The handler's response, or its denial's.
+    /// The handler's response, or its denial's, marked as covered
+    /// ([`crate::coverage`]).
     fn into_response(self) -> Response {
         let (outcome, realm) = self.into_parts();
-        match outcome {
+        let mut response = match outcome {
             Ok(value) => value.into_response(),
             Err(error) => error_response(&error, realm.as_deref().unwrap_or("")),
-        }
+        };
+        response.extensions_mut().insert(Covered);
+        response
+    }
+}
+
+/// Coverage in strict mode ([`crate::coverage`]): a response that no guarded
+/// or public handler made, and that was not made on a secure mount point,
+/// becomes a 500 with an `ERROR` audit event. Wrap the whole application:
+///
+/// ```
+/// # use auth_core::axum::SecureRouter;
+/// let app: axum::Router = SecureRouter::<()>::new()
+///     // .route(..)
+///     .into_router()
+///     .layer(axum::middleware::from_fn(auth_core::axum::require_coverage));
+/// ```
+pub async fn require_coverage(request: Request, next: ::axum::middleware::Next) -> Response {
+    coverage(Mode::Strict, request, next).await
+}
+
+/// Coverage in report mode ([`crate::coverage`]): an uncovered response goes
+/// out, with a `WARN` audit event naming its method and route.
+pub async fn report_coverage(request: Request, next: ::axum::middleware::Next) -> Response {
+    coverage(Mode::Report, request, next).await
+}
+
+async fn coverage(mode: Mode, request: Request, next: ::axum::middleware::Next) -> Response {
+    let method = request.method().clone();
+    let route = request
+        .extensions()
+        .get::<::axum::extract::MatchedPath>()
+        .map_or_else(
+            || request.uri().path().to_owned(),
+            |m| m.as_str().to_owned(),
+        );
+    let response = next.run(request).await;
+    if response.extensions().get::<Covered>().is_some() {
+        return response;
+    }
+    match uncovered(mode, method.as_str(), &route) {
+        Some(error) => error_response(&error, ""),
+        None => response,
     }
 }
 
@@ -163,6 +217,10 @@ struct Cache<U> {
 }
 
 #[derive(Clone)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "one per request and authenticator, kept in the request: boxing would add an allocation to save bytes nobody keeps"
+)]
 enum Entry<U> {
     Authenticated(Authenticated<U>),
     /// No credential was sent.
@@ -376,14 +434,15 @@ where
     fn call(self, request: Request, state: S) -> Self::Future {
         Box::pin(async move {
             let (mut parts, body) = request.into_parts();
-            if let Err(response) =
+            if let Err(mut response) =
                 C::authenticate_first(&mut parts, &state, self.early, sealed::Seal).await
             {
+                response.extensions_mut().insert(Covered);
                 return response;
             }
             let admission = Admission::of::<C>();
             parts.extensions.insert(admission.clone());
-            let response = self
+            let mut response = self
                 .handler
                 .call(Request::from_parts(parts, body), state)
                 .await;
@@ -393,6 +452,9 @@ where
                 )
                 .into_response();
             }
+            // Everything a secure route answers is covered, its extractors'
+            // rejections included.
+            response.extensions_mut().insert(Covered);
             response
         })
     }

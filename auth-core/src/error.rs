@@ -15,6 +15,7 @@
 //! | [`InsufficientScope`](AuthError::InsufficientScope) | 403 | `Bearer realm="..", error="insufficient_scope", .., scope=".."` | `insufficient_scope` |
 //! | [`Forbidden`](AuthError::Forbidden) | 403 | none: a new token would not help | `forbidden` |
 //! | [`NotFound`](AuthError::NotFound) | 404 | none | `not_found` |
+//! | [`TooManyRequests`](AuthError::TooManyRequests) | 429, `Retry-After`, `RateLimit-Policy` and `RateLimit` | none | `rate_limited` |
 //! | [`Unavailable`](AuthError::Unavailable) | 503, `Retry-After` when known | none | `temporarily_unavailable` |
 //! | [`Misconfigured`](AuthError::Misconfigured) | 500 | none | `server_error` |
 //!
@@ -27,6 +28,8 @@ use std::fmt;
 use std::time::Duration;
 
 use http::StatusCode;
+
+use crate::limit::RateLimited;
 
 /// Why a request was not allowed through.
 ///
@@ -111,6 +114,15 @@ pub enum AuthError {
         /// Why, for logs and audit; never sent to the client.
         reason: Cow<'static, str>,
     },
+
+    /// The principal is over a rate limit ([`Decision::rate_limited`], the
+    /// [`limit`](crate::limit) gates): a 429 with `Retry-After` and the IETF
+    /// rate-limit headers (`RateLimit-Policy`, `RateLimit`), which say which quota,
+    /// and when a request will be admitted again.
+    ///
+    /// [`Decision::rate_limited`]: crate::Decision::rate_limited
+    #[error("too many requests: over the rate limit `{}`", .0.policy())]
+    TooManyRequests(Box<RateLimited>),
 
     /// A component the decision depends on (a revocation store, a key set, a user
     /// store) could not be reached, or a gate could not decide
@@ -223,10 +235,12 @@ impl AuthError {
         AuthError::Misconfigured { reason }
     }
 
-    /// When the client may try again: the `Retry-After` of a 503 whose cause knows.
+    /// When the client may try again: the `Retry-After` of a 429, or of a 503
+    /// whose cause knows.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
             AuthError::Unavailable { retry_after, .. } => *retry_after,
+            AuthError::TooManyRequests(limited) => Some(limited.retry_after()),
             _ => None,
         }
     }
@@ -244,6 +258,7 @@ impl AuthError {
                 StatusCode::FORBIDDEN
             }
             AuthError::NotFound { .. } => StatusCode::NOT_FOUND,
+            AuthError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             AuthError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             AuthError::Misconfigured { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -260,6 +275,7 @@ impl AuthError {
             AuthError::InsufficientScope { .. } => "insufficient_scope",
             AuthError::Forbidden { .. } => "forbidden",
             AuthError::NotFound { .. } => "not_found",
+            AuthError::TooManyRequests(_) => "rate_limited",
             AuthError::Unavailable { .. } => "temporarily_unavailable",
             AuthError::Misconfigured { .. } => "server_error",
         }
@@ -283,6 +299,7 @@ impl AuthError {
             }
             AuthError::Forbidden { .. } => "you may not perform this action",
             AuthError::NotFound { .. } => "the resource was not found",
+            AuthError::TooManyRequests(_) => "too many requests; retry after the time given",
             AuthError::Unavailable { .. } => "the service cannot verify access right now",
             AuthError::Misconfigured { .. } => "the service cannot decide on access",
         }
@@ -294,14 +311,42 @@ impl AuthError {
     }
 
     /// The one mapping from an error to what the client sees: status, the RFC 6750
-    /// challenge for `realm`, and a small body.
+    /// challenge for `realm`, `Retry-After` (whole seconds, rounded up so a client
+    /// never retries too early), the rate-limit headers of a 429, and a small body.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use auth_core::limit::{Quota, RateLimited};
+    /// use auth_core::AuthError;
+    ///
+    /// let limited = RateLimited::new(
+    ///     "free",
+    ///     Quota::per_minute(60).unwrap(),
+    ///     Duration::from_millis(400),
+    ///     Duration::from_secs(60),
+    /// );
+    /// let response = AuthError::TooManyRequests(Box::new(limited)).response("orders-api");
+    /// assert_eq!(response.status.as_u16(), 429);
+    /// assert_eq!(response.retry_after, Some(1));
+    /// assert_eq!(response.ratelimit_policy.as_deref(), Some(r#""free";q=60;w=60"#));
+    /// assert_eq!(response.ratelimit.as_deref(), Some(r#""free";r=0;t=1"#));
+    /// ```
     pub fn response(&self, realm: &str) -> ErrorResponse {
+        let (ratelimit_policy, ratelimit) = match self {
+            AuthError::TooManyRequests(limited) => (
+                Some(limited.policy_header()),
+                Some(limited.ratelimit_header()),
+            ),
+            _ => (None, None),
+        };
         ErrorResponse {
             status: self.status(),
             www_authenticate: self.challenge(realm),
             error: self.code(),
             error_description: self.public_description(),
-            retry_after: self.retry_after().map(|after| after.as_secs().max(1)),
+            retry_after: self.retry_after().map(whole_seconds_up),
+            ratelimit_policy,
+            ratelimit,
         }
     }
 
@@ -348,11 +393,21 @@ impl AuthError {
             AuthError::InvalidGrant(_)
             | AuthError::Forbidden { .. }
             | AuthError::NotFound { .. }
+            | AuthError::TooManyRequests(_)
             | AuthError::Unavailable { .. }
             | AuthError::Misconfigured { .. } => return None,
         }
         Some(challenge)
     }
+}
+
+/// `after` in whole seconds, rounded up, at least 1: what `Retry-After` and the
+/// rate-limit headers' `t` say.
+pub(crate) fn whole_seconds_up(after: Duration) -> u64 {
+    after
+        .as_secs()
+        .saturating_add(u64::from(after.subsec_nanos() > 0))
+        .max(1)
 }
 
 fn push_error(out: &mut String, code: &str, description: &str) {
@@ -392,9 +447,15 @@ pub struct ErrorResponse {
     pub error: &'static str,
     /// A fixed, client-safe description.
     pub error_description: &'static str,
-    /// The `Retry-After` header, in seconds, when the status is 503 and the cause
+    /// The `Retry-After` header, in seconds: on a 429, and on a 503 whose cause
     /// knows when to try again.
     pub retry_after: Option<u64>,
+    /// The `RateLimit-Policy` header of a 429: the quota that was exceeded, e.g.
+    /// `"free";q=60;w=60` (draft-ietf-httpapi-ratelimit-headers-11, §3).
+    pub ratelimit_policy: Option<String>,
+    /// The `RateLimit` header of a 429: what is left of it and for how long, e.g.
+    /// `"free";r=0;t=2` (draft-ietf-httpapi-ratelimit-headers-11, §4).
+    pub ratelimit: Option<String>,
 }
 
 impl ErrorResponse {

@@ -59,6 +59,7 @@
 //! | credential → principal | [`Authenticator`], [`authenticate`] → [`Authenticated<U>`]; several at once through a [`Chain`] | 401 `invalid_token` / no `error` when nothing was sent, one challenge per [`Scheme`]; 400 for two credentials |
 //! | principal → may call | gates: `authenticated`, `role`, `scope`, `permission`, `mechanism`, `check`, `any`/`all`/`not` ([`gate`]); guests refused unless `guests = true` | 403 (`insufficient_scope` for scopes) |
 //! | principal → authenticated strongly or recently enough | step-up gates `mfa`, `amr`, `acr`, `fresh(max_age = ..)` ([`gate`]) | 401 `insufficient_user_authentication` (RFC 9470) |
+//! | principal's plan → may call, within its quota | [`limit`]: `check(limit::within_plan)`, GCRA in memory or Redis | 403 for a plan without access; 429 with `Retry-After` and rate-limit headers |
 //! | principal + resource → permit | [`Policy`] / [`AsyncPolicy`] → [`Permit<'p, A, R>`](Permit) | 403, or 404 ([`Decision::not_found`]) |
 //! | any of the above cannot decide | [`Decision::unavailable`], a store error | 503, never an allow |
 //! | permit → data | your functions take `&Permit<A, R>` | does not compile |
@@ -91,7 +92,7 @@
 //! | `axum` | no | `auth_core::axum`: extractor, responses, `SecureRouter` |
 //! | `actix-web` | no | `auth_core::actix`: extractor, responses, `SecureScope` |
 //! | `rbac` | no | `auth_core::rbac`: roles, permissions and inheritance from a TOML file validated at start (`rbac::RoleTable`), typed role names generated at build time, the matrix per role |
-//! | `testing` | no | [`Authenticated::for_testing`], a door for tests. Enable it in `[dev-dependencies]` only: Cargo unifies features, so enabling it in `[dependencies]` opens the door in production builds. |
+//! | `testing` | no | [`Authenticated::for_testing`], a door for tests, and `auth_core::testing` (a table-driven policy harness). Enable it in `[dev-dependencies]` only: Cargo unifies features, so enabling it in `[dependencies]` opens the door in production builds. |
 //! | `fuzzing` | no | internal parsers exposed, unstable and hidden, for the harnesses in `fuzz/`. Not a door (nothing in it makes a principal or a permit), but not an API either: never enable it outside `fuzz/`. |
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -105,10 +106,16 @@ mod authz;
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub mod axum;
+#[cfg(any(feature = "axum", feature = "actix-web"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "axum", feature = "actix-web"))))]
+pub mod coverage;
 mod error;
 pub mod inventory;
 pub mod mount;
 pub mod revocation;
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub mod testing;
 
 #[doc(hidden)]
 #[path = "private.rs"]
@@ -136,7 +143,13 @@ pub use crate::authn::mfa;
 #[doc(inline)]
 pub use crate::authn::session;
 #[doc(inline)]
+pub use crate::authz::context;
+#[doc(inline)]
+pub use crate::authz::filter;
+#[doc(inline)]
 pub use crate::authz::gate;
+#[doc(inline)]
+pub use crate::authz::limit;
 #[doc(inline)]
 pub use crate::authz::rbac;
 
@@ -148,6 +161,7 @@ pub use crate::authn::scheme::Scheme;
 pub use crate::authz::action::Action;
 pub use crate::authz::authorize::{Clearance, Gatekeeper, Refusal, ResourceCheck};
 pub use crate::authz::decision::{All, Any, Decision, Outcome};
+pub use crate::authz::filter::{FilterPolicy, ListPermit};
 pub use crate::authz::guarded::{Guarded, Rejection};
 pub use crate::authz::permit::Permit;
 pub use crate::authz::policy::{

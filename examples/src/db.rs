@@ -10,12 +10,13 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use auth_core::{Authenticated, Permit};
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use auth_core::filter::{SqlDialect, Value};
+use auth_core::{Authenticated, ListPermit, Permit};
+use rusqlite::types::Value as SqlValue;
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params, params_from_iter};
 
-use crate::domain::{ADMIN_ROLE, Delete, NewOrder, Order, Product, User};
+use crate::domain::{ADMIN_ROLE, Delete, NewOrder, Order, Product, Read, User};
 use crate::page::{Page, PageRequest};
-use crate::policy::OrderFilter;
 
 /// A database error. Handlers answer it with a 500 that says nothing more.
 #[derive(Debug, thiserror::Error)]
@@ -30,6 +31,20 @@ pub enum DbError {
     /// Hashing a password failed.
     #[error("password hashing failed")]
     PasswordHash,
+    /// A filter compared a column with a kind of value this database layer
+    /// does not bind.
+    #[error("a filter value of an unsupported kind")]
+    UnsupportedValue,
+}
+
+/// A filter's value as `SQLite` binds it (a boolean as 0 or 1).
+fn sql_value(value: Value) -> Result<SqlValue, DbError> {
+    Ok(match value {
+        Value::Int(n) => SqlValue::Integer(n),
+        Value::Text(text) => SqlValue::Text(text),
+        Value::Bool(b) => SqlValue::Integer(i64::from(b)),
+        _ => return Err(DbError::UnsupportedValue),
+    })
 }
 
 /// The seeded users: `(email, password, roles)`. Alice and Bob own two orders each.
@@ -281,31 +296,42 @@ impl Db {
         }))
     }
 
-    /// One page of the orders `filter` admits, in id order. The filter narrows
-    /// the query; callers still pass every row through the policy
-    /// (`Authenticated::filter_authorized`).
+    /// One page of the orders `list` permits, in id order: the rule's filter
+    /// is the query's `WHERE`, so the database reads one page (through the
+    /// `orders_by_owner` index for a customer), never the table. The caller
+    /// turns the rows into permits with [`ListPermit::admit_all`], which checks
+    /// each against the filter again.
     ///
     /// # Errors
     /// When the database fails.
-    pub fn orders(&self, filter: OrderFilter, page: PageRequest) -> Result<Page<Order>, DbError> {
+    pub fn orders(
+        &self,
+        list: &ListPermit<'_, Read, Order>,
+        page: PageRequest,
+    ) -> Result<Page<Order>, DbError> {
+        let filter = list.filter();
+        if filter.is_none() {
+            return Ok(Page {
+                items: Vec::new(),
+                next: None,
+            });
+        }
+        let (clause, filter_params) = filter.to_sql(SqlDialect::Sqlite).into_parts();
+        let sql = format!(
+            "SELECT id, owner_id, item, amount FROM orders
+             WHERE {clause} AND id > ? ORDER BY id LIMIT ?"
+        );
+        let mut bound = filter_params
+            .into_iter()
+            .map(sql_value)
+            .collect::<Result<Vec<_>, _>>()?;
+        bound.push(SqlValue::Integer(page.after));
+        bound.push(SqlValue::Integer(i64::from(page.limit) + 1));
         let conn = self.lock()?;
-        let limit = i64::from(page.limit) + 1;
-        let orders = match filter {
-            OrderFilter::All => conn
-                .prepare(
-                    "SELECT id, owner_id, item, amount FROM orders
-                     WHERE id > ?1 ORDER BY id LIMIT ?2",
-                )?
-                .query_map(params![page.after, limit], order_from_row)?
-                .collect::<Result<_, _>>()?,
-            OrderFilter::OwnedBy(owner) => conn
-                .prepare(
-                    "SELECT id, owner_id, item, amount FROM orders
-                     WHERE owner_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
-                )?
-                .query_map(params![owner, page.after, limit], order_from_row)?
-                .collect::<Result<_, _>>()?,
-        };
+        let orders = conn
+            .prepare_cached(&sql)?
+            .query_map(params_from_iter(bound), order_from_row)?
+            .collect::<Result<_, _>>()?;
         Ok(Page::from_rows(orders, page, |order: &Order| order.id))
     }
 

@@ -1,5 +1,6 @@
 //! The service's data: users, orders, products, and the actions on orders.
 
+use auth_core::filter::Field;
 use auth_core::rbac::{Grants, RoleName as _};
 use auth_core::{Action, HasPermissions, HasRoles, Resource};
 use serde::{Deserialize, Serialize};
@@ -83,6 +84,13 @@ pub struct Order {
     pub item: String,
     /// The amount, in cents.
     pub amount: i64,
+}
+
+impl Order {
+    /// The `owner_id` column, for the rules' filters ([`crate::policy`]).
+    pub const OWNER_ID: Field<Order, i64> = Field::int("owner_id", |order| order.owner_id);
+    /// The `id` column.
+    pub const ID: Field<Order, i64> = Field::int("id", |order| order.id);
 }
 
 impl Resource for Order {

@@ -1,56 +1,39 @@
 //! Who may do what to an order: the one place the rules are written.
 //!
-//! Both services (axum and actix-web) use this module unchanged, for single
-//! orders (resource gates) and for lists (`filter_authorized`), so the list of
-//! orders cannot drift from the rule for one order. A listing narrows its query
-//! with [`readable_orders`], the same rule as a query filter: the single-order
-//! decision is derived from it, and the policy still judges every row loaded.
+//! Both services (axum and actix-web) use this module unchanged. The rule is a
+//! [`FilterPolicy`]: one filter over the order's columns that decides a single
+//! order (resource gates, `authorize`) and narrows the listing's SQL query
+//! (`GET /orders`), so the list of orders cannot drift from the rule for one
+//! order, and a listing reads one page, never the table.
 
-use auth_core::{Authenticated, Decision, Policy};
+use auth_core::filter::Filter;
+use auth_core::{Authenticated, FilterPolicy};
 
 use crate::domain::{Delete, Order, Read, User};
 
-/// The orders a user may see, as a query filter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OrderFilter {
-    /// Every order (an admin).
-    All,
-    /// The orders of this owner (anyone else: their own).
-    OwnedBy(i64),
+/// An admin may act on every order, anyone else on their own:
+/// `owner_id = <user id> OR <the user is an admin>`.
+fn owner_or_admin(user: &User) -> Filter<Order> {
+    Order::OWNER_ID
+        .eq(user.id)
+        .named("owner")
+        .or(Filter::when(user.is_admin()).named("admin"))
 }
 
-/// The rule, as a query filter: an admin sees every order, anyone else their
-/// own. [`Read`] and [`Delete`] decide single orders by it.
-pub fn readable_orders(user: &User) -> OrderFilter {
-    if user.is_admin() {
-        OrderFilter::All
-    } else {
-        OrderFilter::OwnedBy(user.id)
-    }
-}
-
-fn owner_or_admin(user: &Authenticated<User>, order: &Order) -> Decision {
-    match readable_orders(user) {
-        OrderFilter::All => Decision::allow("admin"),
-        OrderFilter::OwnedBy(owner) if owner == order.owner_id => Decision::allow("owner"),
-        OrderFilter::OwnedBy(_) => Decision::deny("not the owner of the order"),
-    }
-}
-
-impl Policy<Order> for Read {
+impl FilterPolicy<Order> for Read {
     type Principal = User;
     type State = ();
 
-    fn decide(user: &Authenticated<User>, order: &Order, (): &()) -> Decision {
-        owner_or_admin(user, order)
+    fn filter(user: &Authenticated<User>, (): &()) -> Filter<Order> {
+        owner_or_admin(user)
     }
 }
 
-impl Policy<Order> for Delete {
+impl FilterPolicy<Order> for Delete {
     type Principal = User;
     type State = ();
 
-    fn decide(user: &Authenticated<User>, order: &Order, (): &()) -> Decision {
-        owner_or_admin(user, order)
+    fn filter(user: &Authenticated<User>, (): &()) -> Filter<Order> {
+        owner_or_admin(user)
     }
 }

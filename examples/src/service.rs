@@ -30,7 +30,6 @@ use crate::login_throttle::redis::RedisThrottle;
 use crate::login_throttle::{LoginThrottle, Throttle};
 use crate::page::{Page, PageQuery};
 use crate::password_workers::PasswordWorkers;
-use crate::policy::readable_orders;
 use crate::stores::{self, ApiKeyStores, RefreshTokens, Revocations, SessionStores, TotpStores};
 
 /// The session cookie: `__Host-orders_session`.
@@ -741,22 +740,22 @@ impl Service {
     }
 
     /// `GET /orders`: one page of the orders the caller may read (their own; an
-    /// admin's: all). The query is narrowed by the policy's filter, and every
-    /// row still goes through the policy; the cursor is the query's, so a page
-    /// would only be short of `limit` if the two disagreed.
+    /// admin's: all). The policy's filter is the query's `WHERE`: one decision
+    /// and one audit event for the list, one page read from the database, and
+    /// each row checked against the filter again as it becomes a permit.
     ///
     /// # Errors
-    /// 400 for a page size out of range; 503 when the policy cannot decide.
+    /// 400 for a page size out of range; 403 for a guest.
     pub fn orders(
         &self,
         user: &Authenticated<User>,
         query: PageQuery,
     ) -> Result<Page<Order>, ApiError> {
-        let Page { items, next } = self
-            .db
-            .orders(readable_orders(user), query.check(&self.limits)?)?;
-        let items = user
-            .filter_authorized::<Read, _>(items, &())?
+        let page = query.check(&self.limits)?;
+        let list = user.authorize_list::<Read, Order>(&())?;
+        let Page { items, next } = self.db.orders(&list, page)?;
+        let items = list
+            .admit_all(items)?
             .into_iter()
             .map(auth_core::Permit::into_resource)
             .collect();

@@ -61,6 +61,13 @@ impl<U> Authenticated<U> {
         &self.info.scopes
     }
 
+    /// The request this principal was authenticated for
+    /// ([`AuthInfo::context`]): what attribute-based rules read besides the
+    /// principal and the resource.
+    pub fn context(&self) -> &crate::context::RequestContext {
+        self.info.context()
+    }
+
     /// A test-only door: wraps `identity` without running an authenticator.
     ///
     /// Available only with the `testing` feature. Enable it in
@@ -144,6 +151,9 @@ pub struct AuthInfo {
     scopes: Scopes,
     amr: Vec<String>,
     acr: Option<String>,
+    tenant: Option<String>,
+    context: Option<Arc<crate::context::RequestContext>>,
+    memo: crate::authz::memo::Memo,
     realm: Option<Arc<str>>,
 }
 
@@ -192,6 +202,31 @@ impl AuthInfo {
     /// a value naming multi-factor authentication, if the credential states one.
     pub fn acr(&self) -> Option<&str> {
         self.acr.as_deref()
+    }
+
+    /// The tenant the principal belongs to, in a multi-tenant service: from a
+    /// verified claim (the JWT authenticator's
+    /// [`tenant_claim`](crate::jwt::JwtAuthenticatorBuilder::tenant_claim)) or
+    /// from the user record a session or an API key names
+    /// ([`LoadUser::tenant`](crate::LoadUser::tenant)). A resource that declares
+    /// a tenant ([`Resource::TENANT`](crate::Resource::TENANT)) is refused (404)
+    /// to a principal of another tenant or of none.
+    pub fn tenant(&self) -> Option<&str> {
+        self.tenant.as_deref()
+    }
+
+    pub(crate) fn memo(&self) -> &crate::authz::memo::Memo {
+        &self.memo
+    }
+
+    /// The request the principal was authenticated for: when, by which method
+    /// on which route, from which client address ([`crate::context`]). A
+    /// principal made without a request (a test) has an empty context: no
+    /// address, no route, received at the Unix epoch.
+    pub fn context(&self) -> &crate::context::RequestContext {
+        self.context
+            .as_deref()
+            .unwrap_or(&crate::authz::context::NO_CONTEXT)
     }
 
     /// The protection space the credential was verified for, named in the
@@ -389,6 +424,9 @@ impl<U> Identity<U> {
                 scopes: Scopes::none(),
                 amr: Vec::new(),
                 acr: None,
+                tenant: None,
+                context: None,
+                memo: crate::authz::memo::Memo::default(),
                 realm: None,
             },
         }
@@ -437,6 +475,33 @@ impl<U> Identity<U> {
     /// Sets the authentication context class (`acr`).
     pub fn acr(mut self, acr: impl Into<String>) -> Self {
         self.info.acr = Some(acr.into());
+        self
+    }
+
+    /// Sets the request context ([`AuthInfo::context`]): for tests, and for
+    /// authenticators that know better than the request head.
+    /// [`authenticate`](crate::authenticate) records one for every principal
+    /// whose authenticator did not.
+    pub fn context(mut self, context: crate::context::RequestContext) -> Self {
+        self.info.context = Some(Arc::new(context));
+        self
+    }
+
+    pub(crate) fn has_context(&self) -> bool {
+        self.info.context.is_some()
+    }
+
+    /// Gives the principal a fresh per-request memo ([`Policy::MEMO`](crate::Policy::MEMO)).
+    pub(crate) fn with_memo(mut self) -> Self {
+        self.info.memo = crate::authz::memo::Memo::new();
+        self
+    }
+
+    /// Sets the tenant the principal belongs to ([`AuthInfo::tenant`]). Only
+    /// from a verified source: a signed claim, or the user record the
+    /// credential names.
+    pub fn tenant(mut self, tenant: impl Into<String>) -> Self {
+        self.info.tenant = Some(tenant.into());
         self
     }
 

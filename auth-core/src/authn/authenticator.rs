@@ -144,7 +144,14 @@ where
 {
     record_in_inventory(std::any::type_name::<A>(), || authenticator.schemes());
     match authenticator.authenticate(request).await {
-        Ok(identity) => {
+        Ok(mut identity) => {
+            identity = identity.with_memo();
+            if !identity.has_context() {
+                identity = identity.context(crate::context::RequestContext::of(
+                    request,
+                    &crate::context::TrustedProxies::none(),
+                ));
+            }
             audit::authenticated(identity.info());
             Ok(Authenticated::from_identity(identity))
         }
@@ -238,6 +245,8 @@ pub struct SharedAuthenticator<U> {
     /// Which authenticator this is, for the adapters' per-request cache.
     id: u64,
     name: &'static str,
+    /// Whose `X-Forwarded-For` the request context believes.
+    proxies: Arc<crate::context::TrustedProxies>,
 }
 
 /// A fresh identity for a `SharedAuthenticator`: never zero, never reused.
@@ -277,6 +286,7 @@ impl<U: Send + Sync + 'static> SharedAuthenticator<U> {
             realm: Arc::from(""),
             id: next_id(),
             name,
+            proxies: Arc::default(),
         }
     }
 
@@ -290,6 +300,16 @@ impl<U: Send + Sync + 'static> SharedAuthenticator<U> {
         if !is_shared(self.name) {
             crate::inventory::record_authenticator(self.name, Some(&self.realm), &self.schemes);
         }
+        self
+    }
+
+    /// Believes the `X-Forwarded-For` of requests whose TCP peer is one of
+    /// `proxies`, for the client address of the request context
+    /// ([`RequestContext::client`](crate::context::RequestContext::client)).
+    /// By default no proxy is trusted: the client is the peer.
+    #[must_use]
+    pub fn with_trusted_proxies(mut self, proxies: crate::context::TrustedProxies) -> Self {
+        self.proxies = Arc::new(proxies);
         self
     }
 
@@ -352,6 +372,7 @@ impl<U> Clone for SharedAuthenticator<U> {
             schemes: Arc::clone(&self.schemes),
             id: self.id,
             name: self.name,
+            proxies: Arc::clone(&self.proxies),
         }
     }
 }
@@ -373,7 +394,10 @@ impl<U: Send + Sync + 'static> Authenticator for SharedAuthenticator<U> {
     }
 
     async fn authenticate(&self, request: &Parts) -> Result<Identity<U>, AuthError> {
-        let identity = self.inner.authenticate_boxed(request).await?;
+        let mut identity = self.inner.authenticate_boxed(request).await?;
+        if !identity.has_context() {
+            identity = identity.context(crate::context::RequestContext::of(request, &self.proxies));
+        }
         if identity.has_realm() || self.realm.is_empty() {
             Ok(identity)
         } else {

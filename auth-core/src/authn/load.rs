@@ -42,10 +42,23 @@ pub trait LoadUser: Send + Sync {
         &self,
         subject: &str,
     ) -> impl Future<Output = Result<Option<Self::User>, AuthError>> + Send;
+
+    /// The tenant `user` belongs to, in a multi-tenant service
+    /// ([`AuthInfo::tenant`](crate::AuthInfo::tenant)): read from the user
+    /// record just loaded, so a session or an API key is always in its user's
+    /// current tenant. `None` (the default) for no tenant.
+    fn tenant(user: &Self::User) -> Option<&str> {
+        let _ = user;
+        None
+    }
 }
 
 impl<L: LoadUser + ?Sized> LoadUser for &L {
     type User = L::User;
+
+    fn tenant(user: &Self::User) -> Option<&str> {
+        L::tenant(user)
+    }
 
     fn load(
         &self,
@@ -58,6 +71,10 @@ impl<L: LoadUser + ?Sized> LoadUser for &L {
 impl<L: LoadUser + ?Sized> LoadUser for Box<L> {
     type User = L::User;
 
+    fn tenant(user: &Self::User) -> Option<&str> {
+        L::tenant(user)
+    }
+
     fn load(
         &self,
         subject: &str,
@@ -68,6 +85,10 @@ impl<L: LoadUser + ?Sized> LoadUser for Box<L> {
 
 impl<L: LoadUser + ?Sized> LoadUser for Arc<L> {
     type User = L::User;
+
+    fn tenant(user: &Self::User) -> Option<&str> {
+        L::tenant(user)
+    }
 
     fn load(
         &self,

@@ -5,9 +5,10 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::AuthError;
+use crate::limit::RateLimited;
 
 /// The answer of a gate or a policy: allow, deny (as forbidden, not-found or
-/// insufficient scope), or unavailable.
+/// insufficient scope), rate-limited, or unavailable.
 ///
 /// Every decision carries a reason for the audit log. Reasons are never sent to the
 /// client: a denial becomes an [`AuthError`] whose message is fixed text. A gate
@@ -20,10 +21,16 @@ use crate::AuthError;
 /// combinators pass it through, so an outage fails closed as a 503 wherever it
 /// happens, inside `not(..)` too.
 ///
+/// A fourth answer, *rate-limited* ([`Decision::rate_limited`], a 429 from the
+/// [`limit`](crate::limit) gates), is a refusal for now that waiting lifts. Like
+/// unavailable, `not(..)` keeps it: "not over the quota" grants nothing, and a
+/// `not(within_plan)` must never let exactly the callers over their quota in.
+///
 /// | `a` | `not(a)` |
 /// |---|---|
 /// | allow | deny |
 /// | deny | allow |
+/// | rate-limited | rate-limited |
 /// | unavailable | unavailable |
 ///
 /// `all(a, b)` and the gate list of [`#[requires]`](crate::requires) ask in order,
@@ -42,6 +49,21 @@ use crate::AuthError;
 /// | unavailable | allow | unavailable | allow |
 /// | unavailable | deny | unavailable | unavailable |
 /// | unavailable | unavailable | unavailable | unavailable |
+///
+/// Rate-limited behaves as a denial in `all(..)` (the first that does not allow
+/// answers) and in `any(..)` (another gate that allows lets the caller in). When
+/// no gate of an `any(..)` allows, it ranks above every denial and below
+/// unavailable: the caller gets in by waiting, so `Retry-After` is the useful
+/// answer; of two, the one lifted sooner answers.
+///
+/// | `a` | `b` | `all(a, b)` | `any(a, b)` |
+/// |---|---|---|---|
+/// | allow | rate-limited | rate-limited | allow |
+/// | rate-limited | allow | rate-limited | allow |
+/// | rate-limited | deny | rate-limited | rate-limited |
+/// | deny | rate-limited | deny | rate-limited |
+/// | rate-limited | unavailable | rate-limited | unavailable |
+/// | unavailable | rate-limited | unavailable | unavailable |
 ///
 /// Every answer that is not unavailable is the answer the same gates would give
 /// once the outage is over, whatever the missing gate would then say: an allow is
@@ -78,6 +100,9 @@ enum Verdict {
     /// The principal must authenticate again, more strongly or more recently
     /// (RFC 9470): a 401 `insufficient_user_authentication`.
     StepUp(StepUp),
+    /// Over a rate limit: 429. Boxed, so that the common verdicts stay small;
+    /// it is built only on the refusal path.
+    RateLimited(Box<RateLimited>),
     /// Could not decide; retry after that many seconds (0: unknown). The reason's
     /// part names the component, so that this stays as small as the other
     /// verdicts: a decision is moved on every gate.
@@ -111,13 +136,17 @@ pub enum Outcome {
     /// Denied until the principal authenticates again, more strongly or more
     /// recently: 401 with an RFC 9470 `insufficient_user_authentication` challenge.
     StepUpRequired,
+    /// Refused for now: the principal is over a rate limit. 429 with
+    /// `Retry-After`; never an allow, even under `not(..)`.
+    RateLimited,
     /// Not decided: something the gate needs did not answer. 503, never an allow.
     Unavailable,
 }
 
 impl Outcome {
     /// `"allow"`, `"deny"`, `"insufficient_scope"`, `"not_found"`,
-    /// `"insufficient_user_authentication"` or `"unavailable"`, as in audit events.
+    /// `"insufficient_user_authentication"`, `"rate_limited"` or `"unavailable"`, as
+    /// in audit events.
     pub fn as_str(self) -> &'static str {
         match self {
             Outcome::Allow => "allow",
@@ -125,6 +154,7 @@ impl Outcome {
             Outcome::InsufficientScope => "insufficient_scope",
             Outcome::NotFound => "not_found",
             Outcome::StepUpRequired => "insufficient_user_authentication",
+            Outcome::RateLimited => "rate_limited",
             Outcome::Unavailable => "unavailable",
         }
     }
@@ -242,6 +272,31 @@ impl Decision {
         }
     }
 
+    /// Refuses for now: the principal is over the rate limit `limited` names. A
+    /// 429 ([`AuthError::TooManyRequests`]) with `Retry-After` and the rate-limit
+    /// headers. `not(..)` keeps it rate-limited, `all(..)` stops at it, and
+    /// `any(..)` answers it unless another gate allows.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use auth_core::limit::{Quota, RateLimited};
+    /// use auth_core::{Decision, Outcome};
+    ///
+    /// let quota = Quota::per_minute(60).unwrap();
+    /// let limited = RateLimited::new("free", quota, Duration::from_millis(1500), Duration::from_secs(60));
+    /// let decision = Decision::rate_limited(limited);
+    /// assert_eq!(decision.clone().negate().outcome(), Outcome::RateLimited);
+    /// let response = decision.into_result().unwrap_err().response("orders-api");
+    /// assert_eq!(response.status.as_u16(), 429);
+    /// assert_eq!(response.retry_after, Some(2));
+    /// ```
+    pub fn rate_limited(limited: RateLimited) -> Self {
+        Decision {
+            reason: Reason::new(Template::RateLimited, limited.policy_cow()),
+            verdict: Verdict::RateLimited(Box::new(limited)),
+        }
+    }
+
     /// The built-in `role(..)` gate's denial: "role `{role}` not held".
     #[inline]
     pub(crate) fn role_not_held(role: &'static str) -> Self {
@@ -286,18 +341,27 @@ impl Decision {
             Verdict::InsufficientScope(_) => Outcome::InsufficientScope,
             Verdict::NotFound => Outcome::NotFound,
             Verdict::StepUp(_) => Outcome::StepUpRequired,
+            Verdict::RateLimited(_) => Outcome::RateLimited,
             Verdict::Unavailable { .. } => Outcome::Unavailable,
         }
     }
 
     /// Whether this is a definite denial (403, 404, `insufficient_scope` or a
-    /// step-up 401): not an allow, and not [unavailable](Self::unavailable).
+    /// step-up 401): not an allow, not [rate-limited](Self::rate_limited) and not
+    /// [unavailable](Self::unavailable). Exactly the decisions `not(..)` turns
+    /// into an allow.
     #[inline]
     pub fn is_denied(&self) -> bool {
         matches!(
             self.verdict,
             Verdict::Deny | Verdict::InsufficientScope(_) | Verdict::NotFound | Verdict::StepUp(_)
         )
+    }
+
+    /// Whether the principal is over a rate limit ([`Decision::rate_limited`]).
+    #[inline]
+    pub fn is_rate_limited(&self) -> bool {
+        matches!(self.verdict, Verdict::RateLimited(_))
     }
 
     /// Whether the gate could not decide ([`Decision::unavailable`]).
@@ -325,7 +389,8 @@ impl Decision {
     /// # Errors
     /// Deny → [`AuthError::Forbidden`], not-found → [`AuthError::NotFound`],
     /// insufficient scope → [`AuthError::InsufficientScope`], step-up →
-    /// [`AuthError::InsufficientUserAuthentication`], unavailable →
+    /// [`AuthError::InsufficientUserAuthentication`], rate-limited →
+    /// [`AuthError::TooManyRequests`], unavailable →
     /// [`AuthError::Unavailable`]; the reason goes along for logs but never into
     /// the error's message.
     #[inline]
@@ -338,15 +403,15 @@ impl Decision {
     }
 
     /// `not(..)`: allows exactly when `self` is a definite denial (any kind), denies
-    /// when it allows, and stays unavailable when it is: an outage never becomes an
-    /// allow.
+    /// when it allows, and stays unavailable or rate-limited when it is: neither an
+    /// outage nor a spent quota ever becomes an allow.
     ///
     /// The reason reads `not: ` before the negated one.
     #[inline]
     pub fn negate(self) -> Decision {
         let verdict = match self.verdict {
             Verdict::Allow => Verdict::Deny,
-            unavailable @ Verdict::Unavailable { .. } => unavailable,
+            kept @ (Verdict::Unavailable { .. } | Verdict::RateLimited(_)) => kept,
             Verdict::Deny
             | Verdict::InsufficientScope(_)
             | Verdict::NotFound
@@ -378,6 +443,7 @@ impl Decision {
                 max_age: (max_age > 0).then_some(u64::from(max_age)),
                 reason: self.reason.into_text(),
             },
+            Verdict::RateLimited(limited) => AuthError::TooManyRequests(limited),
             Verdict::Unavailable { retry_after_secs } => AuthError::Unavailable {
                 component: self.reason.component(),
                 source: None,
@@ -390,8 +456,9 @@ impl Decision {
 
 impl Verdict {
     /// How strongly a non-allow must win when they are merged by `any(..)`: an
-    /// outage beats every denial (the missing gate might have allowed), hiding
-    /// existence beats a missing scope beats a step-up beats a plain denial.
+    /// outage beats every denial (the missing gate might have allowed), a rate
+    /// limit beats the denials (waiting lets the caller in), hiding existence
+    /// beats a missing scope beats a step-up beats a plain denial.
     fn severity(&self) -> u8 {
         match self {
             Verdict::Allow => 0,
@@ -399,7 +466,8 @@ impl Verdict {
             Verdict::StepUp(_) => 2,
             Verdict::InsufficientScope(_) => 3,
             Verdict::NotFound => 4,
-            Verdict::Unavailable { .. } => 5,
+            Verdict::RateLimited(_) => 5,
+            Verdict::Unavailable { .. } => 6,
         }
     }
 }
@@ -437,6 +505,7 @@ enum Template {
     RoleNotHeld,
     PermissionNotHeld,
     ScopeNotGranted,
+    RateLimited,
     Unavailable,
 }
 
@@ -523,6 +592,7 @@ impl fmt::Display for ReasonParts<'_> {
             Template::RoleNotHeld => write!(f, "role `{part}` not held"),
             Template::PermissionNotHeld => write!(f, "permission `{part}` not held"),
             Template::ScopeNotGranted => write!(f, "scope `{part}` not granted"),
+            Template::RateLimited => write!(f, "over the rate limit `{part}`"),
             Template::Unavailable => write!(f, "the {part} is unavailable"),
         }
     }
@@ -640,6 +710,20 @@ fn merge_denials(a: Decision, b: Decision) -> Decision {
             }),
             reason: Reason::text(Cow::Owned(format!("{}; {}", a.reason, b.reason))),
         },
+        // Two rate limits: the one lifted sooner, since either lets the caller in.
+        (Verdict::RateLimited(x), Verdict::RateLimited(y)) => {
+            if y.retry_after() < x.retry_after() {
+                Decision {
+                    verdict: Verdict::RateLimited(y),
+                    reason: b.reason,
+                }
+            } else {
+                Decision {
+                    verdict: Verdict::RateLimited(x),
+                    reason: a.reason,
+                }
+            }
+        }
         // An outage wins, and keeps its own reason: it names the component.
         (x @ Verdict::Unavailable { .. }, _) => Decision {
             verdict: x,
@@ -694,6 +778,98 @@ mod tests {
         assert_eq!(negated.reason(), "role `r` not held");
         assert_eq!(negated.negate().reason(), "not: role `r` not held");
         assert_eq!(decision.negate().reason(), "not: owner");
+    }
+
+    #[allow(clippy::unwrap_used)]
+    fn limited(policy: &'static str, retry_after_ms: u64) -> Decision {
+        let quota = crate::limit::Quota::per_minute(60).unwrap();
+        let after = Duration::from_millis(retry_after_ms);
+        Decision::rate_limited(crate::limit::RateLimited::new(policy, quota, after, after))
+    }
+
+    #[allow(clippy::unwrap_used)]
+    #[test]
+    fn a_rate_limit_is_never_turned_into_an_allow() {
+        let mut decision = limited("free", 1500);
+        for _ in 0..5 {
+            decision = decision.negate();
+            assert_eq!(decision.outcome(), Outcome::RateLimited);
+            assert!(!decision.is_denied() && !decision.is_unavailable());
+        }
+        assert_eq!(
+            decision.reason(),
+            "not: not: not: not: not: over the rate limit `free`"
+        );
+        let err = decision.into_result().unwrap_err();
+        assert_eq!(err.status().as_u16(), 429);
+        assert_eq!(err.retry_after(), Some(Duration::from_millis(1500)));
+    }
+
+    #[allow(clippy::unwrap_used)]
+    #[test]
+    fn rate_limits_in_all_and_any_follow_the_table() {
+        let rows: [(Decision, Decision, Outcome, Outcome); 6] = [
+            (
+                Decision::allow("a"),
+                limited("x", 1),
+                Outcome::RateLimited,
+                Outcome::Allow,
+            ),
+            (
+                limited("x", 1),
+                Decision::allow("b"),
+                Outcome::RateLimited,
+                Outcome::Allow,
+            ),
+            (
+                limited("x", 1),
+                Decision::deny("b"),
+                Outcome::RateLimited,
+                Outcome::RateLimited,
+            ),
+            (
+                Decision::not_found("a"),
+                limited("x", 1),
+                Outcome::NotFound,
+                Outcome::RateLimited,
+            ),
+            (
+                limited("x", 1),
+                Decision::unavailable("s", None),
+                Outcome::RateLimited,
+                Outcome::Unavailable,
+            ),
+            (
+                Decision::unavailable("s", None),
+                limited("x", 1),
+                Outcome::Unavailable,
+                Outcome::Unavailable,
+            ),
+        ];
+        for (a, b, all_expected, any_expected) in rows {
+            let label = format!("{a:?}, {b:?}");
+            let mut all = All::new();
+            if all.push(a.clone()).is_continue() {
+                let _ = all.push(b.clone());
+            }
+            assert_eq!(all.finish().outcome(), all_expected, "all({label})");
+            let mut any = Any::new();
+            if any.push(a).is_continue() {
+                let _ = any.push(b);
+            }
+            assert_eq!(any.finish().outcome(), any_expected, "any({label})");
+        }
+        // Of two rate limits, the one lifted sooner answers.
+        let mut any = Any::new();
+        let _ = any.push(limited("slow", 5000));
+        let _ = any.push(limited("fast", 200));
+        let _ = any.push(Decision::deny("c"));
+        let err = any.finish().into_result().unwrap_err();
+        assert_eq!(err.retry_after(), Some(Duration::from_millis(200)));
+        assert_eq!(
+            err.response("").ratelimit.as_deref(),
+            Some(r#""fast";r=0;t=1"#)
+        );
     }
 
     #[test]

@@ -6,9 +6,13 @@
 
 pub(crate) mod action;
 pub(crate) mod authorize;
+pub mod context;
 pub(crate) mod decision;
+pub mod filter;
 pub mod gate;
 pub(crate) mod guarded;
+pub mod limit;
+pub(crate) mod memo;
 pub(crate) mod permit;
 pub(crate) mod policy;
 pub mod rbac;

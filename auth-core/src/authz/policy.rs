@@ -53,7 +53,7 @@ use crate::{Action, Authenticated, Decision};
 #[diagnostic::on_unimplemented(
     message = "no policy says who may `{Self}` a `{R}`",
     label = "`{Self}` has no policy for `{R}`",
-    note = "write the rule where `{Self}` or `{R}` is defined: `impl auth_core::Policy<{R}> for {Self} {{ type Principal = ..; type State = ..; fn decide(..) -> Decision {{ .. }} }}`",
+    note = "write the rule where `{Self}` or `{R}` is defined: `impl auth_core::Policy<{R}> for {Self} {{ type Principal = ..; type State = ..; fn decide(..) -> Decision {{ .. }} }}` (or `impl auth_core::FilterPolicy<{R}> for {Self}` when the rule is a filter over the fields of `{R}`, which also answers lists)",
     note = "a policy that must await (a database, a store) implements `auth_core::AsyncPolicy` and needs an `async fn` handler"
 )]
 pub trait Policy<R: ?Sized>: Action {
@@ -69,6 +69,18 @@ pub trait Policy<R: ?Sized>: Action {
     /// is asked (a resource gate, [`Authenticated::authorize`], a filter), so a
     /// rule written for users never meets a guest by accident.
     const GUESTS: bool = false;
+
+    /// Whether the rule is decided once per request for the same resource:
+    /// when it is asked again (a resource gate and a call in the body, a
+    /// permit for each row of a list), the first decision answers. `false`
+    /// unless set. Set it for a rule that is costly (it queries a remote
+    /// engine) and whose answer depends only on the principal, the resource's
+    /// [id](crate::Resource::id) and the state: a request that changes the
+    /// resource and asks again gets the first answer. The memo is keyed by the
+    /// action and resource types, the id and the state's address; it never
+    /// keeps an unavailable decision (the store may answer next time), and
+    /// lives as long as the request's principal.
+    const MEMO: bool = false;
 
     /// The decision for `principal` performing `Self` on `resource`.
     fn decide(
@@ -115,7 +127,7 @@ pub trait Policy<R: ?Sized>: Action {
 #[diagnostic::on_unimplemented(
     message = "no policy says who may `{Self}` a `{R}`",
     label = "`{Self}` has no policy for `{R}`",
-    note = "write the rule where `{Self}` or `{R}` is defined: `impl auth_core::Policy<{R}> for {Self} {{ type Principal = ..; type State = ..; fn decide(..) -> Decision {{ .. }} }}` (or `AsyncPolicy` if it must await)"
+    note = "write the rule where `{Self}` or `{R}` is defined: `impl auth_core::Policy<{R}> for {Self} {{ type Principal = ..; type State = ..; fn decide(..) -> Decision {{ .. }} }}` (or `AsyncPolicy` if it must await, or `FilterPolicy` when the rule is a filter over the fields of `{R}`)"
 )]
 pub trait AsyncPolicy<R: ?Sized>: Action {
     /// The principal type the rule decides for.
@@ -125,6 +137,10 @@ pub trait AsyncPolicy<R: ?Sized>: Action {
 
     /// Whether the rule decides for guests at all; see [`Policy::GUESTS`].
     const GUESTS: bool = false;
+
+    /// Whether the rule is decided once per request for the same resource;
+    /// see [`Policy::MEMO`].
+    const MEMO: bool = false;
 
     /// The decision for `principal` performing `Self` on `resource`.
     fn decide(
@@ -142,6 +158,7 @@ where
     type Principal = A::Principal;
     type State = A::State;
     const GUESTS: bool = <A as Policy<R>>::GUESTS;
+    const MEMO: bool = <A as Policy<R>>::MEMO;
 
     fn decide(
         principal: &Authenticated<Self::Principal>,
@@ -158,11 +175,15 @@ where
 #[diagnostic::on_unimplemented(
     message = "no policy lets a `{U}` `{Self}` a `{R}` reading `{S}`",
     label = "`{Self}` has no policy for `{R}` with this principal and state",
-    note = "write the rule where `{Self}` or `{R}` is defined: `impl auth_core::Policy<{R}> for {Self} {{ type Principal = {U}; type State = {S}; fn decide(..) -> Decision {{ .. }} }}`",
+    note = "write the rule where `{Self}` or `{R}` is defined: `impl auth_core::Policy<{R}> for {Self} {{ type Principal = {U}; type State = {S}; fn decide(..) -> Decision {{ .. }} }}` (or `FilterPolicy` when the rule is a filter over the fields of `{R}`)",
     note = "if the rule exists, its `Principal` or `State` differs from this handler's: the handler's principal is `Authenticated<{U}>`, and its state (`state = ..`, or `()` without one) is `{S}`",
     note = "a policy that must await (a database, a store) implements `auth_core::AsyncPolicy` and needs an `async fn` handler"
 )]
 pub trait PolicyFor<R: ?Sized, U, S: ?Sized>: Action + sealed::Sync<R, U, S> {
+    /// [`Policy::MEMO`].
+    #[doc(hidden)]
+    const MEMO: bool;
+
     /// Runs the policy.
     #[doc(hidden)]
     fn decide_for(principal: &Authenticated<U>, resource: &R, state: &S) -> Decision;
@@ -173,6 +194,8 @@ where
     A: Policy<R>,
     R: ?Sized,
 {
+    const MEMO: bool = <A as Policy<R>>::MEMO;
+
     #[inline]
     fn decide_for(
         principal: &Authenticated<A::Principal>,
@@ -192,7 +215,7 @@ where
 #[diagnostic::on_unimplemented(
     message = "no policy lets a `{U}` `{Self}` a `{R}` reading `{S}`",
     label = "`{Self}` has no policy for `{R}` with this principal and state",
-    note = "write the rule where `{Self}` or `{R}` is defined: `impl auth_core::Policy<{R}> for {Self} {{ type Principal = {U}; type State = {S}; fn decide(..) -> Decision {{ .. }} }}` (or `AsyncPolicy` if it must await)",
+    note = "write the rule where `{Self}` or `{R}` is defined: `impl auth_core::Policy<{R}> for {Self} {{ type Principal = {U}; type State = {S}; fn decide(..) -> Decision {{ .. }} }}` (or `AsyncPolicy` if it must await, or `FilterPolicy` when the rule is a filter over the fields of `{R}`)",
     note = "if the rule exists, its `Principal` or `State` differs from this handler's: the handler's principal is `Authenticated<{U}>`, and its state (`state = ..`, or `()` without one) is `{S}`"
 )]
 pub trait AsyncPolicyFor<R: ?Sized, U, S: ?Sized>: Action + sealed::Async<R, U, S> {
@@ -200,6 +223,10 @@ pub trait AsyncPolicyFor<R: ?Sized, U, S: ?Sized>: Action + sealed::Async<R, U, 
     /// policy's future, so the allow path awaits the policy and nothing else.
     #[doc(hidden)]
     const GUESTS: bool;
+
+    /// [`AsyncPolicy::MEMO`].
+    #[doc(hidden)]
+    const MEMO: bool;
 
     /// Runs the policy (for a guest only when [`GUESTS`](Self::GUESTS)).
     #[doc(hidden)]
@@ -216,6 +243,7 @@ where
     R: ?Sized,
 {
     const GUESTS: bool = <A as AsyncPolicy<R>>::GUESTS;
+    const MEMO: bool = <A as AsyncPolicy<R>>::MEMO;
 
     #[inline]
     fn decide_for(

@@ -169,6 +169,44 @@ async fn a_closure_maps_custom_claims() {
     );
 }
 
+/// `tenant_claim`: the principal's tenant comes from a verified string claim,
+/// which every token must then carry.
+#[tokio::test]
+async fn the_tenant_comes_from_the_configured_claim() {
+    let auth = JwtAuthenticator::builder(keys(), PrincipalMapper::new())
+        .audience(AUDIENCE)
+        .tenant_claim("tid")
+        .dangerous_without_revocation()
+        .build()
+        .unwrap();
+    let mut claims = good_claims();
+    claims.insert("tid".into(), "acme".into());
+    let user = authenticate(&auth, &bearer(&hs256(&claims))).await.unwrap();
+    assert_eq!(user.info().tenant(), Some("acme"));
+    claims.insert("tid".into(), serde_json::json!(["acme"]));
+    assert_invalid(
+        auth.verify(&hs256(&claims)).await,
+        TokenError::InvalidClaim("tid"),
+    );
+    claims.remove("tid");
+    assert_invalid(
+        auth.verify(&hs256(&claims)).await,
+        TokenError::MissingClaim("tid"),
+    );
+
+    // Without `tenant_claim`, a `tid` claim sets nothing.
+    let plain = JwtAuthenticator::builder(keys(), PrincipalMapper::new())
+        .audience(AUDIENCE)
+        .dangerous_without_revocation()
+        .build()
+        .unwrap();
+    claims.insert("tid".into(), "acme".into());
+    let user = authenticate(&plain, &bearer(&hs256(&claims)))
+        .await
+        .unwrap();
+    assert_eq!(user.info().tenant(), None);
+}
+
 #[derive(Debug, Clone)]
 struct User {
     id: String,

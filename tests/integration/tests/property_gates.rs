@@ -15,7 +15,9 @@
 use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::pin::Pin;
+use std::time::Duration;
 
+use auth_core::limit::{Quota, RateLimited};
 use auth_core::{
     Action, All, Any, AuthError, Authenticated, Authenticator, Decision, Identity, Mechanism,
     Outcome, Policy, Resource, Scopes, requires,
@@ -32,6 +34,7 @@ enum V {
     Deny,
     NotFound,
     Scope(String),
+    RateLimited,
     Unavailable,
 }
 
@@ -42,7 +45,8 @@ impl V {
             V::Deny => 1,
             V::Scope(_) => 2,
             V::NotFound => 3,
-            V::Unavailable => 4,
+            V::RateLimited => 4,
+            V::Unavailable => 5,
         }
     }
 
@@ -52,6 +56,12 @@ impl V {
             V::Deny => Decision::deny("reference deny"),
             V::NotFound => Decision::not_found("reference not found"),
             V::Scope(scope) => Decision::insufficient_scope(scope.clone()),
+            V::RateLimited => Decision::rate_limited(RateLimited::new(
+                "reference",
+                Quota::per_minute(60).unwrap(),
+                Duration::from_secs(1),
+                Duration::from_secs(60),
+            )),
             V::Unavailable => Decision::unavailable("reference store", None),
         }
     }
@@ -65,6 +75,7 @@ impl V {
                 Err(AuthError::InsufficientScope { scope }) => V::Scope(scope.into_owned()),
                 other => panic!("not a scope denial: {other:?}"),
             },
+            Outcome::RateLimited => V::RateLimited,
             Outcome::Unavailable => V::Unavailable,
             other => panic!("unknown outcome {other:?}"),
         }
@@ -76,6 +87,7 @@ impl V {
             Err(AuthError::Forbidden { .. }) => V::Deny,
             Err(AuthError::NotFound { .. }) => V::NotFound,
             Err(AuthError::InsufficientScope { scope }) => V::Scope(scope.to_string()),
+            Err(AuthError::TooManyRequests(_)) => V::RateLimited,
             Err(AuthError::Unavailable { .. }) => V::Unavailable,
             Err(other) => panic!("unexpected error {other:?}"),
         }
@@ -86,6 +98,7 @@ fn not(v: &V) -> V {
     match v {
         V::Allow => V::Deny,
         V::Unavailable => V::Unavailable,
+        V::RateLimited => V::RateLimited,
         V::Deny | V::NotFound | V::Scope(_) => V::Allow,
     }
 }
@@ -169,6 +182,27 @@ impl Tree {
         }
     }
 
+    /// The tree with its rate-limited leaves answering `v` instead.
+    fn without_rate_limits(&self, v: V) -> Tree {
+        match self {
+            Tree::Leaf(V::RateLimited) => Tree::Leaf(v),
+            Tree::Leaf(other) => Tree::Leaf(other.clone()),
+            Tree::Not(inner) => Tree::Not(Box::new(inner.without_rate_limits(v))),
+            Tree::All(children) => Tree::All(
+                children
+                    .iter()
+                    .map(|c| c.without_rate_limits(v.clone()))
+                    .collect(),
+            ),
+            Tree::Any(children) => Tree::Any(
+                children
+                    .iter()
+                    .map(|c| c.without_rate_limits(v.clone()))
+                    .collect(),
+            ),
+        }
+    }
+
     fn unavailable_leaves(&self) -> usize {
         match self {
             Tree::Leaf(v) => usize::from(*v == V::Unavailable),
@@ -212,6 +246,7 @@ fn any_v() -> impl Strategy<Value = V> {
         2 => Just(V::Deny),
         1 => Just(V::NotFound),
         1 => prop_oneof![Just("s1"), Just("s2")].prop_map(|s| V::Scope(s.to_owned())),
+        1 => Just(V::RateLimited),
         2 => Just(V::Unavailable),
     ]
 }
@@ -255,6 +290,26 @@ proptest! {
                     answers, tree, completed, result
                 );
             }
+        }
+    }
+
+    /// `not(..)` of a rate limit is a rate limit (a 429), at any depth of
+    /// negation, and no tree of combinators over rate-limited gates allows.
+    #[test]
+    fn not_never_turns_a_rate_limit_into_an_allow(depth in 0usize..6, tree in any_tree()) {
+        let mut decision = V::RateLimited.decision();
+        for _ in 0..depth {
+            decision = decision.negate();
+        }
+        prop_assert_eq!(decision.outcome(), Outcome::RateLimited);
+        let is_429 = decision.into_result().is_err_and(|e| e.status().as_u16() == 429);
+        prop_assert!(is_429);
+        // Any tree that allows still allows, and still refuses, when its
+        // rate-limited leaves are read as plain denials flipped by no `not`:
+        // a rate limit only ever takes allows away.
+        let result = V::of(&tree.library());
+        if result == V::Allow {
+            prop_assert_eq!(tree.without_rate_limits(V::Allow).reference(), V::Allow);
         }
     }
 

@@ -164,10 +164,14 @@ impl<S: ApiKeyStore, L: LoadUser> Authenticator for ApiKeyAuthenticator<S, L> {
             .map_err(|error| error.or_retry_after(RETRY_AFTER))?
             .ok_or(TokenError::UnknownSubject)?;
         self.touch(&id, last_used_at, now).await;
-        let identity = Identity::new(user, owner, Mechanism::ApiKey)
+        let tenant = L::tenant(&user).map(str::to_owned);
+        let mut identity = Identity::new(user, owner, Mechanism::ApiKey)
             .token_id(id)
             .scopes(scopes)
             .issued_at(created_at);
+        if let Some(tenant) = tenant {
+            identity = identity.tenant(tenant);
+        }
         Ok(match expires_at {
             Some(at) => identity.expires_at(at),
             None => identity,
@@ -267,6 +271,10 @@ mod tests {
                 _ => Ok(None),
             }
         }
+        /// Alice's record says she is in tenant `acme`; Bob's names none.
+        fn tenant(user: &String) -> Option<&str> {
+            (user == "ALICE").then_some("acme")
+        }
     }
 
     struct Fixture {
@@ -343,6 +351,11 @@ mod tests {
             assert_eq!(info.scopes().as_str(), "orders:read");
             assert_eq!(info.issued_at(), Some(record.created_at()));
             assert_eq!(info.expires_at(), record.expires_at());
+            // The tenant comes from the owner's record (`LoadUser::tenant`).
+            assert_eq!(info.tenant(), Some("acme"));
+            let (bobs, _) = f.key("bob", None).await;
+            let bob = f.send(with_key(bobs.expose())).await.unwrap();
+            assert_eq!(bob.info().tenant(), None);
             // The header name is case-insensitive, as HTTP says.
             f.send(http::Request::builder().header("X-API-Key", key.expose()))
                 .await

@@ -82,6 +82,7 @@ pub struct JwtAuthenticator<M, S> {
     credentials: CredentialSource,
     max_token_bytes: usize,
     cache: Option<TokenCache>,
+    tenant_claim: Option<&'static str>,
     revocation: S,
     mapper: M,
 }
@@ -115,6 +116,7 @@ impl JwtAuthenticator<(), RevocationUnset> {
             trusted_origins: Vec::new(),
             cross_site_check: true,
             cache_capacity: Some(DEFAULT_VERIFIED_TOKEN_CACHE),
+            tenant_claim: None,
         }
     }
 }
@@ -217,6 +219,10 @@ where
         if let Some(at) = claims.auth_time() {
             identity = identity.auth_time(at);
         }
+        if let Some(name) = self.tenant_claim {
+            let tenant: String = claims.get(name)?.ok_or(TokenError::MissingClaim(name))?;
+            identity = identity.tenant(tenant);
+        }
         Ok(identity)
     }
 }
@@ -307,6 +313,7 @@ pub struct JwtAuthenticatorBuilder<M, S> {
     trusted_origins: Vec<String>,
     cross_site_check: bool,
     cache_capacity: Option<usize>,
+    tenant_claim: Option<&'static str>,
 }
 
 /// The issuer the keys are known to belong to, and how that is known.
@@ -390,6 +397,17 @@ impl<M, S> JwtAuthenticatorBuilder<M, S> {
     /// Compared case-insensitively, with or without the `application/` prefix.
     pub fn require_type(mut self, typ: impl Into<String>) -> Self {
         self.typ = Some(typ.into());
+        self
+    }
+
+    /// Reads the principal's tenant ([`AuthInfo::tenant`](crate::AuthInfo::tenant))
+    /// from the claim `name` (a string), for a multi-tenant service: every token
+    /// must then carry it, and one without it, or with a non-string, is a 401
+    /// ([`TokenError::MissingClaim`] / [`TokenError::InvalidClaim`]). Resources
+    /// that declare a tenant ([`Resource::TENANT`](crate::Resource::TENANT)) are
+    /// then refused (404) across tenants. Unset, principals have no tenant.
+    pub fn tenant_claim(mut self, name: &'static str) -> Self {
+        self.tenant_claim = Some(name);
         self
     }
 
@@ -512,6 +530,7 @@ impl<M, S> JwtAuthenticatorBuilder<M, S> {
             trusted_origins: self.trusted_origins,
             cross_site_check: self.cross_site_check,
             cache_capacity: self.cache_capacity,
+            tenant_claim: self.tenant_claim,
         }
     }
 
@@ -611,6 +630,7 @@ impl<M, S> JwtAuthenticatorBuilder<M, S> {
             credentials: CredentialSource { cookie },
             max_token_bytes: self.max_token_bytes,
             cache: self.cache_capacity.map(TokenCache::new),
+            tenant_claim: self.tenant_claim,
             revocation: self.revocation,
             mapper: self.mapper,
         })

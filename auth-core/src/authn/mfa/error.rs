@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use http::StatusCode;
 
+use crate::error::whole_seconds_up;
 use crate::{AuthError, ErrorResponse};
 
 /// Why [`Totp`](super::Totp) refused an enrolment, a confirmation or a code.
@@ -99,6 +100,8 @@ impl TotpError {
                 error: "too_many_attempts",
                 error_description: "too many attempts; try again later",
                 retry_after: Some(whole_seconds_up(*retry_after)),
+                ratelimit_policy: None,
+                ratelimit: None,
             },
             TotpError::InvalidLabel => {
                 AuthError::invalid_request("the account label is invalid").response(realm)
@@ -111,15 +114,4 @@ impl TotpError {
             | TotpError::NoPendingEnrollment => AuthError::invalid_grant().response(realm),
         }
     }
-}
-
-/// `Retry-After` is whole seconds: round up, and never 0.
-fn whole_seconds_up(after: Duration) -> u64 {
-    let seconds = after.as_secs();
-    let seconds = if after.subsec_nanos() > 0 {
-        seconds.saturating_add(1)
-    } else {
-        seconds
-    };
-    seconds.max(1)
 }

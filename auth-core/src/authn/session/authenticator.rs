@@ -293,6 +293,10 @@ impl<S: SessionStore, L: LoadUser> Authenticator for SessionAuthenticator<S, L> 
         if let Some(acr) = record.acr {
             identity = identity.acr(acr);
         }
+        if let Some(tenant) = L::tenant(identity.user()) {
+            let tenant = tenant.to_owned();
+            identity = identity.tenant(tenant);
+        }
         Ok(identity)
     }
     /// The session cookie.

@@ -48,6 +48,11 @@ impl LoadUser for Users {
     async fn load(&self, subject: &str) -> Result<Option<User>, AuthError> {
         Ok(self.0.lock().unwrap().get(subject).cloned())
     }
+
+    /// Admins are in tenant `ops`; the others in none.
+    fn tenant(user: &User) -> Option<&str> {
+        user.admin.then_some("ops")
+    }
 }
 
 /// A clock the test moves by hand, in seconds from a fixed start.
@@ -187,6 +192,14 @@ fn a_login_authenticates_with_the_identity_of_its_record() {
         assert_eq!(info.amr(), ["pwd", "otp"]);
         assert_eq!(info.acr(), Some("mfa"));
         assert!(info.scopes().is_empty());
+        // The tenant is the user record's (`LoadUser::tenant`), read again on
+        // every request: a user moved to another tenant is there at once.
+        assert_eq!(info.tenant(), Some("ops"));
+        f.users.put("alice", false);
+        let alice = authenticate(&f.authenticator, &get(&cookie_of(&new)))
+            .await
+            .unwrap();
+        assert_eq!(alice.info().tenant(), None);
     });
 }
 
