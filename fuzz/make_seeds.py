@@ -288,6 +288,26 @@ def macros() -> None:
         write("requires_expand", attr)
 
 
+def roles_files() -> None:
+    """The roles files of the repository, and one file per refusal of the loader."""
+    for path in sorted(ROOT.glob("**/roles*.toml")):
+        if "target" not in path.parts:
+            write("roles_file", path.read_text())
+    for text in [
+        '[roles.a]\ninherits = ["b"]\n[roles.b]\ninherits = ["a"]\n',
+        '[permissions]\n"a" = "x"\n[roles.r]\npermissions = ["a", "a", "b"]\n',
+        '[roles.a]\n[roles.b]\ninherits = ["a", "a", "c"]\n',
+        '[permissions]\n"orders.read" = "x"\n"orders_read" = "y"\n[roles.Self]\n',
+        '[roles]\n"" = {}\n"self" = {}\n',
+        'roles = 3\npermissions = [1]\n',
+        '[roles.x]\ninherit = ["y"]\ndescription = 1\n',
+        '[permissions]\norders.read = "x"\n[roles.r]\n',
+        '[roles.a\n',
+        '',
+    ]:
+        write("roles_file", text)
+
+
 def main() -> None:
     all_tokens = tokens()
     bearer(all_tokens)
@@ -295,6 +315,7 @@ def main() -> None:
     jwk()
     claims()
     macros()
+    roles_files()
     for directory in sorted(SEEDS.iterdir()):
         print(f"{directory.name}: {len(list(directory.iterdir()))} seeds")
 

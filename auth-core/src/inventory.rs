@@ -5,7 +5,9 @@
 //! [`#[public]`](crate::public) registers a [`HandlerInfo`] at link time, whether
 //! or not it is ever called. [`handlers`] lists them, [`authenticators`] lists the
 //! authenticators the program has put to use, and [`Matrix`] prints both: the
-//! authorization matrix of an application.
+//! authorization matrix of an application. With the `rbac` feature,
+//! `Matrix::per_role` prints it per role of a roles file (what each role reaches),
+//! and `Matrix::check_roles` refuses gates naming roles the file lacks.
 //!
 //! ```
 //! use auth_core::{public, requires, Authenticated, HasRoles};

@@ -92,6 +92,7 @@
 //! | `redis` | no | Redis revocation and refresh-token stores, shared by every instance (and the session, API key and TOTP stores, with their features) |
 //! | `axum` | no | `auth_core::axum`: extractor, responses, `SecureRouter` |
 //! | `actix-web` | no | `auth_core::actix`: extractor, responses, `SecureScope` |
+//! | `rbac` | no | `auth_core::rbac`: roles, permissions and inheritance from a TOML file validated at start (`rbac::RoleTable`), typed role names generated at build time, the matrix per role |
 //! | `testing` | no | [`Authenticated::for_testing`], a door for tests, and `auth_core::testing` (a table-driven policy harness). Enable it in `[dev-dependencies]` only: Cargo unifies features, so enabling it in `[dependencies]` opens the door in production builds. |
 //! | `fuzzing` | no | internal parsers exposed, unstable and hidden, for the harnesses in `fuzz/`. Not a door (nothing in it makes a principal or a permit), but not an API either: never enable it outside `fuzz/`. |
 #![forbid(unsafe_code)]
@@ -150,7 +151,10 @@ pub use crate::authz::filter;
 pub use crate::authz::gate;
 #[doc(inline)]
 pub use crate::authz::limit;
+#[doc(inline)]
 pub use crate::authz::load;
+#[doc(inline)]
+pub use crate::authz::rbac;
 
 pub use crate::authn::authenticated::{AuthInfo, Authenticated, Identity, Mechanism, Scopes};
 pub use crate::authn::authenticator::{Authenticator, SharedAuthenticator, authenticate};
@@ -206,8 +210,10 @@ pub use crate::error::{AuthError, ErrorResponse, GrantError, TokenError};
 /// |---|---|---|
 /// | `authenticated` | always (the `Authenticated` parameter is the check) | — |
 /// | `role("admin")` | the principal [`HasRoles`] `admin` | 403 |
+/// | `role(Admin)` | the same, for the role a type implementing [`rbac::RoleName`] names (generated from a roles file: a misspelled type does not compile); recorded as `role("admin")` | 403 |
 /// | `scope("orders:write")` | the credential grants the scope | 403 `insufficient_scope`, `scope="orders:write"` |
 /// | `permission("orders.delete")` | the principal [`HasPermissions`] it | 403 |
+/// | `permission(OrdersDelete)` | the same, through [`rbac::PermissionName`] | 403 |
 /// | `mechanism("api_key")` | the credential is of that [`Mechanism`] (`bearer_token`, `session`, `api_key`, `guest`, `test`; a typo does not compile) | 403 |
 /// | `mfa` | the credential's `amr` names a second factor ([`gate::SECOND_FACTORS`]) | 401 step-up, `acr_values` = [`gate::ACR_MFA`] |
 /// | `amr("otp")` | the credential's `amr` holds the method | 401 step-up |

@@ -208,3 +208,45 @@ impl<T> ParamIsOther for &PublicParam<T> {}
     note = "a handler that needs a signed-in caller is `#[requires(authenticated)]`"
 )]
 pub trait PrincipalInDisguise {}
+
+/// The length of `parts` joined: the inventory text of a gate with a typed name
+/// (`role(Admin)` recorded as `role("admin")`) is joined at compile time.
+pub const fn text_len(parts: &[&str]) -> usize {
+    let mut len = 0;
+    let mut rest = parts;
+    while let [first, tail @ ..] = rest {
+        len += first.len();
+        rest = tail;
+    }
+    len
+}
+
+/// `parts` joined, as bytes; `N` is [`text_len`] of them.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "const fn: the loops stay within `N` and each part's length"
+)]
+pub const fn text_bytes<const N: usize>(parts: &[&str]) -> [u8; N] {
+    let mut out = [0u8; N];
+    let mut at = 0;
+    let mut rest = parts;
+    while let [first, tail @ ..] = rest {
+        let bytes = first.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() && at < N {
+            out[at] = bytes[i];
+            at += 1;
+            i += 1;
+        }
+        rest = tail;
+    }
+    out
+}
+
+/// `bytes` as text: the parts were `str`s, so always valid UTF-8.
+pub const fn text_str(bytes: &'static [u8]) -> &'static str {
+    match core::str::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(_) => "?",
+    }
+}

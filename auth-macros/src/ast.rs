@@ -24,6 +24,14 @@ pub(crate) enum Gate {
         keyword: Ident,
         value: LitStr,
     },
+    /// `role(Admin)`, `permission(OrdersRefund)`: a type implementing
+    /// `auth_core::rbac::RoleName` / `PermissionName`, so a misspelled name does
+    /// not compile.
+    Typed {
+        kind: NamedKind,
+        keyword: Ident,
+        name: Path,
+    },
     /// `any(..)`, `all(..)`
     Combine {
         kind: CombineKind,
@@ -85,22 +93,70 @@ impl CombineKind {
 
 impl Gate {
     /// The gate as a user would write it, normalized: the key for duplicate
-    /// detection and the text in the inventory and audit events.
+    /// detection. A typed name shows as its path (`role(Admin)`).
     pub(crate) fn render(&self) -> String {
+        self.pieces()
+            .into_iter()
+            .map(|piece| match piece {
+                Piece::Text(text) => text,
+                Piece::Name(kind, path) => format!("{}({})", kind.keyword(), render_path(path)),
+            })
+            .collect()
+    }
+
+    /// The gate's text in pieces, a typed name apart: the inventory records it
+    /// with the name the type stands for (`role("admin")`), known only to rustc.
+    pub(crate) fn pieces(&self) -> Vec<Piece<'_>> {
+        let mut pieces = Vec::new();
+        self.push_pieces(&mut pieces);
+        pieces
+    }
+
+    fn push_pieces<'g>(&'g self, out: &mut Vec<Piece<'g>>) {
+        let text = |out: &mut Vec<Piece<'g>>, text: String| match out.last_mut() {
+            Some(Piece::Text(last)) => last.push_str(&text),
+            _ => out.push(Piece::Text(text)),
+        };
         match self {
-            Gate::Authenticated(_) => "authenticated".to_owned(),
-            Gate::Mfa(_) => "mfa".to_owned(),
-            Gate::Fresh { max_age, .. } => format!("fresh(max_age = {})", max_age.base10_digits()),
-            Gate::Named { kind, value, .. } => format!("{}({:?})", kind.keyword(), value.value()),
-            Gate::Combine { kind, gates, .. } => {
-                let inner: Vec<String> = gates.iter().map(Gate::render).collect();
-                format!("{}({})", kind.keyword(), inner.join(", "))
+            Gate::Authenticated(_) => text(out, "authenticated".to_owned()),
+            Gate::Mfa(_) => text(out, "mfa".to_owned()),
+            Gate::Fresh { max_age, .. } => {
+                text(out, format!("fresh(max_age = {})", max_age.base10_digits()));
             }
-            Gate::Not { gate, .. } => format!("not({})", gate.render()),
-            Gate::Check { predicate, .. } => format!("check({})", render_path(predicate)),
-            Gate::Resource { action, param } => format!("{}({param})", render_path(action)),
+            Gate::Named { kind, value, .. } => {
+                text(out, format!("{}({:?})", kind.keyword(), value.value()));
+            }
+            Gate::Typed { kind, name, .. } => out.push(Piece::Name(*kind, name)),
+            Gate::Combine { kind, gates, .. } => {
+                text(out, format!("{}(", kind.keyword()));
+                for (i, gate) in gates.iter().enumerate() {
+                    if i > 0 {
+                        text(out, ", ".to_owned());
+                    }
+                    gate.push_pieces(out);
+                }
+                text(out, ")".to_owned());
+            }
+            Gate::Not { gate, .. } => {
+                text(out, "not(".to_owned());
+                gate.push_pieces(out);
+                text(out, ")".to_owned());
+            }
+            Gate::Check { predicate, .. } => {
+                text(out, format!("check({})", render_path(predicate)));
+            }
+            Gate::Resource { action, param } => {
+                text(out, format!("{}({param})", render_path(action)));
+            }
         }
     }
+}
+
+/// A piece of a gate's text.
+pub(crate) enum Piece<'g> {
+    Text(String),
+    /// A typed role or permission name.
+    Name(NamedKind, &'g Path),
 }
 
 /// `path` as written, generic arguments included (`plans::on_plan::<Enterprise>`),

@@ -259,6 +259,21 @@ fn parse_keyword_gate(
                 "mechanism" => NamedKind::Mechanism,
                 _ => NamedKind::Permission,
             };
+            if matches!(kind, NamedKind::Role | NamedKind::Permission)
+                && let Some(args) = &args
+            {
+                match typed_name(cx, kind, args) {
+                    TypedName::Path(name) => {
+                        return Some(Gate::Typed {
+                            kind,
+                            keyword,
+                            name,
+                        });
+                    }
+                    TypedName::Refused => return None,
+                    TypedName::NotAPath => {}
+                }
+            }
             let value = parse_named_value(cx, ident, kind, group, args)?;
             Some(Gate::Named {
                 kind,
@@ -462,6 +477,38 @@ fn path_has_generics(path: &syn::Path) -> bool {
         .any(|segment| !segment.arguments.is_none())
 }
 
+enum TypedName {
+    /// `role(Admin)`, `permission(permissions::OrdersRefund)`.
+    Path(Path),
+    /// `role(admin)`: reported.
+    Refused,
+    /// No path: a string literal, or a mistake the caller reports.
+    NotAPath,
+}
+
+/// The typed name of `role(..)` / `permission(..)`, if `args` is one.
+fn typed_name(cx: &mut Ctxt, kind: NamedKind, args: &TokenStream) -> TypedName {
+    let Ok(path) = Path::parse_mod_style.parse2(args.clone()) else {
+        return TypedName::NotAPath;
+    };
+    let name = kind.keyword();
+    if let Some(ident) = path.get_ident()
+        && ident
+            .to_string()
+            .starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+    {
+        cx.error_spanned_by(
+            ident,
+            format!(
+                "expected a {name} type or a string: `{name}({})` with a type generated from the roles file, or `{name}(\"{ident}\")`",
+                if kind == NamedKind::Role { "Admin" } else { "OrdersRefund" },
+            ),
+        );
+        return TypedName::Refused;
+    }
+    TypedName::Path(path)
+}
+
 fn parse_named_value(
     cx: &mut Ctxt,
     ident: &Ident,
@@ -494,9 +541,14 @@ fn parse_named_value(
                 format!("`{name}` takes one name; for alternatives write `any({name}(\"a\"), {name}(\"b\"))`, for all of them `all(..)`"),
             );
         } else {
+            let expected = match kind {
+                NamedKind::Role => "a role type or a string literal: `role(Admin)` or `role(\"admin\")`".to_owned(),
+                NamedKind::Permission => "a permission type or a string literal: `permission(OrdersRefund)` or `permission(\"orders.refund\")`".to_owned(),
+                _ => format!("a string literal: `{example}`"),
+            };
             cx.error_spanned_by(
                 if args.is_empty() { span_of_args } else { args },
-                format!("expected a string literal: `{example}`"),
+                format!("expected {expected}"),
             );
         }
         return None;

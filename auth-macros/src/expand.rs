@@ -189,7 +189,7 @@ fn handler_info(
 ) -> TokenStream {
     let name = handler.item.sig.ident.to_string();
     let info = if let Some(gates) = gates {
-        let texts = gates.iter().map(Gate::render);
+        let texts = gates.iter().map(|gate| crate::names::text(krate, gate));
         quote! {
             #krate::inventory::HandlerInfo::guarded(
                 #name, ::core::module_path!(), ::core::file!(), ::core::line!(), &[#(#texts),*],
@@ -233,7 +233,9 @@ fn handler_info(
     };
     // The record lives in a block of its own: the handler's body cannot name it
     // (a registered record is a door), and `__auth_handler` is hidden too.
+    let names = gates.map(|gates| crate::names::consts(krate, gates));
     quote! {
+        #names
         let __auth_handler: &'static #krate::inventory::HandlerInfo = {
             #early
             static __AUTH_HANDLER: #krate::inventory::HandlerInfo = #info;
@@ -587,6 +589,7 @@ fn contains_check(gate: &Gate) -> bool {
         | Gate::Mfa(_)
         | Gate::Fresh { .. }
         | Gate::Named { .. }
+        | Gate::Typed { .. }
         | Gate::Resource { .. } => false,
     }
 }
@@ -597,6 +600,7 @@ fn gate_tokens(gate: &Gate) -> TokenStream {
         Gate::Combine { gates, .. } => gates.iter().map(gate_tokens).collect(),
         Gate::Not { gate, .. } => gate_tokens(gate),
         Gate::Named { value, .. } => value.to_token_stream(),
+        Gate::Typed { name, .. } => name.to_token_stream(),
         Gate::Fresh { max_age, .. } => max_age.to_token_stream(),
         Gate::Authenticated(_) | Gate::Mfa(_) | Gate::Resource { .. } => TokenStream::new(),
     }
@@ -819,7 +823,7 @@ fn inference_hint(mut ty: Type) -> Type {
 
 /// `path` with every token at `span`, so an error in a call through it points at
 /// the user's gate rather than at the whole attribute.
-fn respan(path: &Path, span: Span) -> TokenStream {
+pub(crate) fn respan(path: &Path, span: Span) -> TokenStream {
     path.to_token_stream()
         .into_iter()
         .map(|mut tree| {
@@ -918,6 +922,21 @@ impl Decisions<'_> {
                 let principal = self.principal(keyword.span());
                 quote_spanned!(keyword.span()=> #krate::gate::#function(#principal, #value))
             }
+            Gate::Typed {
+                kind,
+                keyword,
+                name,
+            } => {
+                let krate = respan(self.krate, keyword.span());
+                let function = if *kind == NamedKind::Role {
+                    quote_spanned!(keyword.span()=> role)
+                } else {
+                    quote_spanned!(keyword.span()=> permission)
+                };
+                let principal = self.principal(keyword.span());
+                let name = crate::names::const_ident(*kind, name);
+                quote_spanned!(keyword.span()=> #krate::gate::#function(#principal, #name))
+            }
             _ => quote!(::core::compile_error!("not a principal gate")),
         }
     }
@@ -929,7 +948,9 @@ impl Decisions<'_> {
                 let principal = self.principal(keyword.span());
                 quote_spanned!(keyword.span()=> #krate::gate::authenticated(#principal))
             }
-            Gate::Mfa(_) | Gate::Fresh { .. } | Gate::Named { .. } => self.principal_gate(gate),
+            Gate::Mfa(_) | Gate::Fresh { .. } | Gate::Named { .. } | Gate::Typed { .. } => {
+                self.principal_gate(gate)
+            }
             Gate::Not { gate, keyword } => {
                 let krate = respan(self.krate, keyword.span());
                 let inner = self.expr(gate);

@@ -16,6 +16,7 @@ mod attr;
 mod ctxt;
 mod expand;
 mod handler;
+mod names;
 mod valid;
 
 use proc_macro::TokenStream;

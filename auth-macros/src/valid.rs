@@ -116,7 +116,11 @@ pub(crate) fn gate_reads_state(gate: &Gate) -> bool {
         Gate::Resource { .. } | Gate::Check { .. } => true,
         Gate::Combine { gates, .. } => gates.iter().any(gate_reads_state),
         Gate::Not { gate, .. } => gate_reads_state(gate),
-        Gate::Authenticated(_) | Gate::Mfa(_) | Gate::Fresh { .. } | Gate::Named { .. } => false,
+        Gate::Authenticated(_)
+        | Gate::Mfa(_)
+        | Gate::Fresh { .. }
+        | Gate::Named { .. }
+        | Gate::Typed { .. } => false,
     }
 }
 
@@ -155,6 +159,11 @@ pub(crate) fn gate_tokens(gate: &Gate) -> TokenStream {
         Gate::Fresh { keyword, max_age } => {
             let mut tokens = keyword.to_token_stream();
             max_age.to_tokens(&mut tokens);
+            tokens
+        }
+        Gate::Typed { keyword, name, .. } => {
+            let mut tokens = keyword.to_token_stream();
+            name.to_tokens(&mut tokens);
             tokens
         }
         Gate::Check {

@@ -17,6 +17,7 @@
 //! | `ORDERS_API_LOGIN_LIMIT_EMAIL` | `5/60` | login attempts per email per window |
 //! | `ORDERS_API_SESSION_IDLE_TIMEOUT` | `1800` | seconds a session may go unused ([`SessionLimits`]) |
 //! | `ORDERS_API_SESSION_ABSOLUTE_TIMEOUT` | `43200` | seconds a session lives at most, however busy |
+//! | `ORDERS_API_ROLES_FILE` | `examples/roles.toml`, built in | the roles file ([`crate::access`]); a bad one stops the start naming its line (exit code 2) |
 //! | `ORDERS_API_TRUSTED_ORIGINS` | none | space-separated origins (`https://app.example`) whose pages may send unsafe requests with the session cookie; the service's own pages always may |
 //!
 //! An unreachable database or Redis is not a configuration error but a start
@@ -24,6 +25,7 @@
 //! may succeed once the store is up.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::limits::Limits;
@@ -91,6 +93,9 @@ pub struct Config {
     pub login_limits: LoginLimits,
     /// How long sessions live, and which other origins may use them.
     pub sessions: SessionLimits,
+    /// `ORDERS_API_ROLES_FILE`: the roles file; the one built into the binary
+    /// (`examples/roles.toml`) when unset.
+    pub roles_file: Option<PathBuf>,
 }
 
 /// Server-side sessions: their timeouts and the front ends trusted with them.
@@ -191,7 +196,7 @@ impl Default for LoginLimits {
 }
 
 /// Every variable the service reads.
-pub const VARIABLES: [&str; 19] = [
+pub const VARIABLES: [&str; 20] = [
     "ORDERS_API_ADDR",
     "DATABASE_URL",
     "REDIS_URL",
@@ -211,6 +216,7 @@ pub const VARIABLES: [&str; 19] = [
     "ORDERS_API_SESSION_IDLE_TIMEOUT",
     "ORDERS_API_SESSION_ABSOLUTE_TIMEOUT",
     "ORDERS_API_TRUSTED_ORIGINS",
+    "ORDERS_API_ROLES_FILE",
 ];
 
 /// The shortest HS256 secret accepted: the hash output size.
@@ -303,7 +309,18 @@ impl Config {
             }
             check_redis_url(url)?;
         }
+        let roles_file = match lookup("ORDERS_API_ROLES_FILE") {
+            None => None,
+            Some(path) if path.trim().is_empty() => {
+                return Err(ConfigError {
+                    variable: "ORDERS_API_ROLES_FILE",
+                    problem: "must not be empty (unset it for the built-in roles file)".to_owned(),
+                });
+            }
+            Some(path) => Some(PathBuf::from(path)),
+        };
         Ok(Config {
+            roles_file,
             addr,
             database_url,
             redis_url,

@@ -103,6 +103,7 @@ fn user_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
         email: row.get(1)?,
         roles: roles_from(&row.get::<_, String>(2)?),
         guest: None,
+        grants: auth_core::rbac::Grants::default(),
     })
 }
 

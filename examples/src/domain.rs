@@ -1,7 +1,8 @@
 //! The service's data: users, orders, products, and the actions on orders.
 
 use auth_core::filter::Field;
-use auth_core::{Action, HasRoles, Resource};
+use auth_core::rbac::{Grants, RoleName as _};
+use auth_core::{Action, HasPermissions, HasRoles, Resource};
 use serde::{Deserialize, Serialize};
 
 /// A user, as the database knows them *now*. The service re-reads the user on
@@ -19,16 +20,28 @@ pub struct User {
     /// database.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub guest: Option<String>,
+    /// What `roles` grant, inheritance included, resolved through the roles file
+    /// when the user is loaded for a request
+    /// ([`UserStore`](crate::service::UserStore)); nothing until then. The
+    /// `role(..)` and `permission(..)` gates read it.
+    #[serde(skip)]
+    pub grants: Grants,
 }
 
 impl HasRoles for User {
     fn has_role(&self, role: &str) -> bool {
-        self.roles.iter().any(|r| r == role)
+        self.grants.has_role(role)
+    }
+}
+
+impl HasPermissions for User {
+    fn has_permission(&self, permission: &str) -> bool {
+        self.grants.has_permission(permission)
     }
 }
 
 /// The administrator role. The service refuses to demote the last user who has it.
-pub const ADMIN_ROLE: &str = "admin";
+pub const ADMIN_ROLE: &str = crate::access::roles::Admin::NAME;
 /// The canonical subject: the id in decimal, as the service writes it into
 /// `sub`. A token spelled otherwise (`"01"`, `"+1"`) is refused by the
 /// authenticator, so it cannot dodge a revocation keyed on `"1"`.
@@ -49,12 +62,14 @@ impl User {
             email: String::new(),
             roles: Vec::new(),
             guest: Some(subject.to_owned()),
+            grants: Grants::default(),
         }
     }
 
-    /// Whether the user is an administrator.
+    /// Whether the user holds the administrator role, as stored (no role
+    /// inherits it).
     pub fn is_admin(&self) -> bool {
-        self.has_role(ADMIN_ROLE)
+        self.roles.iter().any(|role| role == ADMIN_ROLE)
     }
 }
 

@@ -6,7 +6,8 @@
 //!   tonic-style mapping of failures to gRPC status codes.
 //!
 //! The framework-independent parts are shared by all three: [`domain`] (the
-//! data), [`policy`] (who may do what, written once), [`db`] (`SQLite`; its data
+//! data), [`access`] (the roles file and its typed names), [`policy`] (who may
+//! do what, written once), [`db`] (`SQLite`; its data
 //! functions demand permits), [`service`] (login, refresh, logout, roles) and
 //! [`config`]; the bounds on input ([`limits`], [`validate`], [`page`]) and the
 //! extractors whose rejections are the service's JSON errors ([`extract`]).
@@ -14,6 +15,7 @@
 //! axum service; [`actix_body_deadline`] on actix-web), [`password_workers`]
 //! (Argon2 off the async workers) and [`login_throttle`].
 
+pub mod access;
 pub mod actix_body_deadline;
 pub mod api_keys;
 pub mod config;

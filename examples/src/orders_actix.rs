@@ -18,6 +18,7 @@ use auth_core::actix::{SecureRoute, SecureScope, delete, get, post, put};
 use auth_core::jwt::TOKEN_RESPONSE_HEADERS;
 use auth_core::{Authenticated, Loaded, public, requires};
 
+use crate::access::roles::Admin;
 use crate::actix_body_deadline::body_deadline;
 use crate::domain::{Delete, NewOrder, Order, Read, User};
 use crate::error::ApiError;
@@ -196,7 +197,7 @@ async fn delete_order(
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[requires(role("admin"), not(mechanism("api_key")))]
+#[requires(role(Admin), not(mechanism("api_key")))]
 async fn list_users(
     _user: Authenticated<User>,
     app: web::Data<Arc<Service>>,
@@ -207,7 +208,7 @@ async fn list_users(
 
 /// As on orders-api: an admin with a second factor proved in the last five
 /// minutes (a step-up token from `POST /auth/mfa/verify`), never an API key.
-#[requires(role("admin"), not(mechanism("api_key")), mfa, fresh(max_age = 300))]
+#[requires(role(Admin), not(mechanism("api_key")), mfa, fresh(max_age = 300))]
 async fn set_roles(
     _user: Authenticated<User>,
     app: web::Data<Arc<Service>>,

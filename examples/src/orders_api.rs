@@ -19,6 +19,7 @@ use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRef, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
+use crate::access::roles::Admin;
 use crate::api_keys::{ApiKey, Revoke};
 use crate::domain::{Delete, NewOrder, Order, Product, Read, User};
 use crate::error::ApiError;
@@ -325,7 +326,7 @@ async fn delete_order(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[requires(role("admin"), not(mechanism("api_key")))]
+#[requires(role(Admin), not(mechanism("api_key")))]
 async fn list_users(
     _user: Authenticated<User>,
     State(app): State<AppState>,
@@ -336,7 +337,7 @@ async fn list_users(
 
 /// A privilege change: an admin who proved a second factor within the last
 /// five minutes (else 401 with an RFC 9470 challenge), never an API key.
-#[requires(role("admin"), not(mechanism("api_key")), mfa, fresh(max_age = 300))]
+#[requires(role(Admin), not(mechanism("api_key")), mfa, fresh(max_age = 300))]
 async fn set_roles(
     _user: Authenticated<User>,
     State(app): State<AppState>,

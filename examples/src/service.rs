@@ -12,6 +12,7 @@ use auth_core::jwt::{
     AccessClaims, Claims, ClaimsMapper, HmacAlgorithm, SigningKey, TokenIssuer, TokenPair,
 };
 use auth_core::mfa::{Enrollment, StepUp, Totp, TotpSecret, TotpStore as _};
+use auth_core::rbac::RoleTable;
 use auth_core::session::{NewSession, Rotation, SessionAuthenticator, Sessions};
 use auth_core::{
     AuthError, Authenticated, Chain, GrantError, LoadUser, Mechanism, Permit, Scopes,
@@ -47,8 +48,8 @@ pub const DAVE_TOTP_SECRET: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
 /// fewer.
 pub const SCOPES: [&str; 2] = ["orders:read", "orders:write"];
 
-/// The roles an administrator may grant.
-pub const ROLES: [&str; 2] = ["customer", "admin"];
+/// The most roles one user may hold: a role change lists at most this many.
+pub const MAX_ROLES_PER_USER: usize = 16;
 
 /// The issuer, with both stores shared with the authenticator.
 pub type Issuer = TokenIssuer<Arc<Revocations>, Arc<RefreshTokens>>;
@@ -58,9 +59,26 @@ pub type Issuer = TokenIssuer<Arc<Revocations>, Arc<RefreshTokens>>;
 /// is refused at once. A validly signed token whose user is gone is a 401. The
 /// parse accepts spellings such as `"01"` or `"+1"`; the authenticator then
 /// refuses them, because the loaded user's canonical subject is `"1"`.
+///
+/// It also resolves the user's roles through the roles file, once per request
+/// ([`User::grants`]), so every `role(..)` and `permission(..)` gate after it is
+/// a lookup, inheritance included. A stored role the file does not declare is a
+/// 500 with an error event: granting less than the record says would hide it.
 #[derive(Debug, Clone)]
 pub struct UserStore {
     db: Db,
+    roles: RoleTable,
+}
+
+impl UserStore {
+    /// `user` with what its roles grant.
+    fn resolved(&self, mut user: User) -> Result<User, AuthError> {
+        user.grants = self.roles.grants(&user.roles).map_err(|error| {
+            tracing::error!(user = user.id, %error, "a stored role is not in the roles file");
+            AuthError::from(error)
+        })?;
+        Ok(user)
+    }
 }
 
 impl ClaimsMapper for UserStore {
@@ -76,7 +94,7 @@ impl ClaimsMapper for UserStore {
             .parse()
             .map_err(|_| TokenError::InvalidClaim("sub"))?;
         match self.db.user(id) {
-            Ok(Some(user)) => Ok(user),
+            Ok(Some(user)) => self.resolved(user),
             Ok(None) => Err(TokenError::UnknownSubject.into()),
             Err(error) => Err(AuthError::unavailable("user store", error)),
         }
@@ -95,9 +113,11 @@ impl LoadUser for UserStore {
         if id.to_string() != subject {
             return Ok(None);
         }
-        self.db
-            .user(id)
-            .map_err(|error| AuthError::unavailable("user store", error))
+        match self.db.user(id) {
+            Ok(Some(user)) => self.resolved(user).map(Some),
+            Ok(None) => Ok(None),
+            Err(error) => Err(AuthError::unavailable("user store", error)),
+        }
     }
 }
 
@@ -105,6 +125,9 @@ impl LoadUser for UserStore {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StartError {
+    /// The roles file is unreadable or invalid, or lacks a role a gate names.
+    #[error(transparent)]
+    Roles(#[from] crate::access::RolesError),
     /// The database could not be opened.
     #[error("DATABASE_URL: the database cannot be opened: {0}")]
     Db(#[from] crate::db::DbError),
@@ -302,6 +325,8 @@ pub struct Service {
     /// Login attempts per client and per email: in memory, or in Redis with
     /// `REDIS_URL`.
     pub login_throttle: Throttle,
+    /// The roles and permissions (`ORDERS_API_ROLES_FILE`), validated at start.
+    pub roles: RoleTable,
 }
 
 impl Service {
@@ -309,8 +334,9 @@ impl Service {
     /// authenticator from `config`.
     ///
     /// # Errors
-    /// When the database, Redis or the key configuration fails.
+    /// When the roles file, the database, Redis or the key configuration fails.
     pub async fn start(config: &Config) -> Result<Arc<Service>, StartError> {
+        let roles = crate::access::load(config.roles_file.as_deref())?;
         if let Secret::Generated(_) = config.secret {
             tracing::warn!(
                 "ORDERS_API_JWT_SECRET is not set: using a random key, so tokens will not \
@@ -348,7 +374,10 @@ impl Service {
             .access_ttl(config.access_ttl)
             .build()
             .map_err(|e| StartError::Tokens(e.to_string()))?;
-        let users = UserStore { db: db.clone() };
+        let users = UserStore {
+            db: db.clone(),
+            roles: roles.clone(),
+        };
         let bearer = issuer
             .authenticator_builder(users.clone())
             .revocation(revocations)
@@ -397,6 +426,7 @@ impl Service {
             connections: config.connections,
             passwords: PasswordWorkers::per_core(),
             login_throttle,
+            roles,
         }))
     }
 
@@ -675,12 +705,12 @@ impl Service {
     /// user's older tokens, so no token issued under the old roles survives.
     ///
     /// # Errors
-    /// 400 for an unknown role, 404 for an unknown user, 409 when the change
-    /// would leave no administrator (nothing changes then).
+    /// 400 for a role the roles file does not declare, 404 for an unknown user,
+    /// 409 when the change would leave no administrator (nothing changes then).
     pub async fn set_roles(&self, id: i64, roles: &[String]) -> Result<User, ApiError> {
-        if roles.is_empty() || roles.iter().any(|r| !ROLES.contains(&r.as_str())) {
+        if roles.is_empty() || roles.iter().any(|r| self.roles.role(r).is_none()) {
             return Err(ApiError::BadRequest(
-                "roles must be a non-empty subset of customer, admin",
+                "roles must be a non-empty list of roles the service's roles file declares",
             ));
         }
         let user = match self.db.set_roles(id, roles)? {

@@ -136,3 +136,92 @@ fn orders_api_prints_its_authorization_matrix() {
         "{chain}"
     );
 }
+
+/// What each role reaches, as `orders-api --roles-matrix` prints it: a change of
+/// who reaches what shows up here, in review. (Source lines are left out: they
+/// move with every edit.)
+#[test]
+fn orders_api_prints_what_each_role_reaches() {
+    let output = Command::new(env!("CARGO_BIN_EXE_orders-api"))
+        .arg("--roles-matrix")
+        .env_remove("ORDERS_API_ROLES_FILE")
+        .output()
+        .expect("the binary runs");
+    assert!(output.status.success(), "{output:?}");
+    let text = String::from_utf8_lossy(&output.stdout);
+    // The section of `role`, each row without its source column.
+    let section = |role: &str| -> String {
+        let start = text
+            .find(&format!("## role `{role}`"))
+            .unwrap_or_else(|| panic!("no section for {role} in\n{text}"));
+        let rest = &text[start..];
+        let end = rest[1..].find("## role").map_or(rest.len(), |i| i + 1);
+        rest[..end]
+            .lines()
+            .map(|line| match line.rsplit_once(" | ") {
+                Some((row, _source)) if line.starts_with("| `") => format!("{row} |"),
+                _ => line.to_owned(),
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+            .trim_end()
+            .to_owned()
+    };
+    let common = r#"| `examples::orders_api::create_api_key` | `not(mechanism("api_key"))` |
+| `examples::orders_api::create_order` | `scope("orders:write")` |
+| `examples::orders_api::delete_order` | `scope("orders:write")`, `Delete(order)` |
+| `examples::orders_api::get_order` | `scope("orders:read")`, `Read(order)` |
+| `examples::orders_api::list_api_keys` | `not(mechanism("api_key"))` |
+| `examples::orders_api::list_orders` | `scope("orders:read")` |"#;
+    let tail = r#"| `examples::orders_api::logout` | `mechanism("bearer_token")` |
+| `examples::orders_api::logout_all` | - |
+| `examples::orders_api::me` | - |
+| `examples::orders_api::mfa_verify` | `not(mechanism("api_key"))` |
+| `examples::orders_api::revoke_api_key` | `not(mechanism("api_key"))` |
+| `examples::orders_api::session_logout` | `mechanism("session")` |"#;
+    let customer = format!(
+        r#"## role `customer` (examples/roles.toml:17)
+
+- includes: `customer`
+- permissions: `orders.create`, `orders.read.own`, `orders.delete.own`
+
+| handler | gates that still apply | source |
+|---|---|---|
+{common}
+{tail}
+| `examples::orders_api::totp_confirm` | `not(mechanism("api_key"))` |
+| `examples::orders_api::totp_enroll` | `not(mechanism("api_key"))` |
+
+And 7 public handlers (`#[public]`), which anyone reaches.
+"#
+    );
+    assert_eq!(section("customer"), customer.trim_end());
+    let admin = format!(
+        r#"## role `admin` (examples/roles.toml:25)
+
+- includes: `admin`, `customer`, `manager`
+- permissions: `orders.create`, `orders.read.own`, `orders.delete.own`, `orders.read.any`, `orders.delete.any`, `users.read`, `users.roles.set`
+
+| handler | gates that still apply | source |
+|---|---|---|
+{common}
+| `examples::orders_api::list_users` | `not(mechanism("api_key"))` |
+{tail}
+| `examples::orders_api::set_roles` | `not(mechanism("api_key"))`, `mfa`, `fresh(max_age = 300)` |
+| `examples::orders_api::totp_confirm` | `not(mechanism("api_key"))` |
+| `examples::orders_api::totp_enroll` | `not(mechanism("api_key"))` |
+
+And 7 public handlers (`#[public]`), which anyone reaches."#
+    );
+    assert_eq!(section("admin"), admin);
+    // A manager includes a customer, and reaches no admin handler.
+    let manager = section("manager");
+    assert!(
+        manager.contains("- includes: `manager`, `customer`"),
+        "{manager}"
+    );
+    assert!(
+        !manager.contains("list_users") && !manager.contains("set_roles"),
+        "{manager}"
+    );
+}

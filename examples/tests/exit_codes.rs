@@ -141,3 +141,71 @@ fn a_value_that_is_not_utf8_exits_2_naming_it() {
         }
     }
 }
+
+/// A roles file the service cannot use stops the start (exit code 2, as it would
+/// be refused again), with every problem at its file, line and column.
+#[test]
+fn a_bad_roles_file_exits_2_naming_its_line() {
+    let directory = std::env::temp_dir().join(format!("orders-roles-{}", std::process::id()));
+    std::fs::create_dir_all(&directory).expect("a temporary directory");
+    let write = |name: &str, text: &str| {
+        let path = directory.join(name);
+        std::fs::write(&path, text).expect("the roles file is written");
+        path
+    };
+    let shipped = include_str!("../roles.toml");
+    let cases = [
+        (
+            write(
+                "unknown-permission.toml",
+                &shipped.replace(
+                    r#"permissions = ["orders.create","#,
+                    r#"permissions = ["orders.craete","#,
+                ),
+            ),
+            ":19:16: role `customer` lists unknown permission `orders.craete` (did you mean `orders.create`?)",
+        ),
+        (
+            write(
+                "cycle.toml",
+                &shipped.replace(
+                    "[roles.customer]\n",
+                    "[roles.customer]\ninherits = [\"admin\"]\n",
+                ),
+            ),
+            "roles inherit in a cycle: `customer` → `admin` → `manager` → `customer`",
+        ),
+        (
+            write("duplicate.toml", &format!("{shipped}\n[roles.admin]\n")),
+            ":30:8: duplicate key `admin`",
+        ),
+        (
+            // Valid, but without the `admin` role that `role(Admin)` gates name.
+            write(
+                "no-admin.toml",
+                "[roles.customer]\n[roles.manager]\ninherits = [\"customer\"]\n",
+            ),
+            "requires role `admin`, which the roles file",
+        ),
+        (
+            directory.join("missing.toml"),
+            "missing.toml: the roles file cannot be read",
+        ),
+    ];
+    for (name, binary) in BINARIES {
+        for (path, expected) in &cases {
+            let (code, stderr) = run(binary, &[("ORDERS_API_ROLES_FILE", path)]);
+            assert_eq!(code, Some(2), "{name} {path:?}: {stderr}");
+            assert!(
+                stderr.contains("ORDERS_API_ROLES_FILE"),
+                "{name} {path:?}: {stderr}"
+            );
+            assert!(
+                stderr.contains(&path.display().to_string()),
+                "{name} {path:?}: the message does not name the file: {stderr}"
+            );
+            assert!(stderr.contains(expected), "{name} {path:?}: {stderr}");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&directory);
+}

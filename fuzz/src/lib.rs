@@ -6,6 +6,7 @@
 
 pub mod jwt;
 pub mod macros;
+pub mod roles;
 
 // auth-macros' stages, compiled here as they are in the proc-macro crate (which a
 // fuzz target cannot link): at the crate root, where their `crate::` paths point.
@@ -26,6 +27,9 @@ mod expand;
 #[allow(dead_code, unreachable_pub)]
 #[path = "../../auth-macros/src/handler.rs"]
 mod handler;
+#[allow(dead_code, unreachable_pub)]
+#[path = "../../auth-macros/src/names.rs"]
+mod names;
 #[allow(dead_code, unreachable_pub)]
 #[path = "../../auth-macros/src/valid.rs"]
 mod valid;

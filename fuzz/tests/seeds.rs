@@ -69,3 +69,8 @@ fn signed_tokens_authenticate() {
     assert_eq!(accepted(&strict), (false, true), "{strict}");
     assert_eq!(accepted(&lenient), (true, false), "{lenient}");
 }
+
+#[test]
+fn roles_file() {
+    replay("roles_file", auth_fuzz::roles::roles_file);
+}

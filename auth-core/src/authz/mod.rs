@@ -16,4 +16,5 @@ pub mod load;
 pub(crate) mod memo;
 pub(crate) mod permit;
 pub(crate) mod policy;
+pub mod rbac;
 pub(crate) mod resource;

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use examples::config::Config;
 use examples::orders_actix;
-use examples::service::Service;
+use examples::service::{Service, StartError};
 
 #[actix_web::main]
 async fn main() -> ExitCode {
@@ -23,6 +23,11 @@ async fn main() -> ExitCode {
     };
     let service = match Service::start(&config).await {
         Ok(service) => service,
+        // A roles file that is refused will be refused again: fix it first.
+        Err(error @ StartError::Roles(_)) => {
+            eprintln!("orders-actix: bad configuration: {error}");
+            return ExitCode::from(2);
+        }
         Err(error) => {
             eprintln!("orders-actix: cannot start: {error}");
             return ExitCode::FAILURE;

@@ -9,18 +9,21 @@
 //!
 //! `orders-api --authorization-matrix` prints every handler with its gates (from
 //! the link-time inventory of `#[requires]` and `#[public]`) and the authenticators
-//! the configured service uses, and exits.
+//! the configured service uses, and exits. `orders-api --roles-matrix` prints, for
+//! each role of the roles file (`ORDERS_API_ROLES_FILE`), every handler it reaches
+//! and the gates that still apply, and exits.
 
 use std::process::ExitCode;
 
 use examples::config::Config;
 use examples::orders_api;
-use examples::service::Service;
+use examples::service::{Service, StartError};
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let matrix = std::env::args().any(|arg| arg == "--authorization-matrix");
-    if !matrix {
+    let roles_matrix = std::env::args().any(|arg| arg == "--roles-matrix");
+    if !matrix && !roles_matrix {
         tracing_subscriber::fmt()
             .with_env_filter(examples::logging::filter("info,auth_core::audit=info"))
             .init();
@@ -34,11 +37,26 @@ async fn main() -> ExitCode {
     };
     let service = match Service::start(&config).await {
         Ok(service) => service,
+        // A roles file that is refused will be refused again: fix it first.
+        Err(error @ StartError::Roles(_)) => {
+            eprintln!("orders-api: bad configuration: {error}");
+            return ExitCode::from(2);
+        }
         Err(error) => {
             eprintln!("orders-api: cannot start: {error}");
             return ExitCode::FAILURE;
         }
     };
+    if roles_matrix {
+        print!(
+            "{}",
+            auth_core::inventory::Matrix::collect()
+                .within("examples::orders_api")
+                .per_role(&service.roles)
+        );
+        drop(service);
+        return ExitCode::SUCCESS;
+    }
     if matrix {
         // After the start: the authenticators are the configured service's.
         print!(

@@ -412,6 +412,45 @@ async fn a_demoted_admin_is_refused_at_once() {
     );
 }
 
+/// The roles an admin may grant are the roles file's: an undeclared one is a 400
+/// (nothing changes), and a declared one below admin reaches no admin page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn roles_are_the_roles_files() {
+    let addr = start(config(&[])).await;
+    let carol = login(addr, "carol", None).await.access;
+    let carol = orders_support::stepped_up(addr, &carol).await;
+    let put = |roles: serde_json::Value| {
+        http::call(
+            addr,
+            "PUT",
+            "/admin/users/2/roles",
+            Some(&carol),
+            Some(json!({ "roles": roles })),
+        )
+    };
+    let unknown = put(json!(["root"])).await;
+    assert_eq!(unknown.status, 400, "{}", unknown.body);
+    let bob = login(addr, "bob", None).await.access;
+    assert_eq!(
+        http::get(addr, "/me", Some(&bob)).await.json()["roles"],
+        json!(["customer"])
+    );
+
+    let manager = put(json!(["manager"])).await;
+    assert_eq!(manager.status, 200, "{}", manager.body);
+    let bob = login(addr, "bob", None).await.access;
+    assert_eq!(
+        http::get(addr, "/me", Some(&bob)).await.json()["roles"],
+        json!(["manager"])
+    );
+    assert_eq!(
+        http::get(addr, "/admin/users", Some(&bob)).await.status,
+        403
+    );
+    // A manager inherits a customer's orders.
+    assert_eq!(http::get(addr, "/orders", Some(&bob)).await.status, 200);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_token_whose_user_is_gone_is_an_invalid_token() {
     let addr = start(config(&[])).await;

@@ -96,6 +96,8 @@ fn user() -> impl Strategy<Value = User> {
             email: format!("user{id}@example.com"),
             roles: roles.into_iter().map(str::to_owned).collect(),
             guest: None,
+            // The rule reads the stored roles (`User::is_admin`), not the roles file.
+            grants: auth_core::rbac::Grants::default(),
         })
 }
 
@@ -186,6 +188,7 @@ fn a_customer_page_is_an_index_range_not_a_scan() {
         email: "alice@example.com".into(),
         roles: vec!["customer".into()],
         guest: None,
+        grants: auth_core::rbac::Grants::default(),
     });
     let list = alice
         .authorize_list::<Read, Order>(&())

@@ -1,4 +1,4 @@
-// A role is named by a string literal.
+// A role is named by a type (`role(Admin)`) or a string literal (`role("admin")`).
 #![allow(unused)]
 use auth_core::{requires, Authenticated};
 use auth_tests::{Order, User};
