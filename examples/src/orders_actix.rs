@@ -256,6 +256,7 @@ struct KnownPaths(Vec<(ResourceDef, Method)>);
 /// What no route answered: 405 with `Allow` for a known path, else 404. (A
 /// `SecureScope` registers one resource per method, so actix alone would say
 /// 404 to a wrong method, with an empty body.)
+#[public]
 async fn fallback(request: HttpRequest, known: web::Data<KnownPaths>) -> HttpResponse {
     let allowed: Vec<&str> = known
         .0
@@ -326,6 +327,11 @@ pub async fn serve(listener: std::net::TcpListener, service: Arc<Service>) -> st
     let body_timeout = limits.body_timeout;
     actix_web::HttpServer::new(move || {
         App::new()
+            // Innermost: anything that no guarded or public handler answered is
+            // a 500. (The body deadline's own 408, outside it, is not a handler's.)
+            .wrap(actix_web::middleware::from_fn(
+                auth_core::actix::require_coverage,
+            ))
             .wrap(actix_web::middleware::from_fn(move |request, next| {
                 body_deadline(body_timeout, request, next)
             }))

@@ -347,12 +347,15 @@ async fn set_roles(
     Ok(Json(app.0.set_roles(id, &request.roles).await?))
 }
 
-/// Any path no route serves.
+/// Any path no route serves. `#[public]`, so the coverage layer lets its 404
+/// through.
+#[public]
 async fn not_found() -> ApiError {
     ApiError::NotFound
 }
 
 /// A served path, with a method it does not serve (axum adds `Allow`).
+#[public]
 async fn method_not_allowed() -> ApiError {
     ApiError::MethodNotAllowed
 }
@@ -365,6 +368,24 @@ async fn method_not_allowed() -> ApiError {
 /// without it rather than throttle by email alone.
 pub fn router(service: Arc<Service>) -> axum::Router {
     let max_body_bytes = service.limits.max_body_bytes;
+    secure_router()
+        .with_state(AppState(service))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(max_body_bytes))
+        // Anything that no guarded or public handler answered is a 500: a
+        // route added later outside `secure_router` cannot answer by mistake.
+        .layer(axum::middleware::from_fn(auth_core::axum::require_coverage))
+}
+
+/// Every (method, path) the service mounts, for its access matrix
+/// (`tests/integration/tests/orders_access_matrix.rs`).
+pub fn routes() -> Vec<(http::Method, String)> {
+    secure_router().routes().to_vec()
+}
+
+/// The service's routes, every one guarded or public.
+fn secure_router() -> SecureRouter<AppState> {
     SecureRouter::new()
         .route("/", get(page))
         .route("/health", get(health))
@@ -385,10 +406,6 @@ pub fn router(service: Arc<Service>) -> axum::Router {
         .route("/orders/{id}", get(get_order).delete(delete_order))
         .route("/admin/users", get(list_users))
         .route("/admin/users/{id}/roles", put(set_roles))
-        .with_state(AppState(service))
-        .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed)
-        .layer(DefaultBodyLimit::max(max_body_bytes))
 }
 
 /// Serves the router on `listener` until the process ends, within the
