@@ -46,7 +46,7 @@ async fn the_access_matrix_is_the_reviewed_one() {
             .headers()
             .get("authorization")
             .and_then(|v| v.to_str().ok())
-            .map(|v| v.to_owned());
+            .map(str::to_owned);
         let path = request.uri().to_string();
         let response = http::send(
             addr,
