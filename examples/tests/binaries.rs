@@ -122,7 +122,7 @@ fn orders_api_prints_its_authorization_matrix() {
             .lines()
             .filter(|l| l.contains("examples::orders_api"))
             .count(),
-        23
+        25
     );
     // The chain, with every credential it reads: which ways in the routes have.
     let chain = matrix
@@ -177,7 +177,7 @@ fn orders_api_prints_what_each_role_reaches() {
 | `examples::orders_api::logout_all` | - |
 | `examples::orders_api::me` | - |
 | `examples::orders_api::mfa_verify` | `not(mechanism("api_key"))` |
-| `examples::orders_api::revoke_api_key` | `not(mechanism("api_key"))` |
+| `examples::orders_api::revoke_api_key` | `not(mechanism("api_key"))`, `Revoke(key)` |
 | `examples::orders_api::session_logout` | `mechanism("session")` |"#;
     let customer = format!(
         r#"## role `customer` (examples/roles.toml:17)
@@ -192,7 +192,7 @@ fn orders_api_prints_what_each_role_reaches() {
 | `examples::orders_api::totp_confirm` | `not(mechanism("api_key"))` |
 | `examples::orders_api::totp_enroll` | `not(mechanism("api_key"))` |
 
-And 7 public handlers (`#[public]`), which anyone reaches.
+And 9 public handlers (`#[public]`), which anyone reaches.
 "#
     );
     assert_eq!(section("customer"), customer.trim_end());
@@ -211,7 +211,7 @@ And 7 public handlers (`#[public]`), which anyone reaches.
 | `examples::orders_api::totp_confirm` | `not(mechanism("api_key"))` |
 | `examples::orders_api::totp_enroll` | `not(mechanism("api_key"))` |
 
-And 7 public handlers (`#[public]`), which anyone reaches."#
+And 9 public handlers (`#[public]`), which anyone reaches."#
     );
     assert_eq!(section("admin"), admin);
     // A manager includes a customer, and reaches no admin handler.
