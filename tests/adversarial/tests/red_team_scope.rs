@@ -749,11 +749,19 @@ async fn actix_plain_handler_with_a_principal_is_not_covered() {
 /// actix's own 405 (the resource's default service), unmarked, so strict
 /// coverage makes it a 500.
 ///
-/// Fix: `SecureScope` gives each resource a covered `default_service` (405).
+/// `HEAD` on a secure `GET` route is the same 405 (actix's `get()` does not
+/// match `HEAD`), so on actix strict coverage makes `HEAD` a 500 as well.
+///
+/// Fix: `SecureScope` gives each resource a covered `default_service` (405),
+/// and `get()` routes also answer `HEAD`.
 #[tokio::test]
 #[ignore = "finding 5 (actix): strict coverage turns the 405 of a SecureScope route into a 500"]
 async fn actix_a_method_not_served_is_still_a_405() {
     let addr = actix_strict();
+    // `HEAD` on a `GET` route: actix's `get()` guard does not match it, so
+    // it is actix's own 405 too, and strict coverage makes it a 500.
+    let head = head_status(addr, "/api/admin").await;
+    assert_ne!(head, "HTTP/1.1 500 Internal Server Error", "HEAD");
     let answer = send(addr, "POST", "/api/admin", Some("Test 3"), None).await;
     assert_eq!(answer.status, 405, "{}", answer.body);
 }
@@ -1087,4 +1095,31 @@ fn an_id_unique_within_a_parent_is_not_shared() {
         member.authorize::<EditComment, _>(theirs).is_err(),
         "another author's comment was allowed by the memo"
     );
+}
+
+/// `HEAD` over a raw connection: the status line only (no body follows).
+async fn head_status(addr: SocketAddr, path: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr)
+        .await
+        .expect("a connection");
+    let request = format!(
+        "HEAD {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Test 3\r\nConnection: close\r\n\r\n"
+    );
+    stream
+        .write_all(request.as_bytes())
+        .await
+        .expect("request sent");
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.expect("answer read");
+    let text = String::from_utf8_lossy(&answer);
+    text.lines().next().unwrap_or_default().to_owned()
+}
+
+/// `HEAD` on a secure `GET` route of axum is answered by the guarded handler
+/// (axum runs the `GET` handler), so strict coverage lets it through.
+#[tokio::test]
+async fn head_on_a_secure_axum_route_goes_through_strict_coverage() {
+    let addr = serve_axum(strict(secure_admin())).await;
+    assert_eq!(head_status(addr, "/admin").await, "HTTP/1.1 200 OK");
 }
