@@ -112,11 +112,14 @@ impl AuthRejection {
 }
 
 impl IntoResponse for AuthRejection {
+    /// The refusal, marked as covered ([`crate::coverage`]): no handler ran.
     fn into_response(self) -> Response {
-        match self.challenges {
+        let mut response = match self.challenges {
             Some(challenges) => challenged_response(&self.error, &self.realm, challenges),
             None => error_response(&self.error, &self.realm),
-        }
+        };
+        response.extensions_mut().insert(Covered);
+        response
     }
 }
 
@@ -170,6 +173,13 @@ impl<T: IntoResponse, C> IntoResponse for Guarded<T, C> {
         response.extensions_mut().insert(Covered);
         response
     }
+}
+
+/// The 405 of a method a secure path does not serve: no handler ran.
+async fn method_not_allowed() -> Response {
+    let mut response = http::StatusCode::METHOD_NOT_ALLOWED.into_response();
+    response.extensions_mut().insert(Covered);
+    response
 }
 
 /// Coverage in strict mode ([`crate::coverage`]): a response that no guarded
@@ -775,11 +785,14 @@ impl<S: Clone + Send + Sync + 'static> SecureRouter<S> {
 
     /// Provides the state and finishes the router.
     pub fn with_state<S2>(self, state: S) -> Router<S2> {
-        self.inner.with_state(state)
+        self.into_router().with_state(state)
     }
 
-    /// Finishes the router, still waiting for its state.
+    /// Finishes the router, still waiting for its state. A method a path does
+    /// not serve is answered 405 (with `Allow`), marked as covered
+    /// ([`crate::coverage`]); a `method_not_allowed_fallback` of your own
+    /// replaces it (make it `#[public]` under strict coverage).
     pub fn into_router(self) -> Router<S> {
-        self.inner
+        self.inner.method_not_allowed_fallback(method_not_allowed)
     }
 }

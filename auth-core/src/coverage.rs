@@ -20,6 +20,20 @@
 //! Make fallbacks `#[public]` (or `#[requires(..)]`) handlers so that they are
 //! covered too. The mark is a private type in the response's extensions: code
 //! outside this crate cannot set it, and it is never sent to the client.
+//!
+//! Where the layer goes:
+//!
+//! - **last**, after every route: a route added after the layer is outside it,
+//!   and never checked;
+//! - **inside** the layers that answer on their own (CORS preflights,
+//!   timeouts, rate limiters, body limits of a server): such an answer is no
+//!   handler's, so the coverage layer would make it a 500.
+//!
+//! The refusals the library makes before any handler runs (the authenticating
+//! extractor's 401, a secure router's 405) are marked. On actix-web, a wrong
+//! method on a `SecureScope` path falls through to the app's
+//! `default_service`: make that a `#[public]` handler (the reference service's
+//! answers 405 with `Allow`), or actix-web's own 404/405 becomes a 500.
 
 use crate::AuthError;
 

@@ -500,8 +500,10 @@ impl<U> Identity<U> {
     /// Sets the tenant the principal belongs to ([`AuthInfo::tenant`]). Only
     /// from a verified source: a signed claim, or the user record the
     /// credential names.
+    /// An empty tenant is no tenant: it reaches no tenant's resources.
     pub fn tenant(mut self, tenant: impl Into<String>) -> Self {
-        self.info.tenant = Some(tenant.into());
+        let tenant = tenant.into();
+        self.info.tenant = (!tenant.is_empty()).then_some(tenant);
         self
     }
 

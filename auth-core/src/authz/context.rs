@@ -79,7 +79,7 @@ impl RequestContext {
             method: request.method.clone(),
             route: route_of(request),
             peer,
-            client: peer.map(|peer| proxies.client(peer, &request.headers)),
+            client: peer.and_then(|peer| proxies.client(peer, &request.headers)),
         }
     }
 
@@ -150,14 +150,14 @@ pub struct MatchedRoute(pub Arc<str>);
 
 fn peer_of(request: &Parts) -> Option<IpAddr> {
     if let Some(PeerAddr(addr)) = request.extensions.get::<PeerAddr>() {
-        return Some(addr.ip());
+        return Some(addr.ip().to_canonical());
     }
     #[cfg(feature = "axum")]
     if let Some(info) = request
         .extensions
         .get::<::axum::extract::ConnectInfo<SocketAddr>>()
     {
-        return Some(info.0.ip());
+        return Some(info.0.ip().to_canonical());
     }
     None
 }
@@ -187,9 +187,9 @@ fn route_of(request: &Parts) -> Option<Arc<str>> {
 /// headers.append("x-forwarded-for", "203.0.113.9, 10.0.0.7".parse()?);
 /// // The peer is a trusted proxy: the header is read from the right, skipping
 /// // trusted proxies.
-/// assert_eq!(proxies.client("10.0.0.2".parse()?, &headers).to_string(), "203.0.113.9");
+/// assert_eq!(proxies.client("10.0.0.2".parse()?, &headers), Some("203.0.113.9".parse()?));
 /// // Anyone else's header is not believed.
-/// assert_eq!(proxies.client("198.51.100.1".parse()?, &headers).to_string(), "198.51.100.1");
+/// assert_eq!(proxies.client("198.51.100.1".parse()?, &headers), Some("198.51.100.1".parse()?));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -199,7 +199,9 @@ pub struct TrustedProxies {
 
 /// A CIDR block that is not `address/prefix` with a prefix the address has.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{0}` is not a network: write `address/prefix`, e.g. `10.0.0.0/8` or `fd00::/8`")]
+#[error(
+    "`{0}` is not a proxy network: write `address/prefix` with a prefix of 1 or more (never `/0`, which would trust every client), e.g. `10.0.0.0/8` or `fd00::/8`"
+)]
 pub struct InvalidNetwork(String);
 
 impl TrustedProxies {
@@ -209,7 +211,8 @@ impl TrustedProxies {
     }
 
     /// Trusts the peers in `networks` (`10.0.0.0/8`, `fd00::/8`, or one
-    /// address `192.0.2.1/32`).
+    /// address `192.0.2.1/32`). A `/0` network is refused: it would let every
+    /// client choose its own address.
     ///
     /// # Errors
     /// [`InvalidNetwork`] for a network that does not parse.
@@ -233,11 +236,15 @@ impl TrustedProxies {
     /// The client of a request from `peer` carrying `headers`: `peer` unless it
     /// is a trusted proxy; then, in `X-Forwarded-For` read from the right, the
     /// first address that is not a trusted proxy (or the leftmost, when all
-    /// are). An entry that is not an address ends the walk at the last trusted
-    /// hop: a header that cannot be read names no client.
-    pub fn client(&self, peer: IpAddr, headers: &HeaderMap) -> IpAddr {
+    /// are). `None` when the walk meets an entry that is not an address before
+    /// it finds the client: a header that cannot be read names no client, and
+    /// never the proxy's own address. Entries are split on `,` as bytes, so a
+    /// client's unreadable prefix cannot hide the address a proxy appended to
+    /// the same line. IPv4-mapped IPv6 addresses are read as IPv4.
+    pub fn client(&self, peer: IpAddr, headers: &HeaderMap) -> Option<IpAddr> {
+        let peer = peer.to_canonical();
         if !self.trusts(peer) {
-            return peer;
+            return Some(peer);
         }
         let mut client = peer;
         let lines: Vec<&[u8]> = headers
@@ -246,20 +253,18 @@ impl TrustedProxies {
             .map(http::HeaderValue::as_bytes)
             .collect();
         for line in lines.iter().rev() {
-            let Ok(line) = std::str::from_utf8(line) else {
-                return client;
-            };
-            for entry in line.rsplit(',') {
-                let Ok(hop) = entry.trim().parse::<IpAddr>() else {
-                    return client;
-                };
+            for entry in line.rsplit(|byte| *byte == b',') {
+                let hop = std::str::from_utf8(entry)
+                    .ok()
+                    .and_then(|entry| entry.trim().parse::<IpAddr>().ok())?
+                    .to_canonical();
                 client = hop;
                 if !self.trusts(hop) {
-                    return client;
+                    return Some(client);
                 }
             }
         }
-        client
+        Some(client)
     }
 }
 
@@ -284,7 +289,9 @@ impl Cidr {
         let network: IpAddr = address.parse().map_err(|_| invalid())?;
         let prefix: u8 = prefix.parse().map_err(|_| invalid())?;
         let bits = if network.is_ipv4() { 32 } else { 128 };
-        if prefix > bits {
+        // `/0` trusts every peer, so every client could choose its address:
+        // never what a proxy rule means.
+        if prefix > bits || prefix == 0 {
             return Err(invalid());
         }
         Ok(Cidr { network, prefix })
@@ -332,8 +339,10 @@ mod tests {
 
     #[test]
     fn networks_parse_or_say_what_to_write() {
-        assert!(TrustedProxies::cidrs(["10.0.0.0/8", "fd00::/8", "0.0.0.0/0", "::/0"]).is_ok());
+        assert!(TrustedProxies::cidrs(["10.0.0.0/8", "fd00::/8", "0.0.0.0/1"]).is_ok());
         for bad in [
+            "0.0.0.0/0",
+            "::/0",
             "10.0.0.0",
             "10.0.0.0/33",
             "::/129",
@@ -361,8 +370,6 @@ mod tests {
         assert!(proxies.trusts(ip("192.0.2.7")));
         assert!(!proxies.trusts(ip("192.0.2.8")));
         assert!(proxies.trusts(ip("::ffff:10.1.0.1")));
-        let everything = TrustedProxies::cidrs(["0.0.0.0/0"]).unwrap();
-        assert!(everything.trusts(ip("203.0.113.1")));
         assert!(!TrustedProxies::none().trusts(ip("127.0.0.1")));
     }
 
@@ -372,24 +379,32 @@ mod tests {
         let proxy = ip("10.0.0.1");
         // A client-sent spoof on the left is skipped: the rightmost untrusted wins.
         let spoofed = headers(&["1.2.3.4, 203.0.113.9, 10.0.0.5"]);
-        assert_eq!(proxies.client(proxy, &spoofed), ip("203.0.113.9"));
+        assert_eq!(proxies.client(proxy, &spoofed), Some(ip("203.0.113.9")));
         // Several header lines are one list, in order.
         let split = headers(&["1.2.3.4", "203.0.113.9", "10.0.0.5"]);
-        assert_eq!(proxies.client(proxy, &split), ip("203.0.113.9"));
+        assert_eq!(proxies.client(proxy, &split), Some(ip("203.0.113.9")));
         // No header: the proxy itself.
-        assert_eq!(proxies.client(proxy, &HeaderMap::new()), proxy);
-        // Garbage ends the walk at the last trusted hop.
+        assert_eq!(proxies.client(proxy, &HeaderMap::new()), Some(proxy));
+        // Garbage before the client is found: no client, never the proxy.
         let garbage = headers(&["203.0.113.9, nonsense, 10.0.0.5"]);
-        assert_eq!(proxies.client(proxy, &garbage), ip("10.0.0.5"));
+        assert_eq!(proxies.client(proxy, &garbage), None);
+        // Garbage left of the client is the client's own business.
+        let prefixed = headers(&["nonsense, 203.0.113.9"]);
+        assert_eq!(proxies.client(proxy, &prefixed), Some(ip("203.0.113.9")));
         // All trusted: the leftmost.
         let internal = headers(&["10.9.9.9, 10.0.0.5"]);
-        assert_eq!(proxies.client(proxy, &internal), ip("10.9.9.9"));
+        assert_eq!(proxies.client(proxy, &internal), Some(ip("10.9.9.9")));
         // An untrusted peer's header is never read.
         assert_eq!(
             proxies.client(ip("198.51.100.1"), &spoofed),
-            ip("198.51.100.1")
+            Some(ip("198.51.100.1"))
         );
-        assert_eq!(TrustedProxies::none().client(proxy, &spoofed), proxy);
+        assert_eq!(TrustedProxies::none().client(proxy, &spoofed), Some(proxy));
+        // IPv4-mapped addresses are IPv4.
+        assert_eq!(
+            TrustedProxies::none().client(ip("::ffff:203.0.113.9"), &HeaderMap::new()),
+            Some(ip("203.0.113.9"))
+        );
     }
 
     #[test]

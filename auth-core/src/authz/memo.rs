@@ -18,7 +18,8 @@ const CAPACITY: usize = 64;
 #[derive(Clone, PartialEq, Eq)]
 struct Key {
     action: TypeId,
-    resource: &'static str,
+    /// The type's name and `KIND`: `TypeId` would need `R: 'static`.
+    resource: (&'static str, &'static str),
     id: String,
     state: usize,
 }
@@ -42,7 +43,7 @@ impl Memo {
     ) -> MemoKey {
         MemoKey(Key {
             action: TypeId::of::<A>(),
-            resource: std::any::type_name::<R>(),
+            resource: (std::any::type_name::<R>(), R::KIND),
             id: resource.id().to_string(),
             state: std::ptr::from_ref(state).cast::<()>() as usize,
         })

@@ -77,9 +77,14 @@ pub trait Policy<R: ?Sized>: Action {
     /// engine) and whose answer depends only on the principal, the resource's
     /// [id](crate::Resource::id) and the state: a request that changes the
     /// resource and asks again gets the first answer. The memo is keyed by the
-    /// action and resource types, the id and the state's address; it never
-    /// keeps an unavailable decision (the store may answer next time), and
-    /// lives as long as the request's principal.
+    /// action type, the resource type's name and `KIND`, the id and the state's
+    /// *address*; it never keeps an unavailable or rate-limited decision, and
+    /// lives as long as the request's principal. So set it only when
+    /// [`Resource::id`](crate::Resource::id) names one resource of its type
+    /// (not an id unique only within a parent, such as a comment number per
+    /// post), when the state does not change during the request, and when no
+    /// two resource types of the program share a name and `KIND` (two versions
+    /// of one crate could).
     const MEMO: bool = false;
 
     /// The decision for `principal` performing `Self` on `resource`.

@@ -42,7 +42,13 @@ pub trait Resource {
     /// every tenant's resource), and a list
     /// ([`authorize_list`](crate::Authenticated::authorize_list)) is narrowed to
     /// the principal's tenant in its query. A handler cannot forget it: no
-    /// policy, gate or list sees another tenant's resource.
+    /// policy, gate or list sees another tenant's resource. A resource whose
+    /// tenant is empty is refused to everyone.
+    ///
+    /// The declaration is the type's: a wrapper or projection type that
+    /// implements `Resource` itself (rather than through the forwarding impls
+    /// for `&R` and `Box<R>`) must declare `TENANT` too, or it is a resource
+    /// of no tenant.
     ///
     /// ```
     /// use auth_core::Resource;
@@ -73,6 +79,9 @@ pub(crate) fn other_tenant<R: Resource + ?Sized>(
 ) -> bool {
     match tenant_of(resource) {
         None => false,
+        // A resource whose tenant is empty belongs to no tenant one could
+        // hold: nobody reaches it.
+        Some("") => true,
         Some(tenant) => principal.tenant() != Some(tenant),
     }
 }

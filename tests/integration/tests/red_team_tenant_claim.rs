@@ -67,7 +67,6 @@ async fn only_the_configured_signed_claim_names_the_tenant() {
 /// tenant column is empty. Fix: refuse an empty tenant claim
 /// (`TokenError::InvalidClaim("tid")`), as a missing one is refused.
 #[tokio::test]
-#[ignore = "finding 1: an empty `tid` claim is accepted as the tenant \"\""]
 async fn an_empty_tenant_claim_is_refused() {
     let auth = with_tenant_claim();
     let mut claims = good_claims();

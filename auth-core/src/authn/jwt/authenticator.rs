@@ -221,6 +221,9 @@ where
         }
         if let Some(name) = self.tenant_claim {
             let tenant: String = claims.get(name)?.ok_or(TokenError::MissingClaim(name))?;
+            if tenant.is_empty() {
+                return Err(TokenError::InvalidClaim(name).into());
+            }
             identity = identity.tenant(tenant);
         }
         Ok(identity)
@@ -402,7 +405,8 @@ impl<M, S> JwtAuthenticatorBuilder<M, S> {
 
     /// Reads the principal's tenant ([`AuthInfo::tenant`](crate::AuthInfo::tenant))
     /// from the claim `name` (a string), for a multi-tenant service: every token
-    /// must then carry it, and one without it, or with a non-string, is a 401
+    /// must then carry it, and one without it, or with a non-string or empty
+    /// one, is a 401
     /// ([`TokenError::MissingClaim`] / [`TokenError::InvalidClaim`]). Resources
     /// that declare a tenant ([`Resource::TENANT`](crate::Resource::TENANT)) are
     /// then refused (404) across tenants. Unset, principals have no tenant.
