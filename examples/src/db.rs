@@ -487,6 +487,50 @@ mod tests {
 
     use super::Db;
 
+    /// A database file of a version before plans and regions: opened by this
+    /// one, its rows gain the columns with their defaults, and nothing is lost.
+    #[test]
+    fn an_older_database_file_gains_the_new_columns() {
+        let path = std::env::temp_dir().join(format!(
+            "orders-api-old-schema-{}-{}.sqlite",
+            std::process::id(),
+            line!()
+        ));
+        let _ = std::fs::remove_file(&path);
+        {
+            let old = rusqlite::Connection::open(&path).expect("a file");
+            old.execute_batch(
+                "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE,
+                     password_hash TEXT NOT NULL, roles TEXT NOT NULL);
+                 CREATE TABLE orders (id INTEGER PRIMARY KEY,
+                     owner_id INTEGER NOT NULL REFERENCES users(id),
+                     item TEXT NOT NULL, amount INTEGER NOT NULL);
+                 INSERT INTO users VALUES (1, 'old@example.com', 'x', 'customer');
+                 INSERT INTO orders VALUES (1, 1, 'kettle', 4500);",
+            )
+            .expect("the old schema");
+        }
+        let db = Db::open(path.to_str()).expect("opens and migrates");
+        let user = db.user(1).expect("no error").expect("the old user");
+        assert_eq!(
+            (
+                user.email.as_str(),
+                user.plan.as_str(),
+                user.region.as_str()
+            ),
+            ("old@example.com", "free", "eu")
+        );
+        let order = db.order(1).expect("no error").expect("the old order");
+        assert_eq!(
+            (order.amount, order.region.as_str(), order.refunded_at),
+            (4500, "eu", None)
+        );
+        drop(db);
+        // Opened again: nothing to add, nothing fails.
+        assert!(Db::open(path.to_str()).is_ok());
+        let _ = std::fs::remove_file(&path);
+    }
+
     /// An unknown email is checked against the dummy hash, which must cost what a
     /// real one does: a hash that failed to parse, or cheaper parameters, would
     /// answer unknown emails faster and tell which ones exist.

@@ -122,3 +122,35 @@ fn a_bad_quota_is_refused_at_start() {
         assert!(error.to_string().contains("60/min"), "{error}");
     }
 }
+
+/// With `REDIS_URL`, every instance counts a user's requests together: two
+/// listings on `orders-api` and `orders-actix` sharing one Redis use up alice's
+/// `2/min`, on both. Without `redis-server` on `PATH` the test is skipped with a
+/// note, except under `CI=true`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn instances_sharing_redis_share_the_quota() {
+    let Some(redis) = auth_integration::redis_server::RedisServer::start() else {
+        return;
+    };
+    let url = redis.url();
+    let shared = config(&[
+        ("REDIS_URL", url.as_str()),
+        ("ORDERS_API_PLAN_FREE", "2/min"),
+    ]);
+    let one = start(Framework::Axum, &shared).await;
+    let two = start(Framework::Actix, &shared).await;
+    let alice = bearer(one, "alice", None).await;
+    assert_eq!(list(one, Some(&alice)).await.status, 200);
+    assert_eq!(list(two, Some(&alice)).await.status, 200);
+    for addr in [one, two] {
+        let refused = list(addr, Some(&alice)).await;
+        assert_eq!(refused.status, 429, "{}", refused.body);
+        assert_eq!(
+            refused.header("ratelimit-policy"),
+            Some(r#""free";q=2;w=60"#)
+        );
+        assert!(refused.header("retry-after").is_some());
+    }
+    let bob = bearer(two, "bob", None).await;
+    assert_eq!(list(one, Some(&bob)).await.status, 200);
+}
