@@ -118,6 +118,15 @@ fn user_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
     })
 }
 
+/// Now, in Unix seconds.
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| {
+            i64::try_from(since.as_secs()).unwrap_or(i64::MAX)
+        })
+}
+
 /// `ALTER TABLE {table} ADD COLUMN {column} {declaration}` unless the table has
 /// the column: the schema of a file made by an older version grows in place.
 fn add_column_if_missing(
@@ -146,7 +155,8 @@ fn order_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Order> {
         item: row.get(2)?,
         amount: row.get(3)?,
         region: row.get(4)?,
-        refunded_at: row.get(5)?,
+        created_at: row.get(5)?,
+        refunded_at: row.get(6)?,
     })
 }
 
@@ -181,6 +191,7 @@ impl Db {
                  item TEXT NOT NULL,
                  amount INTEGER NOT NULL,
                  region TEXT NOT NULL DEFAULT 'eu',
+                 created_at INTEGER,
                  refunded_at INTEGER
              );
              CREATE INDEX IF NOT EXISTS orders_by_owner ON orders (owner_id, id);
@@ -194,6 +205,7 @@ impl Db {
         add_column_if_missing(&conn, "users", "plan", "TEXT NOT NULL DEFAULT 'free'")?;
         add_column_if_missing(&conn, "users", "region", "TEXT NOT NULL DEFAULT 'eu'")?;
         add_column_if_missing(&conn, "orders", "region", "TEXT NOT NULL DEFAULT 'eu'")?;
+        add_column_if_missing(&conn, "orders", "created_at", "INTEGER")?;
         add_column_if_missing(&conn, "orders", "refunded_at", "INTEGER")?;
         let db = Db {
             conn: Arc::new(Mutex::new(conn)),
@@ -221,11 +233,11 @@ impl Db {
             )?;
         }
         conn.execute_batch(
-            "INSERT INTO orders (id, owner_id, item, amount, region) VALUES
-                 (1, 1, 'espresso machine', 24900, 'eu'),
-                 (2, 1, 'coffee beans', 1800, 'eu'),
-                 (3, 2, 'tea kettle', 4500, 'eu'),
-                 (4, 2, 'green tea', 1200, 'eu');
+            "INSERT INTO orders (id, owner_id, item, amount, region, created_at) VALUES
+                 (1, 1, 'espresso machine', 24900, 'eu', unixepoch()),
+                 (2, 1, 'coffee beans', 1800, 'eu', unixepoch()),
+                 (3, 2, 'tea kettle', 4500, 'eu', unixepoch()),
+                 (4, 2, 'green tea', 1200, 'eu', unixepoch());
              INSERT INTO products (id, name, price) VALUES
                  (1, 'espresso machine', 24900),
                  (2, 'coffee beans', 1800),
@@ -363,7 +375,7 @@ impl Db {
         }
         let (clause, filter_params) = filter.to_sql(SqlDialect::Sqlite).into_parts();
         let sql = format!(
-            "SELECT id, owner_id, item, amount, region, refunded_at FROM orders
+            "SELECT id, owner_id, item, amount, region, created_at, refunded_at FROM orders
              WHERE {clause} AND id > ? ORDER BY id LIMIT ?"
         );
         let mut bound = filter_params
@@ -388,7 +400,8 @@ impl Db {
         let conn = self.lock()?;
         Ok(conn
             .query_row(
-                "SELECT id, owner_id, item, amount, region, refunded_at FROM orders WHERE id = ?1",
+                "SELECT id, owner_id, item, amount, region, created_at, refunded_at
+                 FROM orders WHERE id = ?1",
                 params![id],
                 order_from_row,
             )
@@ -407,12 +420,20 @@ impl Db {
         new: &NewOrder,
         max_per_owner: u32,
     ) -> Result<Option<Order>, DbError> {
+        let created_at = unix_now();
         let conn = self.lock()?;
         let inserted = conn.execute(
-            "INSERT INTO orders (owner_id, item, amount, region)
-             SELECT ?1, ?2, ?3, ?5
+            "INSERT INTO orders (owner_id, item, amount, region, created_at)
+             SELECT ?1, ?2, ?3, ?5, ?6
              WHERE (SELECT COUNT(*) FROM orders WHERE owner_id = ?1) < ?4",
-            params![owner.id, new.item, new.amount, max_per_owner, owner.region],
+            params![
+                owner.id,
+                new.item,
+                new.amount,
+                max_per_owner,
+                owner.region,
+                created_at
+            ],
         )?;
         if inserted == 0 {
             return Ok(None);
@@ -423,6 +444,7 @@ impl Db {
             item: new.item.clone(),
             amount: new.amount,
             region: owner.region.clone(),
+            created_at: Some(created_at),
             refunded_at: None,
         }))
     }
@@ -522,8 +544,13 @@ mod tests {
         );
         let order = db.order(1).expect("no error").expect("the old order");
         assert_eq!(
-            (order.amount, order.region.as_str(), order.refunded_at),
-            (4500, "eu", None)
+            (
+                order.amount,
+                order.region.as_str(),
+                order.created_at,
+                order.refunded_at
+            ),
+            (4500, "eu", None, None)
         );
         drop(db);
         // Opened again: nothing to add, nothing fails.

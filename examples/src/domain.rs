@@ -107,6 +107,10 @@ pub struct Order {
     pub amount: i64,
     /// The region it was placed in: its owner's when it was placed.
     pub region: String,
+    /// When it was placed (Unix seconds); absent for an order of a database
+    /// made before the column existed, whose age is unknown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<i64>,
     /// When it was refunded (Unix seconds); absent until then.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refunded_at: Option<i64>,
@@ -116,6 +120,9 @@ impl Order {
     /// The most a manager refunds, exclusive: 500.00, in cents. An order of
     /// this amount or more is refunded by nobody through the API.
     pub const REFUND_LIMIT_CENTS: i64 = 50_000;
+    /// How long after it was placed an order may be refunded: 30 days, in
+    /// seconds, measured at the request's time (`user.context().at()`).
+    pub const REFUND_WINDOW_SECS: i64 = 30 * 24 * 60 * 60;
 
     /// The `owner_id` column, for the rules' filters ([`crate::policy`]).
     pub const OWNER_ID: Field<Order, i64> = Field::int("owner_id", |order| order.owner_id);

@@ -6,6 +6,8 @@
 //! (`GET /orders`), so the list of orders cannot drift from the rule for one
 //! order, and a listing reads one page, never the table.
 
+use std::time::UNIX_EPOCH;
+
 use auth_core::filter::Filter;
 use auth_core::rbac::RoleName as _;
 use auth_core::{Authenticated, Decision, FilterPolicy, HasRoles as _, Policy};
@@ -57,9 +59,12 @@ impl Policy<ApiKey> for Revoke {
     }
 }
 
-/// A manager may refund orders under 500.00 in their own region: the
-/// attribute rule of the service (ABAC), on the principal's role and region and
-/// the order's amount and region.
+/// A manager may refund orders under 500.00 in their own region, within 30 days
+/// of the order: the attribute rule of the service (ABAC), on the principal's
+/// role and region, the order's amount, region and age, and the request's time
+/// (`user.context().at()`, so every decision of one request sees one "now").
+/// An order whose age is unknown (a database of an older version) is not
+/// refunded.
 ///
 /// - The role is read through the roles file ([`User::grants`]), inheritance
 ///   included: an admin holds `manager`, so an admin refunds under the same
@@ -87,6 +92,19 @@ impl Policy<Order> for Refund {
         }
         if order.amount >= Order::REFUND_LIMIT_CENTS {
             return Decision::deny("the order is of 500.00 or more");
+        }
+        // The request's one "now", recorded when it was authenticated.
+        let now = user
+            .context()
+            .at()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |since| {
+                i64::try_from(since.as_secs()).unwrap_or(i64::MAX)
+            });
+        match order.created_at {
+            Some(placed) if now.saturating_sub(placed) <= Order::REFUND_WINDOW_SECS => {}
+            Some(_) => return Decision::deny("the order is older than 30 days"),
+            None => return Decision::deny("the order's age is unknown"),
         }
         Decision::allow("a manager, in their region, under 500.00")
     }

@@ -778,7 +778,8 @@ impl Service {
     }
 
     /// `POST /orders/{id}/refund`: records the refund of the order the permit is
-    /// for ([`crate::policy`]: a manager's, under 500.00, in their region), now.
+    /// for ([`crate::policy`]: a manager's, under 500.00, in their region, within
+    /// 30 days), now.
     ///
     /// # Errors
     /// 409 when the order was refunded already.

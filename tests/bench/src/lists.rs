@@ -13,8 +13,8 @@
 //! - [`filter_path`]: `GET /orders` as `examples::service::Service::orders` does
 //!   it: `authorize_list::<Read, Order>`, `Db::orders`, `ListPermit::admit_all`.
 //! - [`load_all`] + [`decide_each`]: the slow path, every row loaded
-//!   (`SELECT id, owner_id, item, amount, region, refunded_at FROM orders ORDER
-//!   BY id`) and decided by `filter_authorized::<Read, _>`, then the first page
+//!   (`SELECT id, owner_id, item, amount, region, created_at, refunded_at FROM
+//!   orders ORDER BY id`) and decided by `filter_authorized::<Read, _>`, then the first page
 //!   of what it kept.
 //! - [`work`]: what `SQLite` did for a query: its plan and its statement counters.
 //!
@@ -54,7 +54,7 @@ const ITEMS: [&str; 4] = [
 ];
 /// The query of the slow path: today's load-all, before the filter.
 pub const LOAD_ALL: &str =
-    "SELECT id, owner_id, item, amount, region, refunded_at FROM orders ORDER BY id";
+    "SELECT id, owner_id, item, amount, region, created_at, refunded_at FROM orders ORDER BY id";
 
 /// The first page, as `?limit=50` asks for it.
 pub fn first_page() -> PageRequest {
@@ -220,7 +220,8 @@ fn order_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Order> {
         item: row.get(2)?,
         amount: row.get(3)?,
         region: row.get(4)?,
-        refunded_at: row.get(5)?,
+        created_at: row.get(5)?,
+        refunded_at: row.get(6)?,
     })
 }
 
@@ -294,7 +295,7 @@ pub fn filter_query(
 ) -> (String, Vec<SqlValue>) {
     let (clause, filter_params) = list.filter().to_sql(SqlDialect::Sqlite).into_parts();
     let sql = format!(
-        "SELECT id, owner_id, item, amount, region, refunded_at FROM orders
+        "SELECT id, owner_id, item, amount, region, created_at, refunded_at FROM orders
              WHERE {clause} AND id > ? ORDER BY id LIMIT ?"
     );
     let mut bound: Vec<SqlValue> = filter_params

@@ -3,7 +3,8 @@
 //! (`POST /orders/{id}/refund`). Each boundary: 499.99 is refunded and 500.00
 //! is not, another region's order is not, a customer refunds nothing (not even
 //! their own order), a manager refunds any customer's order of their region;
-//! an admin, who inherits `manager`, refunds under the same rule and no more.
+//! an admin, who inherits `manager`, refunds under the same rule and no more;
+//! an order is refunded within 30 days of being placed, by the request's time.
 //! The order of answers is the loaders': 401, then 403 `insufficient_scope`
 //! and the role gate's 403 before the order is read, then 404 for no such
 //! order, then the rule's 403.
@@ -163,4 +164,52 @@ async fn a_manager_refunds_under_500_in_their_region_on_axum() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_manager_refunds_under_500_in_their_region_on_actix() {
     a_manager_refunds_under_500_in_their_region(Framework::Actix).await;
+}
+
+/// The rule reads the request's time (`user.context().at()`): an order is
+/// refunded within 30 days of being placed, not after. The orders are aged in
+/// the database file the service runs on.
+async fn only_within_30_days(framework: Framework) {
+    let path = std::env::temp_dir().join(format!(
+        "orders-refund-{framework:?}-{}.sqlite",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_file(&path);
+    let file = path.to_str().expect("a UTF-8 path").to_owned();
+    let addr = start(framework, &config(&[("DATABASE_URL", file.as_str())])).await;
+    let what = format!("{framework:?}");
+    let alice = bearer(addr, "alice", None).await;
+    let erin = bearer(addr, "erin", None).await;
+    let day = 24 * 60 * 60;
+    let mut aged = Vec::new();
+    for days in [29, 31] {
+        let id = order(addr, &alice, 100).await;
+        let conn = rusqlite::Connection::open(&path).expect("the service's database");
+        conn.execute(
+            "UPDATE orders SET created_at = created_at - ?1 WHERE id = ?2",
+            rusqlite::params![days * day, id],
+        )
+        .expect("aged");
+        aged.push(id);
+    }
+    let recent = refund(addr, aged[0], Some(&erin)).await;
+    assert_eq!(recent.status, 200, "{what}: 29 days: {}", recent.body);
+    let old = refund(addr, aged[1], Some(&erin)).await;
+    assert!(
+        forbidden(&old),
+        "{what}: 31 days: {} {}",
+        old.status,
+        old.body
+    );
+    let _ = std::fs::remove_file(&path);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_within_30_days_on_axum() {
+    only_within_30_days(Framework::Axum).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_within_30_days_on_actix() {
+    only_within_30_days(Framework::Actix).await;
 }

@@ -116,6 +116,7 @@ fn orders() -> impl Strategy<Value = Vec<Order>> {
                     item: format!("item {id}"),
                     amount,
                     region: "eu".to_owned(),
+                    created_at: None,
                     refunded_at: None,
                 }
             })
@@ -203,7 +204,7 @@ fn a_customer_page_is_an_index_range_not_a_scan() {
     let plan: Vec<String> = fixture
         .writer
         .prepare(&format!(
-            "EXPLAIN QUERY PLAN SELECT id, owner_id, item, amount, region, refunded_at FROM orders
+            "EXPLAIN QUERY PLAN SELECT id, owner_id, item, amount, region, created_at, refunded_at FROM orders
              WHERE {} AND id > ? ORDER BY id LIMIT ?",
             sql.clause()
         ))
