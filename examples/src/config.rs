@@ -18,6 +18,8 @@
 //! | `ORDERS_API_SESSION_IDLE_TIMEOUT` | `1800` | seconds a session may go unused ([`SessionLimits`]) |
 //! | `ORDERS_API_SESSION_ABSOLUTE_TIMEOUT` | `43200` | seconds a session lives at most, however busy |
 //! | `ORDERS_API_ROLES_FILE` | `examples/roles.toml`, built in | the roles file ([`crate::access`]); a bad one stops the start naming its line (exit code 2) |
+//! | `ORDERS_API_PLAN_FREE` | `600/min` | requests to `GET /orders` a `free` user may make ([`PlanQuotas`]): `N/s`, `N/min`, `N/h` or `N/day`; past it 429 with `Retry-After` |
+//! | `ORDERS_API_PLAN_PRO` | `6000/min` | the same for a `pro` user |
 //! | `ORDERS_API_TRUSTED_ORIGINS` | none | space-separated origins (`https://app.example`) whose pages may send unsafe requests with the session cookie; the service's own pages always may |
 //!
 //! An unreachable database or Redis is not a configuration error but a start
@@ -27,6 +29,8 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
+
+use auth_core::limit::Quota;
 
 use crate::limits::Limits;
 
@@ -96,6 +100,27 @@ pub struct Config {
     /// `ORDERS_API_ROLES_FILE`: the roles file; the one built into the binary
     /// (`examples/roles.toml`) when unset.
     pub roles_file: Option<PathBuf>,
+    /// The quota of each plan tier on `GET /orders`.
+    pub plans: PlanQuotas,
+}
+
+/// What each plan tier may make of `GET /orders`, per user: counted in memory,
+/// or in Redis with `REDIS_URL` (every instance together). Past it: 429 with
+/// `Retry-After`, `RateLimit-Policy` and `RateLimit`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlanQuotas {
+    /// `ORDERS_API_PLAN_FREE`, default `600/min`.
+    pub free: Quota,
+    /// `ORDERS_API_PLAN_PRO`, default `6000/min`.
+    pub pro: Quota,
+}
+
+impl PlanQuotas {
+    /// `ORDERS_API_PLAN_FREE`'s default: well above what a person clicking
+    /// through the orders makes, and what any test makes unless it sets less.
+    pub const DEFAULT_FREE: &str = "600/min";
+    /// `ORDERS_API_PLAN_PRO`'s default.
+    pub const DEFAULT_PRO: &str = "6000/min";
 }
 
 /// Server-side sessions: their timeouts and the front ends trusted with them.
@@ -196,7 +221,7 @@ impl Default for LoginLimits {
 }
 
 /// Every variable the service reads.
-pub const VARIABLES: [&str; 20] = [
+pub const VARIABLES: [&str; 22] = [
     "ORDERS_API_ADDR",
     "DATABASE_URL",
     "REDIS_URL",
@@ -217,6 +242,8 @@ pub const VARIABLES: [&str; 20] = [
     "ORDERS_API_SESSION_ABSOLUTE_TIMEOUT",
     "ORDERS_API_TRUSTED_ORIGINS",
     "ORDERS_API_ROLES_FILE",
+    "ORDERS_API_PLAN_FREE",
+    "ORDERS_API_PLAN_PRO",
 ];
 
 /// The shortest HS256 secret accepted: the hash output size.
@@ -332,6 +359,7 @@ impl Config {
             connections: connection_limits(&lookup)?,
             login_limits: login_limits(&lookup)?,
             sessions: session_limits(&lookup)?,
+            plans: plan_quotas(&lookup)?,
         })
     }
 }
@@ -367,6 +395,24 @@ fn session_limits(lookup: &impl Fn(&str) -> Option<String>) -> Result<SessionLim
         idle_timeout,
         absolute_timeout,
         trusted_origins,
+    })
+}
+
+/// `ORDERS_API_PLAN_FREE` and `ORDERS_API_PLAN_PRO`, through [`Quota`]'s parser.
+fn plan_quotas(lookup: &impl Fn(&str) -> Option<String>) -> Result<PlanQuotas, ConfigError> {
+    let quota = |variable: &'static str, default: &str| {
+        let text = lookup(variable).unwrap_or_else(|| default.to_owned());
+        text.parse::<Quota>().map_err(|error| ConfigError {
+            variable,
+            problem: format!(
+                "expected requests per period such as 60/min (`N/s`, `N/min`, `N/h` or \
+                 `N/day`), found {text:?}: {error}"
+            ),
+        })
+    };
+    Ok(PlanQuotas {
+        free: quota("ORDERS_API_PLAN_FREE", PlanQuotas::DEFAULT_FREE)?,
+        pro: quota("ORDERS_API_PLAN_PRO", PlanQuotas::DEFAULT_PRO)?,
     })
 }
 

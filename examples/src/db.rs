@@ -15,7 +15,7 @@ use auth_core::{Authenticated, ListPermit, Permit};
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params, params_from_iter};
 
-use crate::domain::{ADMIN_ROLE, Delete, NewOrder, Order, Product, Read, User};
+use crate::domain::{ADMIN_ROLE, Delete, NewOrder, Order, Product, Read, Refund, User};
 use crate::page::{Page, PageRequest};
 
 /// A database error. Handlers answer it with a 500 that says nothing more.
@@ -47,12 +47,21 @@ fn sql_value(value: Value) -> Result<SqlValue, DbError> {
     })
 }
 
-/// The seeded users: `(email, password, roles)`. Alice and Bob own two orders each.
-pub const SEED_USERS: [(&str, &str, &str); 4] = [
-    ("alice@example.com", "alice-password", "customer"),
-    ("bob@example.com", "bob-password", "customer"),
-    ("carol@example.com", "carol-password", "admin"),
-    ("dave@example.com", "dave-password", "admin"),
+/// The seeded users: `(email, password, roles, plan, region)`, with ids 1, 2,
+/// .. in this order. Alice and Bob own two orders each (in `eu`); Bob is on the
+/// `pro` plan; Erin is the `eu` manager who refunds orders.
+pub const SEED_USERS: [(&str, &str, &str, &str, &str); 5] = [
+    (
+        "alice@example.com",
+        "alice-password",
+        "customer",
+        "free",
+        "eu",
+    ),
+    ("bob@example.com", "bob-password", "customer", "pro", "eu"),
+    ("carol@example.com", "carol-password", "admin", "free", "us"),
+    ("dave@example.com", "dave-password", "admin", "free", "eu"),
+    ("erin@example.com", "erin-password", "manager", "free", "eu"),
 ];
 
 /// A shared handle to the database.
@@ -102,9 +111,41 @@ fn user_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
         id: row.get(0)?,
         email: row.get(1)?,
         roles: roles_from(&row.get::<_, String>(2)?),
+        plan: row.get(3)?,
+        region: row.get(4)?,
         guest: None,
         grants: auth_core::rbac::Grants::default(),
     })
+}
+
+/// Now, in Unix seconds.
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| {
+            i64::try_from(since.as_secs()).unwrap_or(i64::MAX)
+        })
+}
+
+/// `ALTER TABLE {table} ADD COLUMN {column} {declaration}` unless the table has
+/// the column: the schema of a file made by an older version grows in place.
+fn add_column_if_missing(
+    conn: &Connection,
+    table: &str,
+    column: &str,
+    declaration: &str,
+) -> Result<(), DbError> {
+    let present: bool = conn.query_row(
+        "SELECT COUNT(*) > 0 FROM pragma_table_info(?1) WHERE name = ?2",
+        params![table, column],
+        |row| row.get(0),
+    )?;
+    if !present {
+        conn.execute_batch(&format!(
+            "ALTER TABLE {table} ADD COLUMN {column} {declaration}"
+        ))?;
+    }
+    Ok(())
 }
 
 fn order_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Order> {
@@ -113,6 +154,9 @@ fn order_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Order> {
         owner_id: row.get(1)?,
         item: row.get(2)?,
         amount: row.get(3)?,
+        region: row.get(4)?,
+        created_at: row.get(5)?,
+        refunded_at: row.get(6)?,
     })
 }
 
@@ -137,13 +181,18 @@ impl Db {
                  id INTEGER PRIMARY KEY,
                  email TEXT NOT NULL UNIQUE,
                  password_hash TEXT NOT NULL,
-                 roles TEXT NOT NULL
+                 roles TEXT NOT NULL,
+                 plan TEXT NOT NULL DEFAULT 'free',
+                 region TEXT NOT NULL DEFAULT 'eu'
              );
              CREATE TABLE IF NOT EXISTS orders (
                  id INTEGER PRIMARY KEY,
                  owner_id INTEGER NOT NULL REFERENCES users(id),
                  item TEXT NOT NULL,
-                 amount INTEGER NOT NULL
+                 amount INTEGER NOT NULL,
+                 region TEXT NOT NULL DEFAULT 'eu',
+                 created_at INTEGER,
+                 refunded_at INTEGER
              );
              CREATE INDEX IF NOT EXISTS orders_by_owner ON orders (owner_id, id);
              CREATE TABLE IF NOT EXISTS products (
@@ -152,6 +201,12 @@ impl Db {
                  price INTEGER NOT NULL
              );",
         )?;
+        // A database file made before the column existed gets it, with its default.
+        add_column_if_missing(&conn, "users", "plan", "TEXT NOT NULL DEFAULT 'free'")?;
+        add_column_if_missing(&conn, "users", "region", "TEXT NOT NULL DEFAULT 'eu'")?;
+        add_column_if_missing(&conn, "orders", "region", "TEXT NOT NULL DEFAULT 'eu'")?;
+        add_column_if_missing(&conn, "orders", "created_at", "INTEGER")?;
+        add_column_if_missing(&conn, "orders", "refunded_at", "INTEGER")?;
         let db = Db {
             conn: Arc::new(Mutex::new(conn)),
             dummy_hash: Arc::from(hash("not a password anyone has")?),
@@ -170,18 +225,19 @@ impl Db {
         if users > 0 {
             return Ok(());
         }
-        for (id, (email, password, roles)) in (1_i64..).zip(SEED_USERS) {
+        for (id, (email, password, roles, plan, region)) in (1_i64..).zip(SEED_USERS) {
             conn.execute(
-                "INSERT INTO users (id, email, password_hash, roles) VALUES (?1, ?2, ?3, ?4)",
-                params![id, email, hash(password)?, roles],
+                "INSERT INTO users (id, email, password_hash, roles, plan, region)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![id, email, hash(password)?, roles, plan, region],
             )?;
         }
         conn.execute_batch(
-            "INSERT INTO orders (id, owner_id, item, amount) VALUES
-                 (1, 1, 'espresso machine', 24900),
-                 (2, 1, 'coffee beans', 1800),
-                 (3, 2, 'tea kettle', 4500),
-                 (4, 2, 'green tea', 1200);
+            "INSERT INTO orders (id, owner_id, item, amount, region, created_at) VALUES
+                 (1, 1, 'espresso machine', 24900, 'eu', unixepoch()),
+                 (2, 1, 'coffee beans', 1800, 'eu', unixepoch()),
+                 (3, 2, 'tea kettle', 4500, 'eu', unixepoch()),
+                 (4, 2, 'green tea', 1200, 'eu', unixepoch());
              INSERT INTO products (id, name, price) VALUES
                  (1, 'espresso machine', 24900),
                  (2, 'coffee beans', 1800),
@@ -200,9 +256,9 @@ impl Db {
         let found = {
             let conn = self.lock()?;
             conn.query_row(
-                "SELECT id, email, roles, password_hash FROM users WHERE email = ?1",
+                "SELECT id, email, roles, plan, region, password_hash FROM users WHERE email = ?1",
                 params![email],
-                |row| Ok((user_from_row(row)?, row.get::<_, String>(3)?)),
+                |row| Ok((user_from_row(row)?, row.get::<_, String>(5)?)),
             )
             .optional()?
         };
@@ -226,7 +282,7 @@ impl Db {
         let conn = self.lock()?;
         Ok(conn
             .query_row(
-                "SELECT id, email, roles FROM users WHERE id = ?1",
+                "SELECT id, email, roles, plan, region FROM users WHERE id = ?1",
                 params![id],
                 user_from_row,
             )
@@ -239,8 +295,9 @@ impl Db {
     /// When the database fails.
     pub fn users(&self, page: PageRequest) -> Result<Page<User>, DbError> {
         let conn = self.lock()?;
-        let mut statement =
-            conn.prepare("SELECT id, email, roles FROM users WHERE id > ?1 ORDER BY id LIMIT ?2")?;
+        let mut statement = conn.prepare(
+            "SELECT id, email, roles, plan, region FROM users WHERE id > ?1 ORDER BY id LIMIT ?2",
+        )?;
         let users = statement
             .query_map(
                 params![page.after, i64::from(page.limit) + 1],
@@ -264,7 +321,7 @@ impl Db {
         let transaction = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let current = transaction
             .query_row(
-                "SELECT id, email, roles FROM users WHERE id = ?1",
+                "SELECT id, email, roles, plan, region FROM users WHERE id = ?1",
                 params![id],
                 user_from_row,
             )
@@ -318,7 +375,7 @@ impl Db {
         }
         let (clause, filter_params) = filter.to_sql(SqlDialect::Sqlite).into_parts();
         let sql = format!(
-            "SELECT id, owner_id, item, amount FROM orders
+            "SELECT id, owner_id, item, amount, region, created_at, refunded_at FROM orders
              WHERE {clause} AND id > ? ORDER BY id LIMIT ?"
         );
         let mut bound = filter_params
@@ -343,7 +400,8 @@ impl Db {
         let conn = self.lock()?;
         Ok(conn
             .query_row(
-                "SELECT id, owner_id, item, amount FROM orders WHERE id = ?1",
+                "SELECT id, owner_id, item, amount, region, created_at, refunded_at
+                 FROM orders WHERE id = ?1",
                 params![id],
                 order_from_row,
             )
@@ -362,12 +420,20 @@ impl Db {
         new: &NewOrder,
         max_per_owner: u32,
     ) -> Result<Option<Order>, DbError> {
+        let created_at = unix_now();
         let conn = self.lock()?;
         let inserted = conn.execute(
-            "INSERT INTO orders (owner_id, item, amount)
-             SELECT ?1, ?2, ?3
+            "INSERT INTO orders (owner_id, item, amount, region, created_at)
+             SELECT ?1, ?2, ?3, ?5, ?6
              WHERE (SELECT COUNT(*) FROM orders WHERE owner_id = ?1) < ?4",
-            params![owner.id, new.item, new.amount, max_per_owner],
+            params![
+                owner.id,
+                new.item,
+                new.amount,
+                max_per_owner,
+                owner.region,
+                created_at
+            ],
         )?;
         if inserted == 0 {
             return Ok(None);
@@ -377,6 +443,9 @@ impl Db {
             owner_id: owner.id,
             item: new.item.clone(),
             amount: new.amount,
+            region: owner.region.clone(),
+            created_at: Some(created_at),
+            refunded_at: None,
         }))
     }
 
@@ -388,6 +457,29 @@ impl Db {
         let conn = self.lock()?;
         conn.execute("DELETE FROM orders WHERE id = ?1", params![permit.id])?;
         Ok(())
+    }
+
+    /// Records the refund of the order the permit is for, at `at` (Unix
+    /// seconds): the order as it is now, or `None` when it was refunded already
+    /// (nothing changes then; the check and the write are one statement, so two
+    /// concurrent refunds of one order cannot both succeed).
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub fn refund_order(
+        &self,
+        permit: &Permit<'_, Refund, Order>,
+        at: i64,
+    ) -> Result<Option<Order>, DbError> {
+        let conn = self.lock()?;
+        let changed = conn.execute(
+            "UPDATE orders SET refunded_at = ?2 WHERE id = ?1 AND refunded_at IS NULL",
+            params![permit.id, at],
+        )?;
+        Ok((changed == 1).then(|| Order {
+            refunded_at: Some(at),
+            ..permit.resource().clone()
+        }))
     }
 
     /// The public product catalog.
@@ -416,6 +508,55 @@ mod tests {
     use argon2::password_hash::phc::PasswordHash;
 
     use super::Db;
+
+    /// A database file of a version before plans and regions: opened by this
+    /// one, its rows gain the columns with their defaults, and nothing is lost.
+    #[test]
+    fn an_older_database_file_gains_the_new_columns() {
+        let path = std::env::temp_dir().join(format!(
+            "orders-api-old-schema-{}-{}.sqlite",
+            std::process::id(),
+            line!()
+        ));
+        let _ = std::fs::remove_file(&path);
+        {
+            let old = rusqlite::Connection::open(&path).expect("a file");
+            old.execute_batch(
+                "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE,
+                     password_hash TEXT NOT NULL, roles TEXT NOT NULL);
+                 CREATE TABLE orders (id INTEGER PRIMARY KEY,
+                     owner_id INTEGER NOT NULL REFERENCES users(id),
+                     item TEXT NOT NULL, amount INTEGER NOT NULL);
+                 INSERT INTO users VALUES (1, 'old@example.com', 'x', 'customer');
+                 INSERT INTO orders VALUES (1, 1, 'kettle', 4500);",
+            )
+            .expect("the old schema");
+        }
+        let db = Db::open(path.to_str()).expect("opens and migrates");
+        let user = db.user(1).expect("no error").expect("the old user");
+        assert_eq!(
+            (
+                user.email.as_str(),
+                user.plan.as_str(),
+                user.region.as_str()
+            ),
+            ("old@example.com", "free", "eu")
+        );
+        let order = db.order(1).expect("no error").expect("the old order");
+        assert_eq!(
+            (
+                order.amount,
+                order.region.as_str(),
+                order.created_at,
+                order.refunded_at
+            ),
+            (4500, "eu", None, None)
+        );
+        drop(db);
+        // Opened again: nothing to add, nothing fails.
+        assert!(Db::open(path.to_str()).is_ok());
+        let _ = std::fs::remove_file(&path);
+    }
 
     /// An unknown email is checked against the dummy hash, which must cost what a
     /// real one does: a hash that failed to parse, or cheaper parameters, would

@@ -1,6 +1,7 @@
 //! The service's data: users, orders, products, and the actions on orders.
 
 use auth_core::filter::Field;
+use auth_core::limit::HasPlan;
 use auth_core::rbac::{Grants, RoleName as _};
 use auth_core::{Action, HasPermissions, HasRoles, Resource};
 use serde::{Deserialize, Serialize};
@@ -15,6 +16,13 @@ pub struct User {
     pub email: String,
     /// Their roles, e.g. `customer`, `admin`.
     pub roles: Vec<String>,
+    /// Their plan tier, `free` or `pro`: what the plan gate on `GET /orders`
+    /// counts them against (`ORDERS_API_PLAN_FREE`, `ORDERS_API_PLAN_PRO`). A
+    /// guest's is `free`.
+    pub plan: String,
+    /// Where they work or buy, e.g. `eu`, `us`: a manager refunds orders of
+    /// their own region ([`crate::policy`]). A guest's is empty, no region.
+    pub region: String,
     /// For a guest (`POST /auth/guest`): its subject, `guest:<random>`; such a
     /// principal has id 0, no email and no roles. `None` for every user of the
     /// database.
@@ -40,6 +48,17 @@ impl HasPermissions for User {
     }
 }
 
+impl HasPlan for User {
+    fn plan(&self) -> &str {
+        &self.plan
+    }
+}
+
+/// The plan of a new user, and the column's default.
+pub const FREE_PLAN: &str = "free";
+/// The paid plan (bob's, seeded).
+pub const PRO_PLAN: &str = "pro";
+
 /// The administrator role. The service refuses to demote the last user who has it.
 pub const ADMIN_ROLE: &str = crate::access::roles::Admin::NAME;
 /// The canonical subject: the id in decimal, as the service writes it into
@@ -61,6 +80,8 @@ impl User {
             id: 0,
             email: String::new(),
             roles: Vec::new(),
+            plan: FREE_PLAN.to_owned(),
+            region: String::new(),
             guest: Some(subject.to_owned()),
             grants: Grants::default(),
         }
@@ -84,9 +105,25 @@ pub struct Order {
     pub item: String,
     /// The amount, in cents.
     pub amount: i64,
+    /// The region it was placed in: its owner's when it was placed.
+    pub region: String,
+    /// When it was placed (Unix seconds); absent for an order of a database
+    /// made before the column existed, whose age is unknown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<i64>,
+    /// When it was refunded (Unix seconds); absent until then.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refunded_at: Option<i64>,
 }
 
 impl Order {
+    /// The most a manager refunds, exclusive: 500.00, in cents. An order of
+    /// this amount or more is refunded by nobody through the API.
+    pub const REFUND_LIMIT_CENTS: i64 = 50_000;
+    /// How long after it was placed an order may be refunded: 30 days, in
+    /// seconds, measured at the request's time (`user.context().at()`).
+    pub const REFUND_WINDOW_SECS: i64 = 30 * 24 * 60 * 60;
+
     /// The `owner_id` column, for the rules' filters ([`crate::policy`]).
     pub const OWNER_ID: Field<Order, i64> = Field::int("owner_id", |order| order.owner_id);
     /// The `id` column.
@@ -132,3 +169,9 @@ pub struct Read;
 #[derive(Action)]
 #[action(name = "orders.delete")]
 pub struct Delete;
+
+/// Refund an order (`POST /orders/{id}/refund`): a manager's, under
+/// [`Order::REFUND_LIMIT_CENTS`] in their own region ([`crate::policy`]).
+#[derive(Action)]
+#[action(name = "orders.refund")]
+pub struct Refund;

@@ -16,17 +16,19 @@ use actix_web::http::{Method, StatusCode, header};
 use actix_web::{App, HttpRequest, HttpResponse, ResponseError, web};
 use auth_core::actix::{SecureRoute, SecureScope, delete, get, post, put};
 use auth_core::jwt::TOKEN_RESPONSE_HEADERS;
+use auth_core::limit::{HasPlanLimits, PlanLimits};
 use auth_core::{Authenticated, Loaded, public, requires};
 
-use crate::access::roles::Admin;
+use crate::access::roles::{Admin, Manager};
 use crate::actix_body_deadline::body_deadline;
-use crate::domain::{Delete, NewOrder, Order, Read, User};
+use crate::domain::{Delete, NewOrder, Order, Read, Refund, User};
 use crate::error::ApiError;
 use crate::extract::{self, Json};
 use crate::page::{Page, PageQuery};
 use crate::service::{
     CodeRequest, LoginRequest, RefreshRequest, RolesRequest, Service, SteppedUp, TokenResponse,
 };
+use crate::stores::PlanLimitStores;
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
@@ -162,13 +164,48 @@ async fn me(user: Authenticated<User>) -> web::Json<User> {
     web::Json(user.into_user())
 }
 
-#[requires(scope("orders:read"))]
+/// As on orders-api: the plan gate last. Its state is the service, taken from
+/// the app data through [`ServiceData`] (a local type the gate's trait is
+/// implemented for).
+#[requires(scope("orders:read"), check(auth_core::limit::within_plan), state = app)]
 async fn list_orders(
     user: Authenticated<User>,
-    app: web::Data<Arc<Service>>,
+    app: ServiceData,
     page: web::Query<PageQuery>,
 ) -> Result<web::Json<Page<Order>>, ApiError> {
-    Ok(web::Json(app.orders(&user, page.into_inner())?))
+    Ok(web::Json(app.0.orders(&user, page.into_inner())?))
+}
+
+/// The service from the app's `web::Data<Arc<Service>>`, as a type of this
+/// crate: what the plan gate reads ([`HasPlanLimits`]), which `web::Data` cannot
+/// implement here.
+#[derive(Debug, Clone)]
+pub struct ServiceData(pub Arc<Service>);
+
+impl HasPlanLimits for ServiceData {
+    type Store = PlanLimitStores;
+    fn plan_limits(&self) -> &PlanLimits<PlanLimitStores> {
+        &self.0.plan_limits
+    }
+}
+
+impl actix_web::FromRequest for ServiceData {
+    type Error = actix_web::Error;
+    type Future = std::future::Ready<Result<Self, Self::Error>>;
+
+    fn from_request(request: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        std::future::ready(
+            request
+                .app_data::<web::Data<Arc<Service>>>()
+                .map(|service| ServiceData(Arc::clone(service)))
+                .ok_or_else(|| {
+                    ApiError::from(auth_core::AuthError::misconfigured(
+                        "the app has no `web::Data<Arc<Service>>`: configure it with `configure`",
+                    ))
+                    .into()
+                }),
+        )
+    }
 }
 
 #[requires(scope("orders:write"))]
@@ -197,6 +234,16 @@ async fn delete_order(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// As on orders-api: a manager's refund, under 500.00 in their region.
+#[requires(scope("orders:write"), role(Manager), Refund(order))]
+async fn refund_order(
+    _user: Authenticated<User>,
+    app: web::Data<Arc<Service>>,
+    order: Loaded<Order>,
+) -> Result<web::Json<Order>, ApiError> {
+    Ok(web::Json(app.refund_order(&order)?))
+}
+
 #[requires(role(Admin), not(mechanism("api_key")))]
 async fn list_users(
     _user: Authenticated<User>,
@@ -222,7 +269,7 @@ async fn set_roles(
 
 /// Every route: its path, its method, and the handler. The scope is built from
 /// it, and so is the 405 of the default service.
-fn table() -> [(&'static str, Method, SecureRoute); 13] {
+fn table() -> [(&'static str, Method, SecureRoute); 14] {
     [
         ("/health", Method::GET, get(health)),
         ("/auth/login", Method::POST, post(login)),
@@ -235,6 +282,7 @@ fn table() -> [(&'static str, Method, SecureRoute); 13] {
         ("/orders", Method::POST, post(create_order)),
         ("/orders/{id}", Method::GET, get(get_order)),
         ("/orders/{id}", Method::DELETE, delete(delete_order)),
+        ("/orders/{id}/refund", Method::POST, post(refund_order)),
         ("/admin/users", Method::GET, get(list_users)),
         ("/admin/users/{id}/roles", Method::PUT, put(set_roles)),
     ]

@@ -19,9 +19,9 @@ use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRef, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
-use crate::access::roles::Admin;
+use crate::access::roles::{Admin, Manager};
 use crate::api_keys::{ApiKey, Revoke};
-use crate::domain::{Delete, NewOrder, Order, Product, Read, User};
+use crate::domain::{Delete, NewOrder, Order, Product, Read, Refund, User};
 use crate::error::ApiError;
 use crate::extract::{Json, Path, Query};
 use crate::page::{Page, PageQuery};
@@ -289,8 +289,10 @@ async fn mfa_verify(
 }
 
 /// A page of the caller's orders (an admin's: all), through the same policy as
-/// one order.
-#[requires(scope("orders:read"))]
+/// one order. The plan gate stands last, so a request refused by the scope is
+/// not counted against the caller's plan; past the plan's quota: 429 with
+/// `Retry-After`, `RateLimit-Policy` and `RateLimit`.
+#[requires(scope("orders:read"), check(auth_core::limit::within_plan), state = app.0)]
 async fn list_orders(
     user: Authenticated<User>,
     State(app): State<AppState>,
@@ -324,6 +326,20 @@ async fn delete_order(
 ) -> Result<StatusCode, ApiError> {
     app.0.db.delete_order(&order)?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// A manager refunds an order under 500.00 of their own region
+/// ([`crate::policy`]); anyone else, or another order, is a 403. The role gate
+/// repeats the policy's first condition so that the roles matrix shows who
+/// reaches the route, and a customer is refused before the order is read (403
+/// for a missing order too); the order is loaded after both allowed.
+#[requires(scope("orders:write"), role(Manager), Refund(order))]
+async fn refund_order(
+    _user: Authenticated<User>,
+    State(app): State<AppState>,
+    order: Loaded<Order>,
+) -> Result<Json<Order>, ApiError> {
+    Ok(Json(app.0.refund_order(&order)?))
 }
 
 #[requires(role(Admin), not(mechanism("api_key")))]
@@ -404,6 +420,7 @@ fn secure_router() -> SecureRouter<AppState> {
         .route("/me", get(me))
         .route("/orders", get(list_orders).post(create_order))
         .route("/orders/{id}", get(get_order).delete(delete_order))
+        .route("/orders/{id}/refund", post(refund_order))
         .route("/admin/users", get(list_users))
         .route("/admin/users/{id}/roles", put(set_roles))
 }

@@ -6,11 +6,15 @@
 //! (`GET /orders`), so the list of orders cannot drift from the rule for one
 //! order, and a listing reads one page, never the table.
 
-use auth_core::filter::Filter;
-use auth_core::{Authenticated, Decision, FilterPolicy, Policy};
+use std::time::UNIX_EPOCH;
 
+use auth_core::filter::Filter;
+use auth_core::rbac::RoleName as _;
+use auth_core::{Authenticated, Decision, FilterPolicy, HasRoles as _, Policy};
+
+use crate::access::roles::Manager;
 use crate::api_keys::{ApiKey, Revoke};
-use crate::domain::{Delete, Order, Read, User};
+use crate::domain::{Delete, Order, Read, Refund, User};
 
 /// An admin may act on every order, anyone else on their own:
 /// `owner_id = <user id> OR <the user is an admin>`.
@@ -52,5 +56,56 @@ impl Policy<ApiKey> for Revoke {
         } else {
             Decision::not_found("not the owner of the key")
         }
+    }
+}
+
+/// A manager may refund orders under 500.00 in their own region, within 30 days
+/// of the order: the attribute rule of the service (ABAC), on the principal's
+/// role and region, the order's amount, region and age, and the request's time
+/// (`user.context().at()`, so every decision of one request sees one "now").
+/// An order whose age is unknown (a database of an older version) is not
+/// refunded.
+///
+/// - The role is read through the roles file ([`User::grants`]), inheritance
+///   included: an admin holds `manager`, so an admin refunds under the same
+///   rule, in their own region and under the limit, and nothing else. No role
+///   refunds 500.00 or more, or another region's order, through the API: a
+///   larger refund is a decision for people, not a role.
+/// - The owner does not matter: a manager refunds any customer's order of their
+///   region (that is what a manager is for), and a customer, even the owner, no
+///   order.
+/// - Every refusal is a 403: whoever may read the order knows it exists, and a
+///   manager who may not refund it learns only that.
+///
+/// A rule on values only the loaded order has (its amount) has no filter: it
+/// decides one order at a time, which is all a refund needs.
+impl Policy<Order> for Refund {
+    type Principal = User;
+    type State = ();
+
+    fn decide(user: &Authenticated<User>, order: &Order, (): &()) -> Decision {
+        if !user.has_role(Manager::NAME) {
+            return Decision::deny("only a manager refunds orders");
+        }
+        if user.region.is_empty() || order.region != user.region {
+            return Decision::deny("the order is of another region than the manager's");
+        }
+        if order.amount >= Order::REFUND_LIMIT_CENTS {
+            return Decision::deny("the order is of 500.00 or more");
+        }
+        // The request's one "now", recorded when it was authenticated.
+        let now = user
+            .context()
+            .at()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |since| {
+                i64::try_from(since.as_secs()).unwrap_or(i64::MAX)
+            });
+        match order.created_at {
+            Some(placed) if now.saturating_sub(placed) <= Order::REFUND_WINDOW_SECS => {}
+            Some(_) => return Decision::deny("the order is older than 30 days"),
+            None => return Decision::deny("the order's age is unknown"),
+        }
+        Decision::allow("a manager, in their region, under 500.00")
     }
 }

@@ -11,6 +11,7 @@ use auth_core::api_key::{ApiKeyAuthenticator, ApiKeyRecord, ApiKeys, PlaintextKe
 use auth_core::jwt::{
     AccessClaims, Claims, ClaimsMapper, HmacAlgorithm, SigningKey, TokenIssuer, TokenPair,
 };
+use auth_core::limit::{HasPlanLimits, PlanLimits, Plans};
 use auth_core::mfa::{Enrollment, StepUp, Totp, TotpSecret, TotpStore as _};
 use auth_core::rbac::RoleTable;
 use auth_core::session::{NewSession, Rotation, SessionAuthenticator, Sessions};
@@ -24,14 +25,16 @@ use serde::{Deserialize, Serialize};
 use crate::api_keys::{ApiKey, Revoke};
 use crate::config::{Config, ConnectionLimits, Secret};
 use crate::db::{Db, RoleChange};
-use crate::domain::{NewOrder, Order, Read, User};
+use crate::domain::{FREE_PLAN, NewOrder, Order, PRO_PLAN, Read, Refund, User};
 use crate::error::ApiError;
 use crate::limits::Limits;
 use crate::login_throttle::redis::RedisThrottle;
 use crate::login_throttle::{LoginThrottle, Throttle};
 use crate::page::{Page, PageQuery};
 use crate::password_workers::PasswordWorkers;
-use crate::stores::{self, ApiKeyStores, RefreshTokens, Revocations, SessionStores, TotpStores};
+use crate::stores::{
+    self, ApiKeyStores, PlanLimitStores, RefreshTokens, Revocations, SessionStores, TotpStores,
+};
 
 /// The session cookie: `__Host-orders_session`.
 pub const SESSION_COOKIE: &str = "orders_session";
@@ -327,6 +330,18 @@ pub struct Service {
     pub login_throttle: Throttle,
     /// The roles and permissions (`ORDERS_API_ROLES_FILE`), validated at start.
     pub roles: RoleTable,
+    /// The plan tiers' quotas (`ORDERS_API_PLAN_FREE`, `ORDERS_API_PLAN_PRO`)
+    /// and their counts: in memory, or in Redis with `REDIS_URL`. What the plan
+    /// gate on `GET /orders` reads.
+    pub plan_limits: PlanLimits<PlanLimitStores>,
+}
+
+/// The plan gate (`check(auth_core::limit::within_plan)`) reads the service.
+impl HasPlanLimits for Service {
+    type Store = PlanLimitStores;
+    fn plan_limits(&self) -> &PlanLimits<PlanLimitStores> {
+        &self.plan_limits
+    }
 }
 
 impl Service {
@@ -411,6 +426,7 @@ impl Service {
             .build()
             .map_err(|e| refused(&e))?;
         seed_dave_totp(&totp).await.map_err(StartError::Stores)?;
+        let plan_limits = plan_limits(config).await?;
         let chain = Chain::new(bearer)
             .or(session)
             .and_then(|chain| chain.or(api_key))
@@ -427,6 +443,7 @@ impl Service {
             passwords: PasswordWorkers::per_core(),
             login_throttle,
             roles,
+            plan_limits,
         }))
     }
 
@@ -760,6 +777,23 @@ impl Service {
         Ok(Page { items, next })
     }
 
+    /// `POST /orders/{id}/refund`: records the refund of the order the permit is
+    /// for ([`crate::policy`]: a manager's, under 500.00, in their region, within
+    /// 30 days), now.
+    ///
+    /// # Errors
+    /// 409 when the order was refunded already.
+    pub fn refund_order(&self, order: &Permit<'_, Refund, Order>) -> Result<Order, ApiError> {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |since| {
+                i64::try_from(since.as_secs()).unwrap_or(i64::MAX)
+            });
+        self.db
+            .refund_order(order, now)?
+            .ok_or(ApiError::Conflict("the order was refunded already"))
+    }
+
     /// `POST /orders`: creates an order owned by the caller.
     ///
     /// # Errors
@@ -775,6 +809,18 @@ impl Service {
                 "the caller has reached the maximum number of orders",
             ))
     }
+}
+
+/// The plan tiers (`ORDERS_API_PLAN_FREE`, `ORDERS_API_PLAN_PRO`) on their store.
+async fn plan_limits(config: &Config) -> Result<PlanLimits<PlanLimitStores>, StartError> {
+    let plans = Plans::new()
+        .with(FREE_PLAN, config.plans.free)
+        .and_then(|plans| plans.with(PRO_PLAN, config.plans.pro))
+        .map_err(|e| StartError::WaysIn(e.to_string()))?;
+    let store = stores::open_plan_limits(config.redis_url.as_deref())
+        .await
+        .map_err(StartError::Stores)?;
+    Ok(PlanLimits::new(plans, store))
 }
 
 fn granted_scope(requested: Option<&str>) -> Result<String, ApiError> {

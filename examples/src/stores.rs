@@ -7,6 +7,7 @@ use auth_core::AuthError;
 use auth_core::api_key::{
     ApiKeyRecord, ApiKeyStore, MemoryApiKeyStore, RedisApiKeyStore, StoredApiKey,
 };
+use auth_core::limit::{MemoryRateLimits, Quota, RateLimitStore, RedisRateLimits, Verdict};
 use auth_core::mfa::{
     Acceptance, Admission, AttemptLimit, MemoryTotpStore, RedisTotpStore, TotpRecord, TotpSecret,
     TotpStore,
@@ -138,6 +139,9 @@ pub type ApiKeyStores = Shared<MemoryApiKeyStore, RedisApiKeyStore>;
 /// TOTP factors, replay marks and attempt counts.
 pub type TotpStores = Shared<MemoryTotpStore, RedisTotpStore>;
 
+/// The plan gate's counts (`GET /orders`, per user).
+pub type PlanLimitStores = Shared<MemoryRateLimits, RedisRateLimits>;
+
 /// The three stores of the ways in besides tokens.
 #[derive(Debug)]
 pub struct WaysIn {
@@ -168,6 +172,23 @@ pub async fn open_ways_in(redis_url: Option<&str>) -> Result<WaysIn, AuthError> 
                 api_keys: Shared::Redis(RedisApiKeyStore::new(connection.clone())),
                 totp: Shared::Redis(RedisTotpStore::new(connection)),
             })
+        }
+    }
+}
+
+/// Opens the plan gate's store: in Redis when `redis_url` is set, so that every
+/// instance counts a user's requests together; else in this process (each
+/// instance then admits up to its own quota).
+///
+/// # Errors
+/// When Redis cannot be reached at start.
+pub async fn open_plan_limits(redis_url: Option<&str>) -> Result<PlanLimitStores, AuthError> {
+    match redis_url {
+        None => Ok(Shared::Memory(MemoryRateLimits::default())),
+        Some(url) => {
+            let connection =
+                RedisConnection::connect(RedisOptions::new(url).prefix("orders-api:")).await?;
+            Ok(Shared::Redis(RedisRateLimits::new(connection)))
         }
     }
 }
@@ -242,6 +263,12 @@ impl SessionStore for SessionStores {
         idle: Duration,
     ) -> Result<Opened, AuthError> {
         either!(self.open(key, now, idle))
+    }
+}
+
+impl RateLimitStore for PlanLimitStores {
+    async fn check(&self, key: &str, quota: Quota) -> Result<Verdict, AuthError> {
+        either!(self.check(key, quota))
     }
 }
 

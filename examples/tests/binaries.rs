@@ -112,6 +112,13 @@ fn orders_api_prints_its_authorization_matrix() {
     assert!(row("health").contains("PUBLIC"));
     assert!(row("delete_order").contains(r#"scope("orders:write"), Delete(order)"#));
     assert!(
+        row("refund_order").contains(r#"scope("orders:write"), role("manager"), Refund(order)"#)
+    );
+    assert!(
+        row("list_orders")
+            .contains(r#"scope("orders:read"), check(auth_core::limit::within_plan)"#)
+    );
+    assert!(
         row("set_roles")
             .contains(r#"role("admin"), not(mechanism("api_key")), mfa, fresh(max_age = 300)"#)
     );
@@ -122,7 +129,7 @@ fn orders_api_prints_its_authorization_matrix() {
             .lines()
             .filter(|l| l.contains("examples::orders_api"))
             .count(),
-        25
+        26
     );
     // The chain, with every credential it reads: which ways in the routes have.
     let chain = matrix
@@ -172,12 +179,13 @@ fn orders_api_prints_what_each_role_reaches() {
 | `examples::orders_api::delete_order` | `scope("orders:write")`, `Delete(order)` |
 | `examples::orders_api::get_order` | `scope("orders:read")`, `Read(order)` |
 | `examples::orders_api::list_api_keys` | `not(mechanism("api_key"))` |
-| `examples::orders_api::list_orders` | `scope("orders:read")` |"#;
+| `examples::orders_api::list_orders` | `scope("orders:read")`, `check(auth_core::limit::within_plan)` |"#;
     let tail = r#"| `examples::orders_api::logout` | `mechanism("bearer_token")` |
 | `examples::orders_api::logout_all` | - |
 | `examples::orders_api::me` | - |
-| `examples::orders_api::mfa_verify` | `not(mechanism("api_key"))` |
-| `examples::orders_api::revoke_api_key` | `not(mechanism("api_key"))`, `Revoke(key)` |
+| `examples::orders_api::mfa_verify` | `not(mechanism("api_key"))` |"#;
+    // Past `refund_order`, which a customer does not reach.
+    let tail_after_refund = r#"| `examples::orders_api::revoke_api_key` | `not(mechanism("api_key"))`, `Revoke(key)` |
 | `examples::orders_api::session_logout` | `mechanism("session")` |"#;
     let customer = format!(
         r#"## role `customer` (examples/roles.toml:17)
@@ -189,6 +197,7 @@ fn orders_api_prints_what_each_role_reaches() {
 |---|---|---|
 {common}
 {tail}
+{tail_after_refund}
 | `examples::orders_api::totp_confirm` | `not(mechanism("api_key"))` |
 | `examples::orders_api::totp_enroll` | `not(mechanism("api_key"))` |
 
@@ -207,6 +216,8 @@ And 9 public handlers (`#[public]`), which anyone reaches.
 {common}
 | `examples::orders_api::list_users` | `not(mechanism("api_key"))` |
 {tail}
+| `examples::orders_api::refund_order` | `scope("orders:write")`, `Refund(order)` |
+{tail_after_refund}
 | `examples::orders_api::set_roles` | `not(mechanism("api_key"))`, `mfa`, `fresh(max_age = 300)` |
 | `examples::orders_api::totp_confirm` | `not(mechanism("api_key"))` |
 | `examples::orders_api::totp_enroll` | `not(mechanism("api_key"))` |
@@ -214,8 +225,14 @@ And 9 public handlers (`#[public]`), which anyone reaches.
 And 9 public handlers (`#[public]`), which anyone reaches."#
     );
     assert_eq!(section("admin"), admin);
-    // A manager includes a customer, and reaches no admin handler.
+    // A manager includes a customer, refunds, and reaches no admin handler.
     let manager = section("manager");
+    assert!(
+        manager.contains(
+            "| `examples::orders_api::refund_order` | `scope(\"orders:write\")`, `Refund(order)` |"
+        ),
+        "{manager}"
+    );
     assert!(
         manager.contains("- includes: `manager`, `customer`"),
         "{manager}"

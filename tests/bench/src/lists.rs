@@ -7,14 +7,15 @@
 //!   across `n / 100` owners, order `i` owned by user `(i - 1) % owners + 1`, so
 //!   every owner has exactly 100 orders spread over the whole table. Users 1 and 2
 //!   are the seeded customers (alice, bob), 3 and 4 the seeded admins (carol,
-//!   dave); the others are customers with a dummy password hash. Built once and
-//!   kept under the target directory (`auth-bench-lists/`), rebuilt when the
-//!   service's schema changes.
+//!   dave), 5 the seeded manager (erin); the others are customers with a dummy
+//!   password hash. Built once and kept under the target directory
+//!   (`auth-bench-lists/`), rebuilt when the service's schema changes.
 //! - [`filter_path`]: `GET /orders` as `examples::service::Service::orders` does
 //!   it: `authorize_list::<Read, Order>`, `Db::orders`, `ListPermit::admit_all`.
 //! - [`load_all`] + [`decide_each`]: the slow path, every row loaded
-//!   (`SELECT id, owner_id, item, amount FROM orders ORDER BY id`) and decided by
-//!   `filter_authorized::<Read, _>`, then the first page of what it kept.
+//!   (`SELECT id, owner_id, item, amount, region, created_at, refunded_at FROM
+//!   orders ORDER BY id`) and decided by `filter_authorized::<Read, _>`, then the first page
+//!   of what it kept.
 //! - [`work`]: what `SQLite` did for a query: its plan and its statement counters.
 //!
 //! Included with `#[path]` by the `lists` bench and the `list_memory` test, so both
@@ -52,7 +53,8 @@ const ITEMS: [&str; 4] = [
     "green tea",
 ];
 /// The query of the slow path: today's load-all, before the filter.
-pub const LOAD_ALL: &str = "SELECT id, owner_id, item, amount FROM orders ORDER BY id";
+pub const LOAD_ALL: &str =
+    "SELECT id, owner_id, item, amount, region, created_at, refunded_at FROM orders ORDER BY id";
 
 /// The first page, as `?limit=50` asks for it.
 pub fn first_page() -> PageRequest {
@@ -147,14 +149,14 @@ fn fill(path: &Path, orders: i64) {
         .execute("DELETE FROM orders", [])
         .expect("delete the seed's orders");
     {
-        // Users 1 to 4 are the seed's.
+        // Users 1 to 5 are the seed's.
         let mut insert = transaction
             .prepare(
                 "INSERT INTO users (id, email, password_hash, roles)
                  VALUES (?1, ?2, 'not a password hash', 'customer')",
             )
             .expect("prepare");
-        for id in 5..=owners {
+        for id in 6..=owners {
             insert
                 .execute(params![id, format!("user{id}@example.com")])
                 .expect("insert a user");
@@ -217,6 +219,9 @@ fn order_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Order> {
         owner_id: row.get(1)?,
         item: row.get(2)?,
         amount: row.get(3)?,
+        region: row.get(4)?,
+        created_at: row.get(5)?,
+        refunded_at: row.get(6)?,
     })
 }
 
@@ -290,7 +295,7 @@ pub fn filter_query(
 ) -> (String, Vec<SqlValue>) {
     let (clause, filter_params) = list.filter().to_sql(SqlDialect::Sqlite).into_parts();
     let sql = format!(
-        "SELECT id, owner_id, item, amount FROM orders
+        "SELECT id, owner_id, item, amount, region, created_at, refunded_at FROM orders
              WHERE {clause} AND id > ? ORDER BY id LIMIT ?"
     );
     let mut bound: Vec<SqlValue> = filter_params

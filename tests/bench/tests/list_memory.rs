@@ -38,6 +38,8 @@ use std::hint::black_box;
 use examples::db::Db;
 use rusqlite::Connection;
 
+// Shared with the `lists` bench, which uses the parts this test does not.
+#[allow(dead_code)]
 #[path = "../src/lists.rs"]
 mod lists;
 #[path = "../src/poll.rs"]

@@ -95,6 +95,8 @@ fn user() -> impl Strategy<Value = User> {
             id,
             email: format!("user{id}@example.com"),
             roles: roles.into_iter().map(str::to_owned).collect(),
+            plan: "free".to_owned(),
+            region: "eu".to_owned(),
             guest: None,
             // The rule reads the stored roles (`User::is_admin`), not the roles file.
             grants: auth_core::rbac::Grants::default(),
@@ -113,6 +115,9 @@ fn orders() -> impl Strategy<Value = Vec<Order>> {
                     owner_id,
                     item: format!("item {id}"),
                     amount,
+                    region: "eu".to_owned(),
+                    created_at: None,
+                    refunded_at: None,
                 }
             })
             .collect()
@@ -187,6 +192,8 @@ fn a_customer_page_is_an_index_range_not_a_scan() {
         id: 1,
         email: "alice@example.com".into(),
         roles: vec!["customer".into()],
+        plan: "free".into(),
+        region: "eu".into(),
         guest: None,
         grants: auth_core::rbac::Grants::default(),
     });
@@ -197,7 +204,7 @@ fn a_customer_page_is_an_index_range_not_a_scan() {
     let plan: Vec<String> = fixture
         .writer
         .prepare(&format!(
-            "EXPLAIN QUERY PLAN SELECT id, owner_id, item, amount FROM orders
+            "EXPLAIN QUERY PLAN SELECT id, owner_id, item, amount, region, created_at, refunded_at FROM orders
              WHERE {} AND id > ? ORDER BY id LIMIT ?",
             sql.clause()
         ))

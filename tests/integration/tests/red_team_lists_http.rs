@@ -247,7 +247,7 @@ fn a_small_customers_page_is_an_index_range_even_after_analyze() {
         .to_sql(SqlDialect::Sqlite);
     let plan: Vec<String> = conn
         .prepare(&format!(
-            "EXPLAIN QUERY PLAN SELECT id, owner_id, item, amount FROM orders
+            "EXPLAIN QUERY PLAN SELECT id, owner_id, item, amount, region, created_at, refunded_at FROM orders
              WHERE {} AND id > ? ORDER BY id LIMIT ?",
             sql.clause()
         ))
