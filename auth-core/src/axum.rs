@@ -175,13 +175,6 @@ impl<T: IntoResponse, C> IntoResponse for Guarded<T, C> {
     }
 }
 
-/// The 405 of a method a secure path does not serve: no handler ran.
-async fn method_not_allowed() -> Response {
-    let mut response = http::StatusCode::METHOD_NOT_ALLOWED.into_response();
-    response.extensions_mut().insert(Covered);
-    response
-}
-
 /// Coverage in strict mode ([`crate::coverage`]): a response that no guarded
 /// or public handler made, and that was not made on a secure mount point,
 /// becomes a 500 with an `ERROR` audit event. Wrap the whole application:
@@ -785,14 +778,11 @@ impl<S: Clone + Send + Sync + 'static> SecureRouter<S> {
 
     /// Provides the state and finishes the router.
     pub fn with_state<S2>(self, state: S) -> Router<S2> {
-        self.into_router().with_state(state)
+        self.inner.with_state(state)
     }
 
-    /// Finishes the router, still waiting for its state. A method a path does
-    /// not serve is answered 405 (with `Allow`), marked as covered
-    /// ([`crate::coverage`]); a `method_not_allowed_fallback` of your own
-    /// replaces it (make it `#[public]` under strict coverage).
+    /// Finishes the router, still waiting for its state.
     pub fn into_router(self) -> Router<S> {
-        self.inner.method_not_allowed_fallback(method_not_allowed)
+        self.inner
     }
 }

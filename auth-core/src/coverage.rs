@@ -30,10 +30,12 @@
 //!   handler's, so the coverage layer would make it a 500.
 //!
 //! The refusals the library makes before any handler runs (the authenticating
-//! extractor's 401, a secure router's 405) are marked. On actix-web, a wrong
-//! method on a `SecureScope` path falls through to the app's
-//! `default_service`: make that a `#[public]` handler (the reference service's
-//! answers 405 with `Allow`), or actix-web's own 404/405 becomes a 500.
+//! extractor's 401) are marked. The framework's own 404 and 405 are not: on
+//! axum, give the router a `#[public]` `fallback` and
+//! `method_not_allowed_fallback`; on actix-web, where a wrong method on a
+//! `SecureScope` path falls through to the app's `default_service`, make that a
+//! `#[public]` handler (the reference services do both, and answer 405 with
+//! `Allow`). Otherwise they become 500s.
 
 use crate::AuthError;
 

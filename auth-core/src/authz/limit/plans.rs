@@ -171,7 +171,8 @@ impl<S: RateLimitStore> PlanLimits<S> {
         let Some(quota) = tier.quota else {
             return Decision::deny("the plan has no access");
         };
-        let key = principal_key(principal.info().realm(), principal.subject(), route);
+        let info = principal.info();
+        let key = principal_key(info.realm(), info.tenant(), principal.subject(), route);
         match self.store.check(&key, quota).await {
             Ok(Verdict::Admitted { .. }) => Decision::allow("within the plan's quota"),
             Ok(Verdict::Limited { retry_after, reset }) => Decision::rate_limited(
@@ -187,9 +188,14 @@ const RETRY_AFTER: Duration = Duration::from_secs(1);
 
 /// `{len(realm)}:{realm}{len(route)}:{route}{subject}`: no two (realm, route,
 /// subject) share a key, whatever characters they hold.
-fn principal_key(realm: &str, subject: &str, route: &str) -> String {
-    let mut key = String::with_capacity(realm.len() + route.len() + subject.len() + 8);
-    for part in [realm, route] {
+fn principal_key(realm: &str, tenant: Option<&str>, subject: &str, route: &str) -> String {
+    // Each part length-prefixed, and the tenant marked present or absent, so
+    // two principals of two tenants (or of a tenant and of none) never share
+    // a bucket, and no spelling of one part can reach into the next.
+    let tenant_part = tenant.map_or_else(|| "-".to_owned(), |t| format!("+{t}"));
+    let mut key =
+        String::with_capacity(realm.len() + route.len() + subject.len() + tenant_part.len() + 12);
+    for part in [realm, tenant_part.as_str(), route] {
         key.push_str(&part.len().to_string());
         key.push(':');
         key.push_str(part);

@@ -13,6 +13,11 @@ impl Matrix {
     /// privilege, reviewable: its [`Display`](fmt::Display) is Markdown, one
     /// section per role.
     ///
+    /// Each section is for a principal holding that one role (and what it
+    /// inherits): a handler that needs two roles neither of which includes the
+    /// other (`role("auditor"), role("manager")`) is in no section, though a
+    /// user holding both reaches it. Review such handlers in the full matrix.
+    ///
     /// ```
     /// use auth_core::inventory::Matrix;
     /// use auth_core::rbac::RoleTable;
