@@ -18,6 +18,8 @@ pub(crate) mod cross_site;
 #[cfg_attr(docsrs, doc(cfg(feature = "jwt")))]
 pub mod jwt;
 pub(crate) mod load;
+#[cfg(any(feature = "axum", feature = "tower"))]
+pub(crate) mod once;
 #[cfg(feature = "totp")]
 #[cfg_attr(docsrs, doc(cfg(feature = "totp")))]
 pub mod mfa;
