@@ -161,7 +161,11 @@ pub fn status(error: &AuthError, realm: &str, challenges: &[String]) -> Status {
     let mut metadata = MetadataMap::new();
     let own;
     let challenges = if challenges.is_empty() {
-        own = wire.www_authenticate.clone().into_iter().collect::<Vec<_>>();
+        own = wire
+            .www_authenticate
+            .clone()
+            .into_iter()
+            .collect::<Vec<_>>();
         &own[..]
     } else {
         challenges

@@ -170,7 +170,10 @@ where
 
 /// Authenticates `parts` once for `authenticator` (through the shared cache)
 /// and records the outcome; returns a copy of it.
-pub(crate) async fn record<U>(parts: &mut Parts, authenticator: &SharedAuthenticator<U>) -> Outcome<U>
+pub(crate) async fn record<U>(
+    parts: &mut Parts,
+    authenticator: &SharedAuthenticator<U>,
+) -> Outcome<U>
 where
     U: Clone + Send + Sync + 'static,
 {

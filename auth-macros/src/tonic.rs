@@ -127,15 +127,11 @@ fn guard(cx: &mut Ctxt, mut method: ImplItemFn) -> Option<(bool, ImplItem)> {
     };
     // The principal parameter, removed from the signature and bound from the
     // layer's outcome.
-    let principal = method
-        .sig
-        .inputs
-        .iter()
-        .position(|input| match input {
-            FnArg::Typed(typed) if guarded => is_authenticated(&typed.ty),
-            FnArg::Typed(typed) => optional_principal(&typed.ty).is_some(),
-            FnArg::Receiver(_) => false,
-        });
+    let principal = method.sig.inputs.iter().position(|input| match input {
+        FnArg::Typed(typed) if guarded => is_authenticated(&typed.ty),
+        FnArg::Typed(typed) => optional_principal(&typed.ty).is_some(),
+        FnArg::Receiver(_) => false,
+    });
     if let Some(FnArg::Typed(typed)) = principal.and_then(|i| method.sig.inputs.iter().nth(i))
         && matches!(&*typed.ty, Type::Reference(_))
     {

@@ -18,11 +18,11 @@ pub(crate) mod cross_site;
 #[cfg_attr(docsrs, doc(cfg(feature = "jwt")))]
 pub mod jwt;
 pub(crate) mod load;
-#[cfg(any(feature = "axum", feature = "tower"))]
-pub(crate) mod once;
 #[cfg(feature = "totp")]
 #[cfg_attr(docsrs, doc(cfg(feature = "totp")))]
 pub mod mfa;
+#[cfg(any(feature = "axum", feature = "tower"))]
+pub(crate) mod once;
 pub(crate) mod scheme;
 #[cfg(feature = "session")]
 #[cfg_attr(docsrs, doc(cfg(feature = "session")))]

@@ -65,4 +65,3 @@ where
     }
     result
 }
-
