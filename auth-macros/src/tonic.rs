@@ -61,11 +61,12 @@ pub(crate) fn service(attr: &TokenStream, item: TokenStream) -> TokenStream {
         }
         let name = method.sig.ident.to_string();
         match guard(&mut cx, method) {
-            Some((guarded, out)) => {
+            Ok((guarded, out)) => {
                 access.push((name, guarded));
                 items.push(out);
             }
-            None => {}
+            // Reported; kept as written, so the only error is ours.
+            Err(method) => items.push(ImplItem::Fn(method)),
         }
     }
     item.items = items;
@@ -94,9 +95,9 @@ fn with(cx: Ctxt, item: TokenStream) -> TokenStream {
     quote!(#errors #item)
 }
 
-/// Rewrites one method; `None` (after an error) when it has neither attribute.
-/// The `bool` is whether it is guarded.
-fn guard(cx: &mut Ctxt, mut method: ImplItemFn) -> Option<(bool, ImplItem)> {
+/// Rewrites one method; gives it back (after an error) when it has neither
+/// attribute. The `bool` is whether it is guarded.
+fn guard(cx: &mut Ctxt, mut method: ImplItemFn) -> Result<(bool, ImplItem), ImplItemFn> {
     let position = |method: &ImplItemFn, name: &str| {
         method.attrs.iter().position(|attr| {
             attr.path()
@@ -118,12 +119,12 @@ fn guard(cx: &mut Ctxt, mut method: ImplItemFn) -> Option<(bool, ImplItem)> {
                     method.sig.ident
                 ),
             );
-            return None;
+            return Err(method);
         }
     };
     let attribute = method.attrs.remove(index);
     let Some(request) = request_name(cx, &mut method) else {
-        return Some((guarded, ImplItem::Fn(method)));
+        return Ok((guarded, ImplItem::Fn(method)));
     };
     // The principal parameter, removed from the signature and bound from the
     // layer's outcome.
@@ -139,7 +140,7 @@ fn guard(cx: &mut Ctxt, mut method: ImplItemFn) -> Option<(bool, ImplItem)> {
             &typed.ty,
             "a tonic method takes its principal by value: `user: Authenticated<User>`",
         );
-        return Some((guarded, ImplItem::Fn(method)));
+        return Ok((guarded, ImplItem::Fn(method)));
     }
     let function = syn::ItemFn {
         attrs: method.attrs.clone(),
@@ -174,7 +175,7 @@ fn guard(cx: &mut Ctxt, mut method: ImplItemFn) -> Option<(bool, ImplItem)> {
     };
     let Ok(mut out) = syn::parse2::<syn::ItemFn>(expanded.clone()) else {
         // Errors: the expansion reports them; keep its tokens as they are.
-        return Some((guarded, ImplItem::Verbatim(expanded)));
+        return Ok((guarded, ImplItem::Verbatim(expanded)));
     };
     let binding = match principal.and_then(|i| method.sig.inputs.iter().nth(i)) {
         Some(FnArg::Typed(typed)) => {
@@ -221,7 +222,7 @@ fn guard(cx: &mut Ctxt, mut method: ImplItemFn) -> Option<(bool, ImplItem)> {
             #block
         });
     }
-    Some((
+    Ok((
         guarded,
         ImplItem::Fn(ImplItemFn {
             attrs: out.attrs,
