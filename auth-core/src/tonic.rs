@@ -272,7 +272,7 @@ pub trait GuardedService {
 /// The plumbing [`service`] expands to. Not an API.
 #[doc(hidden)]
 pub mod __private {
-    use super::{Refused, Status};
+    use super::Status;
     use crate::{AuthError, Authenticated};
 
     /// What [`super::service`] passes to prove it wrote the impl.
@@ -300,13 +300,12 @@ pub mod __private {
     }
 
     /// A gate's denial, with the principal's realm in its challenge.
+    #[allow(
+        clippy::needless_pass_by_value,
+        reason = "the expansion hands over the error it owns"
+    )]
     pub fn reject<U, T>(principal: &Authenticated<U>, error: AuthError) -> Result<T, Status> {
         Err(super::status(&error, principal.info().realm(), &[]))
-    }
-
-    /// Refuses a [`Refused`] as a status (for symmetry in generated code).
-    pub fn refused(refused: Refused) -> Status {
-        Status::from(refused)
     }
 }
 
@@ -363,6 +362,7 @@ impl<U: Clone + Send + Sync + 'static> SecureServer<U> {
     /// options): `Server::builder().timeout(..)`. Its own layers, if any, are
     /// not kept: add middleware around the services you pass to
     /// [`add_service`](Self::add_service).
+    #[must_use]
     pub fn with_server(mut self, server: Server) -> Self {
         self.server = server;
         self

@@ -24,14 +24,15 @@ pub(crate) fn service(attr: &TokenStream, item: TokenStream) -> TokenStream {
             "`#[auth_core::tonic::service]` takes no arguments; put the gates on each method with `#[requires(..)]`",
         );
     }
-    let mut item: ItemImpl = match syn::parse2(item.clone()) {
+    let mut item = match syn::parse2::<ItemImpl>(item) {
         Ok(item) => item,
-        Err(_) => {
+        Err(error) => {
             cx.error_at(
-                Span::call_site(),
-                "`#[auth_core::tonic::service]` goes on the `impl` block of a tonic service trait, e.g. `#[auth_core::tonic::service] #[tonic::async_trait] impl Orders for OrdersService { .. }`",
-            );
-            return with(cx, item);
+            Span::call_site(),
+            "`#[auth_core::tonic::service]` goes on the `impl` block of a tonic service trait, e.g. `#[auth_core::tonic::service] #[tonic::async_trait] impl Orders for OrdersService { .. }`",
+        );
+            cx.push(error);
+            return cx.into_compile_errors();
         }
     };
     if item.trait_.is_none() {
@@ -39,7 +40,7 @@ pub(crate) fn service(attr: &TokenStream, item: TokenStream) -> TokenStream {
             &item.self_ty,
             "`#[auth_core::tonic::service]` goes on the `impl` of a tonic service trait (`impl Orders for OrdersService`), not on an inherent `impl`",
         );
-        return with(cx, item.to_token_stream());
+        return with(cx, &item.to_token_stream());
     }
     let mut access = Vec::new();
     let mut items = Vec::new();
@@ -66,7 +67,7 @@ pub(crate) fn service(attr: &TokenStream, item: TokenStream) -> TokenStream {
                 items.push(out);
             }
             // Reported; kept as written, so the only error is ours.
-            Err(method) => items.push(ImplItem::Fn(method)),
+            Err(method) => items.push(ImplItem::Fn(*method)),
         }
     }
     item.items = items;
@@ -90,14 +91,14 @@ pub(crate) fn service(attr: &TokenStream, item: TokenStream) -> TokenStream {
     }
 }
 
-fn with(cx: Ctxt, item: TokenStream) -> TokenStream {
+fn with(cx: Ctxt, item: &TokenStream) -> TokenStream {
     let errors = cx.into_compile_errors();
     quote!(#errors #item)
 }
 
 /// Rewrites one method; gives it back (after an error) when it has neither
 /// attribute. The `bool` is whether it is guarded.
-fn guard(cx: &mut Ctxt, mut method: ImplItemFn) -> Result<(bool, ImplItem), ImplItemFn> {
+fn guard(cx: &mut Ctxt, mut method: ImplItemFn) -> Result<(bool, ImplItem), Box<ImplItemFn>> {
     let position = |method: &ImplItemFn, name: &str| {
         method.attrs.iter().position(|attr| {
             attr.path()
@@ -119,12 +120,36 @@ fn guard(cx: &mut Ctxt, mut method: ImplItemFn) -> Result<(bool, ImplItem), Impl
                     method.sig.ident
                 ),
             );
-            return Err(method);
+            return Err(Box::new(method));
         }
     };
     let attribute = method.attrs.remove(index);
+    Ok((guarded, rewrite(cx, method, attribute, guarded)))
+}
+
+/// `inputs` without the one at `index`.
+fn without_input(
+    inputs: syn::punctuated::Punctuated<FnArg, syn::Token![,]>,
+    index: usize,
+) -> syn::punctuated::Punctuated<FnArg, syn::Token![,]> {
+    inputs
+        .into_iter()
+        .enumerate()
+        .filter(|(j, _)| *j != index)
+        .map(|(_, input)| input)
+        .collect()
+}
+
+/// The method under `attribute` (`#[requires(..)]` when `guarded`, else
+/// `#[public]`), expanded, its principal bound from the layer's outcome.
+fn rewrite(
+    cx: &mut Ctxt,
+    mut method: ImplItemFn,
+    attribute: syn::Attribute,
+    guarded: bool,
+) -> ImplItem {
     let Some(request) = request_name(cx, &mut method) else {
-        return Ok((guarded, ImplItem::Fn(method)));
+        return ImplItem::Fn(method);
     };
     // The principal parameter, removed from the signature and bound from the
     // layer's outcome.
@@ -140,7 +165,7 @@ fn guard(cx: &mut Ctxt, mut method: ImplItemFn) -> Result<(bool, ImplItem), Impl
             &typed.ty,
             "a tonic method takes its principal by value: `user: Authenticated<User>`",
         );
-        return Ok((guarded, ImplItem::Fn(method)));
+        return ImplItem::Fn(method);
     }
     let function = syn::ItemFn {
         attrs: method.attrs.clone(),
@@ -148,34 +173,23 @@ fn guard(cx: &mut Ctxt, mut method: ImplItemFn) -> Result<(bool, ImplItem), Impl
         sig: method.sig.clone(),
         block: Box::new(method.block.clone()),
     };
+    let args = match attribute.meta {
+        syn::Meta::List(list) => list.tokens,
+        _ => TokenStream::new(),
+    };
     let expanded = if guarded {
-        let args = match attribute.meta {
-            syn::Meta::List(list) => list.tokens,
-            _ => TokenStream::new(),
-        };
         crate::expand::requires_with(args, function.into_token_stream(), true)
     } else {
         // `#[public]` without the optional principal: it is bound here.
         let mut function = function;
         if let Some(i) = principal {
-            function.sig.inputs = function
-                .sig
-                .inputs
-                .into_iter()
-                .enumerate()
-                .filter(|(j, _)| *j != i)
-                .map(|(_, input)| input)
-                .collect();
+            function.sig.inputs = without_input(function.sig.inputs, i);
         }
-        let args = match attribute.meta {
-            syn::Meta::List(list) => list.tokens,
-            _ => TokenStream::new(),
-        };
         crate::expand::public(&args, function.into_token_stream())
     };
     let Ok(mut out) = syn::parse2::<syn::ItemFn>(expanded.clone()) else {
         // Errors: the expansion reports them; keep its tokens as they are.
-        return Ok((guarded, ImplItem::Verbatim(expanded)));
+        return ImplItem::Verbatim(expanded);
     };
     let binding = match principal.and_then(|i| method.sig.inputs.iter().nth(i)) {
         Some(FnArg::Typed(typed)) => {
@@ -206,14 +220,7 @@ fn guard(cx: &mut Ctxt, mut method: ImplItemFn) -> Result<(bool, ImplItem), Impl
         _ => None,
     };
     if guarded && let Some(i) = principal {
-        out.sig.inputs = out
-            .sig
-            .inputs
-            .into_iter()
-            .enumerate()
-            .filter(|(j, _)| *j != i)
-            .map(|(_, input)| input)
-            .collect();
+        out.sig.inputs = without_input(out.sig.inputs, i);
     }
     if let Some(binding) = binding {
         let block = &out.block;
@@ -222,16 +229,13 @@ fn guard(cx: &mut Ctxt, mut method: ImplItemFn) -> Result<(bool, ImplItem), Impl
             #block
         });
     }
-    Ok((
-        guarded,
-        ImplItem::Fn(ImplItemFn {
-            attrs: out.attrs,
-            vis: out.vis,
-            defaultness: method.defaultness,
-            sig: out.sig,
-            block: *out.block,
-        }),
-    ))
+    ImplItem::Fn(ImplItemFn {
+        attrs: out.attrs,
+        vis: out.vis,
+        defaultness: method.defaultness,
+        sig: out.sig,
+        block: *out.block,
+    })
 }
 
 /// The name the method binds tonic's `Request<_>` to (its first parameter

@@ -25,15 +25,15 @@ async fn main() -> ExitCode {
     };
     let addr: SocketAddr = match std::env::var("ORDERS_GRPC_ADDR") {
         Err(_) => SocketAddr::from(([127, 0, 0, 1], 50051)),
-        Ok(text) => match text.parse() {
-            Ok(addr) => addr,
-            Err(_) => {
+        Ok(text) => {
+            let Ok(addr) = text.parse() else {
                 eprintln!(
                     "orders-grpc: bad configuration: ORDERS_GRPC_ADDR must be an address and port, e.g. 127.0.0.1:50051"
                 );
                 return ExitCode::from(2);
-            }
-        },
+            };
+            addr
+        }
     };
     let service = match Service::start(&config).await {
         Ok(service) => service,

@@ -180,6 +180,14 @@ async fn the_status_matrix_over_grpc() {
         .await
         .expect("an admin reads it");
     assert_eq!(as_admin.owner_id, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lists_and_writes_over_grpc() {
+    let (addr, service) = start(&[]).await;
+    let mut client = client(addr).await;
+    let alice = token(&service, "alice", None).await;
+    let carol = token(&service, "carol", None).await;
 
     // The list is the Read filter: hers only; an admin's, everyone's.
     let mine = client
