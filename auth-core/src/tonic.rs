@@ -1,6 +1,6 @@
 //! gRPC with tonic 0.14 (feature `tonic`).
 //!
-//! - **Status mapping.** [`AuthError`] becomes a [`tonic::Status`](::tonic::Status)
+//! - **Status mapping.** [`AuthError`] becomes a [`tonic::Status`]
 //!   (`impl From<AuthError> for Status`, or [`status`] with a realm), so
 //!   `user.authorize(order)?` works in a method body. The `www-authenticate`
 //!   metadata carries the same RFC 6750 challenge as HTTP (`insufficient_scope`
@@ -33,7 +33,7 @@
 //!
 //! ```no_run
 //! use auth_core::tonic::SecureServer;
-//! use auth_core::{public, requires, Authenticated, SharedAuthenticator};
+//! use auth_core::{Authenticated, SharedAuthenticator};
 //! use tonic::{Request, Response, Status};
 //! # use auth_core::{AuthError, Authenticator, Identity};
 //! # #[derive(Clone)] pub struct User;
@@ -51,8 +51,8 @@
 //! #         async fn health(&self, request: tonic::Request<()>) -> Result<tonic::Response<()>, tonic::Status>;
 //! #         async fn me(&self, request: tonic::Request<()>) -> Result<tonic::Response<String>, tonic::Status>;
 //! #     }
-//! #     #[derive(Clone)]
 //! #     pub struct GreeterServer<T>(std::sync::Arc<T>);
+//! #     impl<T> Clone for GreeterServer<T> { fn clone(&self) -> Self { GreeterServer(self.0.clone()) } }
 //! #     impl<T> GreeterServer<T> { pub fn new(t: T) -> Self { GreeterServer(std::sync::Arc::new(t)) } }
 //! #     impl<T> tonic::server::NamedService for GreeterServer<T> { const NAME: &'static str = "hello.Greeter"; }
 //! #     impl<T: Send + Sync + 'static> tower::Service<http::Request<tonic::body::Body>> for GreeterServer<T> {

@@ -26,7 +26,7 @@
 //! [`PeerAddr`](crate::context::PeerAddr) and
 //! [`MatchedRoute`](crate::context::MatchedRoute) from the extensions: insert
 //! them in a layer outside this one when your server knows them (tonic's
-//! [`SecureServer`](crate::tonic::SecureServer) does).
+//! `auth_core::tonic::SecureServer` does).
 //!
 //! ```
 //! use std::convert::Infallible;

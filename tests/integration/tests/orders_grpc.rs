@@ -386,3 +386,29 @@ async fn a_store_that_cannot_answer_is_unavailable() {
     // Never an allow, and never a hint that the order does not exist.
     let _ = std::fs::remove_file(&file);
 }
+
+/// The gRPC methods are in the authorization matrix, with their gates, like
+/// the HTTP handlers.
+#[test]
+fn the_grpc_methods_are_in_the_inventory() {
+    let matrix = auth_core::inventory::Matrix::collect().within("examples::orders_grpc");
+    let gates = |name: &str| -> Vec<&str> {
+        matrix
+            .handlers()
+            .iter()
+            .find(|entry| entry.name() == name)
+            .unwrap_or_else(|| panic!("no {name} in the inventory"))
+            .gates()
+            .to_vec()
+    };
+    assert_eq!(gates("get_order"), [r#"scope("orders:read")"#]);
+    assert_eq!(
+        gates("list_my_orders"),
+        [
+            r#"scope("orders:read")"#,
+            "check(auth_core::limit::within_plan)"
+        ]
+    );
+    assert!(gates("health").is_empty());
+    assert_eq!(matrix.handlers().len(), 6);
+}
