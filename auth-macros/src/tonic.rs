@@ -57,6 +57,15 @@ pub(crate) fn service(attr: &TokenStream, item: TokenStream) -> TokenStream {
                     method.sig.ident
                 ),
             );
+            // One mistake, one error: our attributes are not left to be
+            // resolved on their own.
+            let mut method = method;
+            method.attrs.retain(|attr| {
+                attr.path()
+                    .segments
+                    .last()
+                    .is_none_or(|s| s.ident != "requires" && s.ident != "public")
+            });
             items.push(ImplItem::Fn(method));
             continue;
         }
