@@ -1,7 +1,7 @@
 //! # The auth-core guide
 //!
 //! One chapter per task, in reading order; start with the
-//! [introduction](introduction). Every code block of every chapter is a
+//! [introduction]. Every code block of every chapter is a
 //! doctest of this crate (`cargo test -p auth-guide --doc`): compiled, and run
 //! unless it starts a server. The chapters are Markdown files in `docs/src/`;
 //! `SUMMARY.md` lists them.
