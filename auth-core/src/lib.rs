@@ -334,5 +334,5 @@ pub use auth_macros::Action;
 
 /// The README's code, compiled and run as a doctest.
 #[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
+#[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
