@@ -90,8 +90,8 @@
 //! | `api-key` | no | `auth_core::api_key`: API keys in the `X-API-Key` header, created with least privilege, stored hashed, revocable |
 //! | `totp` | no | `auth_core::mfa`: a TOTP second factor (RFC 6238) for step-up: enrolment, replay refusal, attempt limits; in Redis too with `redis` |
 //! | `redis` | no | Redis revocation and refresh-token stores and the rate-limit store, shared by every instance (and the session, API key and TOTP stores, with their features) |
-//! | `axum` | no | `auth_core::axum`: extractor, responses, `SecureRouter` |
-//! | `actix-web` | no | `auth_core::actix`: extractor, responses, `SecureScope` |
+//! | `axum` | no | `auth_core::axum`: extractor, responses, `SecureRouter`, the coverage middleware (`auth_core::coverage`) |
+//! | `actix-web` | no | `auth_core::actix`: extractor, responses, `SecureScope`, the coverage middleware (`auth_core::coverage`) |
 //! | `tower` | no | `auth_core::tower`: `AuthLayer`, authentication for any tower stack (hyper, tonic, axum), the outcome recorded in the request |
 //! | `tonic` | no | `auth_core::tonic`: gRPC status mapping, `#[service]` for guarded tonic methods, `SecureServer` (enables `tower`) |
 //! | `rbac` | no | `auth_core::rbac`: roles, permissions and inheritance from a TOML file validated at start (`rbac::RoleTable`), typed role names generated at build time, the matrix per role |
@@ -342,5 +342,5 @@ pub use auth_macros::Action;
 
 /// The README's code, compiled and run as a doctest.
 #[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
+#[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
