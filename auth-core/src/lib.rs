@@ -92,6 +92,8 @@
 //! | `redis` | no | Redis revocation and refresh-token stores and the rate-limit store, shared by every instance (and the session, API key and TOTP stores, with their features) |
 //! | `axum` | no | `auth_core::axum`: extractor, responses, `SecureRouter`, the coverage middleware (`auth_core::coverage`) |
 //! | `actix-web` | no | `auth_core::actix`: extractor, responses, `SecureScope`, the coverage middleware (`auth_core::coverage`) |
+//! | `tower` | no | `auth_core::tower`: `AuthLayer`, authentication for any tower stack (hyper, tonic, axum), the outcome recorded in the request |
+//! | `tonic` | no | `auth_core::tonic`: gRPC status mapping, `#[service]` for guarded tonic methods, `SecureServer` (enables `tower`) |
 //! | `rbac` | no | `auth_core::rbac`: roles, permissions and inheritance from a TOML file validated at start (`rbac::RoleTable`), typed role names generated at build time, the matrix per role |
 //! | `testing` | no | [`Authenticated::for_testing`], a door for tests, and `auth_core::testing` (a table-driven policy harness, an access matrix kept as a snapshot). Enable it in `[dev-dependencies]` only: Cargo unifies features, so enabling it in `[dependencies]` opens the door in production builds. |
 //! | `fuzzing` | no | internal parsers exposed, unstable and hidden, for the harnesses in `fuzz/`. Not a door (nothing in it makes a principal or a permit), but not an API either: never enable it outside `fuzz/`. |
@@ -117,6 +119,12 @@ pub mod revocation;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
+#[cfg(feature = "tonic")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tonic")))]
+pub mod tonic;
+#[cfg(feature = "tower")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
+pub mod tower;
 
 #[doc(hidden)]
 #[path = "private.rs"]

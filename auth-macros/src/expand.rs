@@ -17,6 +17,12 @@ use crate::handler::{Handler, Shape, conflicting_attribute};
 use crate::valid;
 
 pub(crate) fn requires(attr: TokenStream, item: TokenStream) -> TokenStream {
+    requires_with(attr, item, false)
+}
+
+/// `#[requires]`; with `tonic`, for a method of `#[auth_core::tonic::service]`
+/// (its denials are tonic statuses in the principal's realm).
+pub(crate) fn requires_with(attr: TokenStream, item: TokenStream, tonic: bool) -> TokenStream {
     let mut cx = Ctxt::default();
     let args = attr::parse_requires(&mut cx, attr);
     let original = item.clone();
@@ -24,6 +30,7 @@ pub(crate) fn requires(attr: TokenStream, item: TokenStream) -> TokenStream {
         Ok(handler) => handler,
         Err(item) => return with_errors(cx, &item),
     };
+    handler.tonic = tonic;
     if let Some(public) = conflicting_attribute(&handler.item, &["public"]) {
         cx.error_spanned_by(
             public,
@@ -302,10 +309,15 @@ fn expand_requires(
     );
 
     let deny = match shape {
+        _ if handler.tonic => quote!(#krate::tonic::__private::reject(&#principal, __auth_err)),
         Shape::Function => quote!(__auth_gate.deny(__auth_err)),
         Shape::Method | Shape::AsyncTraitMethod => reject(&krate, &handler, &quote!(__auth_err)),
     };
     let refuse = match shape {
+        _ if handler.tonic => quote!(#krate::tonic::__private::reject(
+            &#principal,
+            __auth_refusal.into_error()
+        )),
         Shape::Function => quote!(::core::convert::From::from(__auth_refusal)),
         Shape::Method | Shape::AsyncTraitMethod => {
             reject(&krate, &handler, &quote!(__auth_refusal.into_error()))

@@ -16,6 +16,10 @@ pub(crate) struct Handler {
     pub(crate) principal_type: Option<Type>,
     /// Whether the principal parameter is a reference (`&Authenticated<_>`).
     pub(crate) principal_by_reference: bool,
+    /// A tonic service method (`#[auth_core::tonic::service]`): a denial is
+    /// `auth_core::tonic::__private::reject(&principal, error)`, a `Status` in
+    /// the principal's realm.
+    pub(crate) tonic: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -101,6 +105,7 @@ impl Handler {
             bindings,
             principal_type: None,
             principal_by_reference: false,
+            tonic: false,
         })
     }
 
@@ -117,6 +122,26 @@ impl Handler {
         }
         let Some(&first) = found.first() else {
             let sig = &self.item.sig;
+            if self.tonic {
+                cx.error_spanned_by(
+                    &sig.ident,
+                    format!(
+                        "`#[requires]` needs to know who is asking: add a parameter after the request to `{}`, e.g. `user: Authenticated<User>` (the service attribute removes it from the signature and binds it), or mark it `#[public]` if anyone may call it",
+                        sig.ident
+                    ),
+                );
+                return None;
+            }
+            if self.shape != Shape::Function && takes_a_request(sig) {
+                cx.error_spanned_by(
+                    &sig.ident,
+                    format!(
+                        "`#[requires]` on the tonic method `{}` needs `#[auth_core::tonic::service]` on its `impl` block, above `#[tonic::async_trait]`; then declare who is asking as an extra parameter after the request, e.g. `user: Authenticated<User>`",
+                        sig.ident
+                    ),
+                );
+                return None;
+            }
             cx.error_spanned_by(
                 &sig.ident,
                 format!(
@@ -315,7 +340,7 @@ pub(crate) fn optional_principal(ty: &Type) -> Option<&Type> {
 }
 
 /// Whether `ty` is `Authenticated<_>` or a reference to it, by any path.
-fn is_authenticated(ty: &Type) -> bool {
+pub(crate) fn is_authenticated(ty: &Type) -> bool {
     match ty {
         Type::Reference(reference) => is_authenticated(&reference.elem),
         Type::Paren(paren) => is_authenticated(&paren.elem),
@@ -379,5 +404,20 @@ pub(crate) fn conflicting_attribute<'a>(
             .segments
             .last()
             .is_some_and(|s| names.iter().any(|n| s.ident == n))
+    })
+}
+
+/// Whether a method takes a `Request<_>` (tonic's, by any path): a service
+/// method whose signature a trait fixes.
+fn takes_a_request(sig: &syn::Signature) -> bool {
+    sig.inputs.iter().any(|input| match input {
+        FnArg::Typed(typed) => match without_references(&typed.ty) {
+            Type::Path(path) => path.path.segments.last().is_some_and(|segment| {
+                segment.ident == "Request"
+                    && matches!(segment.arguments, syn::PathArguments::AngleBracketed(_))
+            }),
+            _ => false,
+        },
+        FnArg::Receiver(_) => false,
     })
 }

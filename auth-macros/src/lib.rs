@@ -17,6 +17,7 @@ mod ctxt;
 mod expand;
 mod handler;
 mod names;
+mod tonic;
 mod valid;
 
 use proc_macro::TokenStream;
@@ -31,6 +32,12 @@ pub fn requires(attr: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn public(attr: TokenStream, item: TokenStream) -> TokenStream {
     expand::public(&attr.into(), item.into()).into()
+}
+
+/// Guards the methods of a tonic service `impl` block: `auth_core::tonic::service`.
+#[proc_macro_attribute]
+pub fn tonic_service(attr: TokenStream, item: TokenStream) -> TokenStream {
+    tonic::service(&attr.into(), item.into()).into()
 }
 
 /// Declares an action type.

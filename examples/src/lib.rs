@@ -2,8 +2,8 @@
 //!
 //! - `orders-api` ([`orders_api`]): the reference service on axum.
 //! - `orders-actix` ([`orders_actix`]): the same policies and service on actix-web.
-//! - `plain`: no web framework; authentication from `http::request::Parts`, and a
-//!   tonic-style mapping of failures to gRPC status codes.
+//! - `orders-grpc` ([`orders_grpc`]): the same policies and service on tonic
+//!   (gRPC), through auth-core's `SecureServer`.
 //!
 //! The framework-independent parts are shared by all three: [`domain`] (the
 //! data), [`access`] (the roles file and its typed names), [`policy`] (who may
@@ -29,6 +29,7 @@ pub mod logging;
 pub mod login_throttle;
 pub mod orders_actix;
 pub mod orders_api;
+pub mod orders_grpc;
 pub mod page;
 pub mod password_workers;
 pub mod policy;

@@ -31,6 +31,7 @@ fn bad_configuration_stops_the_start_naming_the_variable() {
     for binary in [
         env!("CARGO_BIN_EXE_orders-api"),
         env!("CARGO_BIN_EXE_orders-actix"),
+        env!("CARGO_BIN_EXE_orders-grpc"),
     ] {
         for (variable, value, problem) in cases {
             let output = run(binary, &[(variable, value)]);
@@ -68,30 +69,14 @@ fn an_unreachable_redis_stops_the_start() {
 }
 
 #[test]
-fn plain_maps_every_outcome() {
-    let output = run(env!("CARGO_BIN_EXE_plain"), &[]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+fn orders_grpc_refuses_a_bad_address_naming_the_variable() {
+    let output = run(
+        env!("CARGO_BIN_EXE_orders-grpc"),
+        &[("ORDERS_GRPC_ADDR", "somewhere")],
     );
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let expected = [
-        ("anyone", "OK: espresso machine"),
-        ("alice, her order", "OK: order 1"),
-        ("bob, alice's order", "PermissionDenied (403 forbidden)"),
-        ("alice, no such order", "404 not_found"),
-        ("no token", "Unauthenticated (401 missing_credentials)"),
-        ("a garbage token", "Unauthenticated (401 invalid_token)"),
-    ];
-    for (who, outcome) in expected {
-        assert!(
-            stdout
-                .lines()
-                .any(|line| line.contains(who) && line.contains(outcome)),
-            "{who}: {outcome} in\n{stdout}"
-        );
-    }
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("ORDERS_GRPC_ADDR"), "{stderr}");
 }
 
 #[test]

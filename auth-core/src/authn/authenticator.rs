@@ -371,14 +371,20 @@ impl<U: Send + Sync + 'static> SharedAuthenticator<U> {
         crate::authn::scheme::challenges(&self.schemes, &self.realm, error, request)
     }
 
-    #[cfg_attr(not(any(feature = "axum", feature = "actix-web")), allow(dead_code))]
+    #[cfg_attr(
+        not(any(feature = "axum", feature = "actix-web", feature = "tower")),
+        allow(dead_code)
+    )]
     pub(crate) fn realm_arc(&self) -> Arc<str> {
         Arc::clone(&self.realm)
     }
 
     /// Which authenticator this is: shared by clones, distinct for every `new`
     /// and `with_realm`.
-    #[cfg_attr(not(any(feature = "axum", feature = "actix-web")), allow(dead_code))]
+    #[cfg_attr(
+        not(any(feature = "axum", feature = "actix-web", feature = "tower")),
+        allow(dead_code)
+    )]
     pub(crate) fn id(&self) -> u64 {
         self.id
     }

@@ -21,6 +21,8 @@ pub(crate) mod load;
 #[cfg(feature = "totp")]
 #[cfg_attr(docsrs, doc(cfg(feature = "totp")))]
 pub mod mfa;
+#[cfg(any(feature = "axum", feature = "tower"))]
+pub(crate) mod once;
 pub(crate) mod scheme;
 #[cfg(feature = "session")]
 #[cfg_attr(docsrs, doc(cfg(feature = "session")))]
