@@ -388,17 +388,10 @@ impl OpenApiSecurity {
             }
         }
         problems.extend(self.unknown_operations(doc));
-        let Some(root) = doc.as_object_mut() else {
-            problems.push(Problem::NotADocument);
-            return Err(OpenApiError { problems });
-        };
-        let components = root
-            .entry("components")
-            .or_insert_with(|| Value::Object(Map::new()));
         let mut new_schemes = Map::new();
         for scheme in &schemes {
             let object = self.scheme_object(scheme);
-            match components.pointer(&format!("/securitySchemes/{}", scheme.key)) {
+            match doc.pointer(&format!("/components/securitySchemes/{}", scheme.key)) {
                 Some(existing) if *existing != object => problems.push(Problem::Conflict {
                     component: format!("securitySchemes/{}", scheme.key),
                 }),
@@ -407,16 +400,23 @@ impl OpenApiSecurity {
                 }
             }
         }
-        match components.pointer(&format!("/schemas/{ERROR_SCHEMA}")) {
+        match doc.pointer(&format!("/components/schemas/{ERROR_SCHEMA}")) {
             Some(existing) if *existing != error_schema() => problems.push(Problem::Conflict {
                 component: format!("schemas/{ERROR_SCHEMA}"),
             }),
             _ => {}
         }
+        if !doc.is_object() {
+            problems.push(Problem::NotADocument);
+        }
         if !problems.is_empty() {
             return Err(OpenApiError { problems });
         }
-        let Some(components) = components.as_object_mut() else {
+        // Nothing is written before this point: a refused document is unchanged.
+        let Some(components) = doc
+            .as_object_mut()
+            .and_then(|root| object_at(root, "components"))
+        else {
             return Err(OpenApiError {
                 problems: vec![Problem::NotADocument],
             });
