@@ -652,17 +652,6 @@ struct MountedDoc<S> {
 }
 
 #[cfg(feature = "utoipa")]
-impl<S> Clone for MountedDoc<S> {
-    fn clone(&self) -> Self {
-        MountedDoc {
-            method: self.method.clone(),
-            handler: self.handler.clone(),
-            admits: self.admits,
-        }
-    }
-}
-
-#[cfg(feature = "utoipa")]
 fn mounted_doc<H, T, S>(method: http::Method) -> MountedDoc<S>
 where
     H: GuardedHandler<T>,
@@ -902,7 +891,7 @@ impl<S: Clone + Send + Sync + 'static> SecureRouter<S> {
                 security.route_found(
                     doc.method.clone(),
                     path.clone(),
-                    doc.handler.clone(),
+                    doc.handler,
                     (doc.admits)(state),
                 )
             },

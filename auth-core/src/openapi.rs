@@ -300,7 +300,7 @@ impl OpenApiSecurity {
     }
 
     /// What one route's operation must say.
-    fn expected(&self, route: &Route, schemes: &[SchemeDoc]) -> Result<Expected, Problem> {
+    fn expected(route: &Route, schemes: &[SchemeDoc]) -> Result<Expected, Problem> {
         let entry = match route.handler {
             Ok(entry) => entry,
             Err(lookup) => {
@@ -376,7 +376,7 @@ impl OpenApiSecurity {
         let mut problems = Vec::new();
         let mut writes = Vec::new();
         for route in &self.routes {
-            match self.expected(route, &schemes) {
+            match Self::expected(route, &schemes) {
                 Ok(expected) => writes.push((route, expected)),
                 Err(problem) => problems.push(problem),
             }
@@ -465,7 +465,7 @@ impl OpenApiSecurity {
         let schemes = self.schemes();
         let mut problems = Vec::new();
         for route in &self.routes {
-            let expected = match self.expected(route, &schemes) {
+            let expected = match Self::expected(route, &schemes) {
                 Ok(expected) => expected,
                 Err(problem) => {
                     problems.push(problem);
@@ -1145,7 +1145,7 @@ pub enum Problem {
     NotADocument,
     /// The document does not convert to or from JSON.
     Json {
-        /// serde_json's message.
+        /// `serde_json`'s message.
         message: String,
     },
 }
