@@ -477,7 +477,7 @@ where
     #[cfg(feature = "utoipa")]
     fn admits(state: &S, _seal: sealed::Seal) -> crate::openapi::Admits {
         let authenticator = SharedAuthenticator::<U>::from_ref(state);
-        crate::openapi::Admits::Authenticated {
+        crate::openapi::Admits::SignedIn {
             schemes: crate::Authenticator::schemes(&authenticator),
             realm: authenticator.realm().to_owned(),
         }
@@ -505,7 +505,7 @@ where
     #[cfg(feature = "utoipa")]
     fn admits(state: &S, _seal: sealed::Seal) -> crate::openapi::Admits {
         let authenticator = SharedAuthenticator::<U>::from_ref(state);
-        crate::openapi::Admits::Optionally {
+        crate::openapi::Admits::MaybeSignedIn {
             schemes: crate::Authenticator::schemes(&authenticator),
             realm: authenticator.realm().to_owned(),
         }

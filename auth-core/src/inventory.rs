@@ -368,7 +368,7 @@ pub(crate) fn entry_of<H>() -> Result<Entry, crate::openapi::HandlerLookup> {
         .filter(|info| info.describes(path));
     let info = records
         .next()
-        .ok_or(crate::openapi::HandlerLookup::NotFound)?;
+        .ok_or(crate::openapi::HandlerLookup::NoRecord)?;
     if records.any(|other| !std::ptr::eq(other, info)) {
         return Err(crate::openapi::HandlerLookup::Ambiguous);
     }

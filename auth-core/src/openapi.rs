@@ -122,7 +122,7 @@ pub enum Admits {
     Anyone,
     /// A `#[requires]` handler: a principal of an authenticator reading
     /// `schemes`, in `realm`.
-    Authenticated {
+    SignedIn {
         /// The credentials the authenticator reads.
         schemes: Vec<Scheme>,
         /// The realm its challenges name (may be empty).
@@ -130,7 +130,7 @@ pub enum Admits {
     },
     /// A `#[public]` handler with optional sign-in (`Option<Authenticated<U>>`):
     /// anyone, and a credential, when sent, must verify.
-    Optionally {
+    MaybeSignedIn {
         /// The credentials the authenticator reads.
         schemes: Vec<Scheme>,
         /// The realm its challenges name (may be empty).
@@ -153,7 +153,7 @@ struct Route {
 pub enum HandlerLookup {
     /// No registered record has the handler's path: not a `#[requires]` or
     /// `#[public]` function item (a closure, a generic function).
-    NotFound,
+    NoRecord,
     /// More than one record has it (two versions of one crate, say).
     Ambiguous,
 }
@@ -199,7 +199,7 @@ impl OpenApiSecurity {
         self.routes.push(Route {
             method,
             path: path.into(),
-            handler: handler.ok_or(HandlerLookup::NotFound),
+            handler: handler.ok_or(HandlerLookup::NoRecord),
             admits,
         });
         self
@@ -267,7 +267,7 @@ impl OpenApiSecurity {
     fn schemes(&self) -> Vec<SchemeDoc> {
         let mut docs: Vec<SchemeDoc> = Vec::new();
         for route in &self.routes {
-            let (Admits::Authenticated { schemes, realm } | Admits::Optionally { schemes, realm }) =
+            let (Admits::SignedIn { schemes, realm } | Admits::MaybeSignedIn { schemes, realm }) =
                 &route.admits
             else {
                 continue;
@@ -323,7 +323,7 @@ impl OpenApiSecurity {
                 statuses: BTreeSet::new(),
                 gates: Vec::new(),
             }),
-            Admits::Optionally {
+            Admits::MaybeSignedIn {
                 schemes: wanted, ..
             } => {
                 let mut security: Vec<Requirement> = keyed(wanted)
@@ -337,7 +337,7 @@ impl OpenApiSecurity {
                     gates: Vec::new(),
                 })
             }
-            Admits::Authenticated {
+            Admits::SignedIn {
                 schemes: wanted, ..
             } => {
                 let access = access_of(entry.gates(), entry.accepts_guests(), &keyed(wanted));
@@ -392,18 +392,22 @@ impl OpenApiSecurity {
         for scheme in &schemes {
             let object = self.scheme_object(scheme);
             match doc.pointer(&format!("/components/securitySchemes/{}", scheme.key)) {
-                Some(existing) if *existing != object => problems.push(Problem::Conflict {
-                    component: format!("securitySchemes/{}", scheme.key),
-                }),
+                Some(existing) if *existing != object => {
+                    problems.push(Problem::ComponentConflict {
+                        component: format!("securitySchemes/{}", scheme.key),
+                    })
+                }
                 _ => {
                     new_schemes.insert(scheme.key.clone(), object);
                 }
             }
         }
         match doc.pointer(&format!("/components/schemas/{ERROR_SCHEMA}")) {
-            Some(existing) if *existing != error_schema() => problems.push(Problem::Conflict {
-                component: format!("schemas/{ERROR_SCHEMA}"),
-            }),
+            Some(existing) if *existing != error_schema() => {
+                problems.push(Problem::ComponentConflict {
+                    component: format!("schemas/{ERROR_SCHEMA}"),
+                })
+            }
             _ => {}
         }
         if !doc.is_object() {
@@ -1137,14 +1141,14 @@ pub enum Problem {
         key: String,
     },
     /// The document already has a component of that name, different.
-    Conflict {
+    ComponentConflict {
         /// `securitySchemes/<key>` or `schemas/<name>`.
         component: String,
     },
     /// The document is not a JSON object.
     NotADocument,
     /// The document does not convert to or from JSON.
-    Json {
+    Serialization {
         /// `serde_json`'s message.
         message: String,
     },
@@ -1169,7 +1173,7 @@ impl fmt::Display for Problem {
                 lookup,
             } => {
                 let why = match lookup {
-                    HandlerLookup::NotFound => "no record",
+                    HandlerLookup::NoRecord => "no record",
                     HandlerLookup::Ambiguous => "more than one record",
                 };
                 write!(
@@ -1202,12 +1206,12 @@ impl fmt::Display for Problem {
                 f,
                 "the security scheme `{key}` is missing from `components.securitySchemes`: write the document with `OpenApiSecurity::apply`"
             ),
-            Problem::Conflict { component } => write!(
+            Problem::ComponentConflict { component } => write!(
                 f,
                 "the document already has a different `components.{component}`: remove it, the gates write it"
             ),
             Problem::NotADocument => f.write_str("the document is not a JSON object"),
-            Problem::Json { message } => {
+            Problem::Serialization { message } => {
                 write!(f, "the document does not convert to JSON: {message}")
             }
         }
@@ -1234,7 +1238,7 @@ impl OpenApiError {
 
     fn json(error: &serde_json::Error) -> Self {
         OpenApiError {
-            problems: vec![Problem::Json {
+            problems: vec![Problem::Serialization {
                 message: error.to_string(),
             }],
         }

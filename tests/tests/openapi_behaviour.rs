@@ -286,7 +286,7 @@ fn a_handler_without_a_record_is_refused() {
         matches!(
             error.problems(),
             [Problem::HandlerNotFound {
-                lookup: HandlerLookup::NotFound,
+                lookup: HandlerLookup::NoRecord,
                 ..
             }]
         ),
