@@ -395,7 +395,7 @@ impl OpenApiSecurity {
                 Some(existing) if *existing != object => {
                     problems.push(Problem::ComponentConflict {
                         component: format!("securitySchemes/{}", scheme.key),
-                    })
+                    });
                 }
                 _ => {
                     new_schemes.insert(scheme.key.clone(), object);
@@ -406,7 +406,7 @@ impl OpenApiSecurity {
             Some(existing) if *existing != error_schema() => {
                 problems.push(Problem::ComponentConflict {
                     component: format!("schemas/{ERROR_SCHEMA}"),
-                })
+                });
             }
             _ => {}
         }
