@@ -547,6 +547,29 @@ pub fn authenticators() -> Vec<AuthenticatorInfo> {
 
 /// The authorization matrix: one line per handler with its gates, then the
 /// authenticators in use. Its [`Display`](fmt::Display) is Markdown.
+///
+/// Print it at start (the reference service's `--matrix`), or keep it in a test
+/// so that a new door shows up in review:
+///
+/// ```
+/// use auth_core::inventory::Matrix;
+/// use auth_core::{Authenticated, HasRoles, public, requires};
+///
+/// struct User;
+/// impl HasRoles for User {
+///     fn has_role(&self, role: &str) -> bool { role == "admin" }
+/// }
+///
+/// #[public]
+/// async fn health() -> &'static str { "ok" }
+///
+/// #[requires(role("admin"))]
+/// async fn purge(_user: Authenticated<User>) -> &'static str { "purged" }
+///
+/// let text = Matrix::collect().within(module_path!()).to_string();
+/// assert!(text.contains("| PUBLIC | `-` |"), "{text}");
+/// assert!(text.contains(r#"| guarded | `role("admin")` |"#), "{text}");
+/// ```
 #[derive(Debug, Clone)]
 pub struct Matrix {
     handlers: Vec<Entry>,

@@ -90,8 +90,8 @@
 //! | `api-key` | no | `auth_core::api_key`: API keys in the `X-API-Key` header, created with least privilege, stored hashed, revocable |
 //! | `totp` | no | `auth_core::mfa`: a TOTP second factor (RFC 6238) for step-up: enrolment, replay refusal, attempt limits; in Redis too with `redis` |
 //! | `redis` | no | Redis revocation and refresh-token stores and the rate-limit store, shared by every instance (and the session, API key and TOTP stores, with their features) |
-//! | `axum` | no | `auth_core::axum`: extractor, responses, `SecureRouter` |
-//! | `actix-web` | no | `auth_core::actix`: extractor, responses, `SecureScope` |
+//! | `axum` | no | `auth_core::axum`: extractor, responses, `SecureRouter`, the coverage middleware (`auth_core::coverage`) |
+//! | `actix-web` | no | `auth_core::actix`: extractor, responses, `SecureScope`, the coverage middleware (`auth_core::coverage`) |
 //! | `rbac` | no | `auth_core::rbac`: roles, permissions and inheritance from a TOML file validated at start (`rbac::RoleTable`), typed role names generated at build time, the matrix per role |
 //! | `utoipa` | no | `auth_core::openapi`: the OpenAPI document's security schemes, per-operation security requirements and error responses, written from the gates of a `SecureRouter` (utoipa 6), and a check that a served document matches them |
 //! | `testing` | no | [`Authenticated::for_testing`], a door for tests, and `auth_core::testing` (a table-driven policy harness, an access matrix kept as a snapshot). Enable it in `[dev-dependencies]` only: Cargo unifies features, so enabling it in `[dependencies]` opens the door in production builds. |
@@ -338,5 +338,5 @@ pub use auth_macros::Action;
 
 /// The README's code, compiled and run as a doctest.
 #[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
+#[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;

@@ -86,6 +86,14 @@ fn inputs() -> Vec<PathBuf> {
 
 #[test]
 fn expansions_match_their_snapshots() {
+    if !Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/expand")
+        .is_dir()
+    {
+        // A packaged copy (crates.io) has no workspace around it.
+        eprintln!("skipped: the expansion inputs are in the repository's tests/expand");
+        return;
+    }
     let inputs = inputs();
     assert!(inputs.len() >= 3, "no inputs in tests/expand");
     let overwrite = std::env::var("SNAPSHOTS").is_ok_and(|v| v == "overwrite");

@@ -140,6 +140,22 @@ impl<U: fmt::Debug> fmt::Debug for Authenticated<U> {
 ///
 /// Policies read it for step-up checks (`auth_time`, `amr`) or token-bound limits
 /// (`scopes`). It holds no secret: no token bytes, no key material.
+///
+/// ```
+/// use std::time::{Duration, SystemTime};
+/// use auth_core::{Identity, Mechanism, Scopes};
+///
+/// // What an authenticator returns; `Authenticated::info` gives the same view.
+/// let identity = Identity::new("alice", "user-1", Mechanism::BearerToken)
+///     .scopes(Scopes::from_space_separated("orders:read"))
+///     .amr(["pwd", "otp"])
+///     .auth_time(SystemTime::now() - Duration::from_secs(60));
+/// let info = identity.info();
+/// assert_eq!(info.subject(), "user-1");
+/// assert_eq!(info.mechanism(), Mechanism::BearerToken);
+/// assert!(info.scopes().contains("orders:read"));
+/// assert_eq!(info.amr(), ["pwd", "otp"]);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuthInfo {
     subject: String,
@@ -241,6 +257,27 @@ impl AuthInfo {
 }
 
 /// The kind of credential behind an [`Authenticated`].
+///
+/// A handler or policy reads it from [`AuthInfo::mechanism`]; the gate
+/// `mechanism("api_key")` (or `not(mechanism("api_key"))`) refuses by it:
+///
+/// ```
+/// # #[cfg(feature = "testing")] {
+/// use auth_core::{Authenticated, Identity, Mechanism, requires};
+///
+/// /// Keys must not mint keys.
+/// #[requires(authenticated, not(mechanism("api_key")))]
+/// async fn create_api_key(user: Authenticated<String>) -> &'static str {
+///     "created"
+/// }
+///
+/// let script = Authenticated::for_testing(Identity::new("robot".to_owned(), "1", Mechanism::ApiKey));
+/// assert_eq!(script.info().mechanism(), Mechanism::ApiKey);
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// assert_eq!(create_api_key(script).await.into_result().unwrap_err().status(), 403);
+/// # });
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Mechanism {

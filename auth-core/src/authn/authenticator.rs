@@ -130,6 +130,26 @@ impl<T: Authenticator + ?Sized> Authenticator for Arc<T> {
 /// [`http::request::Parts`] (hyper, tonic, lambda, a test). Each outcome is
 /// recorded as an audit event ([`crate::audit`]).
 ///
+/// ```
+/// use auth_core::jwt::{HmacAlgorithm, JwtAuthenticator, KeySet, PrincipalMapper, VerifyingKey};
+/// use auth_core::revocation::MemoryRevocationStore;
+/// use auth_core::{AuthError, authenticate};
+///
+/// let keys = KeySet::single(VerifyingKey::hmac(HmacAlgorithm::HS256, b"an example secret of 32 bytes...")?);
+/// let jwt = JwtAuthenticator::builder(keys, PrincipalMapper::new())
+///     .revocation(MemoryRevocationStore::new())
+///     .build()?;
+///
+/// // A request without a credential: 401, with the challenge of each scheme.
+/// let (request, ()) = http::Request::get("/orders").body(())?.into_parts();
+/// # tokio::runtime::Builder::new_current_thread().build()?.block_on(async {
+/// let refused = authenticate(&jwt, &request).await.unwrap_err();
+/// assert!(matches!(refused, AuthError::MissingCredentials));
+/// assert_eq!(refused.status(), 401);
+/// # });
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
 /// # Errors
 /// Whatever the authenticator answered: [`AuthError::MissingCredentials`] when no
 /// credential was sent, [`AuthError::InvalidToken`] when it failed verification,

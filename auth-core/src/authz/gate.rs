@@ -55,6 +55,36 @@ pub fn authenticated<U>(_principal: &Authenticated<U>) -> Decision {
 }
 
 /// Allows principals holding `role`.
+///
+/// The gate functions are what `#[requires]` calls; call them yourself to
+/// combine a gate with other logic, in a `check(..)` predicate or a policy:
+///
+/// ```
+/// # #[cfg(feature = "testing")] {
+/// use auth_core::{Authenticated, Decision, HasRoles, Identity, Mechanism, Scopes, gate};
+///
+/// struct User { roles: Vec<&'static str> }
+/// impl HasRoles for User {
+///     fn has_role(&self, role: &str) -> bool { self.roles.contains(&role) }
+/// }
+///
+/// /// Support staff, or a token that may read every order.
+/// fn may_read_all(user: &Authenticated<User>) -> Decision {
+///     let staff = gate::role(user, "support");
+///     if staff.is_allowed() { staff } else { gate::scope(user, "orders:read:all") }
+/// }
+///
+/// let agent = Authenticated::for_testing(Identity::new(User { roles: vec!["support"] }, "7", Mechanism::Test));
+/// assert!(may_read_all(&agent).is_allowed());
+/// let app = Authenticated::for_testing(
+///     Identity::new(User { roles: vec![] }, "8", Mechanism::Test)
+///         .scopes(Scopes::from_space_separated("orders:read")),
+/// );
+/// let refused = may_read_all(&app);
+/// assert!(refused.is_denied());
+/// assert_eq!(refused.into_result().unwrap_err().status(), 403); // insufficient_scope
+/// # }
+/// ```
 pub fn role<U: HasRoles>(principal: &Authenticated<U>, role: &'static str) -> Decision {
     if principal.user().has_role(role) {
         Decision::allow("role granted")

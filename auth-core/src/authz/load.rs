@@ -175,6 +175,28 @@ pub trait LoadBy<K>: Resource + Sized {
 /// is the [`Permit`](crate::Permit) for the loaded value. It proves nothing and
 /// grants nothing, so anyone may build one ([`new`](Self::new)), as a framework
 /// adapter does from the path.
+///
+/// Outside a framework (a job, a test), build it from the key and the source:
+///
+/// ```
+/// use auth_core::{Load, LoadError, Loaded, Resource};
+///
+/// struct Order { id: u64 }
+/// impl Resource for Order {
+///     const KIND: &'static str = "order";
+///     fn id(&self) -> impl std::fmt::Display + '_ { self.id }
+/// }
+/// impl Load for Order {
+///     type Key = u64;
+///     type Source = ();
+///     async fn load(id: &u64, (): &()) -> Result<Option<Order>, LoadError> {
+///         Ok((*id < 10).then(|| Order { id: *id }))
+///     }
+/// }
+///
+/// let order: Loaded<Order> = Loaded::new(7, ());
+/// assert_eq!(*order.key(), 7); // nothing loaded yet: `#[requires]` loads it
+/// ```
 pub struct Loaded<R: Load> {
     key: R::Key,
     source: R::Source,

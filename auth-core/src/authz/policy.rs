@@ -312,6 +312,26 @@ pub trait HasRoles {
 
 /// A principal with fine-grained permissions, for the
 /// [`permission`](crate::gate::permission) gate.
+///
+/// ```
+/// use auth_core::{HasPermissions, requires, Authenticated};
+///
+/// struct User { permissions: Vec<String> }
+///
+/// impl HasPermissions for User {
+///     fn has_permission(&self, permission: &str) -> bool {
+///         self.permissions.iter().any(|p| p == permission)
+///     }
+/// }
+///
+/// #[requires(permission("orders.refund"))]
+/// async fn refund(user: Authenticated<User>) -> &'static str {
+///     "refunded"
+/// }
+/// ```
+///
+/// With a roles file (feature `rbac`), forward it to the user's
+/// `rbac::Grants`, which resolves inheritance.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` has no permissions, so a `permission(..)` gate cannot check it",
     label = "the principal type of this handler",

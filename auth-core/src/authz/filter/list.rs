@@ -20,6 +20,36 @@ use super::{Filter, FilterPolicy};
 /// (a forgotten `WHERE`, a column with another collation) is a 500 and an error
 /// event, never a permit.
 ///
+/// ```
+/// # #[cfg(feature = "testing")] {
+/// use auth_core::filter::{Field, Filter, SqlDialect};
+/// use auth_core::{Action, Authenticated, FilterPolicy, Identity, Mechanism, Resource};
+///
+/// #[derive(Action)]
+/// struct Read;
+/// struct User { id: i64 }
+/// struct Order { id: i64, owner_id: i64 }
+/// impl Resource for Order {
+///     const KIND: &'static str = "order";
+///     fn id(&self) -> impl std::fmt::Display + '_ { self.id }
+/// }
+/// const OWNER_ID: Field<Order, i64> = Field::int("owner_id", |o| o.owner_id);
+/// impl FilterPolicy<Order> for Read {
+///     type Principal = User;
+///     type State = ();
+///     fn filter(user: &Authenticated<User>, (): &()) -> Filter<Order> { OWNER_ID.eq(user.id) }
+/// }
+///
+/// let alice = Authenticated::for_testing(Identity::new(User { id: 1 }, "1", Mechanism::Test));
+/// let list = alice.authorize_list::<Read, Order>(&())?;
+/// assert_eq!(list.filter().to_sql(SqlDialect::Postgres { first: 1 }).clause(), r#""owner_id" = $1"#);
+/// // The rows the query returned become permits; a stray one is an error.
+/// assert_eq!(list.admit_all([Order { id: 1, owner_id: 1 }])?.len(), 1);
+/// assert!(list.admit(Order { id: 2, owner_id: 2 }).is_err());
+/// # }
+/// # Ok::<(), auth_core::AuthError>(())
+/// ```
+///
 /// Like a permit, it borrows its principal, so it cannot outlive the request;
 /// it is not `Clone`, and only
 /// [`Authenticated::authorize_list`](crate::Authenticated::authorize_list) makes
