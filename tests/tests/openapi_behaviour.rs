@@ -321,3 +321,29 @@ fn gates_no_credential_can_pass_are_refused() {
         "{error}"
     );
 }
+
+#[test]
+fn writing_twice_changes_nothing_and_keeps_what_was_written_by_hand() {
+    let mut doc = document(ALL);
+    doc["paths"]["/orders"]["get"]["responses"]["403"] = json!({"description": "mine"});
+    let security = security();
+    security.apply_json(&mut doc).expect("written");
+    let once = doc.clone();
+    security.apply_json(&mut doc).expect("written again");
+    assert_eq!(doc, once);
+    assert_eq!(
+        op(&doc, "get", "/orders")["responses"]["403"],
+        json!({"description": "mine"})
+    );
+}
+
+#[test]
+fn a_different_scheme_of_the_same_name_is_a_conflict() {
+    let mut doc = document(ALL);
+    doc["components"] = json!({"securitySchemes": {"bearer": {"type": "http", "scheme": "basic"}}});
+    let error = security().apply_json(&mut doc).expect_err("a conflict");
+    assert!(
+        matches!(error.problems(), [Problem::ComponentConflict { component }] if component == "securitySchemes/bearer"),
+        "{error}"
+    );
+}
