@@ -360,6 +360,12 @@ pub trait Authenticates<S>: Caller {
         early: Option<(&'static HandlerInfo, EarlyGates)>,
         seal: sealed::Seal,
     ) -> impl Future<Output = Result<(), Response>> + Send;
+
+    /// Who the handler admits, and through which credentials: for the OpenAPI
+    /// document ([`SecureRouter::openapi_security`]).
+    #[cfg(feature = "utoipa")]
+    #[doc(hidden)]
+    fn admits(state: &S, seal: sealed::Seal) -> crate::openapi::Admits;
 }
 
 impl<S: Send + Sync> Authenticates<S> for () {
@@ -370,6 +376,11 @@ impl<S: Send + Sync> Authenticates<S> for () {
         _seal: sealed::Seal,
     ) -> Result<(), Response> {
         Ok(())
+    }
+
+    #[cfg(feature = "utoipa")]
+    fn admits(_state: &S, _seal: sealed::Seal) -> crate::openapi::Admits {
+        crate::openapi::Admits::Anyone
     }
 }
 
@@ -406,6 +417,15 @@ where
         }
         Ok(())
     }
+
+    #[cfg(feature = "utoipa")]
+    fn admits(state: &S, _seal: sealed::Seal) -> crate::openapi::Admits {
+        let authenticator = SharedAuthenticator::<U>::from_ref(state);
+        crate::openapi::Admits::SignedIn {
+            schemes: crate::Authenticator::schemes(&authenticator),
+            realm: authenticator.realm().to_owned(),
+        }
+    }
 }
 
 impl<S, U> Authenticates<S> for Option<Authenticated<U>>
@@ -424,6 +444,15 @@ where
             .await
             .map(drop)
             .map_err(IntoResponse::into_response)
+    }
+
+    #[cfg(feature = "utoipa")]
+    fn admits(state: &S, _seal: sealed::Seal) -> crate::openapi::Admits {
+        let authenticator = SharedAuthenticator::<U>::from_ref(state);
+        crate::openapi::Admits::MaybeSignedIn {
+            schemes: crate::Authenticator::schemes(&authenticator),
+            realm: authenticator.realm().to_owned(),
+        }
     }
 }
 
@@ -552,6 +581,33 @@ pub struct SecureMethodRouter<S = ()> {
     inner: MethodRouter<S, Infallible>,
     /// The methods served, for [`SecureRouter::routes`].
     methods: Vec<http::Method>,
+    /// Each method's handler, for [`SecureRouter::openapi_security`].
+    #[cfg(feature = "utoipa")]
+    docs: Vec<MountedDoc<S>>,
+}
+
+/// What the OpenAPI document needs of a mounted handler: its inventory entry,
+/// and who it admits, given the router state.
+#[cfg(feature = "utoipa")]
+struct MountedDoc<S> {
+    method: http::Method,
+    handler: Result<crate::inventory::Entry, crate::openapi::HandlerLookup>,
+    admits: fn(&S) -> crate::openapi::Admits,
+}
+
+#[cfg(feature = "utoipa")]
+fn mounted_doc<H, T, S>(method: http::Method) -> MountedDoc<S>
+where
+    H: GuardedHandler<T>,
+    <H as GuardedHandler<T>>::Caller: Authenticates<S>,
+{
+    MountedDoc {
+        method,
+        handler: crate::inventory::entry_of::<H>(),
+        admits: |state| {
+            <<H as GuardedHandler<T>>::Caller as Authenticates<S>>::admits(state, sealed::Seal)
+        },
+    }
 }
 
 impl<S> std::fmt::Debug for SecureMethodRouter<S> {
@@ -573,6 +629,8 @@ macro_rules! method {
             SecureMethodRouter {
                 inner: MethodRouter::new().on(MethodFilter::$filter, authenticate_first(handler)),
                 methods: vec![http::Method::$filter],
+                #[cfg(feature = "utoipa")]
+                docs: vec![mounted_doc::<H, T, S>(http::Method::$filter)],
             }
         }
 
@@ -586,11 +644,19 @@ macro_rules! method {
             {
                 let mut methods = self.methods;
                 methods.push(http::Method::$filter);
+                #[cfg(feature = "utoipa")]
+                let docs = {
+                    let mut docs = self.docs;
+                    docs.push(mounted_doc::<H, T, S>(http::Method::$filter));
+                    docs
+                };
                 SecureMethodRouter {
                     inner: self
                         .inner
                         .on(MethodFilter::$filter, authenticate_first(handler)),
                     methods,
+                    #[cfg(feature = "utoipa")]
+                    docs,
                 }
             }
         }
@@ -654,6 +720,9 @@ pub struct SecureRouter<S = ()> {
     inner: Router<S>,
     /// Every (method, path) mounted, for [`routes`](Self::routes).
     routes: Vec<(http::Method, String)>,
+    /// Every handler mounted, by path, for [`openapi_security`](Self::openapi_security).
+    #[cfg(feature = "utoipa")]
+    docs: Vec<(String, MountedDoc<S>)>,
 }
 
 impl<S> std::fmt::Debug for SecureRouter<S> {
@@ -674,6 +743,8 @@ impl<S: Clone + Send + Sync + 'static> SecureRouter<S> {
         SecureRouter {
             inner: Router::new(),
             routes: Vec::new(),
+            #[cfg(feature = "utoipa")]
+            docs: Vec::new(),
         }
     }
 
@@ -681,9 +752,17 @@ impl<S: Clone + Send + Sync + 'static> SecureRouter<S> {
     pub fn route(self, path: &str, methods: SecureMethodRouter<S>) -> Self {
         let mut routes = self.routes;
         routes.extend(methods.methods.into_iter().map(|m| (m, path.to_owned())));
+        #[cfg(feature = "utoipa")]
+        let docs = {
+            let mut docs = self.docs;
+            docs.extend(methods.docs.into_iter().map(|d| (path.to_owned(), d)));
+            docs
+        };
         SecureRouter {
             inner: self.inner.route(path, methods.inner),
             routes,
+            #[cfg(feature = "utoipa")]
+            docs,
         }
     }
 
@@ -697,9 +776,22 @@ impl<S: Clone + Send + Sync + 'static> SecureRouter<S> {
                 .into_iter()
                 .map(|(method, inner)| (method, format!("{prefix}{inner}"))),
         );
+        #[cfg(feature = "utoipa")]
+        let docs = {
+            let mut docs = self.docs;
+            docs.extend(
+                nested
+                    .docs
+                    .into_iter()
+                    .map(|(inner, d)| (format!("{prefix}{inner}"), d)),
+            );
+            docs
+        };
         SecureRouter {
             inner: self.inner.nest(path, nested.inner),
             routes: mounted,
+            #[cfg(feature = "utoipa")]
+            docs,
         }
     }
 
@@ -707,9 +799,17 @@ impl<S: Clone + Send + Sync + 'static> SecureRouter<S> {
     pub fn merge(self, other: SecureRouter<S>) -> Self {
         let mut routes = self.routes;
         routes.extend(other.routes);
+        #[cfg(feature = "utoipa")]
+        let docs = {
+            let mut docs = self.docs;
+            docs.extend(other.docs);
+            docs
+        };
         SecureRouter {
             inner: self.inner.merge(other.inner),
             routes,
+            #[cfg(feature = "utoipa")]
+            docs,
         }
     }
 
@@ -718,6 +818,28 @@ impl<S: Clone + Send + Sync + 'static> SecureRouter<S> {
     /// (`auth_core::testing::AccessMatrix`, feature `testing`).
     pub fn routes(&self) -> &[(http::Method, String)] {
         &self.routes
+    }
+
+    /// The security of every route mounted so far, for its OpenAPI document
+    /// (feature `utoipa`, [`crate::openapi`]): each route's handler record and
+    /// gates, and the credentials the authenticator that `state` provides
+    /// reads. Write it into the document with
+    /// [`apply`](crate::openapi::OpenApiSecurity::apply), check a served one
+    /// with [`verify`](crate::openapi::OpenApiSecurity::verify).
+    #[cfg(feature = "utoipa")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "utoipa")))]
+    pub fn openapi_security(&self, state: &S) -> crate::openapi::OpenApiSecurity {
+        self.docs.iter().fold(
+            crate::openapi::OpenApiSecurity::new(),
+            |security, (path, doc)| {
+                security.route_found(
+                    doc.method.clone(),
+                    path.clone(),
+                    doc.handler,
+                    (doc.admits)(state),
+                )
+            },
+        )
     }
 
     /// Provides the state and finishes the router.

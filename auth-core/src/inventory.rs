@@ -356,6 +356,25 @@ pub(crate) fn early_gates_of<H>() -> Option<(&'static HandlerInfo, EarlyGates)> 
     info.early.map(|early| (info, early))
 }
 
+/// The registered record of the handler whose function item is `H`, found by its
+/// exact path as [`early_gates_of`] finds it: for the OpenAPI document of a
+/// secure router.
+#[cfg(all(feature = "axum", feature = "utoipa"))]
+pub(crate) fn entry_of<H>() -> Result<Entry, crate::openapi::HandlerLookup> {
+    let path = std::any::type_name::<H>();
+    let mut records = ::inventory::iter::<Registration>
+        .into_iter()
+        .map(Registration::info)
+        .filter(|info| info.describes(path));
+    let info = records
+        .next()
+        .ok_or(crate::openapi::HandlerLookup::NoRecord)?;
+    if records.any(|other| !std::ptr::eq(other, info)) {
+        return Err(crate::openapi::HandlerLookup::Ambiguous);
+    }
+    Ok(Entry(info))
+}
+
 /// `module::name` of a handler, formatted when read.
 pub(crate) struct QualifiedName<'a>(&'a HandlerInfo);
 
@@ -435,6 +454,11 @@ impl Entry {
     /// The `crate = path` the gates were resolved through, if not `::auth_core`.
     pub fn via_crate(&self) -> Option<&'static str> {
         self.0.via
+    }
+
+    /// Whether guests may call the handler (`guests = true`).
+    pub fn accepts_guests(&self) -> bool {
+        self.0.guests
     }
 }
 

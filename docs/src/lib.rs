@@ -36,6 +36,9 @@ pub mod roles_file {}
 #[doc = include_str!("testing.md")]
 pub mod testing {}
 
+#[doc = include_str!("openapi.md")]
+pub mod openapi {}
+
 #[doc = include_str!("grpc.md")]
 pub mod grpc {}
 

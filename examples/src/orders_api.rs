@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 use auth_core::axum::{SecureRouter, delete, get, post, put};
 use auth_core::jwt::TOKEN_RESPONSE_HEADERS;
+use auth_core::openapi::{OpenApiError, OpenApiSecurity};
 use auth_core::{Authenticated, Loaded, SharedAuthenticator, public, requires};
 use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRef, State};
 use axum::http::StatusCode;
@@ -73,11 +74,13 @@ impl FromRef<AppState> for Arc<Service> {
     }
 }
 
+#[utoipa::path(get, path = "/health", tag = "meta", responses((status = 200, description = "The service is up")))]
 #[public]
 async fn health() -> &'static str {
     "ok"
 }
 
+#[utoipa::path(get, path = "/products", tag = "orders", responses((status = 200, description = "The catalogue")))]
 #[public]
 async fn products(State(app): State<AppState>) -> Result<Json<Vec<Product>>, ApiError> {
     Ok(Json(app.0.db.products()?))
@@ -90,6 +93,7 @@ type TokenEndpoint<T> = ([(&'static str, &'static str); 2], Result<Json<T>, ApiE
 /// A token endpoint's answer with a pair.
 type TokenEndpointResponse = TokenEndpoint<TokenResponse>;
 
+#[utoipa::path(post, path = "/auth/login", tag = "auth", responses((status = 200, description = "An access and refresh token pair"), (status = 400, description = "`invalid_grant`, or a malformed body")))]
 #[public]
 async fn login(
     State(app): State<AppState>,
@@ -102,6 +106,7 @@ async fn login(
     )
 }
 
+#[utoipa::path(post, path = "/auth/refresh", tag = "auth", responses((status = 200, description = "A new token pair"), (status = 400, description = "`invalid_grant`")))]
 #[public]
 async fn refresh(
     State(app): State<AppState>,
@@ -117,6 +122,7 @@ async fn refresh(
 /// session or an API key has not, so it admits bearer tokens only. A session
 /// ends at `DELETE /auth/session`; a 204 here for one would say "logged out"
 /// while the session lived on.
+#[utoipa::path(post, path = "/auth/logout", tag = "auth", responses((status = 204, description = "The token and its refresh family are revoked")))]
 #[requires(mechanism("bearer_token"))]
 async fn logout(
     user: Authenticated<User>,
@@ -126,6 +132,7 @@ async fn logout(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(post, path = "/auth/logout-all", tag = "auth", responses((status = 204, description = "Every token of the caller is revoked")))]
 #[requires(authenticated)]
 async fn logout_all(
     user: Authenticated<User>,
@@ -145,6 +152,7 @@ struct Me {
     amr: Vec<String>,
 }
 
+#[utoipa::path(get, path = "/me", tag = "auth", responses((status = 200, description = "Who the caller is, and how they came in")))]
 #[requires(authenticated, guests = true)]
 async fn me(user: Authenticated<User>) -> Json<Me> {
     let mechanism = user.info().mechanism().as_str();
@@ -162,6 +170,7 @@ pub const SIGN_IN_PAGE: &str = include_str!("../static/sign-in.html");
 
 /// The sign-in page (`GET /`): a form that makes a session, then uses it. What
 /// the browser test drives.
+#[utoipa::path(get, path = "/", tag = "meta", responses((status = 200, description = "The sign-in page", content_type = "text/html")))]
 #[public]
 async fn page() -> ([(&'static str, &'static str); 2], &'static str) {
     (
@@ -173,6 +182,7 @@ async fn page() -> ([(&'static str, &'static str); 2], &'static str) {
     )
 }
 
+#[utoipa::path(post, path = "/auth/session", tag = "auth", responses((status = 200, description = "A session cookie, and its CSRF token in the body"), (status = 400, description = "`invalid_grant`, or a malformed body")))]
 #[public]
 async fn session_login(
     State(app): State<AppState>,
@@ -195,6 +205,7 @@ fn session_response(status: StatusCode, session: &auth_core::session::NewSession
     response
 }
 
+#[utoipa::path(delete, path = "/auth/session", tag = "auth", responses((status = 204, description = "The session ended; its cookie is cleared")))]
 #[requires(mechanism("session"))]
 async fn session_logout(
     user: Authenticated<User>,
@@ -209,12 +220,14 @@ async fn session_logout(
     Ok(response)
 }
 
+#[utoipa::path(post, path = "/auth/guest", tag = "auth", responses((status = 200, description = "A guest token")))]
 #[public]
 async fn guest(State(app): State<AppState>) -> TokenEndpoint<GuestTokenResponse> {
     (TOKEN_RESPONSE_HEADERS, app.0.guest().await.map(Json))
 }
 
 /// API keys cannot make, list or revoke API keys.
+#[utoipa::path(post, path = "/auth/api-keys", tag = "api keys", responses((status = 201, description = "The new key, shown once")))]
 #[requires(not(mechanism("api_key")))]
 async fn create_api_key(
     user: Authenticated<User>,
@@ -232,6 +245,7 @@ async fn create_api_key(
     Ok((StatusCode::CREATED, TOKEN_RESPONSE_HEADERS, Json(key)))
 }
 
+#[utoipa::path(get, path = "/auth/api-keys", tag = "api keys", responses((status = 200, description = "The caller's keys, without their secrets")))]
 #[requires(not(mechanism("api_key")))]
 async fn list_api_keys(
     user: Authenticated<User>,
@@ -242,6 +256,7 @@ async fn list_api_keys(
 
 /// Another user's key is a 404, as if it did not exist: the policy hides it
 /// ([`crate::policy`]).
+#[utoipa::path(delete, path = "/auth/api-keys/{id}", tag = "api keys", params(("id" = i64, Path, description = "The key's id")), responses((status = 204, description = "The key is revoked")))]
 #[requires(not(mechanism("api_key")), Revoke(key))]
 async fn revoke_api_key(
     _user: Authenticated<User>,
@@ -252,6 +267,7 @@ async fn revoke_api_key(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(post, path = "/auth/mfa/totp/enroll", tag = "mfa", responses((status = 200, description = "A TOTP secret and its otpauth URI")))]
 #[requires(not(mechanism("api_key")))]
 async fn totp_enroll(
     user: Authenticated<User>,
@@ -263,6 +279,7 @@ async fn totp_enroll(
     ))
 }
 
+#[utoipa::path(post, path = "/auth/mfa/totp/confirm", tag = "mfa", responses((status = 204, description = "The second factor is enrolled")))]
 #[requires(not(mechanism("api_key")))]
 async fn totp_confirm(
     user: Authenticated<User>,
@@ -273,6 +290,7 @@ async fn totp_confirm(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(post, path = "/auth/mfa/verify", tag = "mfa", responses((status = 200, description = "A stepped-up token pair, or a rotated session")))]
 #[requires(not(mechanism("api_key")))]
 async fn mfa_verify(
     user: Authenticated<User>,
@@ -292,6 +310,7 @@ async fn mfa_verify(
 /// one order. The plan gate stands last, so a request refused by the scope is
 /// not counted against the caller's plan; past the plan's quota: 429 with
 /// `Retry-After`, `RateLimit-Policy` and `RateLimit`.
+#[utoipa::path(get, path = "/orders", tag = "orders", responses((status = 200, description = "A page of orders")))]
 #[requires(scope("orders:read"), check(auth_core::limit::within_plan), state = app.0)]
 async fn list_orders(
     user: Authenticated<User>,
@@ -301,6 +320,7 @@ async fn list_orders(
     Ok(Json(app.0.orders(&user, page)?))
 }
 
+#[utoipa::path(post, path = "/orders", tag = "orders", responses((status = 201, description = "The new order")))]
 #[requires(scope("orders:write"))]
 async fn create_order(
     user: Authenticated<User>,
@@ -313,11 +333,13 @@ async fn create_order(
 /// The order is loaded after the scope gate allowed: without the scope, a
 /// missing order and an existing one are both 403. Another customer's is a 403
 /// (the policy reveals it).
+#[utoipa::path(get, path = "/orders/{id}", tag = "orders", params(("id" = i64, Path, description = "The order's id")), responses((status = 200, description = "The order")))]
 #[requires(scope("orders:read"), Read(order))]
 async fn get_order(_user: Authenticated<User>, order: Loaded<Order>) -> Json<Order> {
     Json(order.into_resource())
 }
 
+#[utoipa::path(delete, path = "/orders/{id}", tag = "orders", params(("id" = i64, Path, description = "The order's id")), responses((status = 204, description = "The order is deleted")))]
 #[requires(scope("orders:write"), Delete(order))]
 async fn delete_order(
     _user: Authenticated<User>,
@@ -333,6 +355,7 @@ async fn delete_order(
 /// repeats the policy's first condition so that the roles matrix shows who
 /// reaches the route, and a customer is refused before the order is read (403
 /// for a missing order too); the order is loaded after both allowed.
+#[utoipa::path(post, path = "/orders/{id}/refund", tag = "orders", params(("id" = i64, Path, description = "The order's id")), responses((status = 200, description = "The refunded order")))]
 #[requires(scope("orders:write"), role(Manager), Refund(order))]
 async fn refund_order(
     _user: Authenticated<User>,
@@ -342,6 +365,7 @@ async fn refund_order(
     Ok(Json(app.0.refund_order(&order)?))
 }
 
+#[utoipa::path(get, path = "/admin/users", tag = "admin", responses((status = 200, description = "A page of users")))]
 #[requires(role(Admin), not(mechanism("api_key")))]
 async fn list_users(
     _user: Authenticated<User>,
@@ -353,6 +377,7 @@ async fn list_users(
 
 /// A privilege change: an admin who proved a second factor within the last
 /// five minutes (else 401 with an RFC 9470 challenge), never an API key.
+#[utoipa::path(put, path = "/admin/users/{id}/roles", tag = "admin", params(("id" = i64, Path, description = "The user's id")), responses((status = 200, description = "The user, with their new roles")))]
 #[requires(role(Admin), not(mechanism("api_key")), mfa, fresh(max_age = 300))]
 async fn set_roles(
     _user: Authenticated<User>,
@@ -361,6 +386,87 @@ async fn set_roles(
     Json(request): Json<RolesRequest>,
 ) -> Result<Json<User>, ApiError> {
     Ok(Json(app.0.set_roles(id, &request.roles).await?))
+}
+
+/// The OpenAPI document of the service, as served: its operations from the
+/// `#[utoipa::path]` annotations, their security and error responses written
+/// from the gates ([`auth_core::openapi`]).
+#[derive(Debug, Clone)]
+struct OpenApiJson(Option<Arc<str>>);
+
+/// The OpenAPI document (3.1). Every operation's `security` and auth error
+/// responses are what its handler's gates require, written when the router is
+/// built.
+#[utoipa::path(get, path = "/openapi.json", tag = "meta", responses((status = 200, description = "The OpenAPI document", content_type = "application/json"), (status = 500, description = "The document could not be written from the gates")))]
+#[public]
+async fn openapi_json(axum::Extension(doc): axum::Extension<OpenApiJson>) -> Response {
+    match doc.0 {
+        Some(json) => (
+            [(axum::http::header::CONTENT_TYPE, "application/json")],
+            json.to_string(),
+        )
+            .into_response(),
+        None => ApiError::Auth(auth_core::AuthError::misconfigured(
+            "the OpenAPI document could not be written from the gates",
+        ))
+        .into_response(),
+    }
+}
+
+/// The operations of the document: every route of [`secure_router`].
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(
+        title = "orders-api",
+        description = "The reference service of auth-core. Each operation's security and 400/401/403/404/429/503 responses are written from its handler's gates."
+    ),
+    paths(
+        page,
+        health,
+        openapi_json,
+        products,
+        login,
+        refresh,
+        logout,
+        logout_all,
+        session_login,
+        session_logout,
+        guest,
+        create_api_key,
+        list_api_keys,
+        revoke_api_key,
+        totp_enroll,
+        totp_confirm,
+        mfa_verify,
+        me,
+        list_orders,
+        create_order,
+        get_order,
+        delete_order,
+        refund_order,
+        list_users,
+        set_roles
+    )
+)]
+struct ApiDoc;
+
+/// The security of every route, read from the router and the authenticator
+/// of `service`: what [`openapi`] writes, and what a test checks a served
+/// document against ([`OpenApiSecurity::verify`]).
+pub fn openapi_security(service: &Arc<Service>) -> OpenApiSecurity {
+    secure_router().openapi_security(&AppState(Arc::clone(service)))
+}
+
+/// The service's OpenAPI document: the `#[utoipa::path]` operations, with the
+/// security schemes, requirements and error responses of the gates.
+///
+/// # Errors
+/// When the document and the router disagree: a route without an operation, an
+/// operation without a route ([`OpenApiError`] lists them).
+pub fn openapi(service: &Arc<Service>) -> Result<utoipa::openapi::OpenApi, OpenApiError> {
+    let mut doc = <ApiDoc as utoipa::OpenApi>::openapi();
+    openapi_security(service).apply(&mut doc)?;
+    Ok(doc)
 }
 
 /// Any path no route serves. `#[public]`, so the coverage layer lets its 404
@@ -384,8 +490,20 @@ async fn method_not_allowed() -> ApiError {
 /// without it rather than throttle by email alone.
 pub fn router(service: Arc<Service>) -> axum::Router {
     let max_body_bytes = service.limits.max_body_bytes;
+    let doc = match openapi(&service).map(|doc| doc.to_json()) {
+        Ok(Ok(json)) => Some(Arc::from(json)),
+        Ok(Err(error)) => {
+            tracing::error!(%error, "the OpenAPI document does not serialize");
+            None
+        }
+        Err(error) => {
+            tracing::error!(%error, "the OpenAPI document does not match the router");
+            None
+        }
+    };
     secure_router()
         .with_state(AppState(service))
+        .layer(axum::Extension(OpenApiJson(doc)))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body_bytes))
@@ -405,6 +523,7 @@ fn secure_router() -> SecureRouter<AppState> {
     SecureRouter::new()
         .route("/", get(page))
         .route("/health", get(health))
+        .route("/openapi.json", get(openapi_json))
         .route("/products", get(products))
         .route("/auth/login", post(login))
         .route("/auth/refresh", post(refresh))

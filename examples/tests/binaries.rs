@@ -95,6 +95,7 @@ fn orders_api_prints_its_authorization_matrix() {
             .to_owned()
     };
     assert!(row("health").contains("PUBLIC"));
+    assert!(row("openapi_json").contains("PUBLIC"));
     assert!(row("delete_order").contains(r#"scope("orders:write"), Delete(order)"#));
     assert!(
         row("refund_order").contains(r#"scope("orders:write"), role("manager"), Refund(order)"#)
@@ -114,7 +115,7 @@ fn orders_api_prints_its_authorization_matrix() {
             .lines()
             .filter(|l| l.contains("examples::orders_api"))
             .count(),
-        26
+        27
     );
     // The chain, with every credential it reads: which ways in the routes have.
     let chain = matrix
@@ -132,6 +133,34 @@ fn orders_api_prints_its_authorization_matrix() {
 /// What each role reaches, as `orders-api --roles-matrix` prints it: a change of
 /// who reaches what shows up here, in review. (Source lines are left out: they
 /// move with every edit.)
+/// `orders-api --openapi`: the document `GET /openapi.json` serves, its
+/// security written from the gates.
+#[test]
+fn orders_api_prints_its_openapi_document() {
+    let output = Command::new(env!("CARGO_BIN_EXE_orders-api"))
+        .arg("--openapi")
+        .output()
+        .expect("the binary runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let doc: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("the document is JSON");
+    assert_eq!(doc.pointer("/openapi"), Some(&serde_json::json!("3.1.0")));
+    assert_eq!(
+        doc.pointer("/paths/~1orders~1{id}/delete/security"),
+        Some(
+            &serde_json::json!([{"bearer": ["orders:write"]}, {"session": ["orders:write"]}, {"api_key": ["orders:write"]}])
+        )
+    );
+    assert_eq!(
+        doc.pointer("/paths/~1openapi.json/get/security"),
+        Some(&serde_json::json!([{}]))
+    );
+}
+
 #[test]
 fn orders_api_prints_what_each_role_reaches() {
     let output = Command::new(env!("CARGO_BIN_EXE_orders-api"))
@@ -186,7 +215,7 @@ fn orders_api_prints_what_each_role_reaches() {
 | `examples::orders_api::totp_confirm` | `not(mechanism("api_key"))` |
 | `examples::orders_api::totp_enroll` | `not(mechanism("api_key"))` |
 
-And 9 public handlers (`#[public]`), which anyone reaches.
+And 10 public handlers (`#[public]`), which anyone reaches.
 "#
     );
     assert_eq!(section("customer"), customer.trim_end());
@@ -207,7 +236,7 @@ And 9 public handlers (`#[public]`), which anyone reaches.
 | `examples::orders_api::totp_confirm` | `not(mechanism("api_key"))` |
 | `examples::orders_api::totp_enroll` | `not(mechanism("api_key"))` |
 
-And 9 public handlers (`#[public]`), which anyone reaches."#
+And 10 public handlers (`#[public]`), which anyone reaches."#
     );
     assert_eq!(section("admin"), admin);
     // A manager includes a customer, refunds, and reaches no admin handler.

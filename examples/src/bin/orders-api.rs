@@ -11,7 +11,9 @@
 //! the link-time inventory of `#[requires]` and `#[public]`) and the authenticators
 //! the configured service uses, and exits. `orders-api --roles-matrix` prints, for
 //! each role of the roles file (`ORDERS_API_ROLES_FILE`), every handler it reaches
-//! and the gates that still apply, and exits.
+//! and the gates that still apply, and exits. `orders-api --openapi` prints the
+//! OpenAPI document `GET /openapi.json` serves, and exits; a document that does
+//! not match the router (a route without an operation) stops the start (exit 1).
 
 use std::process::ExitCode;
 
@@ -23,7 +25,8 @@ use examples::service::{Service, StartError};
 async fn main() -> ExitCode {
     let matrix = std::env::args().any(|arg| arg == "--authorization-matrix");
     let roles_matrix = std::env::args().any(|arg| arg == "--roles-matrix");
-    if !matrix && !roles_matrix {
+    let openapi = std::env::args().any(|arg| arg == "--openapi");
+    if !matrix && !roles_matrix && !openapi {
         tracing_subscriber::fmt()
             .with_env_filter(examples::logging::filter("info,auth_core::audit=info"))
             .init();
@@ -63,6 +66,25 @@ async fn main() -> ExitCode {
             "{}",
             auth_core::inventory::Matrix::collect().within("examples::orders_api")
         );
+        drop(service);
+        return ExitCode::SUCCESS;
+    }
+    // The document is written from the gates: a route without an operation, or
+    // an operation without a route, stops the start rather than serve a
+    // document that says less than the router does.
+    let document = match orders_api::openapi(&service).map(|doc| doc.to_pretty_json()) {
+        Ok(Ok(json)) => json,
+        Ok(Err(error)) => {
+            eprintln!("orders-api: cannot start: the OpenAPI document: {error}");
+            return ExitCode::FAILURE;
+        }
+        Err(error) => {
+            eprintln!("orders-api: cannot start: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if openapi {
+        println!("{document}");
         drop(service);
         return ExitCode::SUCCESS;
     }
