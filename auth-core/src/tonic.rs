@@ -264,6 +264,12 @@ pub trait GuardedService {
     /// Every method of the `impl`, with its access.
     const METHODS: &'static [MethodAccess];
 
+    /// The name of the service trait the `impl` implements (`Orders`), which
+    /// [`SecureServer::add_service`] checks against the gRPC name of the server
+    /// it is given (`orders.v1.Orders`): a type whose *other* service `impl`
+    /// lacks [`service`] is not served under this one's table.
+    const SERVICE: &'static str;
+
     /// Only [`service`] writes this impl: the argument is hidden plumbing.
     #[doc(hidden)]
     fn __written_by_the_service_attribute(_: __private::Seal);
@@ -333,6 +339,8 @@ pub struct SecureServer<U> {
     server: Server,
     routes: Option<Routes>,
     tables: Vec<Table>,
+    /// A service added under another service's table: `serve` refuses.
+    mismatch: Option<(&'static str, &'static str)>,
 }
 
 impl<U> std::fmt::Debug for SecureServer<U> {
@@ -355,6 +363,7 @@ impl<U: Clone + Send + Sync + 'static> SecureServer<U> {
             server: Server::builder(),
             routes: None,
             tables: Vec::new(),
+            mismatch: None,
         }
     }
 
@@ -372,7 +381,11 @@ impl<U: Clone + Send + Sync + 'static> SecureServer<U> {
     /// `wrap` makes of it (`OrdersServer::new`, or
     /// `|svc| OrdersServer::new(svc).max_decoding_message_size(..)`).
     /// `implementation` must be a [`GuardedService`]: its `impl` carries
-    /// [`service`].
+    /// [`service`], and `wrap` must serve *that* service: a server whose gRPC
+    /// name (`orders.v1.Orders`) is not the guarded trait's (`Orders`) makes
+    /// [`serve`](Self::serve) fail with [`ServeError::Misconfigured`] (the
+    /// same type's `impl` of another service, or a `wrap` that ignores its
+    /// argument, would be served with no gates).
     #[must_use]
     pub fn add_service<T, S>(mut self, implementation: T, wrap: impl FnOnce(T) -> S) -> Self
     where
@@ -385,6 +398,10 @@ impl<U: Clone + Send + Sync + 'static> SecureServer<U> {
             + 'static,
         S::Future: Send + 'static,
     {
+        let grpc = S::NAME.rsplit('.').next().unwrap_or(S::NAME);
+        if self.mismatch.is_none() && !same_method(T::SERVICE, grpc) {
+            self.mismatch = Some((S::NAME, T::SERVICE));
+        }
         self.tables.push(Table {
             service: S::NAME,
             methods: T::METHODS,
@@ -448,6 +465,12 @@ impl<U: Clone + Send + Sync + 'static> SecureServer<U> {
         IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Connected + Unpin + Send + 'static,
         IE: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
+        if let Some((service, guarded)) = self.mismatch {
+            return Err(ServeError::Misconfigured {
+                service,
+                guarded,
+            });
+        }
         let gate = self.gate();
         let routes = self.routes.unwrap_or_default();
         let mut server = self.server.layer(gate);
@@ -469,6 +492,18 @@ pub enum ServeError {
     /// tonic's server failed.
     #[error("the gRPC server failed: {0}")]
     Transport(#[source] ::tonic::transport::Error),
+    /// [`SecureServer::add_service`] was given a server for another service
+    /// than the guarded `impl`'s: its methods would run without their gates.
+    #[error(
+        "the service `{service}` was added with the guarded impl of `{guarded}`: pass the implementation whose `impl {service_trait} for ..` carries `#[auth_core::tonic::service]`, and a `wrap` that serves it",
+        service_trait = service.rsplit('.').next().unwrap_or(service)
+    )]
+    Misconfigured {
+        /// The gRPC name of the server `wrap` returned.
+        service: &'static str,
+        /// The trait the guarded `impl` implements.
+        guarded: &'static str,
+    },
 }
 
 /// The layer a [`SecureServer`] puts in front of its routes.
