@@ -332,8 +332,9 @@ struct Table {
 /// [`MatchedRoute`](crate::context::MatchedRoute) (the gRPC path of a method it
 /// knows), and answers a call to a `#[requires]` method whose caller did not
 /// authenticate (`UNAUTHENTICATED`, or `UNAVAILABLE` when the store could not
-/// answer) before tonic decodes its message. A method the service's table does
-/// not know, under a registered service, is treated as guarded.
+/// answer) before tonic decodes its message. A method the service's `impl`
+/// does not define (a default method of the trait), under a registered
+/// service, is treated as guarded and then not served (`UNIMPLEMENTED`).
 pub struct SecureServer<U> {
     authenticator: SharedAuthenticator<U>,
     server: Server,
@@ -548,8 +549,10 @@ impl<S: Clone, U> Clone for Gate<S, U> {
 
 /// What the server knows of a gRPC path.
 enum Known {
-    /// A method of a registered service, and whether it is guarded.
-    Method { guarded: bool },
+    /// A method of a registered service, whether it is guarded, and whether
+    /// the service's `impl` lists it (a trait's default method it leaves out
+    /// is not listed: served to no one).
+    Method { guarded: bool, listed: bool },
     /// Not a registered service: tonic answers (`UNIMPLEMENTED`).
     Unknown,
 }
@@ -581,12 +584,17 @@ fn lookup(tables: &[Table], path: &str) -> Known {
         .filter(|m| same_method(m.name, method))
         .peekable();
     if matched.peek().is_none() {
-        // A method of a registered service its impl does not list: guarded.
-        return Known::Method { guarded: true };
+        // A method of a registered service its impl does not list (a default
+        // method of the trait, or no method at all): guarded, and not served.
+        return Known::Method {
+            guarded: true,
+            listed: false,
+        };
     }
     // Two Rust names that read alike: the stricter wins.
     Known::Method {
         guarded: matched.any(|m| m.guarded),
+        listed: true,
     }
 }
 
@@ -624,9 +632,19 @@ where
                     .insert(crate::context::MatchedRoute(Arc::from(parts.uri.path())));
             }
             let outcome = record(&mut parts, &layer.authenticator).await;
-            if let (Known::Method { guarded: true }, Err(refused)) = (known, outcome.principal()) {
-                // 401 first: the message is never decoded for this caller.
-                return Ok(Status::from(refused.clone()).into_http());
+            if let Known::Method { guarded, listed } = known {
+                if let (true, Err(refused)) = (guarded, outcome.principal()) {
+                    // 401 first: the message is never decoded for this caller.
+                    return Ok(Status::from(refused.clone()).into_http());
+                }
+                if !listed {
+                    // Deny by default: a trait's default method the `impl`
+                    // leaves out has no `#[requires]` or `#[public]`.
+                    return Ok(Status::unimplemented(
+                        "this method is not served: its service's impl does not define it with `#[requires(..)]` or `#[public]`",
+                    )
+                    .into_http());
+                }
             }
             inner.call(Request::from_parts(parts, body)).await
         })
@@ -654,11 +672,17 @@ mod tests {
         }];
         assert!(matches!(
             lookup(&tables, "/x.Y/Health"),
-            Known::Method { guarded: false }
+            Known::Method {
+                guarded: false,
+                listed: true
+            }
         ));
         assert!(matches!(
             lookup(&tables, "/x.Y/Other"),
-            Known::Method { guarded: true }
+            Known::Method {
+                guarded: true,
+                listed: false
+            }
         ));
         assert!(matches!(lookup(&tables, "/x.Z/Health"), Known::Unknown));
     }

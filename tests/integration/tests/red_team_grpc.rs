@@ -47,6 +47,11 @@ mod pb {
         async fn health(&self, request: tonic::Request<()>) -> Result<tonic::Response<()>, Status>;
         async fn me(&self, request: tonic::Request<()>) -> Result<tonic::Response<()>, Status>;
         async fn r#type(&self, request: tonic::Request<()>) -> Result<tonic::Response<()>, Status>;
+        /// A default method with a body, which the guarded `impl` leaves out.
+        async fn stats(&self, _request: tonic::Request<()>) -> Result<tonic::Response<()>, Status> {
+            super::DEFAULT_RAN.store(true, std::sync::atomic::Ordering::SeqCst);
+            Ok(tonic::Response::new(()))
+        }
     }
 
     /// `service Admin { rpc Health; rpc Wipe; }`: another service.
@@ -107,13 +112,17 @@ mod pb {
     server!(GreeterServer, Greeter, "x.Greeter", {
         "/x.Greeter/Health" => health,
         "/x.Greeter/Me" => me,
-        "/x.Greeter/Type" => r#type
+        "/x.Greeter/Type" => r#type,
+        "/x.Greeter/Stats" => stats
     });
     server!(AdminServer, Admin, "x.Admin", {
         "/x.Admin/Health" => health,
         "/x.Admin/Wipe" => wipe
     });
 }
+
+/// Set when the trait's default `stats` ran.
+static DEFAULT_RAN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 use pb::{Admin, AdminServer, Greeter, GreeterServer};
 
@@ -287,6 +296,21 @@ async fn a_raw_identifier_method_keeps_its_access() {
     let (status, _) = raw(addr, "/x.Greeter/Type", &[], &[]).await;
     assert_eq!(status, Code::Ok as i32, "a #[public] `r#type` was refused");
     assert_eq!(ran.take(), ["type"]);
+}
+
+/// A trait's default method the guarded `impl` leaves out has no access
+/// attribute: anonymous callers get UNAUTHENTICATED (401 first), signed-in
+/// ones UNIMPLEMENTED; its body runs for no one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_default_method_the_impl_leaves_out_is_not_served() {
+    let (addr, _handle) = serve(SecureServer::new(authenticator()).add_service(Svc::default(), GreeterServer::new)).await;
+    let (status, _) = raw(addr, "/x.Greeter/Stats", &[], &[]).await;
+    assert_eq!(status, Code::Unauthenticated as i32);
+    for who in [CUSTOMER, ADMIN] {
+        let (status, _) = raw(addr, "/x.Greeter/Stats", &[], who).await;
+        assert_eq!(status, Code::Unimplemented as i32);
+    }
+    assert!(!DEFAULT_RAN.load(std::sync::atomic::Ordering::SeqCst), "the default body ran");
 }
 
 // --- Claims 1 and 3: the guarded body never runs for a caller who failed ----
