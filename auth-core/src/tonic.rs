@@ -340,8 +340,9 @@ pub struct SecureServer<U> {
     server: Server,
     routes: Option<Routes>,
     tables: Vec<Table>,
-    /// A service added under another service's table: `serve` refuses.
-    mismatch: Option<(&'static str, &'static str)>,
+    /// A service added under another service's table, or twice: `serve`
+    /// refuses.
+    misconfigured: Option<ServeError>,
 }
 
 impl<U> std::fmt::Debug for SecureServer<U> {
@@ -364,7 +365,7 @@ impl<U: Clone + Send + Sync + 'static> SecureServer<U> {
             server: Server::builder(),
             routes: None,
             tables: Vec::new(),
-            mismatch: None,
+            misconfigured: None,
         }
     }
 
@@ -399,9 +400,22 @@ impl<U: Clone + Send + Sync + 'static> SecureServer<U> {
             + 'static,
         S::Future: Send + 'static,
     {
+        if self.misconfigured.is_some() {
+            return self;
+        }
         let grpc = S::NAME.rsplit('.').next().unwrap_or(S::NAME);
-        if self.mismatch.is_none() && !same_method(T::SERVICE, grpc) {
-            self.mismatch = Some((S::NAME, T::SERVICE));
+        if !same_method(T::SERVICE, grpc) {
+            self.misconfigured = Some(ServeError::Misconfigured {
+                service: S::NAME,
+                guarded: T::SERVICE,
+            });
+            return self;
+        }
+        if self.tables.iter().any(|table| table.service == S::NAME) {
+            // tonic's router would panic on the second route; one table per
+            // service.
+            self.misconfigured = Some(ServeError::Duplicate { service: S::NAME });
+            return self;
         }
         self.tables.push(Table {
             service: S::NAME,
@@ -431,7 +445,9 @@ impl<U: Clone + Send + Sync + 'static> SecureServer<U> {
     ///
     /// # Errors
     /// [`ServeError::Bind`] when the address cannot be bound,
-    /// [`ServeError::Transport`] when the server fails.
+    /// [`ServeError::Transport`] when the server fails;
+    /// [`ServeError::Misconfigured`] or [`ServeError::Duplicate`] for a service
+    /// [`add_service`](Self::add_service) could not accept.
     pub async fn serve(self, addr: SocketAddr) -> Result<(), ServeError> {
         let incoming = TcpIncoming::bind(addr).map_err(ServeError::Bind)?;
         self.serve_with_incoming_shutdown(incoming, std::future::pending())
@@ -442,7 +458,9 @@ impl<U: Clone + Send + Sync + 'static> SecureServer<U> {
     /// drains the connections in flight.
     ///
     /// # Errors
-    /// [`ServeError::Transport`] when the server fails.
+    /// [`ServeError::Transport`] when the server fails;
+    /// [`ServeError::Misconfigured`] or [`ServeError::Duplicate`] for a service
+    /// [`add_service`](Self::add_service) could not accept.
     pub async fn serve_with_listener(
         self,
         listener: tokio::net::TcpListener,
@@ -455,7 +473,9 @@ impl<U: Clone + Send + Sync + 'static> SecureServer<U> {
     /// Serves the connections of `incoming` until `signal` completes.
     ///
     /// # Errors
-    /// [`ServeError::Transport`] when the server fails.
+    /// [`ServeError::Transport`] when the server fails;
+    /// [`ServeError::Misconfigured`] or [`ServeError::Duplicate`] for a service
+    /// [`add_service`](Self::add_service) could not accept.
     pub async fn serve_with_incoming_shutdown<I, IO, IE>(
         self,
         incoming: I,
@@ -466,11 +486,8 @@ impl<U: Clone + Send + Sync + 'static> SecureServer<U> {
         IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Connected + Unpin + Send + 'static,
         IE: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
-        if let Some((service, guarded)) = self.mismatch {
-            return Err(ServeError::Misconfigured {
-                service,
-                guarded,
-            });
+        if let Some(error) = self.misconfigured {
+            return Err(error);
         }
         let gate = self.gate();
         let routes = self.routes.unwrap_or_default();
@@ -504,6 +521,14 @@ pub enum ServeError {
         service: &'static str,
         /// The trait the guarded `impl` implements.
         guarded: &'static str,
+    },
+    /// [`SecureServer::add_service`] was given the same service twice.
+    #[error(
+        "the service `{service}` was added twice: add each service once, with the one implementation that serves it"
+    )]
+    Duplicate {
+        /// The gRPC name of the service.
+        service: &'static str,
     },
 }
 

@@ -46,21 +46,8 @@ pub(crate) fn service(attr: &TokenStream, item: TokenStream) -> TokenStream {
     let mut access = Vec::new();
     let mut items = Vec::new();
     for impl_item in std::mem::take(&mut item.items) {
-        let method = match impl_item {
-            ImplItem::Fn(method) => method,
-            ImplItem::Macro(call) => {
-                // A macro may write methods the attribute cannot see, which
-                // would be served with no gates: deny by default.
-                cx.error_spanned_by(
-                    &call.mac,
-                    "a macro call in a `#[auth_core::tonic::service]` impl: the attribute cannot see the methods it writes; write each method in the impl, with `#[requires(..)]` or `#[public]`",
-                );
-                continue;
-            }
-            other => {
-                items.push(other);
-                continue;
-            }
+        let Some(method) = method_of(&mut cx, impl_item, &mut items) else {
+            continue;
         };
         if method.sig.asyncness.is_none() {
             cx.error_spanned_by(
@@ -117,6 +104,28 @@ pub(crate) fn service(attr: &TokenStream, item: TokenStream) -> TokenStream {
             const METHODS: &'static [::auth_core::tonic::MethodAccess] = &[#(#methods),*];
             const SERVICE: &'static str = #service;
             fn __written_by_the_service_attribute(_: ::auth_core::tonic::__private::Seal) {}
+        }
+    }
+}
+
+/// The method `impl_item` is; anything else goes to `items` as written, a
+/// macro call with an error: a macro may write methods the attribute cannot
+/// see, which would be served with no gates (deny by default).
+fn method_of(cx: &mut Ctxt, impl_item: ImplItem, items: &mut Vec<ImplItem>) -> Option<ImplItemFn> {
+    match impl_item {
+        ImplItem::Fn(method) => Some(method),
+        ImplItem::Macro(call) => {
+            cx.error_spanned_by(
+                &call.mac,
+                "a macro call in a `#[auth_core::tonic::service]` impl: the attribute cannot see the methods it writes; write each method in the impl, with `#[requires(..)]` or `#[public]`",
+            );
+            // Kept as written, so the only error is ours.
+            items.push(ImplItem::Macro(call));
+            None
+        }
+        other => {
+            items.push(other);
+            None
         }
     }
 }

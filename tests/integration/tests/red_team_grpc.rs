@@ -38,7 +38,7 @@ impl Ran {
 }
 
 mod pb {
-    use super::{Body, Future, Infallible, Pin, Poll, Context, Status};
+    use super::{Body, Context, Future, Infallible, Pin, Poll, Status};
     use std::sync::Arc;
 
     /// `service Greeter { rpc Health; rpc Me; rpc Type; }`.
@@ -47,6 +47,16 @@ mod pb {
         async fn health(&self, request: tonic::Request<()>) -> Result<tonic::Response<()>, Status>;
         async fn me(&self, request: tonic::Request<()>) -> Result<tonic::Response<()>, Status>;
         async fn r#type(&self, request: tonic::Request<()>) -> Result<tonic::Response<()>, Status>;
+        async fn whoami(&self, request: tonic::Request<()>) -> Result<tonic::Response<()>, Status>;
+        /// Another default method, which the `impl` defines under a `cfg`
+        /// that is off.
+        async fn secret(
+            &self,
+            _request: tonic::Request<()>,
+        ) -> Result<tonic::Response<()>, Status> {
+            super::DEFAULT_RAN.store(true, std::sync::atomic::Ordering::SeqCst);
+            Ok(tonic::Response::new(()))
+        }
         /// A default method with a body, which the guarded `impl` leaves out.
         async fn stats(&self, _request: tonic::Request<()>) -> Result<tonic::Response<()>, Status> {
             super::DEFAULT_RAN.store(true, std::sync::atomic::Ordering::SeqCst);
@@ -113,7 +123,9 @@ mod pb {
         "/x.Greeter/Health" => health,
         "/x.Greeter/Me" => me,
         "/x.Greeter/Type" => r#type,
-        "/x.Greeter/Stats" => stats
+        "/x.Greeter/Stats" => stats,
+        "/x.Greeter/Whoami" => whoami,
+        "/x.Greeter/Secret" => secret
     });
     server!(AdminServer, Admin, "x.Admin", {
         "/x.Admin/Health" => health,
@@ -141,8 +153,35 @@ impl Greeter for Svc {
     }
 
     #[requires(role("admin"))]
-    async fn me(&self, _request: Request<()>, _user: Authenticated<User>) -> Result<Response<()>, Status> {
+    async fn me(
+        &self,
+        _request: Request<()>,
+        _user: Authenticated<User>,
+    ) -> Result<Response<()>, Status> {
         self.ran.push("me");
+        Ok(Response::new(()))
+    }
+
+    #[public]
+    async fn whoami(
+        &self,
+        _request: Request<()>,
+        user: Option<Authenticated<User>>,
+    ) -> Result<Response<()>, Status> {
+        self.ran.push(if user.is_some() {
+            "whoami user"
+        } else {
+            "whoami guest"
+        });
+        Ok(Response::new(()))
+    }
+
+    // Public only in a build where the `cfg` holds (a feature, as a user
+    // would write; `any()` is never on); otherwise the trait's default body
+    // serves `Secret`.
+    #[cfg(any())]
+    #[public]
+    async fn secret(&self, _request: Request<()>) -> Result<Response<()>, Status> {
         Ok(Response::new(()))
     }
 
@@ -176,7 +215,10 @@ fn authenticator() -> SharedAuthenticator<User> {
 /// the handle.
 async fn serve(
     server: SecureServer<User>,
-) -> (SocketAddr, tokio::task::JoinHandle<Result<(), auth_core::tonic::ServeError>>) {
+) -> (
+    SocketAddr,
+    tokio::task::JoinHandle<Result<(), auth_core::tonic::ServeError>>,
+) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let handle = tokio::spawn(server.serve_with_listener(listener, std::future::pending()));
@@ -193,7 +235,11 @@ async fn raw(
 ) -> (i32, Vec<String>) {
     let mut channel = None;
     for _ in 0..100 {
-        if let Ok(c) = Channel::from_shared(format!("http://{addr}")).unwrap().connect().await {
+        if let Ok(c) = Channel::from_shared(format!("http://{addr}"))
+            .unwrap()
+            .connect()
+            .await
+        {
             channel = Some(c);
             break;
         }
@@ -214,11 +260,17 @@ async fn raw(
         request = request.header(*name, http::HeaderValue::from_bytes(value).unwrap());
     }
     let request = request
-        .body(Body::new(http_body_util::Full::new(tonic::codegen::Bytes::from(frame))))
+        .body(Body::new(http_body_util::Full::new(
+            tonic::codegen::Bytes::from(frame),
+        )))
         .unwrap();
     let response = channel.oneshot(request).await.expect("an answer");
     let (parts, body) = response.into_parts();
-    let trailers = body.collect().await.ok().and_then(|c| c.trailers().cloned());
+    let trailers = body
+        .collect()
+        .await
+        .ok()
+        .and_then(|c| c.trailers().cloned());
     let maps = [Some(parts.headers), trailers];
     let status = maps
         .iter()
@@ -234,6 +286,9 @@ async fn raw(
         .collect();
     (status, challenges)
 }
+
+/// Request headers, as sent: name and raw value.
+type Headers<'a> = &'a [(&'a str, &'a [u8])];
 
 const ADMIN: &[(&str, &[u8])] = &[("authorization", b"Test 3")];
 const CUSTOMER: &[(&str, &[u8])] = &[("authorization", b"Test 1")];
@@ -254,20 +309,17 @@ async fn an_unguarded_second_service_of_a_guarded_type_is_not_served() {
     let (addr, handle) = serve(server).await;
     // The server refuses to start: a misconfiguration, named.
     let result = tokio::time::timeout(std::time::Duration::from_secs(5), handle).await;
-    match result {
-        Ok(Ok(Err(error))) => {
-            let message = error.to_string();
-            assert!(message.contains("x.Admin"), "{message}");
-        }
-        _ => {
-            // It serves: show what an attacker gets.
-            let (status, _) = raw(addr, "/x.Admin/Health", &[], &[]).await;
-            let (wipe, _) = raw(addr, "/x.Admin/Wipe", &[], CUSTOMER).await;
-            panic!(
-                "an unguarded service was served: anonymous /x.Admin/Health -> {status}, customer /x.Admin/Wipe -> {wipe}, bodies run: {:?}",
-                ran.take()
-            );
-        }
+    if let Ok(Ok(Err(error))) = result {
+        let message = error.to_string();
+        assert!(message.contains("x.Admin"), "{message}");
+    } else {
+        // It serves: show what an attacker gets.
+        let (status, _) = raw(addr, "/x.Admin/Health", &[], &[]).await;
+        let (wipe, _) = raw(addr, "/x.Admin/Wipe", &[], CUSTOMER).await;
+        panic!(
+            "an unguarded service was served: anonymous /x.Admin/Health -> {status}, customer /x.Admin/Wipe -> {wipe}, bodies run: {:?}",
+            ran.take()
+        );
     }
 }
 
@@ -276,8 +328,8 @@ async fn an_unguarded_second_service_of_a_guarded_type_is_not_served() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrap_closure_that_serves_another_service_is_refused() {
     let svc = Svc::default();
-    let server = SecureServer::new(authenticator())
-        .add_service(svc.clone(), move |_| AdminServer::new(svc));
+    let server =
+        SecureServer::new(authenticator()).add_service(svc.clone(), move |_| AdminServer::new(svc));
     let (_, handle) = serve(server).await;
     let result = tokio::time::timeout(std::time::Duration::from_secs(5), handle).await;
     assert!(
@@ -286,13 +338,30 @@ async fn a_wrap_closure_that_serves_another_service_is_refused() {
     );
 }
 
+/// The same service added twice (two guarded impls of one trait, the second
+/// with laxer access): refused at `serve`, never a panic, never the second
+/// served under the first one's table.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_service_added_twice_is_refused() {
+    let server = SecureServer::new(authenticator())
+        .add_service(Svc::default(), GreeterServer::new)
+        .add_service(Svc::default(), GreeterServer::new);
+    let (_, handle) = serve(server).await;
+    let result = tokio::time::timeout(std::time::Duration::from_secs(5), handle).await;
+    match result {
+        Ok(Ok(Err(error))) => assert!(error.to_string().contains("x.Greeter"), "{error}"),
+        other => panic!("served twice: {other:?}"),
+    }
+}
+
 /// `rpc Type` is `r#type` in Rust: the `#[public]` method is still public
 /// (and the guarded one still guarded).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_raw_identifier_method_keeps_its_access() {
     let svc = Svc::default();
     let ran = svc.ran.clone();
-    let (addr, _handle) = serve(SecureServer::new(authenticator()).add_service(svc, GreeterServer::new)).await;
+    let (addr, _handle) =
+        serve(SecureServer::new(authenticator()).add_service(svc, GreeterServer::new)).await;
     let (status, _) = raw(addr, "/x.Greeter/Type", &[], &[]).await;
     assert_eq!(status, Code::Ok as i32, "a #[public] `r#type` was refused");
     assert_eq!(ran.take(), ["type"]);
@@ -303,14 +372,51 @@ async fn a_raw_identifier_method_keeps_its_access() {
 /// ones UNIMPLEMENTED; its body runs for no one.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_default_method_the_impl_leaves_out_is_not_served() {
-    let (addr, _handle) = serve(SecureServer::new(authenticator()).add_service(Svc::default(), GreeterServer::new)).await;
+    let (addr, _handle) =
+        serve(SecureServer::new(authenticator()).add_service(Svc::default(), GreeterServer::new))
+            .await;
     let (status, _) = raw(addr, "/x.Greeter/Stats", &[], &[]).await;
     assert_eq!(status, Code::Unauthenticated as i32);
     for who in [CUSTOMER, ADMIN] {
         let (status, _) = raw(addr, "/x.Greeter/Stats", &[], who).await;
         assert_eq!(status, Code::Unimplemented as i32);
     }
-    assert!(!DEFAULT_RAN.load(std::sync::atomic::Ordering::SeqCst), "the default body ran");
+    assert!(
+        !DEFAULT_RAN.load(std::sync::atomic::Ordering::SeqCst),
+        "the default body ran"
+    );
+}
+
+/// Optional sign-in on a `#[public]` method: nothing sent is a guest; a
+/// credential that fails (unknown subject, malformed, two of them) is refused,
+/// never read as a guest, and the body does not run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_credential_is_never_a_guest() {
+    let svc = Svc::default();
+    let ran = svc.ran.clone();
+    let (addr, _handle) =
+        serve(SecureServer::new(authenticator()).add_service(svc, GreeterServer::new)).await;
+    let (status, _) = raw(addr, "/x.Greeter/Whoami", &[], &[]).await;
+    assert_eq!(status, Code::Ok as i32);
+    assert_eq!(ran.take(), ["whoami guest"]);
+    let (status, _) = raw(addr, "/x.Greeter/Whoami", &[], CUSTOMER).await;
+    assert_eq!(status, Code::Ok as i32);
+    assert_eq!(ran.take(), ["whoami user"]);
+    let failing: [&[(&str, &[u8])]; 4] = [
+        &[("authorization", b"Test 99")],
+        &[("authorization", b"Bearer x")],
+        &[("authorization", b"Test \xff")],
+        &[("authorization", b"Test 1"), ("authorization", b"Test 3")],
+    ];
+    for headers in failing {
+        let (status, challenges) = raw(addr, "/x.Greeter/Whoami", &[], headers).await;
+        assert!(
+            status == Code::Unauthenticated as i32 || status == Code::InvalidArgument as i32,
+            "{headers:?}: {status}"
+        );
+        assert!(!challenges.is_empty(), "{headers:?}");
+        assert!(ran.take().is_empty(), "the body ran for {headers:?}");
+    }
 }
 
 // --- Claims 1 and 3: the guarded body never runs for a caller who failed ----
@@ -322,7 +428,8 @@ async fn a_default_method_the_impl_leaves_out_is_not_served() {
 async fn odd_paths_never_reach_a_guarded_body() {
     let svc = Svc::default();
     let ran = svc.ran.clone();
-    let (addr, _handle) = serve(SecureServer::new(authenticator()).add_service(svc, GreeterServer::new)).await;
+    let (addr, _handle) =
+        serve(SecureServer::new(authenticator()).add_service(svc, GreeterServer::new)).await;
     let paths = [
         "/x.Greeter/Me",
         "/x.Greeter/me",
@@ -333,6 +440,8 @@ async fn odd_paths_never_reach_a_guarded_body() {
         "//x.Greeter/Me",
         "/x.Greeter/M%65",
         "/x.greeter/Me",
+        "/x%2EGreeter/Me",
+        "/x.Greeter%2FMe",
         "/x.Greeter/Me?a=b",
         "/x.Greeter/Me#frag",
         "/x.Greeter/./Me",
@@ -343,7 +452,11 @@ async fn odd_paths_never_reach_a_guarded_body() {
         "/",
     ];
     for path in paths {
-        for headers in [&[][..], &[("authorization", &b"Test 1"[..])][..], &[("authorization", &b"Test 99"[..])][..]] {
+        for headers in [
+            &[][..],
+            &[("authorization", &b"Test 1"[..])][..],
+            &[("authorization", &b"Test 99"[..])][..],
+        ] {
             let (status, _) = raw(addr, path, &[], headers).await;
             assert_ne!(status, Code::Ok as i32, "{path} {headers:?}");
             assert!(
@@ -360,7 +473,7 @@ async fn odd_paths_never_reach_a_guarded_body() {
 
 /// orders-grpc: an unauthenticated call to `GetOrder` whose message does not
 /// decode, however the path is spelled or the message is framed: never
-/// INVALID_ARGUMENT, never OK.
+/// `INVALID_ARGUMENT`, never OK.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unauthenticated_comes_before_the_decoder_whatever_the_framing() {
     let service = examples::service::Service::start(&orders_support::config(&[]))
@@ -368,10 +481,13 @@ async fn unauthenticated_comes_before_the_decoder_whatever_the_framing() {
         .expect("the service starts");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(examples::orders_grpc::server(&service).serve_with_listener(listener, std::future::pending()));
+    tokio::spawn(
+        examples::orders_grpc::server(&service)
+            .serve_with_listener(listener, std::future::pending()),
+    );
     let garbage: &[u8] = &[0x08, 0xff];
     let get = "/orders.v1.Orders/GetOrder";
-    let cases: &[(&str, &[(&str, &[u8])])] = &[
+    let cases: &[(&str, Headers<'_>)] = &[
         (get, &[]),
         (get, &[("content-type", b"application/grpc+json")]),
         (get, &[("content-type", b"text/plain")]),
@@ -397,7 +513,10 @@ async fn unauthenticated_comes_before_the_decoder_whatever_the_framing() {
     // Two credentials: the authenticator's own `invalid_request` (HTTP's 400,
     // INVALID_ARGUMENT) with its challenge, which is the authentication
     // failure itself, not the decoder's answer.
-    let two: &[(&str, &[u8])] = &[("authorization", b"Bearer a"), ("authorization", b"Bearer b")];
+    let two: &[(&str, &[u8])] = &[
+        ("authorization", b"Bearer a"),
+        ("authorization", b"Bearer b"),
+    ];
     let (status, challenges) = raw(addr, get, garbage, two).await;
     assert!(
         status == Code::Unauthenticated as i32
@@ -407,7 +526,9 @@ async fn unauthenticated_comes_before_the_decoder_whatever_the_framing() {
     );
     // Many authorization headers, and a huge one: an answer, no panic; the
     // server still serves.
-    let many: Vec<(&str, &[u8])> = (0..200).map(|_| ("authorization", &b"Bearer x"[..])).collect();
+    let many: Vec<(&str, &[u8])> = (0..200)
+        .map(|_| ("authorization", &b"Bearer x"[..]))
+        .collect();
     let (status, challenges) = raw(addr, get, garbage, &many).await;
     assert!(
         status == Code::InvalidArgument as i32
@@ -416,7 +537,10 @@ async fn unauthenticated_comes_before_the_decoder_whatever_the_framing() {
     );
     let huge = format!("Bearer {}", "a".repeat(12_000));
     let (status, _) = raw(addr, get, garbage, &[("authorization", huge.as_bytes())]).await;
-    assert!(status == Code::Unauthenticated as i32 || status == -1, "{status}");
+    assert!(
+        status == Code::Unauthenticated as i32 || status == -1,
+        "{status}"
+    );
     let (status, _) = raw(addr, "/orders.v1.Orders/Health", &[], &[]).await;
     assert_eq!(status, Code::Ok as i32);
 }
@@ -428,12 +552,18 @@ async fn unauthenticated_comes_before_the_decoder_whatever_the_framing() {
 fn no_error_maps_to_ok_and_an_outage_is_unavailable() {
     let errors = [
         (AuthError::MissingCredentials, Code::Unauthenticated),
-        (AuthError::InvalidToken(auth_core::TokenError::Expired), Code::Unauthenticated),
+        (
+            AuthError::InvalidToken(auth_core::TokenError::Expired),
+            Code::Unauthenticated,
+        ),
         (AuthError::invalid_request("x"), Code::InvalidArgument),
         (AuthError::insufficient_scope("a b"), Code::PermissionDenied),
         (AuthError::forbidden("x"), Code::PermissionDenied),
         (AuthError::not_found("x"), Code::NotFound),
-        (AuthError::unavailable("store", std::io::Error::other("down")), Code::Unavailable),
+        (
+            AuthError::unavailable("store", std::io::Error::other("down")),
+            Code::Unavailable,
+        ),
         (AuthError::misconfigured("x"), Code::Internal),
     ];
     for (error, code) in errors {
@@ -463,4 +593,80 @@ fn challenges_cannot_be_injected_into() {
             assert!(!value.contains("error=\"none\""), "{value}");
         }
     }
+}
+
+// --- Claim 5: the layer in a plain tower stack --------------------------------
+
+/// Refuses every credential: a second authenticator, stacked inside.
+struct RefuseAll;
+
+impl auth_core::Authenticator for RefuseAll {
+    type User = User;
+
+    async fn authenticate(
+        &self,
+        _: &http::request::Parts,
+    ) -> Result<auth_core::Identity<User>, AuthError> {
+        Err(auth_core::TokenError::InvalidSignature.into())
+    }
+}
+
+/// Two `AuthLayer`s for one principal type, with different authenticators:
+/// the consumer reads the innermost one's outcome, and a principal the outer
+/// one verified never stands in for the inner one's refusal.
+#[test]
+fn a_principal_from_an_outer_layer_never_passes_an_inner_refusal() {
+    use auth_core::tower::{AuthLayer, authenticated, optional};
+    use tower::Layer;
+
+    let consumer = tower::service_fn(|request: http::Request<()>| async move {
+        Ok::<_, Infallible>((
+            authenticated::<User>(request.extensions()).map(|user| user.subject().to_owned()),
+            optional::<User>(request.extensions()).map(|user| user.is_some()),
+        ))
+    });
+    let inner = AuthLayer::new(SharedAuthenticator::new(RefuseAll)).layer(consumer);
+    let stack = AuthLayer::new(authenticator()).layer(inner);
+    let request = http::Request::builder()
+        .header("authorization", "Test 3")
+        .body(())
+        .unwrap();
+    let (required, optional) = auth_tests::block_on(stack.oneshot(request)).unwrap();
+    let refused = required.expect_err("the inner authenticator refused");
+    assert_eq!(refused.error().status(), 401);
+    // Optional sign-in reads the same refusal: not a guest, not the outer principal.
+    assert_eq!(optional.expect_err("refused").error().status(), 401);
+}
+
+/// An outcome for another principal type is never read as this one's.
+#[test]
+fn an_outcome_for_another_principal_type_is_not_read() {
+    use auth_core::tower::{AuthLayer, authenticated};
+    use tower::Layer;
+
+    #[derive(Clone)]
+    struct Other;
+    struct OtherAuth;
+    impl auth_core::Authenticator for OtherAuth {
+        type User = Other;
+        async fn authenticate(
+            &self,
+            _: &http::request::Parts,
+        ) -> Result<auth_core::Identity<Other>, AuthError> {
+            Ok(auth_core::Identity::new(
+                Other,
+                "3",
+                auth_core::Mechanism::Test,
+            ))
+        }
+    }
+    let consumer = tower::service_fn(|request: http::Request<()>| async move {
+        Ok::<_, Infallible>(authenticated::<User>(request.extensions()).is_ok())
+    });
+    let stack = AuthLayer::new(SharedAuthenticator::new(OtherAuth)).layer(consumer);
+    let request = http::Request::builder()
+        .header("authorization", "Test 3")
+        .body(())
+        .unwrap();
+    assert!(!auth_tests::block_on(stack.oneshot(request)).unwrap());
 }
