@@ -670,3 +670,59 @@ fn an_outcome_for_another_principal_type_is_not_read() {
         .unwrap();
     assert!(!auth_tests::block_on(stack.oneshot(request)).unwrap());
 }
+
+/// HTTP/1.1 (a server built with `accept_http1`, as gRPC-web needs): the same
+/// gate, the same 401 first; the guarded body does not run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http1_calls_meet_the_same_gate() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let svc = Svc::default();
+    let ran = svc.ran.clone();
+    let server = SecureServer::new(authenticator())
+        .with_server(tonic::transport::Server::builder().accept_http1(true))
+        .add_service(svc, GreeterServer::new);
+    let (addr, _handle) = serve(server).await;
+    for content_type in [
+        "application/grpc",
+        "application/grpc-web",
+        "application/grpc-web-text",
+        "text/plain",
+    ] {
+        let mut stream = None;
+        for _ in 0..100 {
+            if let Ok(s) = tokio::net::TcpStream::connect(addr).await {
+                stream = Some(s);
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        let mut stream = stream.expect("connects");
+        let request = format!(
+            "POST /x.Greeter/Me HTTP/1.1\r\nhost: x\r\ncontent-type: {content_type}\r\ncontent-length: 7\r\nconnection: close\r\n\r\n"
+        );
+        stream.write_all(request.as_bytes()).await.unwrap();
+        // A message that does not decode.
+        stream
+            .write_all(&[0, 0, 0, 0, 2, 0x08, 0xff])
+            .await
+            .unwrap();
+        let mut answer = Vec::new();
+        let _ = tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            stream.read_to_end(&mut answer),
+        )
+        .await;
+        let answer = String::from_utf8_lossy(&answer).to_ascii_lowercase();
+        assert!(
+            answer.contains("grpc-status: 16"),
+            "{content_type}: {answer}"
+        );
+        assert!(
+            answer.contains("www-authenticate: bearer")
+                || answer.contains("www-authenticate: test"),
+            "{content_type}: {answer}"
+        );
+        assert!(ran.take().is_empty());
+    }
+}
