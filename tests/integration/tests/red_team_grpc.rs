@@ -48,6 +48,14 @@ mod pb {
         async fn me(&self, request: tonic::Request<()>) -> Result<tonic::Response<()>, Status>;
         async fn r#type(&self, request: tonic::Request<()>) -> Result<tonic::Response<()>, Status>;
         async fn whoami(&self, request: tonic::Request<()>) -> Result<tonic::Response<()>, Status>;
+        /// A server-streaming method, as tonic-build writes it.
+        type WatchStream: tonic::codegen::tokio_stream::Stream<Item = Result<(), Status>>
+            + Send
+            + 'static;
+        async fn watch(
+            &self,
+            request: tonic::Request<()>,
+        ) -> Result<tonic::Response<Self::WatchStream>, Status>;
         /// Another default method, which the `impl` defines under a `cfg`
         /// that is off.
         async fn secret(
@@ -73,7 +81,7 @@ mod pb {
 
     type Call = Pin<Box<dyn Future<Output = Result<http::Response<Body>, Infallible>> + Send>>;
 
-    fn answer(result: Result<tonic::Response<()>, Status>) -> http::Response<Body> {
+    fn answer<T>(result: Result<tonic::Response<T>, Status>) -> http::Response<Body> {
         match result {
             Ok(_) => Status::new(tonic::Code::Ok, "").into_http(),
             Err(status) => status.into_http(),
@@ -125,7 +133,8 @@ mod pb {
         "/x.Greeter/Type" => r#type,
         "/x.Greeter/Stats" => stats,
         "/x.Greeter/Whoami" => whoami,
-        "/x.Greeter/Secret" => secret
+        "/x.Greeter/Secret" => secret,
+        "/x.Greeter/Watch" => watch
     });
     server!(AdminServer, Admin, "x.Admin", {
         "/x.Admin/Health" => health,
@@ -174,6 +183,18 @@ impl Greeter for Svc {
             "whoami guest"
         });
         Ok(Response::new(()))
+    }
+
+    type WatchStream = tonic::codegen::tokio_stream::Empty<Result<(), Status>>;
+
+    #[requires(role("admin"))]
+    async fn watch(
+        &self,
+        _request: Request<()>,
+        _user: Authenticated<User>,
+    ) -> Result<Response<Self::WatchStream>, Status> {
+        self.ran.push("watch");
+        Ok(Response::new(tonic::codegen::tokio_stream::empty()))
     }
 
     // Public only in a build where the `cfg` holds (a feature, as a user
@@ -385,6 +406,24 @@ async fn a_default_method_the_impl_leaves_out_is_not_served() {
         !DEFAULT_RAN.load(std::sync::atomic::Ordering::SeqCst),
         "the default body ran"
     );
+}
+
+/// A server-streaming method (an associated stream type in the `impl`) is
+/// guarded like the others: 401 first, then its gates, then the body.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_streaming_method_is_guarded() {
+    let svc = Svc::default();
+    let ran = svc.ran.clone();
+    let (addr, _handle) =
+        serve(SecureServer::new(authenticator()).add_service(svc, GreeterServer::new)).await;
+    let (status, _) = raw(addr, "/x.Greeter/Watch", &[], &[]).await;
+    assert_eq!(status, Code::Unauthenticated as i32);
+    let (status, _) = raw(addr, "/x.Greeter/Watch", &[], CUSTOMER).await;
+    assert_eq!(status, Code::PermissionDenied as i32);
+    assert!(ran.take().is_empty());
+    let (status, _) = raw(addr, "/x.Greeter/Watch", &[], ADMIN).await;
+    assert_eq!(status, Code::Ok as i32);
+    assert_eq!(ran.take(), ["watch"]);
 }
 
 /// Optional sign-in on a `#[public]` method: nothing sent is a guest; a
