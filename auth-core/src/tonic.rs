@@ -264,6 +264,12 @@ pub trait GuardedService {
     /// Every method of the `impl`, with its access.
     const METHODS: &'static [MethodAccess];
 
+    /// The name of the service trait the `impl` implements (`Orders`), which
+    /// [`SecureServer::add_service`] checks against the gRPC name of the server
+    /// it is given (`orders.v1.Orders`): a type whose *other* service `impl`
+    /// lacks [`service`] is not served under this one's table.
+    const SERVICE: &'static str;
+
     /// Only [`service`] writes this impl: the argument is hidden plumbing.
     #[doc(hidden)]
     fn __written_by_the_service_attribute(_: __private::Seal);
@@ -326,13 +332,17 @@ struct Table {
 /// [`MatchedRoute`](crate::context::MatchedRoute) (the gRPC path of a method it
 /// knows), and answers a call to a `#[requires]` method whose caller did not
 /// authenticate (`UNAUTHENTICATED`, or `UNAVAILABLE` when the store could not
-/// answer) before tonic decodes its message. A method the service's table does
-/// not know, under a registered service, is treated as guarded.
+/// answer) before tonic decodes its message. A method the service's `impl`
+/// does not define (a default method of the trait), under a registered
+/// service, is treated as guarded and then not served (`UNIMPLEMENTED`).
 pub struct SecureServer<U> {
     authenticator: SharedAuthenticator<U>,
     server: Server,
     routes: Option<Routes>,
     tables: Vec<Table>,
+    /// A service added under another service's table, or twice: `serve`
+    /// refuses.
+    misconfigured: Option<ServeError>,
 }
 
 impl<U> std::fmt::Debug for SecureServer<U> {
@@ -355,6 +365,7 @@ impl<U: Clone + Send + Sync + 'static> SecureServer<U> {
             server: Server::builder(),
             routes: None,
             tables: Vec::new(),
+            misconfigured: None,
         }
     }
 
@@ -372,7 +383,11 @@ impl<U: Clone + Send + Sync + 'static> SecureServer<U> {
     /// `wrap` makes of it (`OrdersServer::new`, or
     /// `|svc| OrdersServer::new(svc).max_decoding_message_size(..)`).
     /// `implementation` must be a [`GuardedService`]: its `impl` carries
-    /// [`service`].
+    /// [`service`], and `wrap` must serve *that* service: a server whose gRPC
+    /// name (`orders.v1.Orders`) is not the guarded trait's (`Orders`) makes
+    /// [`serve`](Self::serve) fail with [`ServeError::Misconfigured`] (the
+    /// same type's `impl` of another service, or a `wrap` that ignores its
+    /// argument, would be served with no gates).
     #[must_use]
     pub fn add_service<T, S>(mut self, implementation: T, wrap: impl FnOnce(T) -> S) -> Self
     where
@@ -385,6 +400,23 @@ impl<U: Clone + Send + Sync + 'static> SecureServer<U> {
             + 'static,
         S::Future: Send + 'static,
     {
+        if self.misconfigured.is_some() {
+            return self;
+        }
+        let grpc = S::NAME.rsplit('.').next().unwrap_or(S::NAME);
+        if !same_method(T::SERVICE, grpc) {
+            self.misconfigured = Some(ServeError::Misconfigured {
+                service: S::NAME,
+                guarded: T::SERVICE,
+            });
+            return self;
+        }
+        if self.tables.iter().any(|table| table.service == S::NAME) {
+            // tonic's router would panic on the second route; one table per
+            // service.
+            self.misconfigured = Some(ServeError::Duplicate { service: S::NAME });
+            return self;
+        }
         self.tables.push(Table {
             service: S::NAME,
             methods: T::METHODS,
@@ -413,7 +445,9 @@ impl<U: Clone + Send + Sync + 'static> SecureServer<U> {
     ///
     /// # Errors
     /// [`ServeError::Bind`] when the address cannot be bound,
-    /// [`ServeError::Transport`] when the server fails.
+    /// [`ServeError::Transport`] when the server fails;
+    /// [`ServeError::Misconfigured`] or [`ServeError::Duplicate`] for a service
+    /// [`add_service`](Self::add_service) could not accept.
     pub async fn serve(self, addr: SocketAddr) -> Result<(), ServeError> {
         let incoming = TcpIncoming::bind(addr).map_err(ServeError::Bind)?;
         self.serve_with_incoming_shutdown(incoming, std::future::pending())
@@ -424,7 +458,9 @@ impl<U: Clone + Send + Sync + 'static> SecureServer<U> {
     /// drains the connections in flight.
     ///
     /// # Errors
-    /// [`ServeError::Transport`] when the server fails.
+    /// [`ServeError::Transport`] when the server fails;
+    /// [`ServeError::Misconfigured`] or [`ServeError::Duplicate`] for a service
+    /// [`add_service`](Self::add_service) could not accept.
     pub async fn serve_with_listener(
         self,
         listener: tokio::net::TcpListener,
@@ -437,7 +473,9 @@ impl<U: Clone + Send + Sync + 'static> SecureServer<U> {
     /// Serves the connections of `incoming` until `signal` completes.
     ///
     /// # Errors
-    /// [`ServeError::Transport`] when the server fails.
+    /// [`ServeError::Transport`] when the server fails;
+    /// [`ServeError::Misconfigured`] or [`ServeError::Duplicate`] for a service
+    /// [`add_service`](Self::add_service) could not accept.
     pub async fn serve_with_incoming_shutdown<I, IO, IE>(
         self,
         incoming: I,
@@ -448,6 +486,9 @@ impl<U: Clone + Send + Sync + 'static> SecureServer<U> {
         IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Connected + Unpin + Send + 'static,
         IE: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
+        if let Some(error) = self.misconfigured {
+            return Err(error);
+        }
         let gate = self.gate();
         let routes = self.routes.unwrap_or_default();
         let mut server = self.server.layer(gate);
@@ -469,6 +510,26 @@ pub enum ServeError {
     /// tonic's server failed.
     #[error("the gRPC server failed: {0}")]
     Transport(#[source] ::tonic::transport::Error),
+    /// [`SecureServer::add_service`] was given a server for another service
+    /// than the guarded `impl`'s: its methods would run without their gates.
+    #[error(
+        "the service `{service}` was added with the guarded impl of `{guarded}`: pass the implementation whose `impl {service_trait} for ..` carries `#[auth_core::tonic::service]`, and a `wrap` that serves it",
+        service_trait = service.rsplit('.').next().unwrap_or(service)
+    )]
+    Misconfigured {
+        /// The gRPC name of the server `wrap` returned.
+        service: &'static str,
+        /// The trait the guarded `impl` implements.
+        guarded: &'static str,
+    },
+    /// [`SecureServer::add_service`] was given the same service twice.
+    #[error(
+        "the service `{service}` was added twice: add each service once, with the one implementation that serves it"
+    )]
+    Duplicate {
+        /// The gRPC name of the service.
+        service: &'static str,
+    },
 }
 
 /// The layer a [`SecureServer`] puts in front of its routes.
@@ -513,8 +574,10 @@ impl<S: Clone, U> Clone for Gate<S, U> {
 
 /// What the server knows of a gRPC path.
 enum Known {
-    /// A method of a registered service, and whether it is guarded.
-    Method { guarded: bool },
+    /// A method of a registered service, whether it is guarded, and whether
+    /// the service's `impl` lists it (a trait's default method it leaves out
+    /// is not listed: served to no one).
+    Method { guarded: bool, listed: bool },
     /// Not a registered service: tonic answers (`UNIMPLEMENTED`).
     Unknown,
 }
@@ -546,12 +609,17 @@ fn lookup(tables: &[Table], path: &str) -> Known {
         .filter(|m| same_method(m.name, method))
         .peekable();
     if matched.peek().is_none() {
-        // A method of a registered service its impl does not list: guarded.
-        return Known::Method { guarded: true };
+        // A method of a registered service its impl does not list (a default
+        // method of the trait, or no method at all): guarded, and not served.
+        return Known::Method {
+            guarded: true,
+            listed: false,
+        };
     }
     // Two Rust names that read alike: the stricter wins.
     Known::Method {
         guarded: matched.any(|m| m.guarded),
+        listed: true,
     }
 }
 
@@ -589,9 +657,19 @@ where
                     .insert(crate::context::MatchedRoute(Arc::from(parts.uri.path())));
             }
             let outcome = record(&mut parts, &layer.authenticator).await;
-            if let (Known::Method { guarded: true }, Err(refused)) = (known, outcome.principal()) {
-                // 401 first: the message is never decoded for this caller.
-                return Ok(Status::from(refused.clone()).into_http());
+            if let Known::Method { guarded, listed } = known {
+                if let (true, Err(refused)) = (guarded, outcome.principal()) {
+                    // 401 first: the message is never decoded for this caller.
+                    return Ok(Status::from(refused.clone()).into_http());
+                }
+                if !listed {
+                    // Deny by default: a trait's default method the `impl`
+                    // leaves out has no `#[requires]` or `#[public]`.
+                    return Ok(Status::unimplemented(
+                        "this method is not served: its service's impl does not define it with `#[requires(..)]` or `#[public]`",
+                    )
+                    .into_http());
+                }
             }
             inner.call(Request::from_parts(parts, body)).await
         })
@@ -619,11 +697,17 @@ mod tests {
         }];
         assert!(matches!(
             lookup(&tables, "/x.Y/Health"),
-            Known::Method { guarded: false }
+            Known::Method {
+                guarded: false,
+                listed: true
+            }
         ));
         assert!(matches!(
             lookup(&tables, "/x.Y/Other"),
-            Known::Method { guarded: true }
+            Known::Method {
+                guarded: true,
+                listed: false
+            }
         ));
         assert!(matches!(lookup(&tables, "/x.Z/Health"), Known::Unknown));
     }

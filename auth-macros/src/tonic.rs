@@ -11,6 +11,7 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, quote};
+use syn::ext::IdentExt;
 use syn::{FnArg, ImplItem, ImplItemFn, ItemImpl, Pat, Type};
 
 use crate::ctxt::Ctxt;
@@ -45,8 +46,7 @@ pub(crate) fn service(attr: &TokenStream, item: TokenStream) -> TokenStream {
     let mut access = Vec::new();
     let mut items = Vec::new();
     for impl_item in std::mem::take(&mut item.items) {
-        let ImplItem::Fn(method) = impl_item else {
-            items.push(impl_item);
+        let Some(method) = method_of(&mut cx, impl_item, &mut items) else {
             continue;
         };
         if method.sig.asyncness.is_none() {
@@ -69,7 +69,8 @@ pub(crate) fn service(attr: &TokenStream, item: TokenStream) -> TokenStream {
             items.push(ImplItem::Fn(method));
             continue;
         }
-        let name = method.sig.ident.to_string();
+        // `r#type` is the gRPC method `Type`.
+        let name = method.sig.ident.unraw().to_string();
         match guard(&mut cx, method) {
             Ok((guarded, out)) => {
                 access.push((name, guarded));
@@ -82,6 +83,12 @@ pub(crate) fn service(attr: &TokenStream, item: TokenStream) -> TokenStream {
     item.items = items;
     let (impl_generics, _, where_clause) = item.generics.split_for_impl();
     let self_ty = &item.self_ty;
+    let service = item
+        .trait_
+        .as_ref()
+        .and_then(|(_, path, _)| path.segments.last())
+        .map(|segment| segment.ident.unraw().to_string())
+        .unwrap_or_default();
     let methods = access.iter().map(|(name, guarded)| {
         if *guarded {
             quote!(::auth_core::tonic::MethodAccess::guarded(#name))
@@ -95,7 +102,30 @@ pub(crate) fn service(attr: &TokenStream, item: TokenStream) -> TokenStream {
         #item
         impl #impl_generics ::auth_core::tonic::GuardedService for #self_ty #where_clause {
             const METHODS: &'static [::auth_core::tonic::MethodAccess] = &[#(#methods),*];
+            const SERVICE: &'static str = #service;
             fn __written_by_the_service_attribute(_: ::auth_core::tonic::__private::Seal) {}
+        }
+    }
+}
+
+/// The method `impl_item` is; anything else goes to `items` as written, a
+/// macro call with an error: a macro may write methods the attribute cannot
+/// see, which would be served with no gates (deny by default).
+fn method_of(cx: &mut Ctxt, impl_item: ImplItem, items: &mut Vec<ImplItem>) -> Option<ImplItemFn> {
+    match impl_item {
+        ImplItem::Fn(method) => Some(method),
+        ImplItem::Macro(call) => {
+            cx.error_spanned_by(
+                &call.mac,
+                "a macro call in a `#[auth_core::tonic::service]` impl: the attribute cannot see the methods it writes; write each method in the impl, with `#[requires(..)]` or `#[public]`",
+            );
+            // Kept as written, so the only error is ours.
+            items.push(ImplItem::Macro(call));
+            None
+        }
+        other => {
+            items.push(other);
+            None
         }
     }
 }
