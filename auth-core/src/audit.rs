@@ -13,8 +13,8 @@
 //! | authentication failed | `error` (the kind, e.g. `invalid_token`, or `forbidden` for a token cookie on a cross-site request), `reason` (e.g. `the token expired`, or which header failed the cross-site check), `decision = "unauthenticated"` |
 //! | authorization decision | `principal`, `handler`, `rule`, `action`, `resource`, `decision` (`allow`, `deny`, `insufficient_scope`, `not_found`, `unavailable`), `reason` |
 //! | list decision ([`authorize_list`](crate::Authenticated::authorize_list)) | as a decision, with `resource` = `<kind>:*` and `filter`: the filter's shape (`owner_id = ?`: columns and operators, never values) |
-//! | misconfiguration (an unregistered handler, a gatekeeper cleared early, an uncovered response in strict [coverage](crate::coverage)) | `handler`, `reason`, `decision = "misconfigured"`, at `ERROR` |
-//! | an uncovered response in report [coverage](crate::coverage) | `handler` (method and route), `reason`, `decision = "uncovered"`, at `WARN` |
+//! | misconfiguration (an unregistered handler, a gatekeeper cleared early, an uncovered response in strict coverage, `auth_core::coverage`) | `handler`, `reason`, `decision = "misconfigured"`, at `ERROR` |
+//! | an uncovered response in report coverage (`auth_core::coverage`) | `handler` (method and route), `reason`, `decision = "uncovered"`, at `WARN` |
 //!
 //! No event carries a token, a secret or a request body: the principal is the
 //! subject id, the token is named by its `jti`.
@@ -146,7 +146,7 @@ pub(crate) fn list_decision<A: crate::Action, R: crate::Resource>(
 }
 
 /// Records a response that no guarded or public handler made, in the coverage
-/// middleware's report mode ([`crate::coverage`]).
+/// middleware's report mode (`auth_core::coverage`, with `axum` or `actix-web`).
 #[cfg_attr(
     not(any(feature = "axum", feature = "actix-web")),
     allow(dead_code, reason = "only the adapters' coverage middleware reports")
