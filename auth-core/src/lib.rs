@@ -130,6 +130,9 @@ pub mod tonic;
 #[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
 pub mod tower;
 
+#[cfg(any(feature = "rbac", feature = "utoipa"))]
+mod gate_text;
+
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;

@@ -4,6 +4,7 @@
 use std::fmt;
 
 use super::table::{Role, RoleTable};
+use crate::gate_text::{split_top_level, unquote};
 use crate::inventory::{Access, Entry, Matrix};
 
 impl Matrix {
@@ -398,49 +399,6 @@ impl<'t> GateText<'t> {
             GateText::Authenticated | GateText::Other(_) => {}
         }
     }
-}
-
-/// The string of a `Debug`-quoted literal, `"admin"`; `None` if `text` is not
-/// exactly one (a name with escapes is not a name a table declares anyway).
-fn unquote(text: &str) -> Option<String> {
-    let inner = text.strip_prefix('"')?.strip_suffix('"')?;
-    (!inner.contains(['"', '\\'])).then(|| inner.to_owned())
-}
-
-/// `text` split at the commas outside parentheses and string literals; `None`
-/// when they do not balance.
-fn split_top_level(text: &str) -> Option<Vec<&str>> {
-    let mut parts = Vec::new();
-    let mut depth = 0usize;
-    let mut in_string = false;
-    let mut escaped = false;
-    let mut start = 0;
-    for (i, c) in text.char_indices() {
-        if in_string {
-            match c {
-                _ if escaped => escaped = false,
-                '\\' => escaped = true,
-                '"' => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        match c {
-            '"' => in_string = true,
-            '(' => depth += 1,
-            ')' => depth = depth.checked_sub(1)?,
-            ',' if depth == 0 => {
-                parts.push(text.get(start..i)?);
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    if depth != 0 || in_string {
-        return None;
-    }
-    parts.push(text.get(start..)?);
-    Some(parts)
 }
 
 #[cfg(test)]
