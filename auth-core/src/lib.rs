@@ -96,6 +96,7 @@
 //! | `tonic` | no | `auth_core::tonic`: gRPC status mapping, `#[service]` for guarded tonic methods, `SecureServer` (enables `tower`) |
 //! | `rbac` | no | `auth_core::rbac`: roles, permissions and inheritance from a TOML file validated at start (`rbac::RoleTable`), typed role names generated at build time, the matrix per role |
 //! | `utoipa` | no | `auth_core::openapi`: the OpenAPI document's security schemes, per-operation security requirements and error responses, written from the gates of a `SecureRouter` (utoipa 6), and a check that a served document matches them |
+//! | `cedar` | no | `auth_core::cedar`: Cedar policies and a schema from files, validated at start, deciding the domain's policies (allow, deny, unavailable, with the determining policy ids) and answering lists as filters (type-aware partial evaluation) |
 //! | `testing` | no | [`Authenticated::for_testing`], a door for tests, and `auth_core::testing` (a table-driven policy harness, an access matrix kept as a snapshot). Enable it in `[dev-dependencies]` only: Cargo unifies features, so enabling it in `[dependencies]` opens the door in production builds. |
 //! | `fuzzing` | no | internal parsers exposed, unstable and hidden, for the harnesses in `fuzz/`. Not a door (nothing in it makes a principal or a permit), but not an API either: never enable it outside `fuzz/`. |
 #![forbid(unsafe_code)]
@@ -106,6 +107,10 @@
 pub mod actix;
 pub mod audit;
 mod authn;
+#[cfg(feature = "cedar")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cedar")))]
+#[path = "engine/cedar/mod.rs"]
+pub mod cedar;
 mod authz;
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]

@@ -1,0 +1,378 @@
+//! Cedar policies behind the same permits: a policy set and its schema, loaded
+//! from files and validated at start, deciding a [`Policy`](crate::Policy) the
+//! domain declares, and answering its lists as a [`Filter`].
+//!
+//! The engine mints nothing. The domain still writes the one policy of an
+//! (action, resource) pair, and that policy asks Cedar:
+//!
+//! ```
+//! use std::sync::Arc;
+//! use auth_core::cedar::{Cedar, CedarEntity, CedarFile, Record};
+//! use auth_core::{Action, Authenticated, Decision, Policy, Resource};
+//!
+//! #[derive(Action)]
+//! #[action(name = "read")]
+//! pub struct Read;
+//!
+//! pub struct User { id: i64 }
+//! pub struct Doc { id: i64, owner_id: i64 }
+//!
+//! impl CedarEntity for User {
+//!     const TYPE: &'static str = "Docs::User";
+//!     fn cedar_id(&self) -> String { self.id.to_string() }
+//!     fn attributes(&self, record: &mut Record) { record.long("id", self.id); }
+//! }
+//! impl CedarEntity for Doc {
+//!     const TYPE: &'static str = "Docs::Doc";
+//!     fn cedar_id(&self) -> String { self.id.to_string() }
+//!     fn attributes(&self, record: &mut Record) { record.long("owner_id", self.owner_id); }
+//! }
+//! impl Resource for Doc {
+//!     const KIND: &'static str = "doc";
+//!     fn id(&self) -> impl std::fmt::Display + '_ { self.id }
+//! }
+//!
+//! /// The engine, loaded once at start, is the policy's state.
+//! impl Policy<Doc> for Read {
+//!     type Principal = User;
+//!     type State = Cedar;
+//!     const MEMO: bool = true;
+//!
+//!     fn decide(user: &Authenticated<User>, doc: &Doc, cedar: &Cedar) -> Decision {
+//!         cedar.decide(&**user, Read, doc, &Record::new())
+//!     }
+//! }
+//!
+//! let cedar = Cedar::load(
+//!     CedarFile::new("docs.cedar", r#"
+//!         @id("owner-reads")
+//!         permit (principal, action == Docs::Action::"read", resource)
+//!         when { resource.owner_id == principal.id };
+//!     "#),
+//!     CedarFile::new("docs.cedarschema", r#"
+//!         namespace Docs {
+//!             entity User { id: Long };
+//!             entity Doc { owner_id: Long };
+//!             action "read" appliesTo { principal: User, resource: Doc };
+//!         }
+//!     "#),
+//! )?;
+//! let alice = User { id: 7 };
+//! assert!(cedar.decide(&alice, Read, &Doc { id: 1, owner_id: 7 }, &Record::new()).is_allowed());
+//! assert!(!cedar.decide(&alice, Read, &Doc { id: 2, owner_id: 8 }, &Record::new()).is_allowed());
+//! # Ok::<(), auth_core::cedar::CedarError>(())
+//! ```
+//!
+//! # What a decision is
+//!
+//! [`Cedar::decide`] builds the principal's and the resource's entities once
+//! (through [`CedarEntity`]), evaluates every policy against them in one pass,
+//! and answers:
+//!
+//! - **allow** when a `permit` holds and no `forbid` does; the reason names the
+//!   permits (their `@id`), which are the decision's evidence;
+//! - **deny** (403) when a `forbid` holds (its ids), or when nothing permits
+//!   (Cedar's default deny: no ids);
+//! - **unavailable** (503) when Cedar cannot answer faithfully: an entity or a
+//!   context that does not conform to the schema, an action the schema lacks, or
+//!   an evaluation error in a policy that could have changed the answer. Cedar
+//!   itself skips a policy that errors, so a `forbid` that errors would *not*
+//!   forbid; here an erroring `forbid` makes an allow unavailable, and an
+//!   erroring `permit` makes a default deny unavailable. An error that cannot
+//!   change the answer (an erroring `permit` next to a `forbid` that holds)
+//!   leaves it as it is.
+//!
+//! The action is the auth-core action's [`NAME`](crate::Action::NAME): `Read`
+//! with `#[action(name = "read")]` asks about `Docs::Action::"read"`, in
+//! whichever namespace of the schema declares it (a name two namespaces declare
+//! is refused as unavailable).
+//!
+//! Set [`Policy::MEMO`](crate::Policy::MEMO) so one request asks Cedar once per
+//! resource however many times the policy is asked. Entities are built per
+//! decision rather than kept for the request: building the two entities is a
+//! few allocations, small beside the evaluation, and keeping them would cache a
+//! principal's attributes past a change the request itself makes.
+//!
+//! # Lists
+//!
+//! [`Cedar::filter`] asks Cedar which resources the principal may act on, by
+//! type-aware partial evaluation with the resource unknown, and turns what
+//! remains (the *residual*, e.g. `resource.owner_id == 7 || resource.public`)
+//! into a [`Filter`] over the fields [`CedarFields`] maps. A residual that is
+//! not a comparison of mapped fields with values (arithmetic, `like`,
+//! hierarchies `in`, optional attributes) is refused with
+//! [`CedarListError::Untranslatable`], naming the policy and the residual: such
+//! a rule lists through the slow path (every row decided).
+
+mod entity;
+mod load;
+mod residual;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use cedar_policy::{
+    Authorizer, Context, Decision as CedarDecision, Effect, Entities, EntityUid, PartialEntities,
+    PartialEntityUid, PartialRequest, PolicyId, PolicySet, Request, Schema,
+};
+
+use crate::filter::Filter;
+use crate::{Action, Decision};
+
+pub use entity::{CedarEntity, Parents, Record};
+pub use load::{CedarDiagnostic, CedarError, CedarFile, DiagnosticKind};
+pub use residual::{CedarFields, CedarListError};
+
+/// The component named by an unavailable decision.
+const COMPONENT: &str = "cedar";
+
+/// A Cedar policy set and its schema, validated at load: the engine behind
+/// the domain's policies. Load it once at start and share it (it is `Sync`).
+pub struct Cedar {
+    policies: PolicySet,
+    schema: Schema,
+    actions: std::collections::HashMap<String, Option<EntityUid>>,
+    authorizer: Authorizer,
+}
+
+impl std::fmt::Debug for Cedar {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cedar")
+            .field("policies", &self.policies.policies().count())
+            .field("actions", &self.actions.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Cedar {
+    /// Loads the policies and the schema from files, and validates every policy
+    /// strictly against the schema.
+    ///
+    /// # Errors
+    /// [`CedarError::Read`] for a file that cannot be read;
+    /// [`CedarError::Refused`] with every problem at its file, line and column
+    /// (a schema or a policy that does not parse, a policy the schema refuses,
+    /// two policies with one `@id`). A service should stop there.
+    pub fn from_files(
+        policies: impl AsRef<Path>,
+        schema: impl AsRef<Path>,
+    ) -> Result<Self, CedarError> {
+        Self::load(CedarFile::read(policies)?, CedarFile::read(schema)?)
+    }
+
+    /// Loads the policies and the schema from sources already read (files
+    /// compiled in with `include_str!`), as [`from_files`](Self::from_files).
+    ///
+    /// A policy's id, in evidence and messages, is its `@id("..")` annotation
+    /// when it has one (give every policy one), else Cedar's `policyN`.
+    ///
+    /// # Errors
+    /// [`CedarError::Refused`], as [`from_files`](Self::from_files).
+    pub fn load(policies: CedarFile, schema: CedarFile) -> Result<Self, CedarError> {
+        let loaded = load::load(&policies, &schema)?;
+        Ok(Cedar {
+            policies: loaded.policies,
+            schema: loaded.schema,
+            actions: loaded.actions,
+            authorizer: Authorizer::new(),
+        })
+    }
+
+    /// The ids of the loaded policies, sorted.
+    pub fn policy_ids(&self) -> Vec<String> {
+        let ids: BTreeSet<String> = self
+            .policies
+            .policies()
+            .map(|policy| policy.id().to_string())
+            .collect();
+        ids.into_iter().collect()
+    }
+
+    /// The decision of the policy set for `principal` doing `action` on
+    /// `resource`, with the request's `context` (the schema's context of the
+    /// action). See the [module documentation](self) for what it answers.
+    pub fn decide<A: Action, P: CedarEntity + ?Sized, R: CedarEntity + ?Sized>(
+        &self,
+        principal: &P,
+        action: A,
+        resource: &R,
+        context: &Record,
+    ) -> Decision {
+        let _ = action;
+        match self.evaluate::<A, P, R>(principal, resource, context) {
+            Ok(decision) => decision,
+            Err(why) => unavailable(A::NAME, &why),
+        }
+    }
+
+    fn action_uid<A: Action>(&self) -> Result<EntityUid, String> {
+        match self.actions.get(A::NAME) {
+            Some(Some(uid)) => Ok(uid.clone()),
+            Some(None) => Err(format!(
+                "the action `{}` is declared in several namespaces of the schema",
+                A::NAME
+            )),
+            None => Err(format!("the schema declares no action `{}`", A::NAME)),
+        }
+    }
+
+    fn context(&self, context: &Record) -> Result<Context, String> {
+        let pairs = context
+            .clone()
+            .into_pairs()
+            .map_err(|error| format!("the context is refused: {error}"))?;
+        Context::from_pairs(pairs).map_err(|error| format!("the context is refused: {error}"))
+    }
+
+    fn evaluate<A: Action, P: CedarEntity + ?Sized, R: CedarEntity + ?Sized>(
+        &self,
+        principal: &P,
+        resource: &R,
+        context: &Record,
+    ) -> Result<Decision, String> {
+        let action = self.action_uid::<A>()?;
+        let principal = entity::entity(principal).map_err(|error| error.to_string())?;
+        let resource = entity::entity(resource).map_err(|error| error.to_string())?;
+        let (principal_uid, resource_uid) = (principal.uid(), resource.uid());
+        let entities = Entities::from_entities([principal, resource], Some(&self.schema))
+            .map_err(|error| format!("the entities do not conform to the schema: {error}"))?;
+        let request = Request::new(
+            principal_uid,
+            action,
+            resource_uid,
+            self.context(context)?,
+            Some(&self.schema),
+        )
+        .map_err(|error| format!("the request does not conform to the schema: {error}"))?;
+        let response = self
+            .authorizer
+            .is_authorized(&request, &self.policies, &entities);
+        let diagnostics = response.diagnostics();
+        let determining: BTreeSet<String> =
+            diagnostics.reason().map(ToString::to_string).collect();
+        let (mut erring_permits, mut erring_forbids) = (Vec::new(), Vec::new());
+        let mut messages = Vec::new();
+        for error in diagnostics.errors() {
+            let cedar_policy::AuthorizationError::PolicyEvaluationError(error) = error;
+            let id = error.policy_id();
+            match self.effect(id) {
+                Some(Effect::Forbid) => erring_forbids.push(id.to_string()),
+                _ => erring_permits.push(id.to_string()),
+            }
+            messages.push(error.to_string());
+        }
+        let ids = join(&determining);
+        Ok(match response.decision() {
+            CedarDecision::Allow if erring_forbids.is_empty() => {
+                Decision::allow_because(format!("cedar: permitted by {ids}"))
+            }
+            CedarDecision::Deny if !determining.is_empty() => {
+                Decision::deny(format!("cedar: forbidden by {ids}"))
+            }
+            CedarDecision::Deny if erring_permits.is_empty() => {
+                Decision::deny("cedar: no policy permits (default deny)")
+            }
+            _ => {
+                return Err(format!(
+                    "a policy that could change the answer failed to evaluate: {}",
+                    messages.join("; ")
+                ));
+            }
+        })
+    }
+
+    fn effect(&self, id: &PolicyId) -> Option<Effect> {
+        self.policies.policy(id).map(cedar_policy::Policy::effect)
+    }
+
+    /// Every `R` that `principal` may do `action` on, as a filter over the
+    /// fields `fields` maps: Cedar's type-aware partial evaluation with the
+    /// resource unknown, its residual turned into a [`Filter`]. The filter
+    /// selects exactly the resources [`decide`](Self::decide) allows, provided
+    /// `fields` reads what [`CedarEntity::attributes`] gives Cedar.
+    ///
+    /// # Errors
+    /// [`CedarListError::Untranslatable`] for a residual that has no filter
+    /// (naming the policy and the residual), [`CedarListError::Unavailable`]
+    /// when Cedar cannot evaluate the request or a policy errors. Either is a
+    /// refusal ([`CedarListError::to_decision`]: a 503), never a list.
+    pub fn filter<A: Action, P: CedarEntity + ?Sized, R: CedarEntity>(
+        &self,
+        principal: &P,
+        action: A,
+        context: &Record,
+        fields: &CedarFields<R>,
+    ) -> Result<Filter<R>, CedarListError> {
+        let _ = action;
+        let unavailable = CedarListError::Unavailable;
+        let action = self.action_uid::<A>().map_err(unavailable)?;
+        let principal = entity::entity(principal).map_err(|error| unavailable(error.to_string()))?;
+        let principal_uid = principal.uid();
+        let resource_type = entity::type_name(R::TYPE).map_err(|error| unavailable(error.to_string()))?;
+        let entities = Entities::from_entities([principal], Some(&self.schema))
+            .map_err(|error| unavailable(format!("the principal does not conform to the schema: {error}")))?;
+        let entities = PartialEntities::from_concrete(entities, &self.schema)
+            .map_err(|error| unavailable(format!("the principal does not conform to the schema: {error}")))?;
+        let request = PartialRequest::new(
+            PartialEntityUid::from_concrete(principal_uid),
+            action,
+            PartialEntityUid::new(resource_type, None),
+            Some(self.context(context).map_err(unavailable)?),
+            &self.schema,
+        )
+        .map_err(|error| unavailable(format!("the request does not conform to the schema: {error}")))?;
+        let response = self
+            .policies
+            .tpe(&request, &entities, &self.schema)
+            .map_err(|error| unavailable(format!("partial evaluation failed: {error}")))?;
+        let erring: Vec<String> = response
+            .error_permits()
+            .chain(response.error_forbids())
+            .map(ToString::to_string)
+            .collect();
+        if !erring.is_empty() {
+            return Err(unavailable(format!(
+                "policies fail to evaluate for this principal: {}",
+                erring.join(", ")
+            )));
+        }
+        match response.decision() {
+            Some(CedarDecision::Allow) => return Ok(Filter::all()),
+            Some(CedarDecision::Deny) => return Ok(Filter::none()),
+            None => {}
+        }
+        let residual = |id: &PolicyId| -> Result<Filter<R>, CedarListError> {
+            let policy = response.get_policy(id).ok_or_else(|| {
+                unavailable(format!("partial evaluation lost the residual of `{id}`"))
+            })?;
+            let pst = policy.to_pst().map_err(|error| {
+                unavailable(format!("the residual of `{id}` cannot be read: {error}"))
+            })?;
+            residual::policy_filter(&id.to_string(), &pst, fields, R::TYPE)
+        };
+        let mut permits = Vec::new();
+        if response.true_permits().next().is_some() {
+            permits.push(Filter::all());
+        }
+        for id in response.residual_permits() {
+            permits.push(residual(id)?);
+        }
+        let mut forbids = Vec::new();
+        for id in response.residual_forbids() {
+            forbids.push(residual(id)?);
+        }
+        Ok(Filter::any_of(permits).and(!Filter::any_of(forbids)))
+    }
+}
+
+fn join(ids: &BTreeSet<String>) -> String {
+    ids.iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn unavailable(action: &str, why: &str) -> Decision {
+    tracing::warn!(target: "auth_core::cedar", action, error = why, "cedar cannot decide");
+    Decision::unavailable(COMPONENT, None)
+}
