@@ -106,11 +106,11 @@ pub fn context(user: &Authenticated<User>) -> Record {
     context
 }
 
-#[derive(Action)]
+#[derive(Action, Clone, Copy)]
 #[action(name = "doc.read")]
 pub struct ReadDoc;
 
-#[derive(Action)]
+#[derive(Action, Clone, Copy)]
 #[action(name = "doc.edit")]
 pub struct EditDoc;
 

@@ -128,6 +128,8 @@ pub struct CedarDiagnostic {
     policy: Option<String>,
     help: Option<String>,
     source_line: Option<String>,
+    /// What Cedar says at the place (`expected `}``), under the caret.
+    label: Option<String>,
 }
 
 impl CedarDiagnostic {
@@ -182,6 +184,9 @@ impl fmt::Display for CedarDiagnostic {
             let pad = " ".repeat(number.len());
             write!(f, "\n {pad} |\n {number} | {source_line}\n {pad} | ")?;
             write!(f, "{}^", " ".repeat(self.column.saturating_sub(1)))?;
+            if let Some(label) = &self.label {
+                write!(f, " {label}")?;
+            }
         }
         let pad = " ".repeat(self.line.to_string().len());
         if let Some(policy) = &self.policy {
@@ -201,10 +206,9 @@ fn diagnostic(
     error: &dyn miette::Diagnostic,
     policy: Option<String>,
 ) -> CedarDiagnostic {
-    let offset = error
-        .labels()
-        .and_then(|mut labels| labels.next())
-        .map(|label| label.offset());
+    let first = error.labels().and_then(|mut labels| labels.next());
+    let offset = first.as_ref().map(miette::LabeledSpan::offset);
+    let label = first.and_then(|label| label.label().map(str::to_owned));
     let (line, column, source_line) = match offset {
         Some(offset) => place(&file.text, offset),
         None => (0, 0, None),
@@ -218,6 +222,7 @@ fn diagnostic(
         policy,
         help: error.help().map(|help| help.to_string()),
         source_line,
+        label,
     }
 }
 
@@ -336,6 +341,7 @@ fn with_annotated_ids(parsed: PolicySet, file: &CedarFile) -> Result<PolicySet, 
                 policy: Some(id),
                 help: Some("give each policy its own `@id(\"..\")`".to_owned()),
                 source_line,
+                label: Some("the second".to_owned()),
             });
         }
     }
