@@ -107,14 +107,14 @@
 pub mod actix;
 pub mod audit;
 mod authn;
-#[cfg(feature = "cedar")]
-#[cfg_attr(docsrs, doc(cfg(feature = "cedar")))]
-#[path = "engine/cedar/mod.rs"]
-pub mod cedar;
 mod authz;
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub mod axum;
+#[cfg(feature = "cedar")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cedar")))]
+#[path = "engine/cedar/mod.rs"]
+pub mod cedar;
 #[cfg(any(feature = "axum", feature = "actix-web"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "axum", feature = "actix-web"))))]
 pub mod coverage;

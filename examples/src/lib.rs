@@ -18,6 +18,7 @@
 pub mod access;
 pub mod actix_body_deadline;
 pub mod api_keys;
+pub mod cedar_orders;
 pub mod config;
 pub mod db;
 pub mod domain;

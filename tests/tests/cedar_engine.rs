@@ -51,7 +51,11 @@ async fn edit(_user: Authenticated<User>, State(app): State<AppState>, doc: Load
 }
 
 #[requires(PurgeDoc(doc), state = app.0.engines)]
-async fn purge(_user: Authenticated<User>, State(app): State<AppState>, doc: Loaded<Doc>) -> String {
+async fn purge(
+    _user: Authenticated<User>,
+    State(app): State<AppState>,
+    doc: Loaded<Doc>,
+) -> String {
     format!("purged {}", doc.id)
 }
 
@@ -120,22 +124,66 @@ async fn status(addr: std::net::SocketAddr, method: &str, path: &str, credential
 async fn reads_follow_the_policy_set_over_http() {
     let addr = serve().await;
     // user 1 (customer), user 2 (customer), user 3 (admin)
-    assert_eq!(status(addr, "GET", "/docs/10", "Test 1").await, 200, "owner");
-    assert_eq!(status(addr, "GET", "/docs/11", "Test 1").await, 403, "another's private doc");
-    assert_eq!(status(addr, "GET", "/docs/12", "Test 1").await, 200, "another's public doc");
-    assert_eq!(status(addr, "GET", "/docs/13", "Test 1").await, 403, "classified, even for its owner");
-    assert_eq!(status(addr, "GET", "/docs/13", "Test 3").await, 200, "classified, for an admin");
-    assert_eq!(status(addr, "GET", "/docs/11", "Test 3").await, 200, "admin reads any doc");
-    assert_eq!(status(addr, "GET", "/docs/99", "Test 1").await, 404, "no such doc: the loader");
-    assert_eq!(status(addr, "GET", "/docs/10", "Test 9").await, 401, "unknown user");
+    assert_eq!(
+        status(addr, "GET", "/docs/10", "Test 1").await,
+        200,
+        "owner"
+    );
+    assert_eq!(
+        status(addr, "GET", "/docs/11", "Test 1").await,
+        403,
+        "another's private doc"
+    );
+    assert_eq!(
+        status(addr, "GET", "/docs/12", "Test 1").await,
+        200,
+        "another's public doc"
+    );
+    assert_eq!(
+        status(addr, "GET", "/docs/13", "Test 1").await,
+        403,
+        "classified, even for its owner"
+    );
+    assert_eq!(
+        status(addr, "GET", "/docs/13", "Test 3").await,
+        200,
+        "classified, for an admin"
+    );
+    assert_eq!(
+        status(addr, "GET", "/docs/11", "Test 3").await,
+        200,
+        "admin reads any doc"
+    );
+    assert_eq!(
+        status(addr, "GET", "/docs/99", "Test 1").await,
+        404,
+        "no such doc: the loader"
+    );
+    assert_eq!(
+        status(addr, "GET", "/docs/10", "Test 9").await,
+        401,
+        "unknown user"
+    );
 }
 
 #[tokio::test]
 async fn an_edit_needs_the_context_the_forbid_asks_for() {
     let addr = serve().await;
-    assert_eq!(status(addr, "PUT", "/docs/10", "Test 1").await, 403, "no second factor");
-    assert_eq!(status(addr, "PUT", "/docs/10", "Test 1 mfa").await, 200, "owner, with mfa");
-    assert_eq!(status(addr, "PUT", "/docs/11", "Test 1 mfa").await, 403, "not the owner");
+    assert_eq!(
+        status(addr, "PUT", "/docs/10", "Test 1").await,
+        403,
+        "no second factor"
+    );
+    assert_eq!(
+        status(addr, "PUT", "/docs/10", "Test 1 mfa").await,
+        200,
+        "owner, with mfa"
+    );
+    assert_eq!(
+        status(addr, "PUT", "/docs/11", "Test 1 mfa").await,
+        403,
+        "not the owner"
+    );
 }
 
 /// A `forbid` that errors (Long overflow at level 2): Cedar alone skips it and
@@ -144,22 +192,48 @@ async fn an_edit_needs_the_context_the_forbid_asks_for() {
 #[tokio::test]
 async fn a_forbid_that_errors_fails_closed() {
     let addr = serve().await;
-    assert_eq!(status(addr, "DELETE", "/docs/14", "Test 1").await, 503, "erroring forbid");
-    assert_eq!(status(addr, "DELETE", "/docs/10", "Test 1").await, 200, "no error");
+    assert_eq!(
+        status(addr, "DELETE", "/docs/14", "Test 1").await,
+        503,
+        "erroring forbid"
+    );
+    assert_eq!(
+        status(addr, "DELETE", "/docs/10", "Test 1").await,
+        200,
+        "no error"
+    );
     // Not the owner: no permit holds, so the erroring forbid cannot change the
     // answer, a plain deny.
     let cedar = overflow_cedar();
-    let stranger = User { id: 2, roles: vec!["customer"], permissions: vec![] };
-    let decision = cedar.decide(&Member(&stranger), PurgeDoc, &doc(14, 1, false, 2), &Record::new());
+    let stranger = User {
+        id: 2,
+        roles: vec!["customer"],
+        permissions: vec![],
+    };
+    let decision = cedar.decide(
+        &Member(&stranger),
+        PurgeDoc,
+        &doc(14, 1, false, 2),
+        &Record::new(),
+    );
     assert_eq!(decision.outcome(), Outcome::Deny);
 }
 
 #[test]
 fn an_entity_or_context_the_schema_refuses_is_unavailable() {
     let cedar = docs_cedar();
-    let user = User { id: 1, roles: vec!["customer"], permissions: vec![] };
+    let user = User {
+        id: 1,
+        roles: vec!["customer"],
+        permissions: vec![],
+    };
     // No `mfa` in the context the schema requires.
-    let decision = cedar.decide(&Member(&user), ReadDoc, &doc(10, 1, false, 0), &Record::new());
+    let decision = cedar.decide(
+        &Member(&user),
+        ReadDoc,
+        &doc(10, 1, false, 0),
+        &Record::new(),
+    );
     assert_eq!(decision.outcome(), Outcome::Unavailable);
     // `level` as a string.
     struct Sloppy;
@@ -169,7 +243,11 @@ fn an_entity_or_context_the_schema_refuses_is_unavailable() {
             "1".to_owned()
         }
         fn attributes(&self, record: &mut Record) {
-            record.long("owner_id", 1).bool("public", true).string("level", "high").string("title", "t");
+            record
+                .long("owner_id", 1)
+                .bool("public", true)
+                .string("level", "high")
+                .string("title", "t");
         }
     }
     let mut context = Record::new();
@@ -214,19 +292,51 @@ fn the_audit_event_names_the_determining_policies() {
     let user = sign_in("1");
     let admin = sign_in("3");
     let cases: [(&Authenticated<User>, Doc, &str, &str); 4] = [
-        (&user, doc(10, 1, false, 0), "allow", "cedar: permitted by owner"),
-        (&user, doc(13, 1, false, 3), "deny", "cedar: forbidden by classified"),
-        (&user, doc(11, 2, false, 0), "deny", "cedar: no policy permits (default deny)"),
-        (&admin, doc(12, 2, true, 0), "allow", "cedar: permitted by admin, public-read"),
+        (
+            &user,
+            doc(10, 1, false, 0),
+            "allow",
+            "cedar: permitted by owner",
+        ),
+        (
+            &user,
+            doc(13, 1, false, 3),
+            "deny",
+            "cedar: forbidden by classified",
+        ),
+        (
+            &user,
+            doc(11, 2, false, 0),
+            "deny",
+            "cedar: no policy permits (default deny)",
+        ),
+        (
+            &admin,
+            doc(12, 2, true, 0),
+            "allow",
+            "cedar: permitted by admin, public-read",
+        ),
     ];
     for (principal, doc, decision, reason) in cases {
         let (_, events) = audit::capture(|| {
             let _ = principal.authorize_with::<ReadDoc, _>(doc, &engines);
         });
         let event = events.last().expect("an audit event");
-        assert_eq!(event.get("decision").map(String::as_str), Some(decision), "{event:?}");
-        assert_eq!(event.get("reason").map(String::as_str), Some(reason), "{event:?}");
-        assert_eq!(event.get("action").map(String::as_str), Some("doc.read"), "{event:?}");
+        assert_eq!(
+            event.get("decision").map(String::as_str),
+            Some(decision),
+            "{event:?}"
+        );
+        assert_eq!(
+            event.get("reason").map(String::as_str),
+            Some(reason),
+            "{event:?}"
+        );
+        assert_eq!(
+            event.get("action").map(String::as_str),
+            Some("doc.read"),
+            "{event:?}"
+        );
     }
 }
 
@@ -235,11 +345,20 @@ fn the_audit_event_names_the_determining_policies() {
 fn policies_load_from_sources_too() {
     let cedar = Cedar::load(
         CedarFile::new("docs.cedar", include_str!("../fixtures/cedar/docs.cedar")),
-        CedarFile::new("docs.cedarschema", include_str!("../fixtures/cedar/docs.cedarschema")),
+        CedarFile::new(
+            "docs.cedarschema",
+            include_str!("../fixtures/cedar/docs.cedarschema"),
+        ),
     )
     .expect("loads");
     assert_eq!(
         cedar.policy_ids(),
-        ["admin", "classified", "edit-needs-mfa", "owner", "public-read"]
+        [
+            "admin",
+            "classified",
+            "edit-needs-mfa",
+            "owner",
+            "public-read"
+        ]
     );
 }

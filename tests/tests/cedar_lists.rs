@@ -15,13 +15,23 @@ use proptest::prelude::*;
 fn user(id: u64, admin: bool) -> User {
     User {
         id,
-        roles: if admin { vec!["customer", "admin"] } else { vec!["customer"] },
+        roles: if admin {
+            vec!["customer", "admin"]
+        } else {
+            vec!["customer"]
+        },
         permissions: vec![],
     }
 }
 
 fn arb_doc() -> impl Strategy<Value = Doc> {
-    (0_i64..40, 0_i64..5, any::<bool>(), -1_i64..5, prop::sample::select(vec!["a", "b", "draft"]))
+    (
+        0_i64..40,
+        0_i64..5,
+        any::<bool>(),
+        -1_i64..5,
+        prop::sample::select(vec!["a", "b", "draft"]),
+    )
         .prop_map(|(id, owner_id, public, level, title)| Doc {
             id,
             owner_id,
@@ -75,19 +85,37 @@ proptest! {
 fn a_customers_read_filter_is_the_query_one_would_write() {
     let cedar = docs_cedar();
     let filter = cedar
-        .filter(&Member(&user(7, false)), ReadDoc, &context(false), &Doc::fields())
+        .filter(
+            &Member(&user(7, false)),
+            ReadDoc,
+            &context(false),
+            &Doc::fields(),
+        )
         .expect("a filter");
     // (owner OR public) AND NOT classified
     let shown = filter.to_string();
-    assert!(shown.contains("owner_id = ?") && shown.contains("public = ?"), "{shown}");
+    assert!(
+        shown.contains("owner_id = ?") && shown.contains("public = ?"),
+        "{shown}"
+    );
     assert!(shown.contains("level"), "{shown}");
     // An admin reads everything; without a second factor nobody edits.
     let admin = cedar
-        .filter(&Member(&user(1, true)), ReadDoc, &context(false), &Doc::fields())
+        .filter(
+            &Member(&user(1, true)),
+            ReadDoc,
+            &context(false),
+            &Doc::fields(),
+        )
         .expect("a filter");
     assert!(admin.is_all(), "{admin}");
     let edit = cedar
-        .filter(&Member(&user(1, true)), EditDoc, &context(false), &Doc::fields())
+        .filter(
+            &Member(&user(1, true)),
+            EditDoc,
+            &context(false),
+            &Doc::fields(),
+        )
         .expect("a filter");
     assert!(edit.is_none(), "{edit}");
 }
@@ -110,20 +138,44 @@ fn a_residual_with_no_filter_is_refused_by_name() {
         "when { resource.title like \"dra*\" };\n",
     ));
     let refusal = cedar
-        .filter(&Member(&user(1, false)), ReadDoc, &context(false), &Doc::fields())
+        .filter(
+            &Member(&user(1, false)),
+            ReadDoc,
+            &context(false),
+            &Doc::fields(),
+        )
         .expect_err("refused");
-    let CedarListError::Untranslatable { policy, residual, why } = &refusal else {
+    let CedarListError::Untranslatable {
+        policy,
+        residual,
+        why,
+    } = &refusal
+    else {
         panic!("untranslatable: {refusal}");
     };
     assert_eq!(policy, "drafts");
     assert!(residual.contains("like"), "{residual}");
     assert!(why.contains("like"), "{why}");
-    assert!(refusal.to_string().starts_with("the residual of cedar policy `drafts` cannot be a filter"));
+    assert!(
+        refusal
+            .to_string()
+            .starts_with("the residual of cedar policy `drafts` cannot be a filter")
+    );
     // A refusal is a 503 for the caller, never a list.
     assert_eq!(refusal.to_decision().outcome(), Outcome::Unavailable);
     // The single-object decision still works.
-    let doc = Doc { id: 1, owner_id: 2, public: false, level: 0, title: "draft".to_owned() };
-    assert!(cedar.decide(&Member(&user(1, false)), ReadDoc, &doc, &context(false)).is_allowed());
+    let doc = Doc {
+        id: 1,
+        owner_id: 2,
+        public: false,
+        level: 0,
+        title: "draft".to_owned(),
+    };
+    assert!(
+        cedar
+            .decide(&Member(&user(1, false)), ReadDoc, &doc, &context(false))
+            .is_allowed()
+    );
 }
 
 #[test]
@@ -133,7 +185,10 @@ fn an_unmapped_attribute_is_refused_by_name() {
     let refusal = cedar
         .filter(&Member(&user(1, false)), ReadDoc, &context(false), &fields)
         .expect_err("refused");
-    assert!(refusal.to_string().contains("is not mapped to a field"), "{refusal}");
+    assert!(
+        refusal.to_string().contains("is not mapped to a field"),
+        "{refusal}"
+    );
 }
 
 #[test]

@@ -30,13 +30,22 @@ fn a_policy_that_does_not_parse_is_refused_at_its_place() {
     assert_eq!(diagnostic.file(), "policies/docs.cedar");
     assert_eq!((diagnostic.line(), diagnostic.column()), (3, 42), "{error}");
     let shown = error.to_string();
-    assert!(shown.starts_with("error[cedar syntax]: unexpected token `)`"), "{shown}");
-    assert!(shown.contains("  --> policies/docs.cedar:3:42\n"), "{shown}");
+    assert!(
+        shown.starts_with("error[cedar syntax]: unexpected token `)`"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("  --> policies/docs.cedar:3:42\n"),
+        "{shown}"
+    );
     assert!(
         shown.contains("\n 3 | when { resource.owner_id == principal.id )\n   |                                          ^ expected"),
         "{shown}"
     );
-    assert!(shown.ends_with("the cedar policies were not loaded: 1 error"), "{shown}");
+    assert!(
+        shown.ends_with("the cedar policies were not loaded: 1 error"),
+        "{shown}"
+    );
 }
 
 #[test]
@@ -68,20 +77,28 @@ fn a_policy_the_schema_refuses_is_refused_with_the_policy_and_a_hint() {
     let shown = error.to_string();
     assert!(shown.contains("error[cedar validation]:"), "{shown}");
     assert!(shown.contains("   = policy: owner\n"), "{shown}");
-    assert!(shown.contains("   = help: did you mean `owner_id`?"), "{shown}");
+    assert!(
+        shown.contains("   = help: did you mean `owner_id`?"),
+        "{shown}"
+    );
     assert!(shown.ends_with("2 errors"), "{shown}");
 }
 
 #[test]
 fn an_unknown_action_or_entity_type_is_a_validation_error() {
-    let error = load("permit (principal is Docs::Admin, action == Docs::Action::\"doc.print\", resource);\n");
+    let error = load(
+        "permit (principal is Docs::Admin, action == Docs::Action::\"doc.print\", resource);\n",
+    );
     assert!(!error.diagnostics().is_empty());
     for diagnostic in error.diagnostics() {
         assert_eq!(diagnostic.kind(), DiagnosticKind::Validation, "{error}");
         assert_eq!(diagnostic.line(), 1, "{error}");
     }
     let shown = error.to_string();
-    assert!(shown.contains("Docs::Admin") && shown.contains("doc.print"), "{shown}");
+    assert!(
+        shown.contains("Docs::Admin") && shown.contains("doc.print"),
+        "{shown}"
+    );
 }
 
 #[test]
@@ -96,7 +113,10 @@ fn a_schema_that_does_not_parse_is_refused_at_its_place() {
     assert_eq!(diagnostic.kind(), DiagnosticKind::Schema);
     assert_eq!(diagnostic.file(), "policies/docs.cedarschema");
     assert_eq!(diagnostic.line(), 3, "{error}");
-    assert!(error.to_string().starts_with("error[cedar schema]: "), "{error}");
+    assert!(
+        error.to_string().starts_with("error[cedar schema]: "),
+        "{error}"
+    );
 }
 
 #[test]
@@ -115,11 +135,13 @@ fn two_policies_with_one_id_are_refused() {
 
 #[test]
 fn a_missing_file_is_a_read_error_naming_it() {
-    let error = Cedar::from_files("no/such/file.cedar", "no/such/file.cedarschema")
-        .expect_err("refused");
+    let error =
+        Cedar::from_files("no/such/file.cedar", "no/such/file.cedarschema").expect_err("refused");
     assert!(matches!(error, CedarError::Read { .. }), "{error:?}");
     assert!(
-        error.to_string().starts_with("cannot read the cedar file `no/such/file.cedar`: "),
+        error
+            .to_string()
+            .starts_with("cannot read the cedar file `no/such/file.cedar`: "),
         "{error}"
     );
 }
@@ -130,9 +152,15 @@ fn files_name_themselves_in_errors() {
     let dir = std::env::temp_dir().join(format!("auth-core-cedar-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let policies = dir.join("bad.cedar");
-    std::fs::write(&policies, "permit (principal, action, resource) when { principal.nope };\n")
-        .expect("write");
-    let schema = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/cedar/docs.cedarschema");
+    std::fs::write(
+        &policies,
+        "permit (principal, action, resource) when { principal.nope };\n",
+    )
+    .expect("write");
+    let schema = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/cedar/docs.cedarschema"
+    );
     let error = Cedar::from_files(&policies, schema).expect_err("refused");
     let _ = std::fs::remove_dir_all(&dir);
     let [diagnostic] = error.diagnostics() else {

@@ -130,7 +130,9 @@ impl Policy<Doc> for ReadDoc {
     const MEMO: bool = true;
 
     fn decide(user: &Authenticated<User>, doc: &Doc, engines: &Engines) -> Decision {
-        engines.docs.decide(&Member(user), ReadDoc, doc, &context(user))
+        engines
+            .docs
+            .decide(&Member(user), ReadDoc, doc, &context(user))
     }
 }
 
@@ -139,7 +141,9 @@ impl Policy<Doc> for EditDoc {
     type State = Engines;
 
     fn decide(user: &Authenticated<User>, doc: &Doc, engines: &Engines) -> Decision {
-        engines.docs.decide(&Member(user), EditDoc, doc, &context(user))
+        engines
+            .docs
+            .decide(&Member(user), EditDoc, doc, &context(user))
     }
 }
 
@@ -148,6 +152,8 @@ impl Policy<Doc> for PurgeDoc {
     type State = Engines;
 
     fn decide(user: &Authenticated<User>, doc: &Doc, engines: &Engines) -> Decision {
-        engines.overflow.decide(&Member(user), PurgeDoc, doc, &Record::new())
+        engines
+            .overflow
+            .decide(&Member(user), PurgeDoc, doc, &Record::new())
     }
 }

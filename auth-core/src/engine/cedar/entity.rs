@@ -213,6 +213,9 @@ pub(crate) fn entity<T: CedarEntity + ?Sized>(value: &T) -> Result<Entity, NotAn
         .map(|(entity_type, id)| uid(entity_type, id))
         .collect::<Result<HashSet<_>, _>>()?;
     Entity::new(id, attrs, parents).map_err(|error| {
-        NotAnEntity(format!("the attributes of a `{}` are refused: {error}", T::TYPE))
+        NotAnEntity(format!(
+            "the attributes of a `{}` are refused: {error}",
+            T::TYPE
+        ))
     })
 }

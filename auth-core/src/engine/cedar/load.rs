@@ -6,9 +6,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use cedar_policy::{
-    EntityUid, PolicyId, PolicySet, Schema, ValidationMode, Validator,
-};
+use cedar_policy::{EntityUid, PolicyId, PolicySet, Schema, ValidationMode, Validator};
 
 /// A Cedar source: its name in messages (a path) and its text.
 #[derive(Debug, Clone)]

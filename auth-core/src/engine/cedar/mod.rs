@@ -248,8 +248,7 @@ impl Cedar {
             .authorizer
             .is_authorized(&request, &self.policies, &entities);
         let diagnostics = response.diagnostics();
-        let determining: BTreeSet<String> =
-            diagnostics.reason().map(ToString::to_string).collect();
+        let determining: BTreeSet<String> = diagnostics.reason().map(ToString::to_string).collect();
         let (mut erring_permits, mut erring_forbids) = (Vec::new(), Vec::new());
         let mut messages = Vec::new();
         for error in diagnostics.errors() {
@@ -306,13 +305,22 @@ impl Cedar {
         let _ = action;
         let unavailable = CedarListError::Unavailable;
         let action = self.action_uid::<A>().map_err(unavailable)?;
-        let principal = entity::entity(principal).map_err(|error| unavailable(error.to_string()))?;
+        let principal =
+            entity::entity(principal).map_err(|error| unavailable(error.to_string()))?;
         let principal_uid = principal.uid();
-        let resource_type = entity::type_name(R::TYPE).map_err(|error| unavailable(error.to_string()))?;
-        let entities = Entities::from_entities([principal], Some(&self.schema))
-            .map_err(|error| unavailable(format!("the principal does not conform to the schema: {error}")))?;
-        let entities = PartialEntities::from_concrete(entities, &self.schema)
-            .map_err(|error| unavailable(format!("the principal does not conform to the schema: {error}")))?;
+        let resource_type =
+            entity::type_name(R::TYPE).map_err(|error| unavailable(error.to_string()))?;
+        let entities =
+            Entities::from_entities([principal], Some(&self.schema)).map_err(|error| {
+                unavailable(format!(
+                    "the principal does not conform to the schema: {error}"
+                ))
+            })?;
+        let entities = PartialEntities::from_concrete(entities, &self.schema).map_err(|error| {
+            unavailable(format!(
+                "the principal does not conform to the schema: {error}"
+            ))
+        })?;
         let request = PartialRequest::new(
             PartialEntityUid::from_concrete(principal_uid),
             action,
@@ -320,7 +328,11 @@ impl Cedar {
             Some(self.context(context).map_err(unavailable)?),
             &self.schema,
         )
-        .map_err(|error| unavailable(format!("the request does not conform to the schema: {error}")))?;
+        .map_err(|error| {
+            unavailable(format!(
+                "the request does not conform to the schema: {error}"
+            ))
+        })?;
         let response = self
             .policies
             .tpe(&request, &entities, &self.schema)

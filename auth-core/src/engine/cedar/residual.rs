@@ -289,11 +289,18 @@ impl<R> Translator<'_, R> {
                 "`{expr}` tests an optional attribute, which a filter cannot (declare it required)"
             )),
             Expr::ResidualError => Err(format!("`{expr}` always errors")),
-            _ => Err(format!("`{expr}` is not a comparison of a field with a value")),
+            _ => Err(format!(
+                "`{expr}` is not a comparison of a field with a value"
+            )),
         }
     }
 
-    fn binary(&self, op: BinaryOp, left: &Arc<Expr>, right: &Arc<Expr>) -> Result<Filter<R>, String> {
+    fn binary(
+        &self,
+        op: BinaryOp,
+        left: &Arc<Expr>,
+        right: &Arc<Expr>,
+    ) -> Result<Filter<R>, String> {
         let cmp = match op {
             BinaryOp::And => return Ok(self.filter(left)?.and(self.filter(right)?)),
             BinaryOp::Or => return Ok(self.filter(left)?.or(self.filter(right)?)),
@@ -326,28 +333,26 @@ impl<R> Translator<'_, R> {
             .map(|value| constant(value).ok_or_else(|| format!("`{value}` is not a value")))
             .collect::<Result<Vec<_>, _>>()?;
         match self.operand(element)? {
-            Operand::Field(FieldOf::Int(field)) => Ok(field.one_of(
-                values
-                    .into_iter()
-                    .filter_map(|value| match value {
-                        Constant::Long(value) => Some(value),
-                        _ => None,
-                    }),
-            )),
+            Operand::Field(FieldOf::Int(field)) => Ok(field.one_of(values.into_iter().filter_map(
+                |value| match value {
+                    Constant::Long(value) => Some(value),
+                    _ => None,
+                },
+            ))),
             Operand::Field(FieldOf::Text(field)) => Ok(field.one_of(
-                values
-                    .into_iter()
-                    .filter_map(|value| match value {
-                        Constant::Text(value) => Some(value),
-                        _ => None,
-                    }),
+                values.into_iter().filter_map(|value| match value {
+                    Constant::Text(value) => Some(value),
+                    _ => None,
+                }),
             )),
-            Operand::Id(_) => Ok(Filter::any_of(values.into_iter().map(|value| {
-                match self.operand_id_eq(value) {
-                    Ok(filter) => filter,
-                    Err(_) => Filter::none(),
-                }
-            }))),
+            Operand::Id(_) => {
+                Ok(Filter::any_of(values.into_iter().map(
+                    |value| match self.operand_id_eq(value) {
+                        Ok(filter) => filter,
+                        Err(_) => Filter::none(),
+                    },
+                )))
+            }
             _ => Err(format!("`{element}` is not an integer or text field")),
         }
     }
@@ -382,7 +387,12 @@ impl<R> Translator<'_, R> {
         }
     }
 
-    fn compare(&self, field: &Operand<'_, R>, cmp: Cmp, value: Constant) -> Result<Filter<R>, String> {
+    fn compare(
+        &self,
+        field: &Operand<'_, R>,
+        cmp: Cmp,
+        value: Constant,
+    ) -> Result<Filter<R>, String> {
         let (field, is_id) = match field {
             Operand::Field(field) => (*field, false),
             Operand::Id(field) => (*field, true),
@@ -401,7 +411,13 @@ impl<R> Translator<'_, R> {
                 Cmp::Ne => Ok(field.is(!value)),
                 _ => Err("booleans are compared for equality only".to_owned()),
             },
-            (id, Constant::Entity { entity_type, id: value }) if is_id => {
+            (
+                id,
+                Constant::Entity {
+                    entity_type,
+                    id: value,
+                },
+            ) if is_id => {
                 // Another type's entity, or an id no resource of this type has,
                 // is equal to no resource.
                 let same = if entity_type == self.resource_type {
