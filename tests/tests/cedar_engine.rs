@@ -10,8 +10,11 @@ use std::sync::Arc;
 
 use auth_core::axum::{SecureRouter, delete, get, put};
 use auth_core::cedar::{Cedar, CedarEntity, CedarFile, Record};
+use auth_core::engine::Page;
 use auth_core::load::{Load, LoadError};
-use auth_core::{Authenticated, Loaded, Outcome, SharedAuthenticator, authenticate, requires};
+use auth_core::{
+    AuthError, Authenticated, Loaded, Outcome, SharedAuthenticator, authenticate, requires,
+};
 use auth_tests::{TestAuthenticator, User, audit, block_on, request_as};
 use axum::extract::{FromRef, State};
 use cedar_support::{Doc, EditDoc, Engines, Member, PurgeDoc, ReadDoc, docs_cedar, overflow_cedar};
@@ -59,6 +62,22 @@ async fn purge(
     format!("purged {}", doc.id)
 }
 
+/// The documents the caller may read: one query through Cedar's residual,
+/// each row admitted against it again.
+#[requires(authenticated)]
+async fn list(user: Authenticated<User>, State(app): State<AppState>) -> Result<String, AuthError> {
+    let permit = user
+        .authorize_page::<ReadDoc, Doc>(&app.0.engines, Page::first(100))
+        .await?;
+    let rows = permit.filter().apply(app.0.docs.iter().cloned());
+    let ids: Vec<String> = permit
+        .admit_all(rows)?
+        .iter()
+        .map(|doc| doc.id.to_string())
+        .collect();
+    Ok(ids.join(","))
+}
+
 fn doc(id: i64, owner_id: i64, public: bool, level: i64) -> Doc {
     Doc {
         id,
@@ -93,6 +112,7 @@ async fn serve() -> std::net::SocketAddr {
         docs: docs(),
     }));
     let router = SecureRouter::new()
+        .route("/docs", get(list))
         .route("/docs/{id}", get(read))
         .route("/docs/{id}", put(edit))
         .route("/docs/{id}", delete(purge))
@@ -107,6 +127,16 @@ async fn serve() -> std::net::SocketAddr {
 
 /// One HTTP/1.1 request; the status code.
 async fn status(addr: std::net::SocketAddr, method: &str, path: &str, credential: &str) -> u16 {
+    exchange(addr, method, path, credential).await.0
+}
+
+/// One HTTP/1.1 request; the status code and the body.
+async fn exchange(
+    addr: std::net::SocketAddr,
+    method: &str,
+    path: &str,
+    credential: &str,
+) -> (u16, String) {
     let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
     let request = format!(
         "{method} {path} HTTP/1.1\r\nHost: localhost\r\nAuthorization: {credential}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
@@ -114,10 +144,35 @@ async fn status(addr: std::net::SocketAddr, method: &str, path: &str, credential
     stream.write_all(request.as_bytes()).await.expect("write");
     let mut response = String::new();
     stream.read_to_string(&mut response).await.expect("read");
-    response
+    let code = response
         .get(9..12)
         .and_then(|code| code.parse().ok())
-        .unwrap_or_else(|| panic!("not an HTTP response: {response:?}"))
+        .unwrap_or_else(|| panic!("not an HTTP response: {response:?}"));
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, body)| body.to_owned())
+        .unwrap_or_default();
+    (code, body)
+}
+
+/// The list over HTTP is exactly the documents the single-object rule lets the
+/// caller read.
+#[tokio::test]
+async fn a_list_is_the_documents_each_single_read_allows() {
+    let addr = serve().await;
+    for credential in ["Test 1", "Test 2", "Test 3"] {
+        let (code, body) = exchange(addr, "GET", "/docs", credential).await;
+        assert_eq!(code, 200, "{credential}: {body}");
+        let mut readable = Vec::new();
+        for doc in docs() {
+            if status(addr, "GET", &format!("/docs/{}", doc.id), credential).await == 200 {
+                readable.push(doc.id.to_string());
+            }
+        }
+        assert_eq!(body, readable.join(","), "{credential}");
+    }
+    let (_, customer) = exchange(addr, "GET", "/docs", "Test 1").await;
+    assert_eq!(customer, "10,12,14");
 }
 
 #[tokio::test]

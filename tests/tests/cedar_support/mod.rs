@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 use auth_core::cedar::{Cedar, CedarEntity, CedarFields, Parents, Record};
+use auth_core::engine::{ListPolicy, Listing, Page};
 use auth_core::filter::Field;
 use auth_core::{Action, Authenticated, Decision, Policy, Resource};
 use auth_tests::User;
@@ -155,5 +156,19 @@ impl Policy<Doc> for PurgeDoc {
         engines
             .overflow
             .decide(&Member(user), PurgeDoc, doc, &Record::new())
+    }
+}
+
+/// A list of documents asks Cedar which documents the user may read: its
+/// residual as a filter over the documents' fields.
+impl ListPolicy<Doc> for ReadDoc {
+    async fn list(
+        user: &Authenticated<User>,
+        engines: &Engines,
+        _page: Page<'_>,
+    ) -> Result<Listing<Doc>, Decision> {
+        engines
+            .docs
+            .listing(&Member(user), ReadDoc, &context(user), &Doc::fields())
     }
 }

@@ -116,6 +116,7 @@ use cedar_policy::{
     PartialEntityUid, PartialRequest, PolicyId, PolicySet, Request, Schema,
 };
 
+use crate::engine::{Evidence, Listing};
 use crate::filter::Filter;
 use crate::{Action, Decision};
 
@@ -125,6 +126,8 @@ pub use residual::{CedarFields, CedarListError};
 
 /// The component named by an unavailable decision.
 const COMPONENT: &str = "cedar";
+/// The engine's name in [`Evidence`].
+const ENGINE: &str = "cedar";
 
 /// A Cedar policy set and its schema, validated at load: the engine behind
 /// the domain's policies. Load it once at start and share it (it is `Sync`).
@@ -201,7 +204,14 @@ impl Cedar {
         let _ = action;
         match self.evaluate::<A, P, R>(principal, resource, context) {
             Ok(decision) => decision,
-            Err(why) => unavailable(A::NAME, &why),
+            Err(unanswered) => {
+                tracing::warn!(target: "auth_core::cedar", action = A::NAME, error = %unanswered.why, "cedar cannot decide");
+                let decision = Decision::unavailable(COMPONENT, None);
+                match unanswered.evidence {
+                    Some(evidence) => decision.with_evidence(evidence),
+                    None => decision,
+                }
+            }
         }
     }
 
@@ -229,7 +239,7 @@ impl Cedar {
         principal: &P,
         resource: &R,
         context: &Record,
-    ) -> Result<Decision, String> {
+    ) -> Result<Decision, Unanswered> {
         let action = self.action_uid::<A>()?;
         let principal = entity::entity(principal).map_err(|error| error.to_string())?;
         let resource = entity::entity(resource).map_err(|error| error.to_string())?;
@@ -261,21 +271,33 @@ impl Cedar {
             messages.push(error.to_string());
         }
         let ids = join(&determining);
+        let evidence = Evidence::new(ENGINE, ids.clone());
         Ok(match response.decision() {
             CedarDecision::Allow if erring_forbids.is_empty() => {
                 Decision::allow_because(format!("cedar: permitted by {ids}"))
+                    .with_evidence(evidence)
             }
             CedarDecision::Deny if !determining.is_empty() => {
-                Decision::deny(format!("cedar: forbidden by {ids}"))
+                Decision::deny(format!("cedar: forbidden by {ids}")).with_evidence(evidence)
             }
             CedarDecision::Deny if erring_permits.is_empty() => {
-                Decision::deny("cedar: no policy permits (default deny)")
+                Decision::deny("cedar: no policy permits (default deny)").with_evidence(evidence)
             }
             _ => {
-                return Err(format!(
-                    "a policy that could change the answer failed to evaluate: {}",
-                    messages.join("; ")
-                ));
+                let erring: BTreeSet<&String> =
+                    erring_permits.iter().chain(&erring_forbids).collect();
+                let erring = erring
+                    .into_iter()
+                    .map(String::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                return Err(Unanswered {
+                    why: format!(
+                        "a policy that could change the answer failed to evaluate: {}",
+                        messages.join("; ")
+                    ),
+                    evidence: Some(Evidence::new(ENGINE, format!("errors: {erring}"))),
+                });
             }
         })
     }
@@ -302,6 +324,19 @@ impl Cedar {
         context: &Record,
         fields: &CedarFields<R>,
     ) -> Result<Filter<R>, CedarListError> {
+        self.residual_filter(principal, action, context, fields)
+            .map(|(filter, _)| filter)
+    }
+
+    /// The filter, and the policies it comes from (those that hold whatever the
+    /// resource, and the residual ones).
+    fn residual_filter<A: Action, P: CedarEntity + ?Sized, R: CedarEntity>(
+        &self,
+        principal: &P,
+        action: A,
+        context: &Record,
+        fields: &CedarFields<R>,
+    ) -> Result<(Filter<R>, BTreeSet<String>), CedarListError> {
         let _ = action;
         let unavailable = CedarListError::Unavailable;
         let action = self.action_uid::<A>().map_err(unavailable)?;
@@ -348,10 +383,17 @@ impl Cedar {
                 erring.join(", ")
             )));
         }
-        match response.decision() {
-            Some(CedarDecision::Allow) => return Ok(Filter::all()),
-            Some(CedarDecision::Deny) => return Ok(Filter::none()),
-            None => {}
+        if let Some(decision) = response.decision() {
+            let ids = response
+                .reason()
+                .into_iter()
+                .flatten()
+                .map(ToString::to_string)
+                .collect();
+            return Ok(match decision {
+                CedarDecision::Allow => (Filter::all(), ids),
+                CedarDecision::Deny => (Filter::none(), ids),
+            });
         }
         let residual = |id: &PolicyId| -> Result<Filter<R>, CedarListError> {
             let policy = response.get_policy(id).ok_or_else(|| {
@@ -362,6 +404,12 @@ impl Cedar {
             })?;
             residual::policy_filter(&id.to_string(), &pst, fields, R::TYPE)
         };
+        let ids = response
+            .true_permits()
+            .chain(response.residual_permits())
+            .chain(response.residual_forbids())
+            .map(ToString::to_string)
+            .collect();
         let mut permits = Vec::new();
         if response.true_permits().next().is_some() {
             permits.push(Filter::all());
@@ -373,7 +421,47 @@ impl Cedar {
         for id in response.residual_forbids() {
             forbids.push(residual(id)?);
         }
-        Ok(Filter::any_of(permits).and(!Filter::any_of(forbids)))
+        Ok((Filter::any_of(permits).and(!Filter::any_of(forbids)), ids))
+    }
+
+    /// [`filter`](Self::filter) as the answer of a
+    /// [`ListPolicy`](crate::engine::ListPolicy): the whole rule as one filter
+    /// (the query pages by itself), with the policies it comes from as
+    /// evidence; a refusal is unavailable (503), logged with the residual.
+    ///
+    /// ```
+    /// # use auth_core::cedar::{Cedar, CedarEntity, CedarFields, Record};
+    /// # use auth_core::engine::{ListPolicy, Listing, Page};
+    /// # use auth_core::{Action, Authenticated, Decision, Policy, Resource};
+    /// # #[derive(Action)] #[action(name = "read")] pub struct Read;
+    /// # pub struct User; pub struct Doc { id: i64 }
+    /// # impl CedarEntity for User { const TYPE: &'static str = "U"; fn cedar_id(&self) -> String { String::new() } fn attributes(&self, _: &mut Record) {} }
+    /// # impl CedarEntity for Doc { const TYPE: &'static str = "D"; fn cedar_id(&self) -> String { String::new() } fn attributes(&self, _: &mut Record) {} }
+    /// # impl Resource for Doc { const KIND: &'static str = "doc"; fn id(&self) -> impl std::fmt::Display + '_ { self.id } }
+    /// # impl Policy<Doc> for Read { type Principal = User; type State = Cedar;
+    /// #     fn decide(user: &Authenticated<User>, doc: &Doc, cedar: &Cedar) -> Decision { cedar.decide(&**user, Read, doc, &Record::new()) } }
+    /// impl ListPolicy<Doc> for Read {
+    ///     async fn list(user: &Authenticated<User>, cedar: &Cedar, _: Page<'_>) -> Result<Listing<Doc>, Decision> {
+    ///         cedar.listing(&**user, Read, &Record::new(), &CedarFields::new())
+    ///     }
+    /// }
+    /// ```
+    ///
+    /// # Errors
+    /// The refusal as a decision: [`CedarListError::to_decision`].
+    pub fn listing<A: Action, P: CedarEntity + ?Sized, R: CedarEntity>(
+        &self,
+        principal: &P,
+        action: A,
+        context: &Record,
+        fields: &CedarFields<R>,
+    ) -> Result<Listing<R>, Decision> {
+        match self.residual_filter(principal, action, context, fields) {
+            Ok((filter, ids)) => {
+                Ok(Listing::complete(filter).with_evidence(Evidence::new(ENGINE, join(&ids))))
+            }
+            Err(refusal) => Err(refusal.to_decision()),
+        }
     }
 }
 
@@ -384,7 +472,17 @@ fn join(ids: &BTreeSet<String>) -> String {
         .join(", ")
 }
 
-fn unavailable(action: &str, why: &str) -> Decision {
-    tracing::warn!(target: "auth_core::cedar", action, error = why, "cedar cannot decide");
-    Decision::unavailable(COMPONENT, None)
+/// Why Cedar gave no answer, and the policies that failed, if any.
+struct Unanswered {
+    why: String,
+    evidence: Option<Evidence>,
+}
+
+impl From<String> for Unanswered {
+    fn from(why: String) -> Self {
+        Unanswered {
+            why,
+            evidence: None,
+        }
+    }
 }
