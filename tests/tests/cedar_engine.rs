@@ -274,6 +274,37 @@ async fn a_forbid_that_errors_fails_closed() {
     assert_eq!(decision.outcome(), Outcome::Deny);
 }
 
+/// A document whose `level` is a string.
+struct Sloppy;
+impl CedarEntity for Sloppy {
+    const TYPE: &'static str = "Docs::Doc";
+    fn cedar_id(&self) -> String {
+        "1".to_owned()
+    }
+    fn attributes(&self, record: &mut Record) {
+        record
+            .long("owner_id", 1)
+            .bool("public", true)
+            .string("level", "high")
+            .string("title", "t");
+    }
+}
+
+/// A type the schema does not have.
+struct Stranger;
+impl CedarEntity for Stranger {
+    const TYPE: &'static str = "Docs::Folder";
+    fn cedar_id(&self) -> String {
+        "1".to_owned()
+    }
+    fn attributes(&self, _: &mut Record) {}
+}
+
+/// An action the schema does not declare.
+#[derive(auth_core::Action)]
+#[action(name = "doc.print")]
+struct Print;
+
 #[test]
 fn an_entity_or_context_the_schema_refuses_is_unavailable() {
     let cedar = docs_cedar();
@@ -291,39 +322,14 @@ fn an_entity_or_context_the_schema_refuses_is_unavailable() {
     );
     assert_eq!(decision.outcome(), Outcome::Unavailable);
     // `level` as a string.
-    struct Sloppy;
-    impl CedarEntity for Sloppy {
-        const TYPE: &'static str = "Docs::Doc";
-        fn cedar_id(&self) -> String {
-            "1".to_owned()
-        }
-        fn attributes(&self, record: &mut Record) {
-            record
-                .long("owner_id", 1)
-                .bool("public", true)
-                .string("level", "high")
-                .string("title", "t");
-        }
-    }
     let mut context = Record::new();
     context.bool("mfa", true);
     let decision = cedar.decide(&Member(&user), ReadDoc, &Sloppy, &context);
     assert_eq!(decision.outcome(), Outcome::Unavailable);
     // A type the schema does not have.
-    struct Stranger;
-    impl CedarEntity for Stranger {
-        const TYPE: &'static str = "Docs::Folder";
-        fn cedar_id(&self) -> String {
-            "1".to_owned()
-        }
-        fn attributes(&self, _: &mut Record) {}
-    }
     let decision = cedar.decide(&Member(&user), ReadDoc, &Stranger, &context);
     assert_eq!(decision.outcome(), Outcome::Unavailable);
     // An action the schema does not declare.
-    #[derive(auth_core::Action)]
-    #[action(name = "doc.print")]
-    struct Print;
     let decision = cedar.decide(&Member(&user), Print, &doc(10, 1, false, 0), &context);
     assert_eq!(decision.outcome(), Outcome::Unavailable);
     // And the well-formed request is allowed.
@@ -346,34 +352,38 @@ fn the_audit_event_names_the_determining_policies() {
     };
     let user = sign_in("1");
     let admin = sign_in("3");
-    let cases: [(&Authenticated<User>, Doc, &str, &str); 4] = [
+    let cases: [(&Authenticated<User>, Doc, &str, &str, &str); 4] = [
         (
             &user,
             doc(10, 1, false, 0),
             "allow",
             "cedar: permitted by owner",
+            "owner",
         ),
         (
             &user,
             doc(13, 1, false, 3),
             "deny",
             "cedar: forbidden by classified",
+            "classified",
         ),
         (
             &user,
             doc(11, 2, false, 0),
             "deny",
             "cedar: no policy permits (default deny)",
+            "",
         ),
         (
             &admin,
             doc(12, 2, true, 0),
             "allow",
             "cedar: permitted by admin, public-read",
+            "admin, public-read",
         ),
     ];
-    for (principal, doc, decision, reason) in cases {
-        let (_, events) = audit::capture(|| {
+    for (principal, doc, decision, reason, evidence) in cases {
+        let ((), events) = audit::capture(|| {
             let _ = principal.authorize_with::<ReadDoc, _>(doc, &engines);
         });
         let event = events.last().expect("an audit event");
@@ -392,7 +402,66 @@ fn the_audit_event_names_the_determining_policies() {
             Some("doc.read"),
             "{event:?}"
         );
+        assert_eq!(
+            event.get("engine").map(String::as_str),
+            Some("cedar"),
+            "{event:?}"
+        );
+        assert_eq!(
+            event.get("evidence").map(String::as_str),
+            Some(evidence),
+            "{event:?}"
+        );
     }
+}
+
+/// An erroring forbid is audited as unavailable with the erring policy; a list
+/// once, with the policies its filter comes from.
+#[test]
+fn the_audit_event_names_erring_policies_and_a_lists_policies() {
+    let engines = engines();
+    let sign_in = |credential: &str| {
+        let (id, scopes) = credential.split_once(' ').unwrap_or((credential, ""));
+        block_on(authenticate(
+            &TestAuthenticator::default(),
+            &request_as(id.parse().expect("id"), scopes),
+        ))
+        .expect("signed in")
+    };
+    let user = sign_in("1");
+    // An erroring forbid: unavailable, the erring policy as evidence.
+    let ((), events) = audit::capture(|| {
+        let _ = user.authorize_with::<PurgeDoc, _>(doc(14, 1, false, 2), &engines);
+    });
+    let event = events.last().expect("an audit event");
+    assert_eq!(
+        event.get("decision").map(String::as_str),
+        Some("unavailable"),
+        "{event:?}"
+    );
+    assert_eq!(
+        event.get("evidence").map(String::as_str),
+        Some("errors: overflowing-forbid"),
+        "{event:?}"
+    );
+    // A list: audited once, with the policies its filter comes from.
+    let ((), events) = audit::capture(|| {
+        block_on(user.authorize_page::<ReadDoc, Doc>(&engines, Page::first(10)))
+            .map(|_| ())
+            .expect("a list");
+    });
+    assert_eq!(events.len(), 1, "{events:?}");
+    let event = &events[0];
+    assert_eq!(
+        event.get("engine").map(String::as_str),
+        Some("cedar"),
+        "{event:?}"
+    );
+    assert_eq!(
+        event.get("evidence").map(String::as_str),
+        Some("classified, owner, public-read"),
+        "{event:?}"
+    );
 }
 
 /// Sources compiled into the binary load as files do.

@@ -134,6 +134,17 @@ fn two_policies_with_one_id_are_refused() {
 }
 
 #[test]
+fn a_template_is_refused_rather_than_dropped() {
+    let error = load("@id(\"shared\")\npermit (principal == ?principal, action, resource);\n");
+    let [diagnostic] = error.diagnostics() else {
+        panic!("one diagnostic: {error}");
+    };
+    assert_eq!(diagnostic.kind(), DiagnosticKind::Template);
+    assert_eq!(diagnostic.policy(), Some("shared"));
+    assert_eq!((diagnostic.line(), diagnostic.column()), (2, 22), "{error}");
+}
+
+#[test]
 fn a_missing_file_is_a_read_error_naming_it() {
     let error =
         Cedar::from_files("no/such/file.cedar", "no/such/file.cedarschema").expect_err("refused");

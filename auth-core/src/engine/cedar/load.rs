@@ -102,6 +102,8 @@ pub enum DiagnosticKind {
     Validation,
     /// Two policies have the same `@id`.
     DuplicateId,
+    /// A template (`?principal`, `?resource`): only static policies are loaded.
+    Template,
 }
 
 /// One problem in a Cedar file, at its line and column. Its `Display` reads as
@@ -126,7 +128,7 @@ pub struct CedarDiagnostic {
     policy: Option<String>,
     help: Option<String>,
     source_line: Option<String>,
-    /// What Cedar says at the place (`expected `}``), under the caret.
+    /// What Cedar says at the place (e.g. what it expected), under the caret.
     label: Option<String>,
 }
 
@@ -174,6 +176,7 @@ impl fmt::Display for CedarDiagnostic {
             DiagnosticKind::Parse => "cedar syntax",
             DiagnosticKind::Validation => "cedar validation",
             DiagnosticKind::DuplicateId => "cedar duplicate id",
+            DiagnosticKind::Template => "cedar template",
         };
         writeln!(f, "error[{kind}]: {}", self.message)?;
         write!(f, "  --> {}:{}:{}", self.file, self.line, self.column)?;
@@ -272,7 +275,7 @@ pub(crate) fn load(policies: &CedarFile, schema: &CedarFile) -> Result<Loaded, C
                 .collect(),
         )
     })?;
-    let policy_set = with_annotated_ids(parsed, policies)?;
+    let policy_set = with_annotated_ids(&parsed, policies)?;
     let validator = Validator::new(schema_parsed.clone());
     let result = validator.validate(&policy_set, ValidationMode::Strict);
     if !result.validation_passed() {
@@ -310,9 +313,33 @@ pub(crate) fn load(policies: &CedarFile, schema: &CedarFile) -> Result<Loaded, C
 
 /// The policies renamed by their `@id("..")` annotation, so that evidence and
 /// messages name them as their authors did (`policy3` otherwise).
-fn with_annotated_ids(parsed: PolicySet, file: &CedarFile) -> Result<PolicySet, CedarError> {
+fn with_annotated_ids(parsed: &PolicySet, file: &CedarFile) -> Result<PolicySet, CedarError> {
     let mut renamed = PolicySet::new();
     let mut problems = Vec::new();
+    for template in parsed.templates() {
+        let id = template
+            .annotation("id")
+            .map_or_else(|| template.id().to_string(), str::to_owned);
+        let (line, column, source_line) = file
+            .text
+            .find("?principal")
+            .or_else(|| file.text.find("?resource"))
+            .map_or((0, 0, None), |offset| place(&file.text, offset));
+        problems.push(CedarDiagnostic {
+            kind: DiagnosticKind::Template,
+            file: file.name.clone(),
+            line,
+            column,
+            message: format!("the policy `{id}` is a template (it has a slot)"),
+            policy: Some(id),
+            help: Some(
+                "write a static policy for each principal or resource: templates are not loaded"
+                    .to_owned(),
+            ),
+            source_line,
+            label: None,
+        });
+    }
     for policy in parsed.policies() {
         let policy = match policy.annotation("id") {
             Some(id) => policy.new_id(PolicyId::new(id)),

@@ -171,6 +171,10 @@ impl Cedar {
     ///
     /// # Errors
     /// [`CedarError::Refused`], as [`from_files`](Self::from_files).
+    #[allow(
+        clippy::needless_pass_by_value,
+        reason = "`Cedar::load(CedarFile::new(..), CedarFile::new(..))` reads as what it does"
+    )]
     pub fn load(policies: CedarFile, schema: CedarFile) -> Result<Self, CedarError> {
         let loaded = load::load(&policies, &schema)?;
         Ok(Cedar {
@@ -194,6 +198,10 @@ impl Cedar {
     /// The decision of the policy set for `principal` doing `action` on
     /// `resource`, with the request's `context` (the schema's context of the
     /// action). See the [module documentation](self) for what it answers.
+    #[allow(
+        clippy::needless_pass_by_value,
+        reason = "the action's unit value names it at the call: `cedar.decide(user, Read, doc, ..)`"
+    )]
     pub fn decide<A: Action, P: CedarEntity + ?Sized, R: CedarEntity + ?Sized>(
         &self,
         principal: &P,
@@ -226,7 +234,7 @@ impl Cedar {
         }
     }
 
-    fn context(&self, context: &Record) -> Result<Context, String> {
+    fn context(context: &Record) -> Result<Context, String> {
         let pairs = context
             .clone()
             .into_pairs()
@@ -250,7 +258,7 @@ impl Cedar {
             principal_uid,
             action,
             resource_uid,
-            self.context(context)?,
+            Self::context(context)?,
             Some(&self.schema),
         )
         .map_err(|error| format!("the request does not conform to the schema: {error}"))?;
@@ -317,6 +325,10 @@ impl Cedar {
     /// (naming the policy and the residual), [`CedarListError::Unavailable`]
     /// when Cedar cannot evaluate the request or a policy errors. Either is a
     /// refusal ([`CedarListError::to_decision`]: a 503), never a list.
+    #[allow(
+        clippy::needless_pass_by_value,
+        reason = "the action's unit value names it at the call: `cedar.decide(user, Read, doc, ..)`"
+    )]
     pub fn filter<A: Action, P: CedarEntity + ?Sized, R: CedarEntity>(
         &self,
         principal: &P,
@@ -330,6 +342,10 @@ impl Cedar {
 
     /// The filter, and the policies it comes from (those that hold whatever the
     /// resource, and the residual ones).
+    #[allow(
+        clippy::needless_pass_by_value,
+        reason = "the action's unit value names it at the call: `cedar.decide(user, Read, doc, ..)`"
+    )]
     fn residual_filter<A: Action, P: CedarEntity + ?Sized, R: CedarEntity>(
         &self,
         principal: &P,
@@ -360,7 +376,7 @@ impl Cedar {
             PartialEntityUid::from_concrete(principal_uid),
             action,
             PartialEntityUid::new(resource_type, None),
-            Some(self.context(context).map_err(unavailable)?),
+            Some(Self::context(context).map_err(unavailable)?),
             &self.schema,
         )
         .map_err(|error| {
@@ -402,7 +418,7 @@ impl Cedar {
             let pst = policy.to_pst().map_err(|error| {
                 unavailable(format!("the residual of `{id}` cannot be read: {error}"))
             })?;
-            residual::policy_filter(&id.to_string(), &pst, fields, R::TYPE)
+            residual::policy_filter(id.as_ref(), &pst, fields, R::TYPE)
         };
         let ids = response
             .true_permits()
@@ -449,6 +465,10 @@ impl Cedar {
     ///
     /// # Errors
     /// The refusal as a decision: [`CedarListError::to_decision`].
+    #[allow(
+        clippy::needless_pass_by_value,
+        reason = "the action's unit value names it at the call: `cedar.decide(user, Read, doc, ..)`"
+    )]
     pub fn listing<A: Action, P: CedarEntity + ?Sized, R: CedarEntity>(
         &self,
         principal: &P,
