@@ -1,6 +1,6 @@
 //! The Cedar engine behind `#[requires]`, over real HTTP (axum on loopback):
 //! the same handlers as with a Rust policy, the answers of the policy set in
-//! `tests/fixtures/cedar/`, failing closed when Cedar cannot answer, and the
+//! `tests/integration/fixtures/cedar/`, failing closed when Cedar cannot answer, and the
 //! determining policies in the audit events.
 #![allow(clippy::expect_used, clippy::panic)]
 

@@ -1,5 +1,5 @@
 //! The documents domain the Cedar tests share: its entities, its actions, and
-//! its policies, each asking the policy set in `tests/fixtures/cedar/`.
+//! its policies, each asking the policy set in `tests/integration/fixtures/cedar/`.
 #![allow(dead_code, unreachable_pub)]
 
 use std::path::PathBuf;
