@@ -252,6 +252,12 @@ impl SpiceDb {
     /// cursor of the next page when there may be one. Resources granted only
     /// under a caveat whose context the request did not carry are left out.
     ///
+    /// A page has no id twice, but a resource reachable by several paths (an
+    /// owner who is also a viewer) may come again on a later page: SpiceDB
+    /// streams it once per path, and its cursor does not remember which ids it
+    /// sent. A page may thus also be shorter than `limit` and still have a next
+    /// one. Every id is one the subject has `permission` on.
+    ///
     /// # Errors
     ///
     /// Any [`SpiceDbError`]; a `limit` outside 1 to [`MAX_PAGE`] is
@@ -299,7 +305,10 @@ impl SpiceDb {
                     if page.looked_up_at.is_none() {
                         page.looked_up_at = ZedToken::from_api(found.looked_up_at);
                     }
-                    if found.permissionship == api::LookupPermissionship::HasPermission as i32 {
+                    // SpiceDB may stream a resource once per path that reaches it.
+                    if found.permissionship == api::LookupPermissionship::HasPermission as i32
+                        && !page.ids.contains(&found.resource_object_id)
+                    {
                         page.ids.push(found.resource_object_id);
                     }
                 }
