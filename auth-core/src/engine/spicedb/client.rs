@@ -595,13 +595,11 @@ impl Checked {
 
     /// Allow, or deny (403), with the ZedToken as evidence.
     pub fn decision(&self) -> Decision {
+        let token = &self.checked_at;
         if self.allowed {
-            with_token(
-                Decision::allow_because("spicedb: has permission"),
-                &self.checked_at,
-            )
+            Decision::allow_because(format!("spicedb: has permission (checked_at {token})"))
         } else {
-            with_token(Decision::deny("spicedb: no permission"), &self.checked_at)
+            Decision::deny(format!("spicedb: no permission (checked_at {token})"))
         }
     }
 
@@ -611,10 +609,8 @@ impl Checked {
         if self.allowed {
             self.decision()
         } else {
-            with_token(
-                Decision::not_found("spicedb: no permission"),
-                &self.checked_at,
-            )
+            let token = &self.checked_at;
+            Decision::not_found(format!("spicedb: no permission (checked_at {token})"))
         }
     }
 }
@@ -714,14 +710,4 @@ fn permissionship(
 
 fn unavailable(error: &SpiceDbError) -> Decision {
     error.decision()
-}
-
-/// A decision with the revision it was computed at.
-fn with_token(decision: Decision, token: &ZedToken) -> Decision {
-    let reason = format!("{} (checked_at {token})", decision.reason());
-    match decision.outcome() {
-        crate::Outcome::Allow => Decision::allow_because(reason),
-        crate::Outcome::NotFound => Decision::not_found(reason),
-        _ => Decision::deny(reason),
-    }
 }
