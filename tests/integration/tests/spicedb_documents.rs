@@ -20,6 +20,8 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use auth_core::engine::{ListPolicy, Listing, Page};
+use auth_core::filter::Field;
 use auth_core::spicedb::{
     Consistency, ObjectRef, Relationship, RelationshipFilter, RelationshipUpdate, SpiceDb,
     SpiceObject, ZedToken,
@@ -227,12 +229,34 @@ impl AsyncPolicy<Document> for Edit {
                 .check_permission(&**user, "view", doc, doc.consistency())
                 .await
             {
-                Ok(view) if view.is_allowed() => Decision::deny("spicedb: a viewer, not an editor"),
+                Ok(view) if view.is_allowed() => Decision::deny("spicedb: a viewer, not an editor")
+                    .with_evidence(view.evidence()),
                 Ok(view) => view.decision_or_not_found(),
                 Err(error) => error.decision(),
             },
             Err(error) => error.decision(),
         }
+    }
+}
+
+const ID: Field<Document, i64> = Field::int("id", |doc| doc.id);
+
+/// The documents the caller may view: a page of `LookupResources`, as a filter
+/// on the rows' ids. Ids that are not this service's (not integers) select
+/// nothing.
+impl ListPolicy<Document> for View {
+    async fn list(
+        user: &Authenticated<Member>,
+        docs: &Docs,
+        page: Page<'_>,
+    ) -> Result<Listing<Document>, Decision> {
+        let found = docs
+            .0
+            .spicedb
+            .lookup::<Document, _>(&**user, "view", page, Consistency::client_default())
+            .await
+            .map_err(|error| error.decision())?;
+        Ok(found.into_listing(|ids| ID.one_of(ids.iter().filter_map(|id| id.parse().ok()))))
     }
 }
 
@@ -281,6 +305,43 @@ async fn read_twice(user: Authenticated<Member>, docs: Docs, doc: Loaded<Documen
     format!("{} {}", doc.title, again.is_ok())
 }
 
+/// `GET /docs/page/{limit}` (the cursor in `x-cursor`): the documents the caller
+/// may view, one page; the body is `<ids>\n<next cursor>`. The "query" selects
+/// only the rows of the page's filter (`WHERE id IN (..)`), and each becomes a
+/// permit.
+#[requires(authenticated)]
+async fn list(
+    user: Authenticated<Member>,
+    docs: Docs,
+    axum::extract::Path(limit): axum::extract::Path<u32>,
+    headers: http::HeaderMap,
+) -> Result<String, AuthError> {
+    let cursor = headers
+        .get("x-cursor")
+        .and_then(|value| value.to_str().ok());
+    let page = user
+        .authorize_page::<View, Document>(&docs, Page::from_cursor(cursor, limit))
+        .await?;
+    let rows: Vec<Document> = docs
+        .0
+        .rows
+        .lock()
+        .unwrap()
+        .values()
+        .filter(|row| page.filter().matches(row))
+        .cloned()
+        .collect();
+    let mut ids = Vec::new();
+    for row in rows {
+        ids.push(page.admit(row)?.id.to_string());
+    }
+    Ok(format!(
+        "{}\n{}",
+        ids.join(","),
+        page.next_cursor().unwrap_or_default()
+    ))
+}
+
 /// One service: the sidecar, the store (alice owns document 1, "plans"), and
 /// axum on loopback, on a runtime of the test's own thread (so the audit events
 /// of its requests are captured on that thread).
@@ -323,6 +384,7 @@ impl Service {
                 .route("/docs/{id}", auth_core::axum::get(read))
                 .route("/docs/{id}/edit", auth_core::axum::post(edit))
                 .route("/docs/{id}/twice", auth_core::axum::get(read_twice))
+                .route("/docs/page/{limit}", auth_core::axum::get(list))
                 .with_state(app);
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             let addr = listener.local_addr().unwrap();
@@ -539,17 +601,39 @@ fn the_zedtoken_is_in_the_audit_event() {
     let event = allowed[0];
     assert_eq!(event["decision"], "allow");
     assert_eq!(event["resource"], "document:1");
-    assert!(
-        event["reason"].starts_with("spicedb: has permission (checked_at ")
-            && event["reason"].len() > "spicedb: has permission (checked_at )".len(),
-        "{event:?}"
-    );
+    assert_eq!(event["reason"], "spicedb: has permission");
+    assert_eq!(event["engine"], "spicedb");
+    // The evidence is SpiceDB's own revision: a read can ask to be as fresh.
+    let evidence = ZedToken::new(event["evidence"].clone());
+    let alice = Member {
+        name: "alice".into(),
+    };
+    let doc = service.store.rows.lock().unwrap()[&1].clone();
+    let again = service
+        .runtime
+        .block_on(service.store.spicedb.check_permission(
+            &alice,
+            "view",
+            &doc,
+            Consistency::at_least_as_fresh(evidence),
+        ));
+    assert!(again.unwrap().is_allowed());
 
     let (response, events) = service.send("GET", "/docs/1", "carol");
     assert_eq!(response.status, 404);
     let hidden = decisions(&events);
     assert_eq!(hidden[0]["decision"], "not_found");
-    assert!(hidden[0]["reason"].contains("checked_at "), "{hidden:?}");
+    assert_eq!(hidden[0]["engine"], "spicedb");
+    assert!(!hidden[0]["evidence"].is_empty(), "{hidden:?}");
+
+    // An outage has no evidence: SpiceDB did not answer.
+    let mut service = service;
+    service.sidecar.kill();
+    let (response, events) = service.send("GET", "/docs/1", "alice");
+    assert_eq!(response.status, 503);
+    let refused = decisions(&events);
+    assert_eq!(refused[0]["decision"], "unavailable");
+    assert!(!refused[0].contains_key("evidence"), "{refused:?}");
 }
 
 #[test]
@@ -572,4 +656,88 @@ fn the_memo_asks_spicedb_once_per_request_for_the_same_check() {
     let (response, _) = service.send("GET", "/docs/1/twice", "alice");
     assert_eq!(response.status, 200);
     assert_eq!(service.sidecar.calls("CheckPermission") - before, 2);
+}
+
+/// `GET /docs/page/{limit}` as `who`, following cursors: the pages' ids.
+fn pages(service: &Service, who: &str, limit: u32) -> Vec<Vec<i64>> {
+    let mut pages = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let mut request = client::Request {
+            method: "GET",
+            path: &format!("/docs/page/{limit}"),
+            bearer: Some(who),
+            ..client::Request::default()
+        };
+        if !cursor.is_empty() {
+            request.headers.push(("x-cursor", cursor.clone()));
+        }
+        let response = service
+            .runtime
+            .block_on(client::send(service.addr, request));
+        assert_eq!(response.status, 200, "{response:?}");
+        let (ids, next) = response.body.split_once('\n').unwrap();
+        pages.push(
+            ids.split(',')
+                .filter(|id| !id.is_empty())
+                .map(|id| id.parse().unwrap())
+                .collect(),
+        );
+        if next.is_empty() {
+            return pages;
+        }
+        next.clone_into(&mut cursor);
+        assert!(pages.len() < 20, "the cursor ends");
+    }
+}
+
+#[test]
+fn a_list_through_lookup_resources_holds_exactly_what_the_caller_may_view() {
+    let Some(service) = Service::start() else {
+        return;
+    };
+    service.runtime.block_on(async {
+        for id in 2..=9 {
+            service
+                .store
+                .create(id, &format!("doc {id}"), "alice")
+                .await;
+        }
+        for id in [2, 3, 5, 8] {
+            service.store.share(id, "viewer", "bob").await;
+        }
+        service.store.share(9, "editor", "bob").await;
+    });
+    let mut listed: Vec<i64> = pages(&service, "bob", 2).concat();
+    listed.sort_unstable();
+    listed.dedup();
+    let viewable: Vec<i64> = (1..=9)
+        .filter(|id| service.status("GET", &format!("/docs/{id}"), "bob") == 200)
+        .collect();
+    assert_eq!(listed, viewable);
+    assert_eq!(listed, [2, 3, 5, 8, 9]);
+    // Pages of 2: no page larger; the owner sees all nine, carol none.
+    assert!(pages(&service, "bob", 2).iter().all(|page| page.len() <= 2));
+    let mut all: Vec<i64> = pages(&service, "alice", 4).concat();
+    all.sort_unstable();
+    all.dedup();
+    assert_eq!(all, (1..=9).collect::<Vec<_>>());
+    assert_eq!(pages(&service, "carol", 5), [Vec::<i64>::new()]);
+
+    // The list's audit event carries SpiceDB's evidence.
+    let (response, events) = service.send("GET", "/docs/page/50", "bob");
+    assert_eq!(response.status, 200);
+    let listing: Vec<&Record> = decisions(&events)
+        .into_iter()
+        .filter(|event| event["action"] == "view")
+        .collect();
+    assert_eq!(listing.len(), 1, "{events:?}");
+    assert_eq!(listing[0]["resource"], "document:*");
+    assert_eq!(listing[0]["engine"], "spicedb");
+
+    // SpiceDB down: 503, nothing listed.
+    let mut service = service;
+    service.sidecar.kill();
+    let (response, _) = service.send("GET", "/docs/page/50", "bob");
+    assert_eq!(response.status, 503, "{response:?}");
 }

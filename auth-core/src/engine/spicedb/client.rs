@@ -17,13 +17,14 @@ use super::{
     SubjectRef, ZedToken,
 };
 use crate::Decision;
+use crate::engine::{Evidence, Listing, Page};
+use crate::filter::Filter;
 
 use api::permissions_service_client::PermissionsServiceClient;
 use api::schema_service_client::SchemaServiceClient;
 
-/// The most resources one lookup page may ask for: SpiceDB's own default cap
-/// (`--max-lookup-resources-limit`).
-pub const MAX_PAGE: u32 = 1000;
+/// The engine's name in audit events ([`Evidence::engine`]).
+const ENGINE: &str = "spicedb";
 
 /// A SpiceDB client: cheap to clone, shared by every request.
 ///
@@ -102,7 +103,7 @@ impl SpiceDb {
     /// [unavailable](Decision::unavailable) (503) for anything else: an
     /// unreachable SpiceDB, a timeout, an error status, an id outside SpiceDB's
     /// grammar, and a conditional answer (a caveat whose context the request did
-    /// not carry). The ZedToken the answer was computed at is in its reason.
+    /// not carry). The ZedToken the answer was computed at is its evidence.
     ///
     /// For a 404 instead of a 403, or to read the token, use
     /// [`check_permission`](Self::check_permission).
@@ -248,8 +249,11 @@ impl SpiceDb {
     }
 
     /// One page of the resources of type `R` on which `subject` has
-    /// `permission` (`LookupResources`, streamed): at most `limit` ids, and the
-    /// cursor of the next page when there may be one. Resources granted only
+    /// `permission` (`LookupResources`, streamed): at most
+    /// [`page.limit()`](Page::limit) ids after [`page.cursor()`](Page::cursor),
+    /// and the cursor of the next page when there may be one (SpiceDB's own
+    /// cursor, opaque). [`LookupPage::into_listing`] makes it the
+    /// [`Listing`] of a [`ListPolicy`](crate::engine::ListPolicy). Resources granted only
     /// under a caveat whose context the request did not carry are left out.
     ///
     /// A page has no id twice, but a resource reachable by several paths (an
@@ -260,23 +264,22 @@ impl SpiceDb {
     ///
     /// # Errors
     ///
-    /// Any [`SpiceDbError`]; a `limit` outside 1 to [`MAX_PAGE`] is
-    /// [`SpiceDbError::InvalidLimit`].
+    /// Any [`SpiceDbError`].
     pub async fn lookup<R, S>(
         &self,
         subject: &S,
         permission: &str,
-        cursor: Option<&str>,
-        limit: u32,
+        page: Page<'_>,
         consistency: Consistency,
     ) -> Result<LookupPage, SpiceDbError>
     where
         R: SpiceObject + ?Sized,
         S: SpiceObject + ?Sized,
     {
-        if !(1..=MAX_PAGE).contains(&limit) {
-            return Err(SpiceDbError::InvalidLimit { limit });
-        }
+        // `Page` keeps it within 1 to 1000, SpiceDB's default cap: never 0,
+        // which SpiceDB reads as "no limit".
+        let limit = page.limit();
+        let cursor = page.cursor();
         check_name(permission)?;
         // The type alone: checked with a placeholder id.
         ObjectRef::new(R::TYPE, "x")?;
@@ -593,25 +596,29 @@ impl Checked {
         &self.checked_at
     }
 
-    /// Allow, or deny (403), with the ZedToken as evidence.
+    /// Allow, or deny (403), with the ZedToken as [evidence](Evidence).
     pub fn decision(&self) -> Decision {
-        let token = &self.checked_at;
-        if self.allowed {
-            Decision::allow_because(format!("spicedb: has permission (checked_at {token})"))
+        let decision = if self.allowed {
+            Decision::allow("spicedb: has permission")
         } else {
-            Decision::deny(format!("spicedb: no permission (checked_at {token})"))
-        }
+            Decision::deny("spicedb: no permission")
+        };
+        decision.with_evidence(self.evidence())
     }
 
     /// Allow, or not found (404: the resource's existence is hidden), with the
-    /// ZedToken as evidence.
+    /// ZedToken as [evidence](Evidence).
     pub fn decision_or_not_found(&self) -> Decision {
         if self.allowed {
             self.decision()
         } else {
-            let token = &self.checked_at;
-            Decision::not_found(format!("spicedb: no permission (checked_at {token})"))
+            Decision::not_found("spicedb: no permission").with_evidence(self.evidence())
         }
+    }
+
+    /// The ZedToken as audit evidence: engine `spicedb`, detail the token.
+    pub fn evidence(&self) -> Evidence {
+        Evidence::new(ENGINE, self.checked_at.as_str().to_owned())
     }
 }
 
@@ -685,6 +692,17 @@ impl LookupPage {
     /// The revision the page was computed at (none for an empty page).
     pub fn looked_up_at(&self) -> Option<&ZedToken> {
         self.looked_up_at.as_ref()
+    }
+
+    /// The page as a [`ListPolicy`](crate::engine::ListPolicy)'s answer: the
+    /// filter `ids` makes of the ids (e.g. `|ids| ID_TEXT.one_of(ids)`), the next
+    /// cursor, and the revision as evidence.
+    pub fn into_listing<R>(self, ids: impl FnOnce(Vec<String>) -> Filter<R>) -> Listing<R> {
+        let listing = Listing::page(ids(self.ids), self.next);
+        match self.looked_up_at {
+            Some(token) => listing.with_evidence(Evidence::new(ENGINE, token.as_str().to_owned())),
+            None => listing,
+        }
     }
 }
 

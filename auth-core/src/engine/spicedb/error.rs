@@ -43,12 +43,6 @@ pub enum SpiceDbError {
         /// The name as given.
         name: String,
     },
-    /// A page limit outside 1 to [`MAX_PAGE`](super::MAX_PAGE).
-    #[error("a lookup page holds 1 to {} resources, not {limit}", super::MAX_PAGE)]
-    InvalidLimit {
-        /// The limit asked for.
-        limit: u32,
-    },
     /// No answer within the per-call timeout.
     #[error("SpiceDB did not answer within {0:?}")]
     Timeout(Duration),

@@ -20,9 +20,11 @@
 //! - **Latency.** A timeout per call, a bounded retry of reads answered
 //!   `UNAVAILABLE`, and the per-request memo: a policy that sets `const MEMO:
 //!   bool = true` asks SpiceDB once per request for the same resource.
-//! - **Lists.** [`SpiceDb::lookup`] pages `LookupResources` (ids and a cursor).
-//! - **Evidence.** Each check's answer carries the revision it was computed at
-//!   (`checked_at`), in the decision's reason.
+//! - **Lists.** [`SpiceDb::lookup`] pages `LookupResources` (ids and a cursor)
+//!   for a [`ListPolicy`](crate::engine::ListPolicy) ([`LookupPage::into_listing`]).
+//! - **Evidence.** Each answer carries the revision it was computed at
+//!   (`checked_at`) as its [`Evidence`](crate::engine::Evidence): the audit
+//!   event's `engine = "spicedb"` and `evidence = <ZedToken>`.
 //!
 //! The guide's SpiceDB chapter shows a schema, the policy and a list.
 
@@ -33,7 +35,7 @@ mod generated;
 mod object;
 mod relationship;
 
-pub use client::{CheckItem, Checked, LookupPage, MAX_PAGE, SpiceDb, SpiceDbBuilder};
+pub use client::{CheckItem, Checked, LookupPage, SpiceDb, SpiceDbBuilder};
 pub use consistency::{Consistency, ZedToken};
 pub use error::SpiceDbError;
 pub use object::{ObjectRef, SpiceObject, SubjectRef};
