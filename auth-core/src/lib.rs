@@ -97,6 +97,7 @@
 //! | `rbac` | no | `auth_core::rbac`: roles, permissions and inheritance from a TOML file validated at start (`rbac::RoleTable`), typed role names generated at build time, the matrix per role |
 //! | `utoipa` | no | `auth_core::openapi`: the OpenAPI document's security schemes, per-operation security requirements and error responses, written from the gates of a `SecureRouter` (utoipa 6), and a check that a served document matches them |
 //! | `cedar` | no | `auth_core::cedar`: Cedar policies and a schema from files, validated at start, deciding the domain's policies (allow, deny, unavailable, with the determining policy ids) and answering lists as filters (type-aware partial evaluation) |
+//! | `spicedb` | no | `auth_core::spicedb`: SpiceDB (relationships, Zanzibar-style) behind a policy: a gRPC client (checks, `LookupResources` pages, writes returning ZedTokens) that fails closed |
 //! | `testing` | no | [`Authenticated::for_testing`], a door for tests, and `auth_core::testing` (a table-driven policy harness, an access matrix kept as a snapshot). Enable it in `[dev-dependencies]` only: Cargo unifies features, so enabling it in `[dependencies]` opens the door in production builds. |
 //! | `fuzzing` | no | internal parsers exposed, unstable and hidden, for the harnesses in `fuzz/`. Not a door (nothing in it makes a principal or a permit), but not an API either: never enable it outside `fuzz/`. |
 #![forbid(unsafe_code)]
@@ -126,6 +127,10 @@ pub mod mount;
 #[cfg_attr(docsrs, doc(cfg(feature = "utoipa")))]
 pub mod openapi;
 pub mod revocation;
+#[cfg(feature = "spicedb")]
+#[cfg_attr(docsrs, doc(cfg(feature = "spicedb")))]
+#[path = "engine/spicedb/mod.rs"]
+pub mod spicedb;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;

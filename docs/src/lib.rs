@@ -35,6 +35,8 @@ pub mod engines {}
 
 #[doc = include_str!("cedar.md")]
 pub mod cedar {}
+#[doc = include_str!("spicedb.md")]
+pub mod spicedb {}
 
 #[doc = include_str!("roles-file.md")]
 pub mod roles_file {}

@@ -10,3 +10,4 @@ pub mod client;
 pub mod python;
 #[cfg(unix)]
 pub mod redis_server;
+pub mod spicedb_server;
