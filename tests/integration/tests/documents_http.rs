@@ -74,7 +74,9 @@ impl Service {
         ));
         let mut config = Config::new(endpoint, KEY);
         config.database = database.to_string_lossy().into_owned();
-        config.spicedb_timeout = Duration::from_millis(500);
+        // Generous: a loaded CI machine is slow; an outage (a killed SpiceDB) is
+        // refused at once, whatever the timeout.
+        config.spicedb_timeout = Duration::from_secs(5);
         let (addr, app, admin) = runtime.block_on(async {
             let started = Documents::start(&config)
                 .await
