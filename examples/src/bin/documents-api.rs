@@ -145,6 +145,7 @@ async fn main() -> ExitCode {
         "administrator `{}`: X-API-Key: {} (shown once)",
         started.admin.name, started.admin_key
     );
+    let _ = std::io::Write::flush(&mut std::io::stdout());
     match examples::documents::serve_until(listener, started.app, shutdown_signal()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
