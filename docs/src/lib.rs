@@ -33,6 +33,9 @@ pub mod revocation {}
 #[doc = include_str!("engines.md")]
 pub mod engines {}
 
+#[doc = include_str!("spicedb.md")]
+pub mod spicedb {}
+
 #[doc = include_str!("roles-file.md")]
 pub mod roles_file {}
 

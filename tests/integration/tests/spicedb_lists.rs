@@ -314,3 +314,64 @@ fn endpoints_and_keys_are_checked_when_built() {
         assert!(!format!("{client:?}").contains("s3cret"));
     });
 }
+
+/// A read answered `UNAVAILABLE` (here: nothing listens, the connection is
+/// refused) is tried `retries` more times after a doubling backoff; a write is
+/// tried once; every failure is a 503 decision, never an allow.
+#[test]
+fn reads_are_retried_with_backoff_and_writes_are_not() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port(); // the listener is dropped: the port refuses connections
+    runtime.block_on(async {
+        let endpoint = format!("http://127.0.0.1:{closed}");
+        let backoff = std::time::Duration::from_millis(100);
+        let patient = SpiceDb::builder(endpoint.as_str(), KEY)
+            .retries(2)
+            .backoff(backoff)
+            .build()
+            .unwrap();
+        let started = std::time::Instant::now();
+        let decision = patient
+            .check(&User(0), "view", &Doc(0), Consistency::default())
+            .await;
+        let took = started.elapsed();
+        assert!(decision.is_unavailable(), "{decision:?}");
+        assert!(took >= backoff * 3, "100 ms, then 200 ms: took {took:?}");
+
+        let started = std::time::Instant::now();
+        let written = patient
+            .write_relationships([RelationshipUpdate::touch(
+                Relationship::new(
+                    ObjectRef::new("document", "1").unwrap(),
+                    "viewer",
+                    ObjectRef::new("user", "u0").unwrap(),
+                )
+                .unwrap(),
+            )])
+            .await;
+        assert!(
+            matches!(written, Err(SpiceDbError::Status { .. })),
+            "{written:?}"
+        );
+        assert!(started.elapsed() < backoff, "a write is not retried");
+
+        let hasty = SpiceDb::builder(endpoint.as_str(), KEY)
+            .retries(0)
+            .backoff(backoff)
+            .build()
+            .unwrap();
+        let started = std::time::Instant::now();
+        let decision = hasty
+            .check(&User(0), "view", &Doc(0), Consistency::default())
+            .await;
+        assert!(decision.is_unavailable(), "{decision:?}");
+        assert!(started.elapsed() < backoff, "no retry: no wait");
+    });
+}
