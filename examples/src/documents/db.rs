@@ -137,13 +137,11 @@ fn folder_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Folder> {
     })
 }
 
-/// One line of the administrators' audit listing: no body.
+/// One line of the administrators' audit listing: neither title nor body.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct AuditLine {
     /// The document's id.
     pub id: i64,
-    /// Its title.
-    pub title: String,
     /// Its folder.
     pub folder_id: Option<i64>,
     /// Who made it.
@@ -420,22 +418,21 @@ impl Db {
         Ok(list.admit_all(rows)?)
     }
 
-    /// Every document's id, title, folder and owner: the administrators' audit
-    /// listing (no bodies).
+    /// Every document's id, folder and owner: the administrators' audit listing
+    /// (no title, no body).
     ///
     /// # Errors
     /// When the database fails.
     pub fn all_documents(&self) -> Result<Vec<AuditLine>, DbError> {
         let conn = self.lock()?;
         let mut statement =
-            conn.prepare("SELECT id, title, folder_id, owner_id FROM documents ORDER BY id")?;
+            conn.prepare("SELECT id, folder_id, owner_id FROM documents ORDER BY id")?;
         let rows = statement
             .query_map([], |row| {
                 Ok(AuditLine {
                     id: row.get(0)?,
-                    title: row.get(1)?,
-                    folder_id: row.get(2)?,
-                    owner_id: row.get(3)?,
+                    folder_id: row.get(1)?,
+                    owner_id: row.get(2)?,
                 })
             })?
             .collect::<Result<_, _>>()?;

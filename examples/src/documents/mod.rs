@@ -628,8 +628,8 @@ async fn remove_member(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Every document's id, title, folder and owner: administrators only. Not a
-/// way to read documents: no bodies, and no access to any document.
+/// Every document's id, folder and owner: administrators only. Not a way to
+/// read documents: no title, no body, and no access to any document.
 #[requires(role("admin"))]
 async fn audit_documents(
     _admin: Authenticated<User>,

@@ -265,161 +265,82 @@ fn bola_and_bfla_matrix() {
     };
     let owner = service.user("owner");
     let viewer = service.user("viewer"); // viewer of the document, directly
-    let team_editor = service.user("team-editor"); // editor through a team
+    let editor = service.user("editor"); // editor of the document, directly
+    let team_editor = service.user("team-editor"); // editor of the document through a team
     let folder_viewer = service.user("folder-viewer"); // viewer of the folder
+    let folder_editor = service.user("folder-editor"); // editor of the folder
+    let team_folder_viewer = service.user("team-folder-viewer"); // viewer of the folder through a team
     let stranger = service.user("stranger"); // no relationship
     let target = service.user("target"); // whom the owner shares with
-    let team = service.team("editors");
-    service.membership("PUT", team, &team_editor);
+    let editors = service.team("editors");
+    service.membership("PUT", editors, &team_editor);
+    let readers = service.team("readers");
+    service.membership("PUT", readers, &team_folder_viewer);
 
     let folder = service.folder(&owner, None);
     let doc = service.document(&owner, Some(folder));
     service.share(&owner, "document", doc, ("user", viewer.id), Some("viewer"));
-    service.share(&owner, "document", doc, ("team", team), Some("editor"));
-    service.share(
-        &owner,
-        "folder",
-        folder,
-        ("user", folder_viewer.id),
-        Some("viewer"),
-    );
+    service.share(&owner, "document", doc, ("user", editor.id), Some("editor"));
+    service.share(&owner, "document", doc, ("team", editors), Some("editor"));
+    let folder_shares = [
+        (("user", folder_viewer.id), "viewer"),
+        (("user", folder_editor.id), "editor"),
+        (("team", readers), "viewer"),
+    ];
+    for (with, role) in folder_shares {
+        service.share(&owner, "folder", folder, with, Some(role));
+    }
 
-    let who: [(&str, Option<&str>); 8] = [
+    let who: [(&str, Option<&str>); 11] = [
         ("anonymous", None),
-        ("bad key", Some("ak_live_not-a-key")),
+        ("bad key", Some("oak_not-a-key")),
         ("admin", Some(&admin.key)),
         ("stranger", Some(&stranger.key)),
         ("viewer", Some(&viewer.key)),
+        ("editor", Some(&editor.key)),
         ("team-editor", Some(&team_editor.key)),
         ("folder-viewer", Some(&folder_viewer.key)),
+        ("team-folder-viewer", Some(&team_folder_viewer.key)),
+        ("folder-editor", Some(&folder_editor.key)),
         ("owner", Some(&owner.key)),
     ];
     let share = json!({ "with": "user", "id": target.id, "role": "viewer" });
     let unshare = json!({ "with": "user", "id": target.id });
-    let member = format!("/admin/teams/{team}/members/{}", target.id);
-    // (method, path, body, expected status of each of `who`, in order).
-    let matrix: Vec<(&str, String, Option<Value>, [u16; 8])> = vec![
-        (
-            "GET",
-            "/health".into(),
-            None,
-            [200, 200, 200, 200, 200, 200, 200, 200],
-        ),
-        (
-            "GET",
-            format!("/documents/{doc}"),
-            None,
-            [401, 401, 404, 404, 200, 200, 200, 200],
-        ),
-        (
-            "PUT",
-            format!("/documents/{doc}"),
-            Some(json!({ "title": "t", "body": "b" })),
-            [401, 401, 404, 404, 403, 204, 403, 204],
-        ),
-        (
-            "POST",
-            format!("/documents/{doc}/shares"),
-            Some(share.clone()),
-            [401, 401, 404, 404, 403, 403, 403, 200],
-        ),
-        (
-            "POST",
-            format!("/documents/{doc}/unshare"),
-            Some(unshare.clone()),
-            [401, 401, 404, 404, 403, 403, 403, 200],
-        ),
-        (
-            "POST",
-            format!("/documents/{doc}/move"),
-            Some(json!({ "folder_id": folder })),
-            [401, 401, 404, 404, 403, 403, 403, 200],
-        ),
-        (
-            "GET",
-            format!("/folders/{folder}"),
-            None,
-            [401, 401, 404, 404, 404, 404, 200, 200],
-        ),
-        (
-            "POST",
-            format!("/folders/{folder}/shares"),
-            Some(share.clone()),
-            [401, 401, 404, 404, 404, 404, 403, 200],
-        ),
-        (
-            "POST",
-            format!("/folders/{folder}/unshare"),
-            Some(unshare.clone()),
-            [401, 401, 404, 404, 404, 404, 403, 200],
-        ),
-        (
-            "POST",
-            "/folders".into(),
-            Some(json!({ "name": "sub", "parent_id": folder })),
-            [401, 401, 404, 404, 404, 404, 403, 201],
-        ),
-        (
-            "POST",
-            "/folders".into(),
-            Some(json!({ "name": "top" })),
-            [401, 401, 201, 201, 201, 201, 201, 201],
-        ),
-        (
-            "POST",
-            "/documents".into(),
-            Some(json!({ "title": "in", "body": "", "folder_id": folder })),
-            [401, 401, 404, 404, 404, 404, 403, 201],
-        ),
-        (
-            "POST",
-            "/documents".into(),
-            Some(json!({ "title": "top", "body": "" })),
-            [401, 401, 201, 201, 201, 201, 201, 201],
-        ),
-        (
-            "GET",
-            "/documents".into(),
-            None,
-            [401, 401, 200, 200, 200, 200, 200, 200],
-        ),
-        (
-            "POST",
-            "/admin/users".into(),
-            None,
-            [401, 401, 201, 403, 403, 403, 403, 403],
-        ),
-        (
-            "POST",
-            "/admin/teams".into(),
-            Some(json!({ "name": "t" })),
-            [401, 401, 201, 403, 403, 403, 403, 403],
-        ),
-        (
-            "PUT",
-            member.clone(),
-            None,
-            [401, 401, 204, 403, 403, 403, 403, 403],
-        ),
-        (
-            "DELETE",
-            member.clone(),
-            None,
-            [401, 401, 204, 403, 403, 403, 403, 403],
-        ),
-        (
-            "GET",
-            "/admin/documents".into(),
-            None,
-            [401, 401, 200, 403, 403, 403, 403, 403],
-        ),
+    let member = format!("/admin/teams/{editors}/members/{}", target.id);
+    let edit = json!({ "title": "t", "body": "b" });
+    let move_to = json!({ "folder_id": folder });
+    let subfolder = json!({ "name": "sub", "parent_id": folder });
+    let top_folder = json!({ "name": "top" });
+    let in_folder = json!({ "title": "in", "body": "", "folder_id": folder });
+    let top_doc = json!({ "title": "top", "body": "" });
+    let team = json!({ "name": "t" });
+    let d = format!("/documents/{doc}");
+    let f = format!("/folders/{folder}");
+    // (method, path, body, the expected status of each of `who`, in order).
+    #[rustfmt::skip]
+    let matrix: Vec<(&str, String, Option<&Value>, [u16; 11])> = vec![
+        //                                                 anon bad  admin strgr view edit tedit fview tfview fedit owner
+        ("GET",    "/health".into(),          None,              [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+        ("GET",    d.clone(),                 None,              [401, 401, 404, 404, 200, 200, 200, 200, 200, 200, 200]),
+        ("PUT",    d.clone(),                 Some(&edit),       [401, 401, 404, 404, 403, 204, 204, 403, 403, 204, 204]),
+        ("POST",   format!("{d}/shares"),     Some(&share),      [401, 401, 404, 404, 403, 403, 403, 403, 403, 403, 200]),
+        ("POST",   format!("{d}/unshare"),    Some(&unshare),    [401, 401, 404, 404, 403, 403, 403, 403, 403, 403, 200]),
+        ("POST",   format!("{d}/move"),       Some(&move_to),    [401, 401, 404, 404, 403, 403, 403, 403, 403, 403, 200]),
+        ("GET",    f.clone(),                 None,              [401, 401, 404, 404, 404, 404, 404, 200, 200, 200, 200]),
+        ("POST",   format!("{f}/shares"),     Some(&share),      [401, 401, 404, 404, 404, 404, 404, 403, 403, 403, 200]),
+        ("POST",   format!("{f}/unshare"),    Some(&unshare),    [401, 401, 404, 404, 404, 404, 404, 403, 403, 403, 200]),
+        ("POST",   "/folders".into(),         Some(&subfolder),  [401, 401, 404, 404, 404, 404, 404, 403, 403, 201, 201]),
+        ("POST",   "/folders".into(),         Some(&top_folder), [401, 401, 201, 201, 201, 201, 201, 201, 201, 201, 201]),
+        ("POST",   "/documents".into(),       Some(&in_folder),  [401, 401, 404, 404, 404, 404, 404, 403, 403, 201, 201]),
+        ("POST",   "/documents".into(),       Some(&top_doc),    [401, 401, 201, 201, 201, 201, 201, 201, 201, 201, 201]),
+        ("GET",    "/documents".into(),       None,              [401, 401, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+        ("POST",   "/admin/users".into(),     None,              [401, 401, 201, 403, 403, 403, 403, 403, 403, 403, 403]),
+        ("POST",   "/admin/teams".into(),     Some(&team),       [401, 401, 201, 403, 403, 403, 403, 403, 403, 403, 403]),
+        ("PUT",    member.clone(),            None,              [401, 401, 204, 403, 403, 403, 403, 403, 403, 403, 403]),
+        ("DELETE", member.clone(),            None,              [401, 401, 204, 403, 403, 403, 403, 403, 403, 403, 403]),
+        ("GET",    "/admin/documents".into(), None,              [401, 401, 200, 403, 403, 403, 403, 403, 403, 403, 403]),
         // Last: the owner deletes it.
-        (
-            "DELETE",
-            format!("/documents/{doc}"),
-            None,
-            [401, 401, 404, 404, 403, 403, 403, 204],
-        ),
+        ("DELETE", d.clone(),                 None,              [401, 401, 404, 404, 403, 403, 403, 403, 403, 403, 204]),
     ];
     let mut covered = BTreeSet::new();
     let mut failures = Vec::new();
@@ -431,7 +352,7 @@ fn bola_and_bfla_matrix() {
                 users += 1;
                 Some(json!({ "name": format!("made-{users}") }))
             } else {
-                body.clone()
+                body.cloned()
             };
             let got = service.status(method, path, *key, body);
             if got != *want {
@@ -713,8 +634,42 @@ fn outage_is_503_then_recovery() {
     };
     let service = Service::start_on(&sidecar.endpoint());
     let alice = service.user("alice");
+    let bob = service.user("bob");
     let doc = service.document(&alice, None);
+    service.share(&alice, "document", doc, ("user", bob.id), Some("viewer"));
+
+    // What each request asks SpiceDB (this sidecar is this test's alone): a
+    // read, one check; a viewer's edit, two (edit, then view for 403 or 404);
+    // the list, one lookup and no check per row.
+    let calls = |method: &str, expected: usize, before: usize| {
+        let deadline = std::time::Instant::now() + Duration::from_secs(2);
+        while sidecar.calls(method) < before + expected && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert_eq!(sidecar.calls(method) - before, expected, "{method}");
+    };
+    let checks = sidecar.calls("CheckPermission");
     assert!(service.can_read(&alice, doc));
+    calls("CheckPermission", 1, checks);
+    let checks = sidecar.calls("CheckPermission");
+    let edit = json!({ "title": "t", "body": "" });
+    assert_eq!(
+        service.status(
+            "PUT",
+            &format!("/documents/{doc}"),
+            Some(&bob.key),
+            Some(edit)
+        ),
+        403
+    );
+    calls("CheckPermission", 2, checks);
+    let (checks, lookups) = (
+        sidecar.calls("CheckPermission"),
+        sidecar.calls("LookupResources"),
+    );
+    assert_eq!(service.list(&alice, 50), vec![doc]);
+    calls("LookupResources", 1, lookups);
+    calls("CheckPermission", 0, checks);
 
     sidecar.kill();
     for (method, path, body) in [
