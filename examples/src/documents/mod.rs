@@ -17,7 +17,7 @@
 //! | `GET /folders/{id}`, `GET /documents/{id}` | `View` | 404 |
 //! | `PUT /documents/{id}` | `Edit` | 403 for a viewer, else 404 |
 //! | `DELETE /documents/{id}`, `POST /documents/{id}/shares`, `/unshare`, `/move`, `POST /folders/{id}/shares`, `/unshare` | `Manage` | 403 for a viewer or editor, else 404 |
-//! | `GET /documents` | authenticated; SpiceDB's `LookupResources` | 503 |
+//! | `GET /documents` | authenticated; SpiceDB's `LookupResources` | 400 for an empty or overlong cursor, 403 for a cursor SpiceDB refuses |
 //!
 //! Every SpiceDB outage is a 503 with `Retry-After`, never an allow.
 //!
@@ -27,8 +27,8 @@
 //! problem: an unshare is seen by the very next request), or as the latest
 //! write that reached beyond one row (a folder's share, a team's membership),
 //! whichever came later. Writes are serialized by the service, so it knows the
-//! order. A row without a token, and nothing else reads without one, is checked
-//! at the client's default: `fully_consistent`, or
+//! order. Reads without a token (a row never written, a list before any write)
+//! use the client's default: `fully_consistent`, unless
 //! `DOCUMENTS_API_READ_CONSISTENCY=minimize_latency`. The list asks to be at
 //! least as fresh as the latest write.
 //!
@@ -767,8 +767,14 @@ async fn list_documents(
     State(app): State<App>,
     Query(query): Query<ListQuery>,
 ) -> Result<axum::Json<DocumentPage>, DocError> {
-    if query.cursor.as_ref().is_some_and(|c| c.len() > MAX_CURSOR) {
-        return Err(DocError::BadRequest("the cursor is too long"));
+    if query
+        .cursor
+        .as_ref()
+        .is_some_and(|c| c.is_empty() || c.len() > MAX_CURSOR)
+    {
+        return Err(DocError::BadRequest(
+            "the cursor is 1 to 4096 characters: the `next` of the previous page",
+        ));
     }
     let page = Page::from_cursor(query.cursor.as_deref(), query.limit.unwrap_or(50));
     let list = user.authorize_page::<View, Document>(&app, page).await?;

@@ -620,6 +620,15 @@ fn the_list_is_the_single_answers_and_loads_nothing_else() {
         "{}",
         readable.len()
     );
+    // A cursor the client made up is refused, never a page or an outage.
+    for (cursor, status) in [("", 400), ("not-a-cursor", 403)] {
+        let path = format!("/documents?cursor={cursor}");
+        assert_eq!(
+            service.status("GET", &path, Some(&bob.key), None),
+            status,
+            "{path}"
+        );
+    }
     // Erin's documents are in neither.
     assert!(all[24..34].iter().all(|doc| !listed.contains(doc)));
 }
