@@ -117,9 +117,12 @@ impl Document {
     }
 }
 
-/// The rows (SQLite in a real service) and the SpiceDB client.
+/// The rows (SQLite in a real service) and the SpiceDB clients: the policies'
+/// (the timeout under test) and the writes' (generous: nine sidecars start at
+/// once on a small machine).
 struct Store {
     spicedb: SpiceDb,
+    writer: SpiceDb,
     rows: Mutex<BTreeMap<i64, Document>>,
 }
 
@@ -132,7 +135,7 @@ impl Store {
     async fn create(&self, id: i64, title: &str, owner: &str) {
         let owner = ObjectRef::new("user", owner.to_owned()).unwrap();
         let token = self
-            .spicedb
+            .writer
             .write_relationships([RelationshipUpdate::touch(
                 Relationship::new(Self::reference(id), "owner", owner).unwrap(),
             )])
@@ -150,7 +153,7 @@ impl Store {
     async fn share(&self, id: i64, relation: &'static str, user: &str) -> ZedToken {
         let user = ObjectRef::new("user", user.to_owned()).unwrap();
         let token = self
-            .spicedb
+            .writer
             .write_relationships([RelationshipUpdate::touch(
                 Relationship::new(Self::reference(id), relation, user).unwrap(),
             )])
@@ -164,7 +167,7 @@ impl Store {
     async fn unshare(&self, id: i64, user: &str) -> ZedToken {
         let user = ObjectRef::new("user", user.to_owned()).unwrap();
         let filter = RelationshipFilter::on(&Self::reference(id)).subject(&user.into());
-        let token = self.spicedb.delete_relationships(&filter).await.unwrap();
+        let token = self.writer.delete_relationships(&filter).await.unwrap();
         self.keep(id, &token);
         token
     }
@@ -366,13 +369,19 @@ impl Service {
             .build()
             .unwrap();
         let (addr, store) = runtime.block_on(async {
-            let spicedb = configure(SpiceDb::builder(sidecar.endpoint(), KEY))
-                .timeout(Duration::from_millis(500))
+            let spicedb = configure(
+                SpiceDb::builder(sidecar.endpoint(), KEY).timeout(Duration::from_secs(2)),
+            )
+            .build()
+            .unwrap();
+            let writer = SpiceDb::builder(sidecar.endpoint(), KEY)
+                .timeout(Duration::from_secs(10))
                 .build()
                 .unwrap();
-            spicedb.write_schema(SCHEMA).await.unwrap();
+            writer.write_schema(SCHEMA).await.unwrap();
             let store = Arc::new(Store {
                 spicedb,
+                writer,
                 rows: Mutex::default(),
             });
             store.create(1, "plans", "alice").await;
@@ -532,7 +541,7 @@ fn an_outage_is_a_503_with_no_allow_then_recovery() {
     // reconnects on its own; the service answers again once its data is back.
     service.sidecar.spawn();
     service.runtime.block_on(async {
-        service.store.spicedb.write_schema(SCHEMA).await.unwrap();
+        service.store.writer.write_schema(SCHEMA).await.unwrap();
         service.store.create(1, "plans", "alice").await;
     });
     assert_eq!(service.status("GET", "/docs/1", "alice"), 200);

@@ -331,7 +331,7 @@ fn reads_are_retried_with_backoff_and_writes_are_not() {
         .port(); // the listener is dropped: the port refuses connections
     runtime.block_on(async {
         let endpoint = format!("http://127.0.0.1:{closed}");
-        let backoff = std::time::Duration::from_millis(100);
+        let backoff = std::time::Duration::from_millis(300);
         let patient = SpiceDb::builder(endpoint.as_str(), KEY)
             .retries(2)
             .backoff(backoff)
@@ -343,7 +343,7 @@ fn reads_are_retried_with_backoff_and_writes_are_not() {
             .await;
         let took = started.elapsed();
         assert!(decision.is_unavailable(), "{decision:?}");
-        assert!(took >= backoff * 3, "100 ms, then 200 ms: took {took:?}");
+        assert!(took >= backoff * 3, "300 ms, then 600 ms: took {took:?}");
 
         let started = std::time::Instant::now();
         let written = patient

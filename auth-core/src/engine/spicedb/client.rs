@@ -237,7 +237,7 @@ impl SpiceDb {
                         }
                     }
                     Some(Response::Error(status)) => unavailable(&SpiceDbError::Status {
-                        code: tonic::Code::from_i32(status.code).description(),
+                        code: super::error::code_name(tonic::Code::from_i32(status.code)),
                         message: status.message,
                     }),
                     None => unavailable(&SpiceDbError::Malformed(

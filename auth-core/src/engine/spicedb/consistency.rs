@@ -117,3 +117,50 @@ impl From<ZedToken> for Consistency {
         Consistency::at_least_as_fresh(token)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use api::consistency::Requirement as R;
+
+    fn sent(consistency: &Consistency, default: &Consistency) -> Option<R> {
+        consistency.to_api(default).requirement
+    }
+
+    #[test]
+    fn each_consistency_is_sent_as_itself_and_the_default_as_configured() {
+        let token = ZedToken::new("t1");
+        let full = Consistency::fully_consistent();
+        let fast = Consistency::minimize_latency();
+        assert_eq!(
+            sent(&Consistency::at_least_as_fresh(token.clone()), &fast),
+            Some(R::AtLeastAsFresh(api::ZedToken { token: "t1".into() }))
+        );
+        assert_eq!(sent(&full, &fast), Some(R::FullyConsistent(true)));
+        assert_eq!(sent(&fast, &full), Some(R::MinimizeLatency(true)));
+        assert_eq!(
+            sent(&Consistency::default(), &fast),
+            Some(R::MinimizeLatency(true))
+        );
+        assert_eq!(
+            sent(&Consistency::default(), &full),
+            Some(R::FullyConsistent(true))
+        );
+        // A default that is itself "the default" cannot loop: fully consistent.
+        assert_eq!(
+            sent(&Consistency::default(), &Consistency::default()),
+            Some(R::FullyConsistent(true))
+        );
+        assert_eq!(
+            Consistency::from(Some(token.clone())),
+            Consistency::at_least_as_fresh(token)
+        );
+        assert_eq!(Consistency::from(None), Consistency::client_default());
+        assert_eq!(
+            ZedToken::from_api(Some(api::ZedToken {
+                token: String::new()
+            })),
+            None
+        );
+    }
+}

@@ -49,8 +49,8 @@ pub enum SpiceDbError {
     /// SpiceDB (or the connection to it) answered with an error status.
     #[error("SpiceDB answered `{code}`: {message}")]
     Status {
-        /// The gRPC status code's name, e.g. `Service was not ready` for
-        /// `UNAVAILABLE` (tonic's description).
+        /// The gRPC status code's name: `UNAVAILABLE`, `UNAUTHENTICATED`,
+        /// `INVALID_ARGUMENT`, ..
         code: &'static str,
         /// SpiceDB's message.
         message: String,
@@ -82,8 +82,32 @@ impl SpiceDbError {
 
     pub(crate) fn status(status: &tonic::Status) -> Self {
         SpiceDbError::Status {
-            code: status.code().description(),
+            code: code_name(status.code()),
             message: status.message().to_owned(),
         }
+    }
+}
+
+/// The canonical name of a gRPC status code.
+pub(crate) fn code_name(code: tonic::Code) -> &'static str {
+    use tonic::Code;
+    match code {
+        Code::Ok => "OK",
+        Code::Cancelled => "CANCELLED",
+        Code::Unknown => "UNKNOWN",
+        Code::InvalidArgument => "INVALID_ARGUMENT",
+        Code::DeadlineExceeded => "DEADLINE_EXCEEDED",
+        Code::NotFound => "NOT_FOUND",
+        Code::AlreadyExists => "ALREADY_EXISTS",
+        Code::PermissionDenied => "PERMISSION_DENIED",
+        Code::ResourceExhausted => "RESOURCE_EXHAUSTED",
+        Code::FailedPrecondition => "FAILED_PRECONDITION",
+        Code::Aborted => "ABORTED",
+        Code::OutOfRange => "OUT_OF_RANGE",
+        Code::Unimplemented => "UNIMPLEMENTED",
+        Code::Internal => "INTERNAL",
+        Code::Unavailable => "UNAVAILABLE",
+        Code::DataLoss => "DATA_LOSS",
+        Code::Unauthenticated => "UNAUTHENTICATED",
     }
 }
