@@ -112,8 +112,7 @@ impl ListPolicy<Document> for View {
                 // A cursor SpiceDB did not give (the client's, not an outage):
                 // refused, not a 503 that asks to try the same again.
                 SpiceDbError::Status { code, .. }
-                    if page.cursor().is_some()
-                        && code == tonic::Code::InvalidArgument.description() =>
+                    if page.cursor().is_some() && code == "INVALID_ARGUMENT" =>
                 {
                     Decision::deny("spicedb: not a cursor of this list")
                 }
