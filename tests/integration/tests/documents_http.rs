@@ -19,6 +19,7 @@ use std::time::Duration;
 
 use auth_integration::client::{self, Response};
 use auth_integration::spicedb_server::{KEY, SpiceDbServer};
+use auth_tests::audit::capture;
 use examples::documents::{App, Config, Documents};
 use serde_json::{Value, json};
 
@@ -503,6 +504,25 @@ fn a_writes_token_is_what_the_next_read_sends() {
         "the write's token is stored with the row"
     );
     assert!(service.can_read(&bob, doc));
+
+    // The audit events carry SpiceDB's revision: a viewer's edit (403), the list.
+    let edit = json!({ "title": "t", "body": "" });
+    let path = format!("/documents/{doc}");
+    let (response, events) = capture(|| service.call("PUT", &path, Some(&bob.key), Some(edit)));
+    assert_eq!(response.status, 403);
+    let (response, listed) = capture(|| service.call("GET", "/documents", Some(&bob.key), None));
+    assert_eq!(response.status, 200);
+    let decisions: Vec<_> = events
+        .iter()
+        .chain(&listed)
+        .filter(|e| e.get("action").is_some_and(|a| a.starts_with("documents.")))
+        .collect();
+    assert_eq!(decisions.len(), 2, "{decisions:?}");
+    for event in &decisions {
+        assert_eq!(event["engine"], "spicedb", "{event:?}");
+        assert!(!event["evidence"].is_empty(), "{event:?}");
+    }
+    assert_eq!(decisions[0]["decision"], "deny", "{decisions:?}");
 
     let sqlite = rusqlite::Connection::open(&service.database).unwrap();
     sqlite
