@@ -4,6 +4,8 @@
 //! - `orders-actix` ([`orders_actix`]): the same policies and service on actix-web.
 //! - `orders-grpc` ([`orders_grpc`]): the same policies and service on tonic
 //!   (gRPC), through auth-core's `SecureServer`.
+//! - `documents-api` ([`documents`]): the second reference service on axum,
+//!   documents, folders, teams and sharing, whose relationships live in SpiceDB.
 //!
 //! The framework-independent parts are shared by all three: [`domain`] (the
 //! data), [`access`] (the roles file and its typed names), [`policy`] (who may
@@ -21,6 +23,7 @@ pub mod api_keys;
 pub mod cedar_orders;
 pub mod config;
 pub mod db;
+pub mod documents;
 pub mod domain;
 pub mod error;
 pub mod extract;
