@@ -95,6 +95,7 @@
 //! | `tower` | no | `auth_core::tower`: `AuthLayer`, authentication for any tower stack (hyper, tonic, axum), the outcome recorded in the request |
 //! | `tonic` | no | `auth_core::tonic`: gRPC status mapping, `#[service]` for guarded tonic methods, `SecureServer` (enables `tower`) |
 //! | `rbac` | no | `auth_core::rbac`: roles, permissions and inheritance from a TOML file validated at start (`rbac::RoleTable`), typed role names generated at build time, the matrix per role |
+//! | `casbin` | no | `auth_core::casbin`: a Casbin model and policy (files or any casbin adapter) behind `Policy`, with the matched rule as evidence, lists as filters, reloads without a lock on the hot path |
 //! | `utoipa` | no | `auth_core::openapi`: the OpenAPI document's security schemes, per-operation security requirements and error responses, written from the gates of a `SecureRouter` (utoipa 6), and a check that a served document matches them |
 //! | `testing` | no | [`Authenticated::for_testing`], a door for tests, and `auth_core::testing` (a table-driven policy harness, an access matrix kept as a snapshot). Enable it in `[dev-dependencies]` only: Cargo unifies features, so enabling it in `[dependencies]` opens the door in production builds. |
 //! | `fuzzing` | no | internal parsers exposed, unstable and hidden, for the harnesses in `fuzz/`. Not a door (nothing in it makes a principal or a permit), but not an API either: never enable it outside `fuzz/`. |
@@ -110,6 +111,10 @@ mod authz;
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub mod axum;
+#[cfg(feature = "casbin")]
+#[cfg_attr(docsrs, doc(cfg(feature = "casbin")))]
+#[path = "engine/casbin/mod.rs"]
+pub mod casbin;
 #[cfg(any(feature = "axum", feature = "actix-web"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "axum", feature = "actix-web"))))]
 pub mod coverage;
