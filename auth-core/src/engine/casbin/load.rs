@@ -39,6 +39,9 @@ pub(super) struct Snapshot {
     pub(super) lists: Result<ListShape, String>,
     /// 1 for the first load, then one more per reload.
     pub(super) generation: u64,
+    /// The model's and the policy's text, for a file source: what the watcher
+    /// compares the files with.
+    pub(super) files: Option<(String, String)>,
 }
 
 /// The effects casbin's default effector knows; any other panics inside casbin

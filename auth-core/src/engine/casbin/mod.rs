@@ -264,9 +264,9 @@ async fn build(
 ) -> Result<Snapshot, CasbinError> {
     match source {
         Source::Files { model, policy } => {
-            let (model_text, policy_text) = (read(model).await?, read(policy).await?);
+            let text = (read(model).await?, read(policy).await?);
             let files = (model.display().to_string(), policy.display().to_string());
-            from_text(&model_text, &policy_text, &files, options, generation).await
+            from_files(text, &files, options, generation).await
         }
         Source::Strings { model, policy } => {
             let files = ("<model string>".to_owned(), "<policy string>".to_owned());
@@ -286,6 +286,18 @@ async fn build(
             finish(parsed, &file, "<adapter>", options, generation).await
         }
     }
+}
+
+/// A snapshot from the files' `text`, which it keeps for the watcher.
+async fn from_files(
+    text: (String, String),
+    files: &(String, String),
+    options: Options,
+    generation: u64,
+) -> Result<Snapshot, CasbinError> {
+    let mut snapshot = from_text(&text.0, &text.1, files, options, generation).await?;
+    snapshot.files = Some(text);
+    Ok(snapshot)
 }
 
 /// A snapshot from the model's and the policy's text; `files` name them.
@@ -332,6 +344,7 @@ async fn finish(
         request,
         lists,
         generation,
+        files: None,
     })
 }
 
@@ -513,9 +526,21 @@ impl Casbin {
             return Err(Decision::unavailable(ENGINE, None));
         };
         let dom = get(Token::Dom);
-        let tenant = |filter: Filter<R>| match (R::TENANT, dom) {
-            (Some(field), Some(dom)) => field.eq(dom).and(filter),
-            _ => filter,
+        // As a single decision: within the principal's tenant (auth-core's rule
+        // for a resource that declares one) and the request's domain.
+        let mine = principal.info().tenant();
+        let tenant = |filter: Filter<R>| match R::TENANT {
+            None => filter,
+            Some(field) => match mine {
+                None => Filter::none(),
+                Some(mine) => {
+                    let within = field.eq(mine).and(filter);
+                    match dom {
+                        Some(dom) if dom != mine => field.eq(dom).and(within),
+                        _ => within,
+                    }
+                }
+            },
         };
 
         // A `*` rule that applies allows every object.

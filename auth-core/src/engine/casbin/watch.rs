@@ -10,7 +10,7 @@
 
 use std::time::Duration;
 
-use super::{Casbin, Source, build, read};
+use super::{Casbin, CasbinError, Source, from_files, read};
 
 /// A running watcher ([`Casbin::watch`]); stops when dropped.
 #[must_use = "the watcher stops when this is dropped"]
@@ -25,46 +25,56 @@ impl Drop for Watch {
     }
 }
 
-/// What the watcher last saw of the files.
-#[derive(PartialEq, Eq, Clone)]
-struct Seen {
-    model: String,
-    policy: String,
-}
-
 impl Casbin {
     /// Polls the source every `every` and reloads when it changed: files whose
-    /// content changed (and read the same on two polls in a row), or an
-    /// adapter, asked again at each poll. A change takes effect at the next
-    /// request after its reload; a reload that fails is logged (an error event
-    /// naming the file and the line), keeps the policy in use, and is tried
-    /// again only when the files change again.
+    /// content differs from the policy in use (and read the same on two polls
+    /// in a row), or an adapter, asked again at each poll. A change takes
+    /// effect at the next request after its reload; a reload that fails is
+    /// logged (an error event naming the file and the line), keeps the policy in
+    /// use, and is not tried again until the files change again.
     ///
     /// Needs a Tokio runtime; the watcher runs until the [`Watch`] is dropped.
     pub fn watch(&self, every: Duration) -> Watch {
         let casbin = self.clone();
         let task = tokio::spawn(async move {
-            let mut last = casbin.seen().await;
-            let mut pending: Option<Seen> = None;
+            let mut pending: Option<(String, String)> = None;
+            let mut failed: Option<(String, String)> = None;
             let mut interval = tokio::time::interval(every);
             interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            interval.tick().await;
             loop {
                 interval.tick().await;
-                let adapter = matches!(&*casbin.shared.source.lock().await, Source::Adapter { .. });
-                if adapter {
-                    casbin.reload_logged().await;
+                let files = match &*casbin.shared.source.lock().await {
+                    Source::Files { model, policy } => Some((model.clone(), policy.clone())),
+                    Source::Adapter { .. } => None,
+                    Source::Strings { .. } => return,
+                };
+                let Some((model, policy)) = files else {
+                    logged(casbin.reload().await);
                     continue;
-                }
-                let now = casbin.seen().await;
-                if now == last {
+                };
+                let (Ok(model_text), Ok(policy_text)) = (read(&model).await, read(&policy).await)
+                else {
+                    // Mid-rename, or gone: the next poll sees it again.
+                    continue;
+                };
+                let now = Some((model_text, policy_text));
+                if now == casbin.shared.current.load().files || now == failed {
                     pending = None;
-                } else if now.is_some() && pending == now {
-                    // Unchanged since the last poll: complete. Loaded even if it
-                    // fails, so that a broken file is reported once.
-                    casbin.reload_logged().await;
-                    last = now;
+                } else if now == pending {
+                    // Unchanged since the last poll: complete.
+                    let Some(text) = now else { continue };
+                    let names = (model.display().to_string(), policy.display().to_string());
+                    let result = {
+                        let _serial = casbin.shared.source.lock().await;
+                        let generation = casbin.generation() + 1;
+                        let built =
+                            from_files(text.clone(), &names, casbin.shared.options, generation)
+                                .await;
+                        casbin.install(built)
+                    };
+                    failed = result.is_err().then_some(text);
                     pending = None;
+                    logged(result);
                 } else {
                     pending = now;
                 }
@@ -72,35 +82,20 @@ impl Casbin {
         });
         Watch { task }
     }
+}
 
-    /// The files' content now, for a file source.
-    async fn seen(&self) -> Option<Seen> {
-        let (model, policy) = match &*self.shared.source.lock().await {
-            Source::Files { model, policy } => (model.clone(), policy.clone()),
-            Source::Strings { .. } | Source::Adapter { .. } => return None,
-        };
-        Some(Seen {
-            model: read(&model).await.ok()?,
-            policy: read(&policy).await.ok()?,
-        })
-    }
-
-    async fn reload_logged(&self) {
-        let mut source = self.shared.source.lock().await;
-        let generation = self.generation() + 1;
-        let built = build(&mut source, self.shared.options, generation).await;
-        drop(source);
-        match self.install(built) {
-            Ok(generation) => tracing::info!(
-                target: crate::audit::TARGET,
-                generation,
-                "casbin policy reloaded",
-            ),
-            Err(error) => tracing::error!(
-                target: crate::audit::TARGET,
-                error = %error,
-                "casbin policy reload failed: the policy in use stays",
-            ),
-        }
+/// Logs a reload's outcome.
+fn logged(result: Result<u64, CasbinError>) {
+    match result {
+        Ok(generation) => tracing::info!(
+            target: crate::audit::TARGET,
+            generation,
+            "casbin policy reloaded",
+        ),
+        Err(error) => tracing::error!(
+            target: crate::audit::TARGET,
+            error = %error,
+            "casbin policy reload failed: the policy in use stays",
+        ),
     }
 }
