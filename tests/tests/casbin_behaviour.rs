@@ -281,3 +281,44 @@ async fn requests_decide_correctly_while_reloads_swap_the_policy() {
     casbin.reload().await.unwrap();
     assert_eq!(send(addr, "PUT", "/documents/2", "bob acme").await.0, 200);
 }
+
+#[tokio::test]
+async fn a_policy_from_a_casbin_adapter_decides_and_its_rules_are_checked() {
+    let files = Files::new("adapter", MODEL, "");
+    let adapter = auth_core::casbin::casbin_rs::StringAdapter::new(POLICY);
+    let casbin = Casbin::from_adapter(files.model(), adapter).await.unwrap();
+    let addr = serve(casbin.clone()).await;
+    assert_eq!(send(addr, "PUT", "/documents/1", "bob acme").await.0, 200);
+    assert_eq!(send(addr, "PUT", "/documents/2", "bob acme").await.0, 403);
+    // The adapter is asked again on a reload.
+    assert_eq!(casbin.reload().await.unwrap(), 2);
+
+    // A rule with a field missing, from an adapter: refused, named.
+    let broken = auth_core::casbin::casbin_rs::StringAdapter::new("p, admin, acme, *\n");
+    let error = Casbin::from_adapter(files.model(), broken)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "policy adapter: rule `p, admin, acme, *`: `p` rules have 4 fields after the type, this one has 3"
+    );
+}
+
+#[tokio::test]
+async fn a_principal_named_like_a_role_does_not_get_the_role() {
+    // A user who signed up as `admin` is not acme's admin.
+    let addr = serve(Casbin::from_strings(MODEL, POLICY).await.unwrap()).await;
+    assert_eq!(send(addr, "PUT", "/documents/1", "admin acme").await.0, 403);
+    assert_eq!(
+        send(addr, "PUT", "/documents/1", "editor acme").await.0,
+        403
+    );
+    // Deliberately allowed: casbin's own answer (the role's permissions).
+    let casbin = auth_core::casbin::Loader::strings(MODEL, POLICY)
+        .dangerous_allow_subjects_named_like_roles()
+        .load()
+        .await
+        .unwrap();
+    let addr = serve(casbin).await;
+    assert_eq!(send(addr, "PUT", "/documents/1", "admin acme").await.0, 200);
+}

@@ -42,6 +42,21 @@ pub(super) struct Snapshot {
     /// The model's and the policy's text, for a file source: what the watcher
     /// compares the files with.
     pub(super) files: Option<(String, String)>,
+    /// The names `g` rules give roles (their second field): a principal whose
+    /// subject is one of them would hold that role.
+    pub(super) roles: std::collections::HashSet<String>,
+}
+
+/// The role names of `model`'s `g` rules.
+pub(super) fn role_names(model: &DefaultModel) -> std::collections::HashSet<String> {
+    model
+        .get_model()
+        .get("g")
+        .into_iter()
+        .flat_map(|g| g.values())
+        .flat_map(|assertion| assertion.policy.iter())
+        .filter_map(|rule| rule.get(1).cloned())
+        .collect()
 }
 
 /// The effects casbin's default effector knows; any other panics inside casbin

@@ -97,6 +97,11 @@ use tokio::sync::Mutex;
 use crate::filter::Filter;
 use crate::{Action, Authenticated, Decision};
 
+/// The casbin crate (casbin-rs 2) this module builds on: its
+/// [`Adapter`](casbin_rs::Adapter) trait and adapters, in the version auth-core
+/// uses.
+#[doc(no_inline)]
+pub use ::casbin as casbin_rs;
 pub use error::CasbinError;
 pub use mapping::{CasbinResource, CasbinSubject, Object};
 pub use watch::Watch;
@@ -129,6 +134,7 @@ struct Shared {
 struct Options {
     allow_empty: bool,
     require_lists: bool,
+    role_named_subjects: bool,
 }
 
 enum Source {
@@ -215,6 +221,18 @@ impl Loader {
     /// that lists through [`Casbin::list`].
     pub fn require_lists(mut self) -> Self {
         self.options.require_lists = true;
+        self
+    }
+
+    /// Lets a principal whose subject is the name of a role in the policy (a
+    /// user called `admin`, next to `g, alice, admin`) be decided for: casbin
+    /// would give it that role's permissions, since `g(admin, admin)` holds.
+    /// Without it such a principal is denied, with an error event. Use it only
+    /// when the policy makes users inherit from users (`g, alice, bob`) and
+    /// subjects cannot be chosen by their owners; otherwise give subjects a
+    /// prefix roles never have ([`CasbinSubject::casbin_subject`]: `user:42`).
+    pub fn dangerous_allow_subjects_named_like_roles(mut self) -> Self {
+        self.options.role_named_subjects = true;
         self
     }
 
@@ -330,6 +348,11 @@ async fn finish(
         message,
     })?;
     let lists = list::shape(&model, &request);
+    let roles = if options.role_named_subjects {
+        std::collections::HashSet::new()
+    } else {
+        load::role_names(&model)
+    };
     if options.require_lists
         && let Err(reason) = &lists
     {
@@ -345,6 +368,7 @@ async fn finish(
         lists,
         generation,
         files: None,
+        roles,
     })
 }
 
@@ -600,7 +624,20 @@ where
     let mut request = Vec::with_capacity(snapshot.request.len());
     for token in &snapshot.request {
         let value = match token {
-            Token::Sub => U::casbin_subject(principal).into_owned(),
+            Token::Sub => {
+                let subject = U::casbin_subject(principal).into_owned();
+                if snapshot.roles.contains(&subject) {
+                    tracing::error!(
+                        target: crate::audit::TARGET,
+                        principal = %subject,
+                        "a principal's casbin subject is the name of a role: denied (give subjects a prefix roles do not have)",
+                    );
+                    return Err(Decision::deny(
+                        "the principal's casbin subject is the name of a role",
+                    ));
+                }
+                subject
+            }
             Token::Act => A::NAME.to_owned(),
             Token::Obj => match (object, resource) {
                 (Some(object), _) => object.to_owned(),
