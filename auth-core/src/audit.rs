@@ -11,8 +11,8 @@
 //! |---|---|
 //! | authentication succeeded | `principal`, `mechanism`, `token_id`, `decision = "authenticated"` |
 //! | authentication failed | `error` (the kind, e.g. `invalid_token`, or `forbidden` for a token cookie on a cross-site request), `reason` (e.g. `the token expired`, or which header failed the cross-site check), `decision = "unauthenticated"` |
-//! | authorization decision | `principal`, `handler`, `rule`, `action`, `resource`, `decision` (`allow`, `deny`, `insufficient_scope`, `not_found`, `unavailable`), `reason` |
-//! | list decision ([`authorize_list`](crate::Authenticated::authorize_list)) | as a decision, with `resource` = `<kind>:*` and `filter`: the filter's shape (`owner_id = ?`: columns and operators, never values) |
+//! | authorization decision | `principal`, `handler`, `rule`, `action`, `resource`, `decision` (`allow`, `deny`, `insufficient_scope`, `not_found`, `unavailable`), `reason`, and for a policy engine's decision `engine` and `evidence` ([`Evidence`](crate::engine::Evidence): Cedar's determining policies, SpiceDB's ZedToken, Casbin's matched rule) |
+//! | list decision ([`authorize_list`](crate::Authenticated::authorize_list), [`authorize_page`](crate::Authenticated::authorize_page)) | as a decision, with `resource` = `<kind>:*` and `filter`: the filter's shape (`owner_id = ?`: columns and operators, never values) |
 //! | misconfiguration (an unregistered handler, a gatekeeper cleared early, an uncovered response in strict coverage, `auth_core::coverage`) | `handler`, `reason`, `decision = "misconfigured"`, at `ERROR` |
 //! | an uncovered response in report coverage (`auth_core::coverage`) | `handler` (method and route), `reason`, `decision = "uncovered"`, at `WARN` |
 //!
@@ -117,6 +117,8 @@ pub(crate) fn decision<'a, I: Display>(
         resource = format_args!("{}:{}", about().resource_kind, resource_id()),
         decision = outcome.as_str(),
         reason = &*reason.text(),
+        engine = decision.evidence().map(crate::engine::Evidence::engine),
+        evidence = decision.evidence().map(crate::engine::Evidence::detail),
     );
 }
 
@@ -142,6 +144,8 @@ pub(crate) fn list_decision<A: crate::Action, R: crate::Resource>(
         decision = decision.outcome().as_str(),
         reason = &*reason.text(),
         filter = filter.map(tracing::field::display),
+        engine = decision.evidence().map(crate::engine::Evidence::engine),
+        evidence = decision.evidence().map(crate::engine::Evidence::detail),
     );
 }
 

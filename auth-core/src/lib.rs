@@ -118,6 +118,7 @@ pub mod casbin;
 #[cfg(any(feature = "axum", feature = "actix-web"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "axum", feature = "actix-web"))))]
 pub mod coverage;
+pub mod engine;
 mod error;
 pub mod inventory;
 pub mod mount;

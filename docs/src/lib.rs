@@ -30,6 +30,9 @@ pub mod ways_in {}
 #[doc = include_str!("revocation.md")]
 pub mod revocation {}
 
+#[doc = include_str!("engines.md")]
+pub mod engines {}
+
 #[doc = include_str!("roles-file.md")]
 pub mod roles_file {}
 

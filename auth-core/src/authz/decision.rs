@@ -5,6 +5,7 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::AuthError;
+use crate::engine::Evidence;
 use crate::limit::RateLimited;
 
 /// The answer of a gate or a policy: allow, deny (as forbidden, not-found or
@@ -326,6 +327,30 @@ impl Decision {
         }
     }
 
+    /// Attaches what a policy engine based this decision on (Cedar's
+    /// determining policies, SpiceDB's ZedToken, Casbin's matched rule): the
+    /// audit event of the decision carries it as `engine` and `evidence`. Never
+    /// sent to the client.
+    ///
+    /// ```
+    /// use auth_core::Decision;
+    /// use auth_core::engine::Evidence;
+    ///
+    /// let decision = Decision::allow("the engine allows")
+    ///     .with_evidence(Evidence::new("cedar", "policy0"));
+    /// assert_eq!(decision.evidence().map(Evidence::detail), Some("policy0"));
+    /// ```
+    pub fn with_evidence(mut self, evidence: Evidence) -> Self {
+        self.reason.evidence = Some(Box::new(evidence));
+        self
+    }
+
+    /// What a policy engine based this decision on, if one did
+    /// ([`with_evidence`](Self::with_evidence)).
+    pub fn evidence(&self) -> Option<&Evidence> {
+        self.reason.evidence.as_deref()
+    }
+
     /// Whether this allows.
     #[inline]
     pub fn is_allowed(&self) -> bool {
@@ -497,6 +522,10 @@ struct Reason {
     /// How many `not(..)` wrap the reason; each reads `not: ` before it.
     negations: u16,
     template: Template,
+    /// What a policy engine based the decision on, for the audit log. Boxed:
+    /// only engine-backed decisions carry it, and a decision is moved on every
+    /// gate.
+    evidence: Option<Box<Evidence>>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -515,6 +544,7 @@ impl Reason {
             part,
             negations: 0,
             template,
+            evidence: None,
         }
     }
 
@@ -693,6 +723,21 @@ impl Any {
 }
 
 fn merge_denials(a: Decision, b: Decision) -> Decision {
+    // A merged reason is new text: it keeps the evidence of the first decision
+    // that had any, so an engine's denial inside `any(..)` is still explained.
+    let evidence = a
+        .reason
+        .evidence
+        .clone()
+        .or_else(|| b.reason.evidence.clone());
+    let mut merged = merge_verdicts(a, b);
+    if merged.reason.evidence.is_none() {
+        merged.reason.evidence = evidence;
+    }
+    merged
+}
+
+fn merge_verdicts(a: Decision, b: Decision) -> Decision {
     match (a.verdict, b.verdict) {
         (Verdict::InsufficientScope(x), Verdict::InsufficientScope(y)) => Decision {
             verdict: Verdict::InsufficientScope(Cow::Owned(format!("{x} {y}"))),

@@ -5,7 +5,8 @@ use std::marker::PhantomData;
 
 use crate::audit;
 use crate::authz::policy::{guest_refused, refuses_guest};
-use crate::{Action, AuthError, AuthInfo, Authenticated, Decision, Permit, Resource};
+use crate::engine::{ListPolicy, Page};
+use crate::{Action, AsyncPolicy, AuthError, AuthInfo, Authenticated, Decision, Permit, Resource};
 
 use super::{Filter, FilterPolicy};
 
@@ -57,6 +58,8 @@ use super::{Filter, FilterPolicy};
 #[must_use = "a list permit proves a check happened; pass it to the query"]
 pub struct ListPermit<'p, A, R> {
     filter: Filter<R>,
+    /// The engine's cursor of the next page ([`Authenticated::authorize_page`]).
+    next: Option<String>,
     principal: &'p AuthInfo,
     action: PhantomData<fn() -> A>,
 }
@@ -70,6 +73,14 @@ impl<'p, A: Action, R: Resource> ListPermit<'p, A, R> {
     /// Who the permit was made for.
     pub fn principal(&self) -> &'p AuthInfo {
         self.principal
+    }
+
+    /// The cursor of the next page, when the permit holds one page of an
+    /// engine's answer ([`Authenticated::authorize_page`]) and the engine has
+    /// more; `None` on the last page and for a whole-rule filter
+    /// ([`Authenticated::authorize_list`]).
+    pub fn next_cursor(&self) -> Option<&str> {
+        self.next.as_deref()
     }
 
     /// Turns a row the query returned into its [`Permit`], after checking it
@@ -119,6 +130,7 @@ impl<A: Action, R> fmt::Debug for ListPermit<'_, A, R> {
             .field("action", &A::NAME)
             .field("principal", &self.principal.subject())
             .field("filter", &self.filter)
+            .field("next", &self.next)
             .finish()
     }
 }
@@ -208,6 +220,68 @@ impl<U> Authenticated<U> {
         );
         Ok(ListPermit {
             filter,
+            next: None,
+            principal: self.info(),
+            action: PhantomData,
+        })
+    }
+
+    /// Asks the [`ListPolicy`] of `A` on `R` (an engine: Casbin, Cedar,
+    /// SpiceDB) which `R` this principal may `A`, one [`Page`] at a time, and
+    /// returns the [`ListPermit`] holding the answer, with the engine's cursor
+    /// of the next page ([`ListPermit::next_cursor`]). One audit event for the
+    /// page, with the engine's evidence.
+    ///
+    /// See [`engine`](crate::engine) for an example.
+    ///
+    /// # Errors
+    /// [`AuthError::Forbidden`] for a guest when the policy does not decide for
+    /// guests ([`AsyncPolicy::GUESTS`]); the engine's refusal otherwise:
+    /// [`AuthError::Unavailable`] (503) when it cannot answer, the error of its
+    /// denial when it refuses the whole list.
+    pub async fn authorize_page<A, R>(
+        &self,
+        state: &A::State,
+        page: Page<'_>,
+    ) -> Result<ListPermit<'_, A, R>, AuthError>
+    where
+        A: ListPolicy<R, Principal = U>,
+        R: Resource,
+    {
+        if refuses_guest(self, <A as AsyncPolicy<R>>::GUESTS) {
+            let decision = guest_refused();
+            audit::list_decision::<A, R>(self.subject(), &decision, None);
+            return Err(AuthError::forbidden(
+                "the policy does not decide for guests",
+            ));
+        }
+        let listing = match A::list(self, state, page).await {
+            Ok(listing) => listing,
+            Err(refusal) => {
+                audit::list_decision::<A, R>(self.subject(), &refusal, None);
+                return Err(match refusal.into_result() {
+                    Err(error) => error,
+                    // An `Err` that allows refuses all the same: an engine
+                    // that did not list grants nothing.
+                    Ok(()) => AuthError::forbidden("the engine refused the list"),
+                });
+            }
+        };
+        let filter = match R::TENANT {
+            None => listing.filter,
+            Some(tenant) => match self.info().tenant() {
+                Some(mine) => narrow_to_tenant(listing.filter, tenant, mine),
+                None => Filter::none(),
+            },
+        };
+        let mut decision = Decision::allow("the list is narrowed by the engine's answer");
+        if let Some(evidence) = listing.evidence {
+            decision = decision.with_evidence(evidence);
+        }
+        audit::list_decision::<A, R>(self.subject(), &decision, Some(&filter));
+        Ok(ListPermit {
+            filter,
+            next: listing.next,
             principal: self.info(),
             action: PhantomData,
         })
