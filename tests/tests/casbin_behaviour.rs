@@ -207,10 +207,9 @@ fn the_audit_event_carries_the_matched_rule() {
         .iter()
         .find(|e| e.get("decision").map(String::as_str) == Some("allow"))
         .unwrap();
-    assert_eq!(
-        event["reason"],
-        "casbin rule `editor, acme, document:1, update`"
-    );
+    assert_eq!(event["reason"], "a casbin rule allows");
+    assert_eq!(event["engine"], "casbin");
+    assert_eq!(event["evidence"], "editor, acme, document:1, update");
     assert_eq!(event["resource"], "document:1");
 
     let (allowed, events) = capture(|| bob.authorize_with::<Update, _>(doc(2), &casbin).is_ok());
@@ -220,6 +219,46 @@ fn the_audit_event_carries_the_matched_rule() {
         .find(|e| e.get("decision").map(String::as_str) == Some("deny"))
         .unwrap();
     assert_eq!(event["reason"], "no casbin rule allows");
+
+    // A list: one event, with the filter's shape and the engine's evidence.
+    let (listed, events) =
+        capture(|| {
+            auth_tests::block_on(bob.authorize_page::<casbin::Read, Document>(
+                &casbin,
+                auth_core::engine::Page::first(50),
+            ))
+            .map(|list| list.filter().to_string())
+        });
+    assert_eq!(
+        listed.unwrap(),
+        "(tenant = ? AND tenant = ? AND id IN (2 values))"
+    );
+    assert_eq!(events.len(), 1, "{events:#?}");
+    assert_eq!(events[0]["engine"], "casbin");
+    assert_eq!(
+        events[0]["evidence"],
+        "implicit permissions, each decided; policy generation 1"
+    );
+}
+
+#[tokio::test]
+async fn a_list_over_http_holds_exactly_what_single_requests_allow() {
+    let addr = serve(Casbin::from_strings(MODEL, POLICY).await.unwrap()).await;
+    for (who, expected) in [
+        ("bob acme", "1,2"),
+        ("alice acme", "1,2,3"),
+        ("carol globex", "10"),
+        ("alice globex", ""),
+        ("mallory acme", ""),
+    ] {
+        let (status, body) = send(addr, "GET", "/documents", who).await;
+        assert_eq!((status, body.as_str()), (200, expected), "{who}");
+        for id in [1, 2, 3, 10] {
+            let single = send(addr, "GET", &format!("/documents/{id}"), who).await.0 == 200;
+            let listed = expected.split(',').any(|listed| listed == id.to_string());
+            assert_eq!(single, listed, "document {id} for {who}");
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use auth_core::casbin::{Casbin, CasbinResource, CasbinSubject, Object};
+use auth_core::engine::{ListPolicy, Listing, Page};
 use auth_core::filter::Field;
 use auth_core::{
     Action, AuthError, Authenticated, Authenticator, Decision, Identity, Load, LoadError, Loaded,
@@ -140,6 +141,17 @@ impl Policy<Document> for Purge {
     }
 }
 
+/// "Which documents may I read?": casbin's implicit permissions, as a filter.
+impl ListPolicy<Document> for Read {
+    async fn list(
+        user: &Authenticated<Member>,
+        casbin: &Casbin,
+        _: Page<'_>,
+    ) -> Result<Listing<Document>, Decision> {
+        casbin.listing::<Read, _, _>(user)
+    }
+}
+
 #[derive(Clone)]
 pub struct App {
     pub casbin: Casbin,
@@ -192,6 +204,22 @@ async fn purge(
     format!("purged {}", doc.id)
 }
 
+/// The ids of the documents the caller may read, from the list's filter (the
+/// query), each admitted again.
+#[requires(authenticated)]
+async fn list(user: Authenticated<Member>, State(app): State<App>) -> Result<String, AuthError> {
+    let list = user
+        .authorize_page::<Read, Document>(&app.casbin, Page::first(50))
+        .await?;
+    let rows: Vec<Document> = list.filter().apply(app.docs.0.clone()).collect();
+    let permits = list.admit_all(rows)?;
+    Ok(permits
+        .iter()
+        .map(|p| p.id.to_string())
+        .collect::<Vec<_>>()
+        .join(","))
+}
+
 /// Serves the document routes over loopback with `casbin` deciding.
 pub async fn serve(casbin: Casbin) -> SocketAddr {
     use auth_core::axum::{SecureRouter, get, post};
@@ -201,6 +229,7 @@ pub async fn serve(casbin: Casbin) -> SocketAddr {
         auth: SharedAuthenticator::new(Members).with_realm("casbin"),
     };
     let router = SecureRouter::new()
+        .route("/documents", get(list))
         .route("/documents/{id}", get(read).put(update))
         .route("/documents/{id}/purge", post(purge))
         .with_state(app);

@@ -69,9 +69,9 @@
 //!   policy or the new one, never half of each. A reload that fails keeps the
 //!   policy in use and returns (and, from the [watcher](Casbin::watch), logs) the
 //!   error.
-//! - **Evidence.** An allow (or a denial by a `deny` rule) records the matched
-//!   rule (casbin's `explain`) in the decision's reason, and so in its audit
-//!   event.
+//! - **Evidence.** An allow (or a denial by a `deny` rule) carries the matched
+//!   rule (casbin's `explain`) as its [`Evidence`], and so into its audit event
+//!   (`engine = "casbin"`, `evidence = "editor, acme, document:1, update"`).
 //! - **Lists that equal the single answers**, for the matchers that are plain
 //!   equalities (with roles and domains, and `*` rules): [`Casbin::list`]
 //!   collects the candidates from casbin's implicit permissions, then asks the
@@ -94,6 +94,7 @@ use arc_swap::ArcSwap;
 use casbin::{Adapter, CoreApi, DefaultModel, MgmtApi, RbacApi};
 use tokio::sync::Mutex;
 
+use crate::engine::{Evidence, Listing};
 use crate::filter::Filter;
 use crate::{Action, Authenticated, Decision};
 
@@ -108,8 +109,10 @@ pub use watch::Watch;
 
 use load::{Snapshot, Token};
 
-/// The audit and 503 name of the engine.
+/// The 503 name of the engine.
 const ENGINE: &str = "casbin enforcer";
+/// The engine's name in audit events ([`Evidence::engine`]).
+const EVIDENCE: &str = "casbin";
 
 /// A Casbin model and policy, shared by every request: cheap to clone, safe to
 /// use from any thread. Build it with [`Casbin::from_files`], a [`Loader`], or
@@ -477,7 +480,7 @@ impl Casbin {
     /// Casbin's decision for `principal` doing `A` on `resource`:
     /// `enforce(sub[, dom], obj, A::NAME)` on the snapshot in use.
     ///
-    /// Allow or deny, with the matched rule in the reason; unavailable (503) when
+    /// Allow or deny, with the matched rule as [`Evidence`]; unavailable (503) when
     /// the enforcer fails; a denial when the model has domains and the principal
     /// none, or the resource belongs to another tenant. Call it from the
     /// domain's [`Policy`](crate::Policy); it never makes a permit itself.
@@ -493,20 +496,73 @@ impl Casbin {
             Err(refusal) => return refusal,
         };
         match enforce(&snapshot, request) {
-            Ok((true, rules)) => Decision::allow_because(format!(
-                "casbin rule `{}`",
-                rules
-                    .first()
-                    .map_or_else(String::new, |rule| rule.join(", "))
-            )),
+            Ok((true, rules)) => {
+                Decision::allow("a casbin rule allows").with_evidence(Evidence::new(
+                    EVIDENCE,
+                    rules
+                        .first()
+                        .map_or_else(String::new, |rule| rule.join(", ")),
+                ))
+            }
             // The rule that decided a denial is the last one casbin matched
             // (an allow then a `deny` rule, for a deny-override effect).
             Ok((false, rules)) => match rules.last() {
-                Some(rule) => Decision::deny(format!("casbin rule `{}` denies", rule.join(", "))),
+                Some(rule) => Decision::deny("a casbin rule denies")
+                    .with_evidence(Evidence::new(EVIDENCE, rule.join(", "))),
                 None => Decision::deny("no casbin rule allows"),
             },
             Err(()) => Decision::unavailable(ENGINE, None),
         }
+    }
+
+    /// [`list`](Self::list) as the [`Listing`] a
+    /// [`ListPolicy`](crate::engine::ListPolicy) returns: the whole list (the
+    /// query pages by itself), with the policy generation as evidence.
+    ///
+    /// ```
+    /// use auth_core::casbin::{Casbin, CasbinResource, CasbinSubject};
+    /// use auth_core::engine::{ListPolicy, Listing, Page};
+    /// use auth_core::{Action, Authenticated, Decision, Policy};
+    /// # use auth_core::{casbin::Object, Resource};
+    /// # #[derive(Action)] struct Read;
+    /// # struct User;
+    /// # impl CasbinSubject for User {}
+    /// # struct Document { id: i64 }
+    /// # impl Resource for Document {
+    /// #     const KIND: &'static str = "document";
+    /// #     fn id(&self) -> impl std::fmt::Display + '_ { self.id }
+    /// # }
+    /// # impl CasbinResource for Document { const OBJECT: Object<Self> = Object::int("id", |d| d.id); }
+    /// # impl Policy<Document> for Read {
+    /// #     type Principal = User;
+    /// #     type State = Casbin;
+    /// #     fn decide(user: &Authenticated<User>, doc: &Document, casbin: &Casbin) -> Decision {
+    /// #         casbin.decide::<Read, _, _>(user, doc)
+    /// #     }
+    /// # }
+    ///
+    /// impl ListPolicy<Document> for Read {
+    ///     async fn list(user: &Authenticated<User>, casbin: &Casbin, _: Page<'_>) -> Result<Listing<Document>, Decision> {
+    ///         casbin.listing::<Read, _, _>(user)
+    ///     }
+    /// }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`list`](Self::list).
+    pub fn listing<A, R, U>(&self, principal: &Authenticated<U>) -> Result<Listing<R>, Decision>
+    where
+        A: Action,
+        R: CasbinResource,
+        U: CasbinSubject,
+    {
+        let snapshot = self.shared.current.load();
+        let generation = snapshot.generation;
+        let filter = filter_in::<A, R, U>(&snapshot, principal)?;
+        Ok(Listing::complete(filter).with_evidence(Evidence::new(
+            EVIDENCE,
+            format!("implicit permissions, each decided; policy generation {generation}"),
+        )))
     }
 
     /// Every `R` that `principal` may `A`, as a [`Filter`]: the ids (or the
@@ -526,86 +582,7 @@ impl Casbin {
         R: CasbinResource,
         U: CasbinSubject,
     {
-        let snapshot = self.shared.current.load();
-        let shape = match &snapshot.lists {
-            Ok(shape) => shape,
-            Err(reason) => {
-                tracing::error!(
-                    target: crate::audit::TARGET,
-                    action = A::NAME,
-                    resource = R::KIND,
-                    reason = %reason,
-                    "the casbin model cannot answer lists as a filter",
-                );
-                return Err(Decision::unavailable(
-                    "casbin list (the model cannot be a filter)",
-                    None,
-                ));
-            }
-        };
-        let request = request::<A, R, U>(&snapshot, principal, None, Some("*"))?;
-        let at = |token: Token| snapshot.request.iter().position(|t| *t == token);
-        let get = |token: Token| at(token).and_then(|i| request.get(i)).map(String::as_str);
-        let (Some(sub), Some(act)) = (get(Token::Sub), get(Token::Act)) else {
-            return Err(Decision::unavailable(ENGINE, None));
-        };
-        let dom = get(Token::Dom);
-        // As a single decision: within the principal's tenant (auth-core's rule
-        // for a resource that declares one) and the request's domain.
-        let mine = principal.info().tenant();
-        let tenant = |filter: Filter<R>| match R::TENANT {
-            None => filter,
-            Some(field) => match mine {
-                None => Filter::none(),
-                Some(mine) => {
-                    let within = field.eq(mine).and(filter);
-                    match dom {
-                        Some(dom) if dom != mine => field.eq(dom).and(within),
-                        _ => within,
-                    }
-                }
-            },
-        };
-
-        // A `*` rule that applies allows every object.
-        if shape.any_object
-            && let Ok((true, _)) = enforce(&snapshot, request.clone())
-        {
-            return Ok(tenant(Filter::all()));
-        }
-        let enforcer = &snapshot.enforcer;
-        let mut subjects = vec![sub.to_owned()];
-        if shape.roles {
-            subjects.extend(enforcer.get_implicit_roles_for_user(sub, dom));
-        }
-        let mut candidates: Vec<String> = enforcer
-            .get_policy()
-            .into_iter()
-            .filter(|rule| {
-                let field = |i: usize| rule.get(i).map(String::as_str);
-                field(shape.p_sub).is_some_and(|s| subjects.iter().any(|x| x == s))
-                    && shape.p_dom.is_none_or(|i| field(i) == dom)
-                    && field(shape.p_act)
-                        .is_some_and(|a| a == act || (shape.any_action && a == "*"))
-            })
-            .filter_map(|rule| rule.get(shape.p_obj).cloned())
-            .collect();
-        candidates.sort_unstable();
-        candidates.dedup();
-        let obj = at(Token::Obj).unwrap_or_default();
-        let mut allowed = Vec::with_capacity(candidates.len());
-        for candidate in candidates {
-            let mut asked = request.clone();
-            if let Some(slot) = asked.get_mut(obj) {
-                slot.clone_from(&candidate);
-            }
-            match enforce(&snapshot, asked) {
-                Ok((true, _)) => allowed.push(candidate),
-                Ok((false, _)) => {}
-                Err(()) => return Err(Decision::unavailable(ENGINE, None)),
-            }
-        }
-        Ok(tenant(R::OBJECT.filter(allowed.iter().map(String::as_str))))
+        filter_in::<A, R, U>(&self.shared.current.load(), principal)
     }
 }
 
@@ -673,6 +650,96 @@ where
         request.push(value);
     }
     Ok(request)
+}
+
+/// [`Casbin::list`] on one snapshot.
+fn filter_in<A, R, U>(
+    snapshot: &Snapshot,
+    principal: &Authenticated<U>,
+) -> Result<Filter<R>, Decision>
+where
+    A: Action,
+    R: CasbinResource,
+    U: CasbinSubject,
+{
+    let shape = match &snapshot.lists {
+        Ok(shape) => shape,
+        Err(reason) => {
+            tracing::error!(
+                target: crate::audit::TARGET,
+                action = A::NAME,
+                resource = R::KIND,
+                reason = %reason,
+                "the casbin model cannot answer lists as a filter",
+            );
+            return Err(Decision::unavailable(
+                "casbin list (the model cannot be a filter)",
+                None,
+            ));
+        }
+    };
+    let request = request::<A, R, U>(snapshot, principal, None, Some("*"))?;
+    let at = |token: Token| snapshot.request.iter().position(|t| *t == token);
+    let get = |token: Token| at(token).and_then(|i| request.get(i)).map(String::as_str);
+    let (Some(sub), Some(act)) = (get(Token::Sub), get(Token::Act)) else {
+        return Err(Decision::unavailable(ENGINE, None));
+    };
+    let dom = get(Token::Dom);
+    // As a single decision: within the principal's tenant (auth-core's rule
+    // for a resource that declares one) and the request's domain.
+    let mine = principal.info().tenant();
+    let tenant = |filter: Filter<R>| match R::TENANT {
+        None => filter,
+        Some(field) => match mine {
+            None => Filter::none(),
+            Some(mine) => {
+                let within = field.eq(mine).and(filter);
+                match dom {
+                    Some(dom) if dom != mine => field.eq(dom).and(within),
+                    _ => within,
+                }
+            }
+        },
+    };
+
+    // A `*` rule that applies allows every object.
+    if shape.any_object
+        && let Ok((true, _)) = enforce(snapshot, request.clone())
+    {
+        return Ok(tenant(Filter::all()));
+    }
+    let enforcer = &snapshot.enforcer;
+    let mut subjects = vec![sub.to_owned()];
+    if shape.roles {
+        subjects.extend(enforcer.get_implicit_roles_for_user(sub, dom));
+    }
+    let mut candidates: Vec<String> = enforcer
+        .get_policy()
+        .into_iter()
+        .filter(|rule| {
+            let field = |i: usize| rule.get(i).map(String::as_str);
+            field(shape.p_sub).is_some_and(|s| subjects.iter().any(|x| x == s))
+                && shape.p_dom.is_none_or(|i| field(i) == dom)
+                && field(shape.p_act).is_some_and(|a| a == act || (shape.any_action && a == "*"))
+        })
+        .filter_map(|rule| rule.get(shape.p_obj).cloned())
+        .collect();
+    candidates.sort_unstable();
+    candidates.dedup();
+    let obj = at(Token::Obj).unwrap_or_default();
+    let mut allowed = Vec::with_capacity(candidates.len());
+    for candidate in candidates {
+        let mut asked = request.clone();
+        if let Some(slot) = asked.get_mut(obj) {
+            slot.clone_from(&candidate);
+        }
+        match enforce(snapshot, asked) {
+            Ok((true, _)) => allowed.push(candidate),
+            Ok((false, _)) => {}
+            Err(()) => return Err(Decision::unavailable(ENGINE, None)),
+        }
+    }
+    Ok(tenant(R::OBJECT.filter(allowed.iter().map(String::as_str))))
 }
 
 /// `enforce_ex` on a snapshot; an error or a panic inside casbin is `Err`.
