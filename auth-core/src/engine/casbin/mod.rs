@@ -1,5 +1,5 @@
 //! Casbin behind [`Policy`](crate::Policy): a model and a policy a team already
-//! keeps (files, or any casbin [`Adapter`](casbin::Adapter)) decide a handler's
+//! keeps (files, or any casbin [`Adapter`]) decide a handler's
 //! `#[requires(Update(doc))]`, which still gets its `Permit<Update, Document>`.
 //!
 //! The domain crate writes the policy as usual and asks the engine inside it;
@@ -63,7 +63,7 @@
 //!   with no `p` rule is refused too (a truncated file would deny everything
 //!   silently) unless [`Loader::allow_empty_policy`] says it is deliberate.
 //! - **No lock on the hot path.** Decisions read an immutable snapshot (the
-//!   enforcer, its role links) through an [`ArcSwap`](arc_swap::ArcSwap): a
+//!   enforcer, its role links) through an `ArcSwap` (arc-swap): a
 //!   load is a few atomic operations. A [`reload`](Casbin::reload) builds the
 //!   next snapshot off the hot path and swaps it in; a request sees the old
 //!   policy or the new one, never half of each. A reload that fails keeps the
@@ -99,7 +99,7 @@ use crate::filter::Filter;
 use crate::{Action, Authenticated, Decision};
 
 /// The casbin crate (casbin-rs 2) this module builds on: its
-/// [`Adapter`](casbin_rs::Adapter) trait and adapters, in the version auth-core
+/// [`Adapter`] trait and adapters, in the version auth-core
 /// uses.
 #[doc(no_inline)]
 pub use ::casbin as casbin_rs;
