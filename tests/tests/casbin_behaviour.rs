@@ -181,9 +181,13 @@ m = g(r.sub, p.sub, r.dom) && r.dom == p.dom && (r.obj == p.obj || p.obj == "*")
 "#;
 
 #[tokio::test]
-async fn an_enforcer_error_is_a_503_and_never_runs_the_body() {
+async fn an_enforcer_error_is_a_503_and_never_runs_the_body_then_a_fixed_model_recovers() {
     let policy = format!("{POLICY}p, admin, acme, *, purge\n");
-    let addr = serve(Casbin::from_strings(FAILING, policy).await.unwrap()).await;
+    let files = Files::new("failing", FAILING, &policy);
+    let casbin = Casbin::from_files(files.model(), files.policy())
+        .await
+        .unwrap();
+    let addr = serve(casbin.clone()).await;
     let before = BODIES.load(Ordering::SeqCst);
     let (status, body) = send(addr, "POST", "/documents/1/purge", "alice acme").await;
     assert_eq!(status, 503, "{body}");
@@ -191,6 +195,14 @@ async fn an_enforcer_error_is_a_503_and_never_runs_the_body() {
     assert_eq!(BODIES.load(Ordering::SeqCst), before);
     // Other actions still decide.
     assert_eq!(send(addr, "PUT", "/documents/1", "alice acme").await.0, 200);
+
+    // The model fixed and reloaded: the same request is decided again.
+    std::fs::write(files.model(), MODEL).unwrap();
+    casbin.reload().await.unwrap();
+    assert_eq!(
+        send(addr, "POST", "/documents/1/purge", "alice acme").await,
+        (200, "purged 1".to_owned())
+    );
 }
 
 #[test]

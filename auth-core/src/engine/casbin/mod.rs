@@ -709,21 +709,30 @@ where
         return Ok(tenant(Filter::all()));
     }
     let enforcer = &snapshot.enforcer;
-    let mut subjects = vec![sub.to_owned()];
-    if shape.roles {
-        subjects.extend(enforcer.get_implicit_roles_for_user(sub, dom));
-    }
-    let mut candidates: Vec<String> = enforcer
-        .get_policy()
-        .into_iter()
-        .filter(|rule| {
-            let field = |i: usize| rule.get(i).map(String::as_str);
-            field(shape.p_sub).is_some_and(|s| subjects.iter().any(|x| x == s))
-                && shape.p_dom.is_none_or(|i| field(i) == dom)
-                && field(shape.p_act).is_some_and(|a| a == act || (shape.any_action && a == "*"))
-        })
-        .filter_map(|rule| rule.get(shape.p_obj).cloned())
-        .collect();
+    // casbin's role and policy queries, guarded as its decisions are: a panic
+    // inside casbin is an outage, not a crashed worker.
+    let candidates = std::panic::catch_unwind(AssertUnwindSafe(|| {
+        let mut subjects = vec![sub.to_owned()];
+        if shape.roles {
+            subjects.extend(enforcer.get_implicit_roles_for_user(sub, dom));
+        }
+        enforcer
+            .get_policy()
+            .into_iter()
+            .filter(|rule| {
+                let field = |i: usize| rule.get(i).map(String::as_str);
+                field(shape.p_sub).is_some_and(|s| subjects.iter().any(|x| x == s))
+                    && shape.p_dom.is_none_or(|i| field(i) == dom)
+                    && field(shape.p_act)
+                        .is_some_and(|a| a == act || (shape.any_action && a == "*"))
+            })
+            .filter_map(|rule| rule.get(shape.p_obj).cloned())
+            .collect::<Vec<String>>()
+    }));
+    let Ok(mut candidates) = candidates else {
+        tracing::error!(target: crate::audit::TARGET, "casbin's permission queries panicked: unavailable");
+        return Err(Decision::unavailable(ENGINE, None));
+    };
     candidates.sort_unstable();
     candidates.dedup();
     let obj = at(Token::Obj).unwrap_or_default();

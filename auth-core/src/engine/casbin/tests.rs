@@ -154,3 +154,10 @@ fn matchers_that_are_not_equalities_cannot_list() {
     let wildcard = RBAC.replace("r.obj == p.obj", "(r.obj == p.obj || p.obj == \"*\")");
     assert!(load(&wildcard, "p, a, *, read").unwrap().listable().is_ok());
 }
+
+/// A policy's state is shared by every request, on any thread.
+#[test]
+fn the_engine_is_send_and_sync() {
+    fn shared<T: Send + Sync + Clone + 'static>() {}
+    shared::<Casbin>();
+}
