@@ -95,6 +95,7 @@
 //! | `tower` | no | `auth_core::tower`: `AuthLayer`, authentication for any tower stack (hyper, tonic, axum), the outcome recorded in the request |
 //! | `tonic` | no | `auth_core::tonic`: gRPC status mapping, `#[service]` for guarded tonic methods, `SecureServer` (enables `tower`) |
 //! | `rbac` | no | `auth_core::rbac`: roles, permissions and inheritance from a TOML file validated at start (`rbac::RoleTable`), typed role names generated at build time, the matrix per role |
+//! | `casbin` | no | `auth_core::casbin`: a Casbin model and policy (files or any casbin adapter) behind `Policy`, with the matched rule as evidence, lists as filters, reloads without a lock on the hot path |
 //! | `utoipa` | no | `auth_core::openapi`: the OpenAPI document's security schemes, per-operation security requirements and error responses, written from the gates of a `SecureRouter` (utoipa 6), and a check that a served document matches them |
 //! | `cedar` | no | `auth_core::cedar`: Cedar policies and a schema from files, validated at start, deciding the domain's policies (allow, deny, unavailable, with the determining policy ids) and answering lists as filters (type-aware partial evaluation) |
 //! | `spicedb` | no | `auth_core::spicedb`: SpiceDB (relationships, Zanzibar-style) behind a policy: a gRPC client (checks, `LookupResources` pages, writes returning ZedTokens) that fails closed |
@@ -116,6 +117,10 @@ pub mod axum;
 #[cfg_attr(docsrs, doc(cfg(feature = "cedar")))]
 #[path = "engine/cedar/mod.rs"]
 pub mod cedar;
+#[cfg(feature = "casbin")]
+#[cfg_attr(docsrs, doc(cfg(feature = "casbin")))]
+#[path = "engine/casbin/mod.rs"]
+pub mod casbin;
 #[cfg(any(feature = "axum", feature = "actix-web"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "axum", feature = "actix-web"))))]
 pub mod coverage;

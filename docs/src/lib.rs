@@ -50,6 +50,9 @@ pub mod openapi {}
 #[doc = include_str!("grpc.md")]
 pub mod grpc {}
 
+#[doc = include_str!("casbin.md")]
+pub mod casbin {}
+
 #[doc = include_str!("threat-model.md")]
 pub mod threat_model {}
 
