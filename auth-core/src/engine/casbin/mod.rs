@@ -471,7 +471,7 @@ impl Casbin {
         match &self.shared.current.load().lists {
             Ok(_) => Ok(()),
             Err(reason) => Err(CasbinError::NotListable {
-                file: "in use".to_owned(),
+                file: "<model in use>".to_owned(),
                 reason: reason.clone(),
             }),
         }
