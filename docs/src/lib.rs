@@ -33,8 +33,12 @@ pub mod revocation {}
 #[doc = include_str!("engines.md")]
 pub mod engines {}
 
+#[doc = include_str!("casbin.md")]
+pub mod casbin {}
+
 #[doc = include_str!("cedar.md")]
 pub mod cedar {}
+
 #[doc = include_str!("spicedb.md")]
 pub mod spicedb {}
 
@@ -49,9 +53,6 @@ pub mod openapi {}
 
 #[doc = include_str!("grpc.md")]
 pub mod grpc {}
-
-#[doc = include_str!("casbin.md")]
-pub mod casbin {}
 
 #[doc = include_str!("threat-model.md")]
 pub mod threat_model {}

@@ -388,11 +388,12 @@ impl Cedar {
             .policies
             .tpe(&request, &entities, &self.schema)
             .map_err(|error| unavailable(format!("partial evaluation failed: {error}")))?;
-        let erring: Vec<String> = response
+        let mut erring: Vec<String> = response
             .error_permits()
             .chain(response.error_forbids())
             .map(ToString::to_string)
             .collect();
+        erring.sort_unstable();
         if !erring.is_empty() {
             return Err(unavailable(format!(
                 "policies fail to evaluate for this principal: {}",
@@ -426,15 +427,24 @@ impl Cedar {
             .chain(response.residual_forbids())
             .map(ToString::to_string)
             .collect();
+        // In the order of the policies' ids: Cedar answers from a hash map, and
+        // the same rule must give the same filter (and audit event) every time.
+        let sorted = |ids: &mut Vec<&PolicyId>| {
+            ids.sort_by(|a, b| AsRef::<str>::as_ref(*a).cmp(AsRef::<str>::as_ref(*b)))
+        };
+        let mut residual_permits: Vec<&PolicyId> = response.residual_permits().collect();
+        let mut residual_forbids: Vec<&PolicyId> = response.residual_forbids().collect();
+        sorted(&mut residual_permits);
+        sorted(&mut residual_forbids);
         let mut permits = Vec::new();
         if response.true_permits().next().is_some() {
             permits.push(Filter::all());
         }
-        for id in response.residual_permits() {
+        for id in residual_permits {
             permits.push(residual(id)?);
         }
         let mut forbids = Vec::new();
-        for id in response.residual_forbids() {
+        for id in residual_forbids {
             forbids.push(residual(id)?);
         }
         Ok((Filter::any_of(permits).and(!Filter::any_of(forbids)), ids))
