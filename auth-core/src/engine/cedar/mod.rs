@@ -430,7 +430,7 @@ impl Cedar {
         // In the order of the policies' ids: Cedar answers from a hash map, and
         // the same rule must give the same filter (and audit event) every time.
         let sorted = |ids: &mut Vec<&PolicyId>| {
-            ids.sort_by(|a, b| AsRef::<str>::as_ref(*a).cmp(AsRef::<str>::as_ref(*b)))
+            ids.sort_by(|a, b| AsRef::<str>::as_ref(*a).cmp(AsRef::<str>::as_ref(*b)));
         };
         let mut residual_permits: Vec<&PolicyId> = response.residual_permits().collect();
         let mut residual_forbids: Vec<&PolicyId> = response.residual_forbids().collect();
