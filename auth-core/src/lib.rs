@@ -113,14 +113,14 @@ mod authz;
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub mod axum;
-#[cfg(feature = "cedar")]
-#[cfg_attr(docsrs, doc(cfg(feature = "cedar")))]
-#[path = "engine/cedar/mod.rs"]
-pub mod cedar;
 #[cfg(feature = "casbin")]
 #[cfg_attr(docsrs, doc(cfg(feature = "casbin")))]
 #[path = "engine/casbin/mod.rs"]
 pub mod casbin;
+#[cfg(feature = "cedar")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cedar")))]
+#[path = "engine/cedar/mod.rs"]
+pub mod cedar;
 #[cfg(any(feature = "axum", feature = "actix-web"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "axum", feature = "actix-web"))))]
 pub mod coverage;
