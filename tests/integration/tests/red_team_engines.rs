@@ -63,3 +63,13 @@ async fn a_zero_timeout_is_refused_at_build() {
     let error = built.expect_err("a zero timeout is refused");
     assert!(error.to_string().contains("timeout"), "{error}");
 }
+
+/// documents-api's configuration holds SpiceDB's preshared key: its `Debug`
+/// (what a `tracing::debug!(?config)` or a panic message prints) must not.
+#[test]
+fn the_documents_config_debug_does_not_print_the_preshared_key() {
+    let config = examples::documents::Config::new("http://127.0.0.1:50051", "sekrit-preshared");
+    let printed = format!("{config:?}");
+    assert!(!printed.contains("sekrit-preshared"), "{printed}");
+    assert!(printed.contains("127.0.0.1:50051"), "{printed}");
+}
