@@ -708,7 +708,11 @@ impl LookupPage {
 
     /// The page as a [`ListPolicy`](crate::engine::ListPolicy)'s answer: the
     /// filter `ids` makes of the ids (e.g. `|ids| ID_TEXT.one_of(ids)`), the next
-    /// cursor, and the revision as evidence.
+    /// cursor, and the revision as evidence. An id must select exactly the row
+    /// whose [`SpiceObject::object_id`] it is: parsing `05` or `+5` as row 5
+    /// would list a row a check on `document:5` refuses, so keep a parsed id
+    /// only if it prints back the same
+    /// (`id.parse::<i64>().ok().filter(|n| n.to_string() == *id)`).
     pub fn into_listing<R>(self, ids: impl FnOnce(Vec<String>) -> Filter<R>) -> Listing<R> {
         let listing = Listing::page(ids(self.ids), self.next);
         match self.looked_up_at {
