@@ -132,18 +132,14 @@ fn tricky_policies_list_exactly_what_they_decide() {
             CedarFile::new("docs.cedarschema", schema.clone()),
         )
         .unwrap_or_else(|error| panic!("{name}: {error}"));
-        let filter: Filter<Doc> = match cedar.filter(
-            &Member(&principal),
-            ReadDoc,
-            &context,
-            &Doc::fields(),
-        ) {
-            Ok(filter) => filter,
-            Err(error) => {
-                refused.push(format!("{name}: {error}"));
-                continue;
-            }
-        };
+        let filter: Filter<Doc> =
+            match cedar.filter(&Member(&principal), ReadDoc, &context, &Doc::fields()) {
+                Ok(filter) => filter,
+                Err(error) => {
+                    refused.push(format!("{name}: {error}"));
+                    continue;
+                }
+            };
         for doc in &docs {
             let decision = cedar.decide(&Member(&principal), ReadDoc, doc, &context);
             if decision.is_unavailable() {
