@@ -82,8 +82,8 @@ pub enum ReadConsistency {
     MinimizeLatency,
 }
 
-/// How `documents-api` is configured.
-#[derive(Debug, Clone)]
+/// How `documents-api` is configured. Its `Debug` leaves the preshared key out.
+#[derive(Clone)]
 pub struct Config {
     /// Where it listens (`DOCUMENTS_API_ADDR`, default `127.0.0.1:8081`).
     pub addr: SocketAddr,
@@ -102,6 +102,20 @@ pub struct Config {
     pub read_consistency: ReadConsistency,
     /// The administrator made at start (`DOCUMENTS_API_ADMIN`, default `admin`).
     pub admin: String,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("addr", &self.addr)
+            .field("database", &self.database)
+            .field("spicedb_endpoint", &self.spicedb_endpoint)
+            .field("spicedb_key", &"<redacted>")
+            .field("spicedb_timeout", &self.spicedb_timeout)
+            .field("read_consistency", &self.read_consistency)
+            .field("admin", &self.admin)
+            .finish()
+    }
 }
 
 /// A configuration value that is wrong; the message names the variable.

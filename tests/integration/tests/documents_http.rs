@@ -746,3 +746,53 @@ fn outage_is_503_then_recovery() {
     assert!(service.can_read(&alice, new));
     assert_eq!(service.list(&alice, 50), vec![new]);
 }
+
+/// Red team (issue 13): SpiceDB answers a lookup with an id this service did
+/// not make, but which reads as one of its rows (`05`, `+5`: a relationship
+/// another writer of the same SpiceDB made, or garbage). The single check on
+/// row 5 asks about `document:5` and is refused; the list must not show row 5
+/// either (only the canonical spelling of an id names a row).
+#[test]
+fn a_looked_up_id_that_only_parses_as_a_row_selects_nothing() {
+    use auth_core::spicedb::{Relationship, RelationshipUpdate, SpiceDb};
+
+    let Some(sidecar) = shared_sidecar() else {
+        return;
+    };
+    let service = Service::start_on(&sidecar.endpoint());
+    let alice = service.user("alice");
+    let mallory = service.user("mallory");
+    let secret = service.document(&alice, None);
+    let other = service.document(&alice, None);
+    service.runtime.block_on(async {
+        let spicedb = SpiceDb::builder(sidecar.endpoint(), KEY)
+            .timeout(Duration::from_secs(10))
+            .build()
+            .unwrap();
+        let object = |id: String| auth_core::spicedb::ObjectRef::new("document", id).unwrap();
+        let user = auth_core::spicedb::ObjectRef::new("user", mallory.id.to_string()).unwrap();
+        spicedb
+            .write_relationships([
+                RelationshipUpdate::touch(
+                    Relationship::new(object(format!("0{secret}")), "viewer", user.clone())
+                        .unwrap(),
+                ),
+                RelationshipUpdate::touch(
+                    Relationship::new(object(format!("+{other}")), "viewer", user).unwrap(),
+                ),
+            ])
+            .await
+            .unwrap();
+    });
+    // A write through the service after ours: its reads are at least this fresh.
+    let team = service.team("team");
+    service.membership("PUT", team, &alice);
+
+    assert!(!service.can_read(&mallory, secret));
+    assert!(!service.can_read(&mallory, other));
+    let listed = service.list(&mallory, 10);
+    assert!(
+        !listed.contains(&secret) && !listed.contains(&other),
+        "the list shows {listed:?}, which the single checks refuse"
+    );
+}

@@ -88,7 +88,11 @@
 //! is refused as unavailable).
 //!
 //! Set [`Policy::MEMO`](crate::Policy::MEMO) so one request asks Cedar once per
-//! resource however many times the policy is asked. Entities are built per
+//! resource however many times the policy is asked. The memo is keyed by the
+//! resource's [id](crate::Resource::id), not by the attributes Cedar decides
+//! on: a handler that changes a resource and asks again about the changed value
+//! (a move to another owner or folder, checked before it is saved) gets the
+//! first answer. Leave `MEMO` off for such a pair. Entities are built per
 //! decision rather than kept for the request: building the two entities is a
 //! few allocations, small beside the evaluation, and keeping them would cache a
 //! principal's attributes past a change the request itself makes.

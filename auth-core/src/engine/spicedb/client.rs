@@ -26,6 +26,9 @@ use api::schema_service_client::SchemaServiceClient;
 /// The engine's name in audit events ([`Evidence::engine`]).
 const ENGINE: &str = "spicedb";
 
+/// The longest timeout [`SpiceDbBuilder::timeout`] accepts.
+const MAX_TIMEOUT: Duration = Duration::from_secs(3600);
+
 /// A SpiceDB client: cheap to clone, shared by every request.
 ///
 /// It connects lazily (the first call connects; a lost connection is made again
@@ -456,7 +459,9 @@ impl fmt::Debug for SpiceDb {
 
 impl SpiceDbBuilder {
     /// The bound on each call (each attempt of a retried read), 1 s by default.
-    /// Sent to SpiceDB as the call's deadline too.
+    /// Sent to SpiceDB as the call's deadline too. More than zero and at most
+    /// an hour, or [`build`](Self::build) refuses it
+    /// ([`SpiceDbError::InvalidTimeout`]).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
@@ -505,7 +510,8 @@ impl SpiceDbBuilder {
     /// `https://host:port` (or `http://` to a loopback host, or with
     /// [`dangerous_plaintext`](Self::dangerous_plaintext)), and
     /// [`SpiceDbError::InvalidKey`] for a key that cannot be a header,
-    /// [`SpiceDbError::NoRuntime`] outside a Tokio runtime.
+    /// [`SpiceDbError::InvalidTimeout`] for a timeout of zero or of more than an
+    /// hour, [`SpiceDbError::NoRuntime`] outside a Tokio runtime.
     pub fn build(self) -> Result<SpiceDb, SpiceDbError> {
         // tonic spawns the connection's task when the channel is made.
         if tokio::runtime::Handle::try_current().is_err() {
@@ -537,6 +543,12 @@ impl SpiceDbBuilder {
                 ));
             }
         };
+        // Zero would make every call a 503; gRPC cannot send a deadline past
+        // 99 999 999 hours (tonic panics writing it), and no check should wait
+        // an hour.
+        if self.timeout.is_zero() || self.timeout > MAX_TIMEOUT {
+            return Err(SpiceDbError::InvalidTimeout(self.timeout));
+        }
         let key = self.key.trim();
         if key.is_empty() {
             return Err(SpiceDbError::InvalidKey);
@@ -696,7 +708,11 @@ impl LookupPage {
 
     /// The page as a [`ListPolicy`](crate::engine::ListPolicy)'s answer: the
     /// filter `ids` makes of the ids (e.g. `|ids| ID_TEXT.one_of(ids)`), the next
-    /// cursor, and the revision as evidence.
+    /// cursor, and the revision as evidence. An id must select exactly the row
+    /// whose [`SpiceObject::object_id`] it is: parsing `05` or `+5` as row 5
+    /// would list a row a check on `document:5` refuses, so keep a parsed id
+    /// only if it prints back the same
+    /// (`id.parse::<i64>().ok().filter(|n| n.to_string() == *id)`).
     pub fn into_listing<R>(self, ids: impl FnOnce(Vec<String>) -> Filter<R>) -> Listing<R> {
         let listing = Listing::page(ids(self.ids), self.next);
         match self.looked_up_at {

@@ -43,6 +43,13 @@ pub enum SpiceDbError {
         /// The name as given.
         name: String,
     },
+    /// A per-call timeout of zero (every call would fail) or of more than an
+    /// hour (gRPC cannot carry every deadline, and no check should wait that
+    /// long).
+    #[error(
+        "the SpiceDB timeout {0:?} is refused: write a duration above zero and at most an hour (`timeout(Duration::from_secs(1))`)"
+    )]
+    InvalidTimeout(Duration),
     /// No answer within the per-call timeout.
     #[error("SpiceDB did not answer within {0:?}")]
     Timeout(Duration),
