@@ -317,6 +317,11 @@ impl SpiceDb {
                     {
                         page.ids.push(found.resource_object_id);
                     }
+                    // Never more than asked: a server that streams past the
+                    // limit is not read further (the cursor is the last read).
+                    if streamed >= limit {
+                        break;
+                    }
                 }
                 // A full page may have a next one; a short page is the last.
                 page.next = if streamed >= limit { last_cursor } else { None };
