@@ -18,7 +18,7 @@
 //! unless configured ([`super::Config::read_consistency`]).
 
 use auth_core::engine::{ListPolicy, Listing, Page};
-use auth_core::spicedb::{Consistency, SpiceDbError, SpiceObject};
+use auth_core::spicedb::{Consistency, SpiceObject};
 use auth_core::{AsyncPolicy, Authenticated, Decision, Load, LoadError};
 
 use super::App;
@@ -108,16 +108,9 @@ impl ListPolicy<Document> for View {
             .spicedb
             .lookup::<Document, User>(user, "view", page, Consistency::from(latest))
             .await
-            .map_err(|error| match error {
-                // A cursor SpiceDB did not give (the client's, not an outage):
-                // refused, not a 503 that asks to try the same again.
-                SpiceDbError::Status { code, .. }
-                    if page.cursor().is_some() && code == "INVALID_ARGUMENT" =>
-                {
-                    Decision::deny("spicedb: not a cursor of this list")
-                }
-                error => error.decision(),
-            })?;
+            // A cursor SpiceDB did not give is a 403 (`SpiceDbError::InvalidCursor`),
+            // an outage a 503.
+            .map_err(|error| error.decision())?;
         Ok(found.into_listing(|ids| {
             // Ids this service did not make select nothing: not integers, and
             // integers not in the spelling `object_id` writes (`05`, `+5`), which

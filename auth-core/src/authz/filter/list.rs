@@ -135,14 +135,18 @@ impl<A: Action, R> fmt::Debug for ListPermit<'_, A, R> {
     }
 }
 
-/// `filter`, within the tenant `mine` of a resource whose tenant is `tenant`.
-fn narrow_to_tenant<R>(
-    filter: Filter<R>,
-    tenant: crate::filter::Field<R, str>,
-    mine: &str,
-) -> Filter<R> {
-    let within = crate::filter::Field::<R, str>::eq(tenant, mine);
-    within.and(filter)
+/// `filter`, within the principal's tenant when `R` declares one: a tenant's
+/// resources, for a principal of that tenant only, so the query cannot reach
+/// another tenant's rows whatever the rule (or the engine) says; nothing for a
+/// principal of no tenant.
+fn within_tenant<R: Resource>(info: &AuthInfo, filter: Filter<R>) -> Filter<R> {
+    match R::TENANT {
+        None => filter,
+        Some(tenant) => match info.tenant() {
+            Some(mine) => crate::filter::Field::<R, str>::eq(tenant, mine).and(filter),
+            None => Filter::none(),
+        },
+    }
 }
 
 impl<U> Authenticated<U> {
@@ -204,15 +208,7 @@ impl<U> Authenticated<U> {
                 "the policy does not decide for guests",
             ));
         }
-        let filter = match R::TENANT {
-            None => A::filter(self, state),
-            // A tenant's resources, for a principal of that tenant only: the
-            // query cannot reach another tenant's rows, whatever the rule says.
-            Some(tenant) => match self.info().tenant() {
-                Some(mine) => narrow_to_tenant(A::filter(self, state), tenant, mine),
-                None => Filter::none(),
-            },
-        };
+        let filter = within_tenant(self.info(), A::filter(self, state));
         audit::list_decision::<A, R>(
             self.subject(),
             &Decision::allow("the list is narrowed by the rule's filter"),
@@ -267,13 +263,7 @@ impl<U> Authenticated<U> {
                 });
             }
         };
-        let filter = match R::TENANT {
-            None => listing.filter,
-            Some(tenant) => match self.info().tenant() {
-                Some(mine) => narrow_to_tenant(listing.filter, tenant, mine),
-                None => Filter::none(),
-            },
-        };
+        let filter = within_tenant(self.info(), listing.filter);
         let mut decision = Decision::allow("the list is narrowed by the engine's answer");
         if let Some(evidence) = listing.evidence {
             decision = decision.with_evidence(evidence);

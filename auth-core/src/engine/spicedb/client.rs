@@ -329,6 +329,13 @@ impl SpiceDb {
             }
         })
         .await
+        .map_err(|error| match error {
+            // With a cursor, the one argument the caller chose is the cursor.
+            SpiceDbError::Status { code, .. } if cursor.is_some() && code == "INVALID_ARGUMENT" => {
+                SpiceDbError::InvalidCursor
+            }
+            error => error,
+        })
     }
 
     /// Writes relationships atomically (`WriteRelationships`) and returns the

@@ -50,6 +50,12 @@ pub enum SpiceDbError {
         "the SpiceDB timeout {0:?} is refused: write a duration above zero and at most an hour (`timeout(Duration::from_secs(1))`)"
     )]
     InvalidTimeout(Duration),
+    /// SpiceDB refused the page's cursor (`INVALID_ARGUMENT` to a lookup
+    /// with a cursor): the client's, not an outage, so
+    /// [`decision`](Self::decision) is a denial (403), not a 503 that asks to
+    /// try the same again.
+    #[error("SpiceDB refused the list cursor: start again from the first page")]
+    InvalidCursor,
     /// No answer within the per-call timeout.
     #[error("SpiceDB did not answer within {0:?}")]
     Timeout(Duration),
@@ -80,9 +86,12 @@ pub enum SpiceDbError {
 impl SpiceDbError {
     /// The decision of a policy that could not ask SpiceDB:
     /// [unavailable](crate::Decision::unavailable) (503, component `spicedb`),
-    /// never an allow. The error is logged (target `auth_core::spicedb`, at
+    /// never an allow; a denial (403) for [`InvalidCursor`](Self::InvalidCursor). The error is logged (target `auth_core::spicedb`, at
     /// `WARN`); the client is told only that the service is unavailable.
     pub fn decision(&self) -> crate::Decision {
+        if let SpiceDbError::InvalidCursor = self {
+            return crate::Decision::deny("spicedb: not a cursor of this list");
+        }
         tracing::warn!(target: "auth_core::spicedb", error = %self, "spicedb could not decide");
         crate::Decision::unavailable("spicedb", None)
     }
