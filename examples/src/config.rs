@@ -20,6 +20,8 @@
 //! | `ORDERS_API_ROLES_FILE` | `examples/roles.toml`, built in | the roles file ([`crate::access`]); a bad one stops the start naming its line (exit code 2) |
 //! | `ORDERS_API_PLAN_FREE` | `600/min` | requests to `GET /orders` a `free` user may make ([`PlanQuotas`]): `N/s`, `N/min`, `N/h` or `N/day`; past it 429 with `Retry-After` |
 //! | `ORDERS_API_PLAN_PRO` | `6000/min` | the same for a `pro` user |
+//! | `ORDERS_API_POLICY_ENGINE` | `rust` | which engine decides the order rules ([`crate::policy::OrderRules`]): `rust` (the rules of [`crate::policy`]) or `cedar` (the policy set of [`crate::cedar_orders`]); the same answers either way |
+//! | `ORDERS_API_CEDAR_POLICIES`, `ORDERS_API_CEDAR_SCHEMA` | `examples/cedar/orders.cedar` and `.cedarschema`, built in | with `ORDERS_API_POLICY_ENGINE=cedar`, your own policy set and schema (both or neither); one that fails validation, or cannot answer the service's questions, stops the start naming its file and line (exit code 2) |
 //! | `ORDERS_API_TRUSTED_ORIGINS` | none | space-separated origins (`https://app.example`) whose pages may send unsafe requests with the session cookie; the service's own pages always may |
 //!
 //! An unreachable database or Redis is not a configuration error but a start
@@ -102,6 +104,23 @@ pub struct Config {
     pub roles_file: Option<PathBuf>,
     /// The quota of each plan tier on `GET /orders`.
     pub plans: PlanQuotas,
+    /// `ORDERS_API_POLICY_ENGINE` (and the Cedar files): which engine decides
+    /// the order rules.
+    pub policy_engine: PolicyEngine,
+}
+
+/// Which engine decides the order rules ([`crate::policy::OrderRules`]).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum PolicyEngine {
+    /// `rust`: the rules of [`crate::policy`].
+    #[default]
+    Rust,
+    /// `cedar`: a Cedar policy set and its schema.
+    Cedar {
+        /// `ORDERS_API_CEDAR_POLICIES` and `ORDERS_API_CEDAR_SCHEMA`; the
+        /// built-in files of [`crate::cedar_orders`] when unset.
+        files: Option<(PathBuf, PathBuf)>,
+    },
 }
 
 /// What each plan tier may make of `GET /orders`, per user: counted in memory,
@@ -221,7 +240,7 @@ impl Default for LoginLimits {
 }
 
 /// Every variable the service reads.
-pub const VARIABLES: [&str; 22] = [
+pub const VARIABLES: [&str; 25] = [
     "ORDERS_API_ADDR",
     "DATABASE_URL",
     "REDIS_URL",
@@ -244,6 +263,9 @@ pub const VARIABLES: [&str; 22] = [
     "ORDERS_API_ROLES_FILE",
     "ORDERS_API_PLAN_FREE",
     "ORDERS_API_PLAN_PRO",
+    "ORDERS_API_POLICY_ENGINE",
+    "ORDERS_API_CEDAR_POLICIES",
+    "ORDERS_API_CEDAR_SCHEMA",
 ];
 
 /// The shortest HS256 secret accepted: the hash output size.
@@ -346,7 +368,9 @@ impl Config {
             }
             Some(path) => Some(PathBuf::from(path)),
         };
+        let policy_engine = policy_engine(&lookup)?;
         Ok(Config {
+            policy_engine,
             roles_file,
             addr,
             database_url,
@@ -533,4 +557,57 @@ fn random_secret() -> Result<Vec<u8>, ConfigError> {
         problem: format!("unset, and no random key could be generated: {error}"),
     })?;
     Ok(bytes)
+}
+
+/// `ORDERS_API_POLICY_ENGINE`, and the Cedar files with `cedar`.
+fn policy_engine(lookup: &impl Fn(&str) -> Option<String>) -> Result<PolicyEngine, ConfigError> {
+    let path = |variable: &'static str| -> Result<Option<PathBuf>, ConfigError> {
+        match lookup(variable) {
+            None => Ok(None),
+            Some(path) if path.trim().is_empty() => Err(ConfigError {
+                variable,
+                problem: "must not be empty (unset it for the built-in file)".to_owned(),
+            }),
+            Some(path) => Ok(Some(PathBuf::from(path))),
+        }
+    };
+    let policies = path("ORDERS_API_CEDAR_POLICIES")?;
+    let schema = path("ORDERS_API_CEDAR_SCHEMA")?;
+    match lookup("ORDERS_API_POLICY_ENGINE").as_deref() {
+        None | Some("rust") => match (&policies, &schema) {
+            (None, None) => Ok(PolicyEngine::Rust),
+            (Some(_), _) => Err(ConfigError {
+                variable: "ORDERS_API_CEDAR_POLICIES",
+                problem: "is set, but ORDERS_API_POLICY_ENGINE is not `cedar`: the file would \
+                          not be used"
+                    .to_owned(),
+            }),
+            (None, Some(_)) => Err(ConfigError {
+                variable: "ORDERS_API_CEDAR_SCHEMA",
+                problem: "is set, but ORDERS_API_POLICY_ENGINE is not `cedar`: the file would \
+                          not be used"
+                    .to_owned(),
+            }),
+        },
+        Some("cedar") => match (policies, schema) {
+            (None, None) => Ok(PolicyEngine::Cedar { files: None }),
+            (Some(policies), Some(schema)) => Ok(PolicyEngine::Cedar {
+                files: Some((policies, schema)),
+            }),
+            (Some(_), None) => Err(ConfigError {
+                variable: "ORDERS_API_CEDAR_SCHEMA",
+                problem: "must be set with ORDERS_API_CEDAR_POLICIES: policies are validated \
+                          against their own schema"
+                    .to_owned(),
+            }),
+            (None, Some(_)) => Err(ConfigError {
+                variable: "ORDERS_API_CEDAR_POLICIES",
+                problem: "must be set with ORDERS_API_CEDAR_SCHEMA".to_owned(),
+            }),
+        },
+        Some(other) => Err(ConfigError {
+            variable: "ORDERS_API_POLICY_ENGINE",
+            problem: format!("`{other}` is not an engine: `rust` or `cedar`"),
+        }),
+    }
 }

@@ -128,6 +128,10 @@ impl Order {
     pub const OWNER_ID: Field<Order, i64> = Field::int("owner_id", |order| order.owner_id);
     /// The `id` column.
     pub const ID: Field<Order, i64> = Field::int("id", |order| order.id);
+    /// The `amount` column, in cents.
+    pub const AMOUNT: Field<Order, i64> = Field::int("amount", |order| order.amount);
+    /// The `region` column.
+    pub const REGION: Field<Order, str> = Field::text("region", |order| &order.region);
 }
 
 impl Resource for Order {

@@ -219,12 +219,16 @@ async fn create_order(
 
 /// As on orders-api: the order is loaded after the scope gate allowed, from the
 /// `web::Data<Arc<Service>>` of the app.
-#[requires(scope("orders:read"), Read(order))]
-async fn get_order(_user: Authenticated<User>, order: Loaded<Order>) -> web::Json<Order> {
+#[requires(scope("orders:read"), Read(order), state = app.rules)]
+async fn get_order(
+    _user: Authenticated<User>,
+    app: web::Data<Arc<Service>>,
+    order: Loaded<Order>,
+) -> web::Json<Order> {
     web::Json(order.into_resource())
 }
 
-#[requires(scope("orders:write"), Delete(order))]
+#[requires(scope("orders:write"), Delete(order), state = app.rules)]
 async fn delete_order(
     _user: Authenticated<User>,
     app: web::Data<Arc<Service>>,
@@ -235,7 +239,7 @@ async fn delete_order(
 }
 
 /// As on orders-api: a manager's refund, under 500.00 in their region.
-#[requires(scope("orders:write"), role(Manager), Refund(order))]
+#[requires(scope("orders:write"), role(Manager), Refund(order), state = app.rules)]
 async fn refund_order(
     _user: Authenticated<User>,
     app: web::Data<Arc<Service>>,

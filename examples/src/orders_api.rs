@@ -334,13 +334,17 @@ async fn create_order(
 /// missing order and an existing one are both 403. Another customer's is a 403
 /// (the policy reveals it).
 #[utoipa::path(get, path = "/orders/{id}", tag = "orders", params(("id" = i64, Path, description = "The order's id")), responses((status = 200, description = "The order")))]
-#[requires(scope("orders:read"), Read(order))]
-async fn get_order(_user: Authenticated<User>, order: Loaded<Order>) -> Json<Order> {
+#[requires(scope("orders:read"), Read(order), state = app.0.rules)]
+async fn get_order(
+    _user: Authenticated<User>,
+    State(app): State<AppState>,
+    order: Loaded<Order>,
+) -> Json<Order> {
     Json(order.into_resource())
 }
 
 #[utoipa::path(delete, path = "/orders/{id}", tag = "orders", params(("id" = i64, Path, description = "The order's id")), responses((status = 204, description = "The order is deleted")))]
-#[requires(scope("orders:write"), Delete(order))]
+#[requires(scope("orders:write"), Delete(order), state = app.0.rules)]
 async fn delete_order(
     _user: Authenticated<User>,
     State(app): State<AppState>,
@@ -356,7 +360,7 @@ async fn delete_order(
 /// reaches the route, and a customer is refused before the order is read (403
 /// for a missing order too); the order is loaded after both allowed.
 #[utoipa::path(post, path = "/orders/{id}/refund", tag = "orders", params(("id" = i64, Path, description = "The order's id")), responses((status = 200, description = "The refunded order")))]
-#[requires(scope("orders:write"), role(Manager), Refund(order))]
+#[requires(scope("orders:write"), role(Manager), Refund(order), state = app.0.rules)]
 async fn refund_order(
     _user: Authenticated<User>,
     State(app): State<AppState>,

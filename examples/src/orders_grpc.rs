@@ -142,7 +142,7 @@ impl Orders for OrdersGrpc {
         user: Authenticated<User>,
     ) -> Result<Response<pb::Order>, Status> {
         let order = self.load(request.into_inner().id)?;
-        let permit: Permit<'_, Read, Order> = user.authorize(order)?;
+        let permit: Permit<'_, Read, Order> = user.authorize_with(order, &self.service.rules)?;
         Ok(Response::new(order_reply(permit.into_resource())))
     }
 
@@ -190,7 +190,7 @@ impl Orders for OrdersGrpc {
         user: Authenticated<User>,
     ) -> Result<Response<pb::DeleteOrderReply>, Status> {
         let order = self.load(request.into_inner().id)?;
-        let permit: Permit<'_, Delete, Order> = user.authorize(order)?;
+        let permit: Permit<'_, Delete, Order> = user.authorize_with(order, &self.service.rules)?;
         self.service
             .db
             .delete_order(&permit)

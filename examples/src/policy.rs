@@ -1,20 +1,76 @@
-//! Who may do what to an order: the one place the rules are written.
+//! Who may do what to an order: the one place the rules are declared.
 //!
-//! Both services (axum and actix-web) use this module unchanged. The rule is a
-//! [`FilterPolicy`]: one filter over the order's columns that decides a single
-//! order (resource gates, `authorize`) and narrows the listing's SQL query
-//! (`GET /orders`), so the list of orders cannot drift from the rule for one
-//! order, and a listing reads one page, never the table.
+//! Every service (axum, actix-web, tonic) uses this module unchanged. The rule
+//! for reading and deleting an order is a [`FilterPolicy`]: one filter over the
+//! order's columns that decides a single order (resource gates, `authorize`)
+//! and narrows the listing's SQL query (`GET /orders`), so the list of orders
+//! cannot drift from the rule for one order, and a listing reads one page,
+//! never the table.
+//!
+//! The rules are written twice, and the service runs one of them
+//! (`ORDERS_API_POLICY_ENGINE`, [`OrderRules`]): in Rust, in this module (the
+//! default), or as the Cedar policy set `examples/cedar/orders.cedar`
+//! ([`crate::cedar_orders`]). The policies' state says which; the handlers and
+//! their `#[requires(..)]` are the same for both. Under Cedar, the filter of a
+//! list is Cedar's own answer to "which orders may this user read", its
+//! partial evaluation turned into the same SQL `WHERE`; a Cedar that cannot
+//! answer is a 503, never an allow. Both give the same answers: a property
+//! test compares them (`tests/integration/tests/cedar_orders_equivalence.rs`),
+//! and the HTTP tests run under both (`orders_cedar.rs`).
 
+use std::sync::Arc;
 use std::time::UNIX_EPOCH;
 
+use auth_core::cedar::Cedar;
 use auth_core::filter::Filter;
-use auth_core::rbac::RoleName as _;
+use auth_core::rbac::{RoleName as _, RoleTable};
 use auth_core::{Authenticated, Decision, FilterPolicy, HasRoles as _, Policy};
 
 use crate::access::roles::Manager;
 use crate::api_keys::{ApiKey, Revoke};
+use crate::cedar_orders::{self, CedarRulesError};
+use crate::config::PolicyEngine;
 use crate::domain::{Delete, Order, Read, Refund, User};
+
+/// Which engine decides the order rules (read, delete, refund): the state of
+/// their policies, chosen at start (`ORDERS_API_POLICY_ENGINE`).
+#[derive(Debug, Clone, Default)]
+pub enum OrderRules {
+    /// The Rust rules of this module.
+    #[default]
+    Rust,
+    /// The Cedar policy set ([`crate::cedar_orders`]), validated at start.
+    Cedar(Arc<Cedar>),
+}
+
+impl OrderRules {
+    /// The engine `engine` names, its files loaded, validated and probed
+    /// ([`cedar_orders::load`]) against the roles of `roles`.
+    ///
+    /// # Errors
+    /// [`CedarRulesError`] for a Cedar policy set that is refused.
+    pub fn start(engine: &PolicyEngine, roles: &RoleTable) -> Result<OrderRules, CedarRulesError> {
+        let chosen = match engine {
+            PolicyEngine::Rust => OrderRules::Rust,
+            PolicyEngine::Cedar { files } => {
+                let files = files
+                    .as_ref()
+                    .map(|(policies, schema)| (policies.as_path(), schema.as_path()));
+                OrderRules::Cedar(Arc::new(cedar_orders::load(files, roles)?))
+            }
+        };
+        tracing::info!(engine = chosen.name(), "the order rules' engine");
+        Ok(chosen)
+    }
+
+    /// The engine's name, as `ORDERS_API_POLICY_ENGINE` spells it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            OrderRules::Rust => "rust",
+            OrderRules::Cedar(_) => "cedar",
+        }
+    }
+}
 
 /// An admin may act on every order, anyone else on their own:
 /// `owner_id = <user id> OR <the user is an admin>`.
@@ -27,19 +83,25 @@ fn owner_or_admin(user: &User) -> Filter<Order> {
 
 impl FilterPolicy<Order> for Read {
     type Principal = User;
-    type State = ();
+    type State = OrderRules;
 
-    fn filter(user: &Authenticated<User>, (): &()) -> Filter<Order> {
-        owner_or_admin(user)
+    fn filter(user: &Authenticated<User>, rules: &OrderRules) -> Filter<Order> {
+        match rules {
+            OrderRules::Rust => owner_or_admin(user),
+            OrderRules::Cedar(cedar) => cedar_orders::filter(cedar, user, Read),
+        }
     }
 }
 
 impl FilterPolicy<Order> for Delete {
     type Principal = User;
-    type State = ();
+    type State = OrderRules;
 
-    fn filter(user: &Authenticated<User>, (): &()) -> Filter<Order> {
-        owner_or_admin(user)
+    fn filter(user: &Authenticated<User>, rules: &OrderRules) -> Filter<Order> {
+        match rules {
+            OrderRules::Rust => owner_or_admin(user),
+            OrderRules::Cedar(cedar) => cedar_orders::filter(cedar, user, Delete),
+        }
     }
 }
 
@@ -81,31 +143,39 @@ impl Policy<ApiKey> for Revoke {
 /// decides one order at a time, which is all a refund needs.
 impl Policy<Order> for Refund {
     type Principal = User;
-    type State = ();
+    type State = OrderRules;
 
-    fn decide(user: &Authenticated<User>, order: &Order, (): &()) -> Decision {
-        if !user.has_role(Manager::NAME) {
-            return Decision::deny("only a manager refunds orders");
+    fn decide(user: &Authenticated<User>, order: &Order, rules: &OrderRules) -> Decision {
+        match rules {
+            OrderRules::Rust => refund(user, order),
+            OrderRules::Cedar(cedar) => cedar_orders::decide(cedar, user, Refund, order),
         }
-        if user.region.is_empty() || order.region != user.region {
-            return Decision::deny("the order is of another region than the manager's");
-        }
-        if order.amount >= Order::REFUND_LIMIT_CENTS {
-            return Decision::deny("the order is of 500.00 or more");
-        }
-        // The request's one "now", recorded when it was authenticated.
-        let now = user
-            .context()
-            .at()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |since| {
-                i64::try_from(since.as_secs()).unwrap_or(i64::MAX)
-            });
-        match order.created_at {
-            Some(placed) if now.saturating_sub(placed) <= Order::REFUND_WINDOW_SECS => {}
-            Some(_) => return Decision::deny("the order is older than 30 days"),
-            None => return Decision::deny("the order's age is unknown"),
-        }
-        Decision::allow("a manager, in their region, under 500.00")
     }
+}
+
+/// The refund rule in Rust.
+fn refund(user: &Authenticated<User>, order: &Order) -> Decision {
+    if !user.has_role(Manager::NAME) {
+        return Decision::deny("only a manager refunds orders");
+    }
+    if user.region.is_empty() || order.region != user.region {
+        return Decision::deny("the order is of another region than the manager's");
+    }
+    if order.amount >= Order::REFUND_LIMIT_CENTS {
+        return Decision::deny("the order is of 500.00 or more");
+    }
+    // The request's one "now", recorded when it was authenticated.
+    let now = user
+        .context()
+        .at()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| {
+            i64::try_from(since.as_secs()).unwrap_or(i64::MAX)
+        });
+    match order.created_at {
+        Some(placed) if now.saturating_sub(placed) <= Order::REFUND_WINDOW_SECS => {}
+        Some(_) => return Decision::deny("the order is older than 30 days"),
+        None => return Decision::deny("the order's age is unknown"),
+    }
+    Decision::allow("a manager, in their region, under 500.00")
 }

@@ -32,6 +32,7 @@ use crate::login_throttle::redis::RedisThrottle;
 use crate::login_throttle::{LoginThrottle, Throttle};
 use crate::page::{Page, PageQuery};
 use crate::password_workers::PasswordWorkers;
+use crate::policy::OrderRules;
 use crate::stores::{
     self, ApiKeyStores, PlanLimitStores, RefreshTokens, Revocations, SessionStores, TotpStores,
 };
@@ -131,6 +132,10 @@ pub enum StartError {
     /// The roles file is unreadable or invalid, or lacks a role a gate names.
     #[error(transparent)]
     Roles(#[from] crate::access::RolesError),
+    /// The Cedar policy set of the order rules is refused
+    /// (`ORDERS_API_POLICY_ENGINE=cedar`).
+    #[error(transparent)]
+    Rules(#[from] crate::cedar_orders::CedarRulesError),
     /// The database could not be opened.
     #[error("DATABASE_URL: the database cannot be opened: {0}")]
     Db(#[from] crate::db::DbError),
@@ -334,6 +339,9 @@ pub struct Service {
     /// and their counts: in memory, or in Redis with `REDIS_URL`. What the plan
     /// gate on `GET /orders` reads.
     pub plan_limits: PlanLimits<PlanLimitStores>,
+    /// Which engine decides the order rules (`ORDERS_API_POLICY_ENGINE`): the
+    /// state of the read, delete and refund policies ([`crate::policy`]).
+    pub rules: OrderRules,
 }
 
 /// The plan gate (`check(auth_core::limit::within_plan)`) reads the service.
@@ -352,6 +360,7 @@ impl Service {
     /// When the roles file, the database, Redis or the key configuration fails.
     pub async fn start(config: &Config) -> Result<Arc<Service>, StartError> {
         let roles = crate::access::load(config.roles_file.as_deref())?;
+        let order_rules = OrderRules::start(&config.policy_engine, &roles)?;
         if let Secret::Generated(_) = config.secret {
             tracing::warn!(
                 "ORDERS_API_JWT_SECRET is not set: using a random key, so tokens will not \
@@ -444,6 +453,7 @@ impl Service {
             login_throttle,
             roles,
             plan_limits,
+            rules: order_rules,
         }))
     }
 
@@ -760,14 +770,15 @@ impl Service {
     /// each row checked against the filter again as it becomes a permit.
     ///
     /// # Errors
-    /// 400 for a page size out of range; 403 for a guest.
+    /// 400 for a page size out of range; 403 for a guest; 503 when the rules'
+    /// engine cannot answer.
     pub fn orders(
         &self,
         user: &Authenticated<User>,
         query: PageQuery,
     ) -> Result<Page<Order>, ApiError> {
         let page = query.check(&self.limits)?;
-        let list = user.authorize_list::<Read, Order>(&())?;
+        let list = user.authorize_list::<Read, Order>(&self.rules)?;
         let Page { items, next } = self.db.orders(&list, page)?;
         let items = list
             .admit_all(items)?

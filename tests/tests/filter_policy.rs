@@ -234,3 +234,89 @@ fn an_empty_selection_is_an_empty_list_not_an_error() {
     assert!(list.filter().is_none());
     assert!(list.admit(notes()[0].clone()).is_err());
 }
+
+/// A rule whose engine may be down: the state says whether it answers, and
+/// admins are allowed whatever the engine says (`admin OR engine`), so the
+/// outage must win over an absorbing `all` too.
+#[derive(Action)]
+struct Audit;
+
+/// Whether the engine behind `Audit` answers.
+struct Engine {
+    up: bool,
+}
+
+impl FilterPolicy<Note> for Audit {
+    type Principal = Member;
+    type State = Engine;
+
+    fn filter(member: &Authenticated<Member>, engine: &Engine) -> Filter<Note> {
+        let answer = if engine.up {
+            Note::AUTHOR
+                .eq(member.id)
+                .with_evidence(auth_core::engine::Evidence::new("notes-engine", "rule 7"))
+        } else {
+            Filter::unavailable("notes-engine")
+        };
+        Filter::when(member.admin).or(!!answer)
+    }
+}
+
+#[requires(Audit(note), state = engine)]
+fn audit_note(_member: Authenticated<Member>, engine: &Engine, note: Note) -> i64 {
+    note.id
+}
+
+#[test]
+fn an_unavailable_filter_is_a_503_for_one_value_a_gate_and_the_list() {
+    let down = Engine { up: false };
+    for member in [
+        member(1, false, Mechanism::Test),
+        member(1, true, Mechanism::Test),
+    ] {
+        // One value: 503, for the author too, and for an admin (the `or` with
+        // an always-true part does not hide the outage).
+        let (one, events) =
+            audit::capture(|| member.authorize_with::<Audit, _>(notes()[0].clone(), &down));
+        assert!(matches!(one, Err(AuthError::Unavailable { .. })), "{one:?}");
+        assert_eq!(events[0]["decision"], "unavailable", "{events:#?}");
+
+        // The resource gate: the body is not reached.
+        let gated = audit_note(member.clone(), &down, notes()[0].clone());
+        assert!(
+            matches!(gated.into_result(), Err(AuthError::Unavailable { .. })),
+            "the gate answered otherwise"
+        );
+
+        // The list: refused with a 503 and one event, never an empty list.
+        let (list, events) = audit::capture(|| member.authorize_list::<Audit, Note>(&down));
+        let error = list.expect_err("no list while the engine is down");
+        assert!(matches!(error, AuthError::Unavailable { .. }), "{error:?}");
+        assert_eq!(error.status().as_u16(), 503);
+        assert_eq!(events.len(), 1, "{events:#?}");
+        assert_eq!(events[0]["decision"], "unavailable");
+    }
+
+    // Back up: the author's note, and the evidence on the decision and the
+    // list's event.
+    let up = Engine { up: true };
+    let alice = member(1, false, Mechanism::Test);
+    let (one, events) =
+        audit::capture(|| alice.authorize_with::<Audit, _>(notes()[0].clone(), &up));
+    assert!(one.is_ok(), "{one:?}");
+    assert_eq!(events[0]["engine"], "notes-engine", "{events:#?}");
+    assert_eq!(events[0]["evidence"], "rule 7");
+    let (denied, events) =
+        audit::capture(|| alice.authorize_with::<Audit, _>(notes()[1].clone(), &up));
+    assert!(matches!(denied, Err(AuthError::Forbidden { .. })));
+    assert_eq!(events[0]["evidence"], "rule 7", "a denial carries it too");
+    let (list, events) = audit::capture(|| alice.authorize_list::<Audit, Note>(&up));
+    assert_eq!(list.expect("a list").filter().to_string(), "author = ?");
+    assert_eq!(events[0]["engine"], "notes-engine", "{events:#?}");
+    assert_eq!(events[0]["evidence"], "rule 7");
+    assert!(
+        audit_note(alice, &up, notes()[0].clone())
+            .into_result()
+            .is_ok()
+    );
+}

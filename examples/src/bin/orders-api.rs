@@ -40,8 +40,9 @@ async fn main() -> ExitCode {
     };
     let service = match Service::start(&config).await {
         Ok(service) => service,
-        // A roles file that is refused will be refused again: fix it first.
-        Err(error @ StartError::Roles(_)) => {
+        // A roles file or a policy set that is refused will be refused again:
+        // fix it first.
+        Err(error @ (StartError::Roles(_) | StartError::Rules(_))) => {
             eprintln!("orders-api: bad configuration: {error}");
             return ExitCode::from(2);
         }

@@ -37,7 +37,7 @@ async fn main() -> ExitCode {
     };
     let service = match Service::start(&config).await {
         Ok(service) => service,
-        Err(error @ StartError::Roles(_)) => {
+        Err(error @ (StartError::Roles(_) | StartError::Rules(_))) => {
             eprintln!("orders-grpc: bad configuration: {error}");
             return ExitCode::from(2);
         }

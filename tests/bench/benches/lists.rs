@@ -28,6 +28,7 @@ use std::time::Duration;
 use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
 use examples::db::Db;
 use examples::domain::{Order, Read};
+use examples::policy::OrderRules;
 use rusqlite::Connection;
 
 #[path = "../src/lists.rs"]
@@ -54,7 +55,9 @@ fn report(db: &Db, conn: &Connection) {
     let admin = lists::principal(db, ADMIN);
     for (who, user) in [("customer", &customer), ("admin", &admin)] {
         for (at, page) in [("first page", first_page()), ("mid page", mid_page(ORDERS))] {
-            let list = user.authorize_list::<Read, Order>(&()).expect("may list");
+            let list = user
+                .authorize_list::<Read, Order>(&OrderRules::Rust)
+                .expect("may list");
             let (sql, bound) = lists::filter_query(&list, page);
             let work = lists::work(conn, &sql, &bound);
             println!(
@@ -83,7 +86,7 @@ fn report(db: &Db, conn: &Connection) {
         work.plan.join("; ")
     );
     let fast = lists::filter_path(db, &customer, first_page());
-    let slow = lists::decide_each::<Read>(&customer, lists::load_all(conn));
+    let slow = lists::decide_each::<Read>(&customer, lists::load_all(conn), &OrderRules::Rust);
     assert_eq!(
         fast.items, slow,
         "both paths give the customer the same page"
@@ -125,7 +128,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| lists::filter_path(&db, black_box(&admin), mid_page(ORDERS)));
     });
     let list = customer
-        .authorize_list::<Read, Order>(&())
+        .authorize_list::<Read, Order>(&OrderRules::Rust)
         .expect("may list");
     let (sql, bound) = lists::filter_query(&list, first_page());
     group.bench_function("customer_first_page_sql_only", |b| {
@@ -146,15 +149,29 @@ fn bench(c: &mut Criterion) {
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(10));
     group.bench_function("customer_read", |b| {
-        b.iter(|| lists::decide_each::<Read>(black_box(&customer), lists::load_all(&conn)));
+        b.iter(|| {
+            lists::decide_each::<Read>(
+                black_box(&customer),
+                lists::load_all(&conn),
+                &OrderRules::Rust,
+            )
+        });
     });
     tracing::subscriber::with_default(audit_on(), || {
         group.bench_function("customer_read_audit_on", |b| {
-            b.iter(|| lists::decide_each::<Read>(black_box(&customer), lists::load_all(&conn)));
+            b.iter(|| {
+                lists::decide_each::<Read>(
+                    black_box(&customer),
+                    lists::load_all(&conn),
+                    &OrderRules::Rust,
+                )
+            });
         });
     });
     group.bench_function("customer_by_hand_policy", |b| {
-        b.iter(|| lists::decide_each::<ReadByHand>(black_box(&customer), lists::load_all(&conn)));
+        b.iter(|| {
+            lists::decide_each::<ReadByHand>(black_box(&customer), lists::load_all(&conn), &())
+        });
     });
     group.bench_function("read_only", |b| {
         b.iter(|| lists::load_all(&conn));

@@ -32,6 +32,7 @@ use auth_core::{
 use examples::db::Db;
 use examples::domain::{Order, Read, User};
 use examples::page::{Page, PageRequest};
+use examples::policy::OrderRules;
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, StatementStatus, params, params_from_iter};
 
@@ -201,7 +202,7 @@ pub fn principal(db: &Db, id: i64) -> Authenticated<User> {
 /// (`examples::service::Service::orders`, after the page size check).
 pub fn filter_path(db: &Db, user: &Authenticated<User>, page: PageRequest) -> Page<Order> {
     let list = user
-        .authorize_list::<Read, Order>(&())
+        .authorize_list::<Read, Order>(&OrderRules::Rust)
         .expect("a customer may list");
     let Page { items, next } = db.orders(&list, page).expect("the database");
     let items = list
@@ -250,12 +251,12 @@ pub fn sql_only(conn: &Connection, sql: &str, bound: &[SqlValue]) -> Vec<Order> 
 /// The slow path after the read: one decision per row
 /// (`filter_authorized::<A, _>`, one audit event each), then the first page of
 /// what was kept.
-pub fn decide_each<A>(user: &Authenticated<User>, rows: Vec<Order>) -> Vec<Order>
+pub fn decide_each<A>(user: &Authenticated<User>, rows: Vec<Order>, state: &A::State) -> Vec<Order>
 where
-    A: Policy<Order, Principal = User, State = ()>,
+    A: Policy<Order, Principal = User>,
 {
     let mut kept: Vec<Order> = user
-        .filter_authorized::<A, _>(rows, &())
+        .filter_authorized::<A, _>(rows, state)
         .expect("decided")
         .into_iter()
         .map(Permit::into_resource)

@@ -46,6 +46,7 @@ mod lists;
 mod poll;
 
 use examples::domain::{Order, Read};
+use examples::policy::OrderRules;
 use lists::{ADMIN, CUSTOMER, PAGE, first_page, mid_page};
 
 #[global_allocator]
@@ -107,7 +108,7 @@ fn measure(orders: i64) -> Measured {
     );
 
     let list = customer
-        .authorize_list::<Read, Order>(&())
+        .authorize_list::<Read, Order>(&OrderRules::Rust)
         .expect("may list");
     let (sql, bound) = lists::filter_query(&list, first_page());
     let work = lists::work(&conn, &sql, &bound);

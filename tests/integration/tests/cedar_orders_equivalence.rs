@@ -2,10 +2,14 @@
 //! exactly as the Rust rules (`examples/src/policy.rs`): the same outcome
 //! (allow, 403, 404, 503) for random principals (roles, ids, regions, guests,
 //! the request's time) and orders, each asked through auth-core's one
-//! authorization path.
+//! authorization path, three ways: the Rust rules (`OrderRules::Rust`); the
+//! service's own policies run by Cedar (`OrderRules::Cedar`, what
+//! `ORDERS_API_POLICY_ENGINE=cedar` runs: read and delete as the filter of
+//! Cedar's partial evaluation, refund as Cedar's decision); and a plain
+//! `Policy` asking `Cedar::decide` for every action.
 #![allow(clippy::expect_used, clippy::panic)]
 
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 use std::time::{Duration, UNIX_EPOCH};
 
 use auth_core::cedar::Cedar;
@@ -15,6 +19,7 @@ use auth_core::{Action, AuthError, Authenticated, Decision, Identity, Mechanism,
 use examples::access::{BUILT_IN, BUILT_IN_NAME};
 use examples::cedar_orders;
 use examples::domain::{Delete, Order, Read, Refund, User};
+use examples::policy::OrderRules;
 use proptest::prelude::*;
 
 // The Cedar-backed twins of the service's actions: the same names (so Cedar is
@@ -150,6 +155,11 @@ static TABLE: LazyLock<RoleTable> =
     LazyLock::new(|| RoleTable::from_toml(BUILT_IN_NAME, BUILT_IN).expect("roles file"));
 static CEDAR: LazyLock<Cedar> =
     LazyLock::new(|| cedar_orders::engine().expect("the built-in policy set"));
+static CEDAR_RULES: LazyLock<OrderRules> = LazyLock::new(|| {
+    OrderRules::Cedar(Arc::new(
+        cedar_orders::load(None, &TABLE).expect("the built-in policy set"),
+    ))
+});
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(2_000))]
@@ -159,28 +169,33 @@ proptest! {
         principal in arb_principal(),
         orders in prop::collection::vec(arb_order(), 1..8),
     ) {
-        let (table, cedar) = (&*TABLE, &*CEDAR);
+        let (table, cedar, service) = (&*TABLE, &*CEDAR, &*CEDAR_RULES);
+        let rust = &OrderRules::Rust;
         let user = authenticated(&principal, table);
         for order in orders {
-            let pairs = [
+            let triples = [
                 (
                     "orders.read",
-                    outcome(user.authorize::<Read, _>(order.clone())),
+                    outcome(user.authorize_with::<Read, _>(order.clone(), rust)),
+                    outcome(user.authorize_with::<Read, _>(order.clone(), service)),
                     outcome(user.authorize_with::<CedarRead, _>(order.clone(), cedar)),
                 ),
                 (
                     "orders.delete",
-                    outcome(user.authorize::<Delete, _>(order.clone())),
+                    outcome(user.authorize_with::<Delete, _>(order.clone(), rust)),
+                    outcome(user.authorize_with::<Delete, _>(order.clone(), service)),
                     outcome(user.authorize_with::<CedarDelete, _>(order.clone(), cedar)),
                 ),
                 (
                     "orders.refund",
-                    outcome(user.authorize::<Refund, _>(order.clone())),
+                    outcome(user.authorize_with::<Refund, _>(order.clone(), rust)),
+                    outcome(user.authorize_with::<Refund, _>(order.clone(), service)),
                     outcome(user.authorize_with::<CedarRefund, _>(order.clone(), cedar)),
                 ),
             ];
-            for (action, rust, cedar) in pairs {
-                prop_assert_eq!(rust, cedar, "{} by {:?} on {:?}", action, principal, order);
+            for (action, rust, service, cedar) in triples {
+                prop_assert_eq!(rust, service, "{} by {:?} on {:?} (the service under cedar)", action, principal, order);
+                prop_assert_eq!(rust, cedar, "{} by {:?} on {:?} (Cedar::decide)", action, principal, order);
             }
         }
     }

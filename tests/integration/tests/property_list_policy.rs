@@ -6,15 +6,22 @@
 //! into a permit) put together is exactly the set of orders
 //! `Authenticated::authorize::<Read, _>` allows, in both directions: the list
 //! never shows an order the single-order rule denies, and never hides one it
-//! allows.
+//! allows. Under both engines of the service's rules
+//! (`ORDERS_API_POLICY_ENGINE`): the Rust rules, and the Cedar policy set,
+//! whose list filter is Cedar's partial evaluation; and both engines list the
+//! same orders.
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
+use auth_core::rbac::RoleTable;
 use auth_core::{AuthError, Authenticated, Authenticator, Identity, Mechanism, authenticate};
+use examples::access::{BUILT_IN, BUILT_IN_NAME};
+use examples::cedar_orders;
 use examples::db::Db;
 use examples::domain::{Delete, Order, Read, User};
 use examples::page::PageRequest;
+use examples::policy::OrderRules;
 use http::request::Parts;
 use proptest::prelude::*;
 
@@ -94,14 +101,26 @@ fn user() -> impl Strategy<Value = User> {
         .prop_map(|(id, roles)| User {
             id,
             email: format!("user{id}@example.com"),
-            roles: roles.into_iter().map(str::to_owned).collect(),
+            roles: roles.iter().map(|role| (*role).to_owned()).collect(),
             plan: "free".to_owned(),
             region: "eu".to_owned(),
             guest: None,
-            // The rule reads the stored roles (`User::is_admin`), not the roles file.
-            grants: auth_core::rbac::Grants::default(),
+            // The Rust rule reads the stored roles (`User::is_admin`); Cedar
+            // reads what they grant through the roles file, as the service
+            // resolves them (`Admin` is no role of the file).
+            grants: TABLE
+                .grants(roles.iter().filter(|role| **role != "Admin"))
+                .expect("roles of the file"),
         })
 }
+
+static TABLE: LazyLock<RoleTable> =
+    LazyLock::new(|| RoleTable::from_toml(BUILT_IN_NAME, BUILT_IN).expect("roles file"));
+static CEDAR: LazyLock<OrderRules> = LazyLock::new(|| {
+    OrderRules::Cedar(Arc::new(
+        cedar_orders::load(None, &TABLE).expect("the built-in policy set"),
+    ))
+});
 
 /// Orders with increasing ids (with gaps) owned by the seeded users 1 to 4.
 fn orders() -> impl Strategy<Value = Vec<Order>> {
@@ -125,9 +144,9 @@ fn orders() -> impl Strategy<Value = Vec<Order>> {
 }
 
 /// Every page of the listing, put together.
-fn listed(db: &Db, user: &Authenticated<User>, limit: u32) -> Vec<i64> {
+fn listed(db: &Db, user: &Authenticated<User>, rules: &OrderRules, limit: u32) -> Vec<i64> {
     let list = user
-        .authorize_list::<Read, Order>(&())
+        .authorize_list::<Read, Order>(rules)
         .expect("a list permit");
     let mut ids = Vec::new();
     let mut after = i64::MIN;
@@ -160,24 +179,31 @@ proptest! {
         FIXTURE.with(|fixture| {
             replace_orders(&fixture.writer, &orders);
             let principal = principal(user);
-            let allowed: Vec<i64> = orders
-                .iter()
-                .filter(|order| principal.authorize::<Read, _>((*order).clone()).is_ok())
-                .map(|order| order.id)
-                .collect();
-            let listed = listed(&fixture.db, &principal, limit);
-            prop_assert_eq!(&listed, &allowed, "user {:?}", principal.roles);
+            let mut lists = Vec::new();
+            for rules in [&OrderRules::Rust, &*CEDAR] {
+                let allowed: Vec<i64> = orders
+                    .iter()
+                    .filter(|order| {
+                        principal.authorize_with::<Read, _>((*order).clone(), rules).is_ok()
+                    })
+                    .map(|order| order.id)
+                    .collect();
+                let listed = listed(&fixture.db, &principal, rules, limit);
+                prop_assert_eq!(&listed, &allowed, "user {:?} under {}", principal.roles, rules.name());
 
-            // Delete states the same rule: its filter selects what it allows.
-            let delete = principal
-                .authorize_list::<Delete, Order>(&())
-                .expect("a list permit");
-            for order in &orders {
-                prop_assert_eq!(
-                    delete.filter().matches(order),
-                    principal.authorize::<Delete, _>(order.clone()).is_ok()
-                );
+                // Delete states the same rule: its filter selects what it allows.
+                let delete = principal
+                    .authorize_list::<Delete, Order>(rules)
+                    .expect("a list permit");
+                for order in &orders {
+                    prop_assert_eq!(
+                        delete.filter().matches(order),
+                        principal.authorize_with::<Delete, _>(order.clone(), rules).is_ok()
+                    );
+                }
+                lists.push(listed);
             }
+            prop_assert_eq!(&lists[0], &lists[1], "the engines list alike for {:?}", principal.roles);
             Ok(())
         })?;
     }
@@ -195,35 +221,40 @@ fn a_customer_page_is_an_index_range_not_a_scan() {
         plan: "free".into(),
         region: "eu".into(),
         guest: None,
-        grants: auth_core::rbac::Grants::default(),
+        grants: TABLE.grants(["customer"]).expect("a role of the file"),
     });
-    let list = alice
-        .authorize_list::<Read, Order>(&())
-        .expect("a list permit");
-    let sql = list.filter().to_sql(auth_core::filter::SqlDialect::Sqlite);
-    let plan: Vec<String> = fixture
-        .writer
-        .prepare(&format!(
-            "EXPLAIN QUERY PLAN SELECT id, owner_id, item, amount, region, created_at, refunded_at FROM orders
-             WHERE {} AND id > ? ORDER BY id LIMIT ?",
-            sql.clause()
-        ))
-        .expect("the plan")
-        .query_map(rusqlite::params![1, i64::MIN, 51], |row| {
-            row.get::<_, String>(3)
-        })
-        .expect("runs")
-        .collect::<Result<_, _>>()
-        .expect("the plan's rows");
-    let plan = plan.join("\n");
-    assert!(
-        plan.contains("USING COVERING INDEX orders_by_owner")
-            || plan.contains("USING INDEX orders_by_owner"),
-        "{plan}"
-    );
-    assert!(!plan.contains("SCAN orders"), "{plan}");
-    assert!(
-        !plan.contains("TEMP B-TREE"),
-        "no sort of the whole selection: {plan}"
-    );
+    // Cedar's residual (`resource.owner_id == 1`) is the same query as the
+    // Rust filter.
+    for rules in [&OrderRules::Rust, &*CEDAR] {
+        let list = alice
+            .authorize_list::<Read, Order>(rules)
+            .expect("a list permit");
+        let sql = list.filter().to_sql(auth_core::filter::SqlDialect::Sqlite);
+        assert_eq!(sql.clause(), "`owner_id` = ?", "under {}", rules.name());
+        let plan: Vec<String> = fixture
+            .writer
+            .prepare(&format!(
+                "EXPLAIN QUERY PLAN SELECT id, owner_id, item, amount, region, created_at, refunded_at FROM orders
+                 WHERE {} AND id > ? ORDER BY id LIMIT ?",
+                sql.clause()
+            ))
+            .expect("the plan")
+            .query_map(rusqlite::params![1, i64::MIN, 51], |row| {
+                row.get::<_, String>(3)
+            })
+            .expect("runs")
+            .collect::<Result<_, _>>()
+            .expect("the plan's rows");
+        let plan = plan.join("\n");
+        assert!(
+            plan.contains("USING COVERING INDEX orders_by_owner")
+                || plan.contains("USING INDEX orders_by_owner"),
+            "{plan}"
+        );
+        assert!(!plan.contains("SCAN orders"), "{plan}");
+        assert!(
+            !plan.contains("TEMP B-TREE"),
+            "no sort of the whole selection: {plan}"
+        );
+    }
 }

@@ -135,6 +135,18 @@ impl<A: Action, R> fmt::Debug for ListPermit<'_, A, R> {
     }
 }
 
+/// The refusal of a list whose filter is [unavailable](Filter::unavailable):
+/// audited, and a 503 naming `component`.
+#[cold]
+fn unavailable_list<A: Action, R: Resource>(subject: &str, component: &'static str) -> AuthError {
+    let decision = Decision::unavailable(component, None);
+    audit::list_decision::<A, R>(subject, &decision, None);
+    match decision.into_result() {
+        Err(error) => error,
+        Ok(()) => AuthError::forbidden("the list's rule did not answer"),
+    }
+}
+
 /// `filter`, within the principal's tenant when `R` declares one: a tenant's
 /// resources, for a principal of that tenant only, so the query cannot reach
 /// another tenant's rows whatever the rule (or the engine) says; nothing for a
@@ -194,8 +206,9 @@ impl<U> Authenticated<U> {
     ///
     /// # Errors
     /// [`AuthError::Forbidden`] for a guest when the policy does not decide for
-    /// guests ([`FilterPolicy::GUESTS`]). A filter that selects nothing is not an
-    /// error: the list is empty.
+    /// guests ([`FilterPolicy::GUESTS`]); [`AuthError::Unavailable`] (503) when
+    /// the filter is [`Filter::unavailable`]. A filter that selects nothing is
+    /// not an error: the list is empty.
     pub fn authorize_list<A, R>(&self, state: &A::State) -> Result<ListPermit<'_, A, R>, AuthError>
     where
         A: FilterPolicy<R, Principal = U>,
@@ -208,12 +221,16 @@ impl<U> Authenticated<U> {
                 "the policy does not decide for guests",
             ));
         }
-        let filter = within_tenant(self.info(), A::filter(self, state));
-        audit::list_decision::<A, R>(
-            self.subject(),
-            &Decision::allow("the list is narrowed by the rule's filter"),
-            Some(&filter),
-        );
+        let filter = A::filter(self, state);
+        if let Some(component) = filter.unavailable_component() {
+            return Err(unavailable_list::<A, R>(self.subject(), component));
+        }
+        let filter = within_tenant(self.info(), filter);
+        let mut decision = Decision::allow("the list is narrowed by the rule's filter");
+        if let Some(evidence) = filter.evidence() {
+            decision = decision.with_evidence(evidence.clone());
+        }
+        audit::list_decision::<A, R>(self.subject(), &decision, Some(&filter));
         Ok(ListPermit {
             filter,
             next: None,
@@ -263,6 +280,9 @@ impl<U> Authenticated<U> {
                 });
             }
         };
+        if let Some(component) = listing.filter.unavailable_component() {
+            return Err(unavailable_list::<A, R>(self.subject(), component));
+        }
         let filter = within_tenant(self.info(), listing.filter);
         let mut decision = Decision::allow("the list is narrowed by the engine's answer");
         if let Some(evidence) = listing.evidence {

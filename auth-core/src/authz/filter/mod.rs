@@ -84,6 +84,8 @@ mod sql;
 use std::fmt;
 use std::marker::PhantomData;
 
+use crate::engine::Evidence;
+
 pub use list::ListPermit;
 pub use policy::FilterPolicy;
 pub use sql::{SqlDialect, SqlWhere};
@@ -418,6 +420,8 @@ pub struct Filter<R> {
     node: Node<R>,
     /// How deep `node` nests (an upper bound): a leaf is 1.
     depth: u32,
+    /// What the engine the filter comes from said ([`Filter::with_evidence`]).
+    evidence: Option<Box<Evidence>>,
 }
 
 enum Node<R> {
@@ -426,6 +430,11 @@ enum Node<R> {
     /// Built past [`Filter::MAX_DEPTH`]: selects nothing, and stays so under
     /// `!`, `and` and `or`, so a filter too deep to walk safely never grants.
     TooDeep,
+    /// The rule could not be stated: the engine or store it asks did not
+    /// answer (the component named). Selects nothing, and absorbs every
+    /// combination it enters (`and`, `or`, `!`, `named`), so an outage never
+    /// turns into a grant; [`FilterPolicy`] makes it a 503.
+    Unavailable(&'static str),
     Cmp(Cmp<R>),
     And(Vec<Node<R>>),
     Or(Vec<Node<R>>),
@@ -439,6 +448,7 @@ impl<R> Clone for Node<R> {
             Node::All => Node::All,
             Node::None => Node::None,
             Node::TooDeep => Node::TooDeep,
+            Node::Unavailable(component) => Node::Unavailable(component),
             Node::Cmp(cmp) => Node::Cmp(cmp.clone()),
             Node::And(nodes) => Node::And(nodes.clone()),
             Node::Or(nodes) => Node::Or(nodes.clone()),
@@ -453,6 +463,7 @@ impl<R> Clone for Filter<R> {
         Filter {
             node: self.node.clone(),
             depth: self.depth,
+            evidence: self.evidence.clone(),
         }
     }
 }
@@ -477,7 +488,7 @@ impl<R> Node<R> {
     fn matches(&self, row: &R) -> bool {
         match self {
             Node::All => true,
-            Node::None | Node::TooDeep => false,
+            Node::None | Node::TooDeep | Node::Unavailable(_) => false,
             Node::Cmp(cmp) => cmp.matches(row),
             Node::And(nodes) => nodes.iter().all(|node| node.matches(row)),
             Node::Or(nodes) => nodes.iter().any(|node| node.matches(row)),
@@ -496,7 +507,12 @@ impl<R> Node<R> {
                 .iter()
                 .find(|node| node.matches(row))
                 .and_then(|node| node.reason(row)),
-            Node::All | Node::None | Node::TooDeep | Node::Cmp(_) | Node::Not(_) => None,
+            Node::All
+            | Node::None
+            | Node::TooDeep
+            | Node::Unavailable(_)
+            | Node::Cmp(_)
+            | Node::Not(_) => None,
         }
     }
 
@@ -515,6 +531,7 @@ impl<R> Node<R> {
             Node::All => f.write_str("TRUE"),
             Node::None => f.write_str("FALSE"),
             Node::TooDeep => f.write_str("FALSE (a filter nested too deep)"),
+            Node::Unavailable(component) => write!(f, "UNAVAILABLE ({component})"),
             Node::Cmp(cmp) => match &cmp.operand {
                 Operand::One(_) => write!(f, "{} {} ?", cmp.column, cmp.op.sql()),
                 Operand::Many(values) => write!(f, "{} IN ({} values)", cmp.column, values.len()),
@@ -545,9 +562,14 @@ impl<R> Filter<R> {
             Filter {
                 node: Node::TooDeep,
                 depth: 1,
+                evidence: None,
             }
         } else {
-            Filter { node, depth }
+            Filter {
+                node,
+                depth,
+                evidence: None,
+            }
         }
     }
 
@@ -556,6 +578,7 @@ impl<R> Filter<R> {
         Filter {
             node: Node::All,
             depth: 1,
+            evidence: None,
         }
     }
 
@@ -564,6 +587,48 @@ impl<R> Filter<R> {
         Filter {
             node: Node::None,
             depth: 1,
+            evidence: None,
+        }
+    }
+
+    /// No answer: the engine or store the rule asks (`component`, e.g.
+    /// `"cedar"`) could not say which `R` the principal may act on.
+    ///
+    /// It selects nothing, and it wins over everything it is combined with
+    /// (`and`, `or`, `!`, [`named`](Self::named)), constants included: a rule
+    /// with an unanswered part is unanswered, so an outage is never negated or
+    /// widened into a grant. A [`FilterPolicy`] whose filter is unavailable
+    /// decides every `R` as unavailable (503) and refuses its list (503);
+    /// [`to_sql`](Self::to_sql) renders it as `1 = 0`. It is neither
+    /// [`is_all`](Self::is_all) nor [`is_none`](Self::is_none) (an empty list
+    /// would hide the outage): ask [`unavailable_component`](Self::unavailable_component).
+    ///
+    /// ```
+    /// use auth_core::filter::{Field, Filter};
+    ///
+    /// struct Doc { owner: i64 }
+    /// const OWNER: Field<Doc, i64> = Field::int("owner", |d| d.owner);
+    ///
+    /// let outage: Filter<Doc> = Filter::unavailable("cedar");
+    /// let negated = !OWNER.eq(7).or(Filter::all()).or(outage);
+    /// assert_eq!(negated.unavailable_component(), Some("cedar"));
+    /// assert!(!negated.matches(&Doc { owner: 1 }));
+    /// assert!(!negated.is_none() && !negated.is_all());
+    /// ```
+    pub const fn unavailable(component: &'static str) -> Self {
+        Filter {
+            node: Node::Unavailable(component),
+            depth: 1,
+            evidence: None,
+        }
+    }
+
+    /// The component that did not answer, when this filter is
+    /// [unavailable](Self::unavailable) (whatever it was combined with).
+    pub fn unavailable_component(&self) -> Option<&'static str> {
+        match self.node {
+            Node::Unavailable(component) => Some(component),
+            _ => None,
         }
     }
 
@@ -582,11 +647,57 @@ impl<R> Filter<R> {
     /// again keeps the last name.
     #[must_use]
     pub fn named(self, name: &'static str) -> Self {
-        match self.node {
-            Node::TooDeep => self,
+        let evidence = self.evidence;
+        let named = match self.node {
+            Node::TooDeep | Node::Unavailable(_) => {
+                return Filter {
+                    node: self.node,
+                    depth: self.depth,
+                    evidence,
+                };
+            }
             Node::Named(_, node) => Self::of(Node::Named(name, node), self.depth),
             node => Self::of(Node::Named(name, Box::new(node)), self.depth + 1),
+        };
+        named.carrying(evidence)
+    }
+
+    /// Attaches what the engine the filter comes from said (for Cedar, the
+    /// policies its residual comes from): a [`FilterPolicy`] puts it on the
+    /// decision of every `R` and on the list's audit event, as an engine's
+    /// [`Decision::with_evidence`](crate::Decision::with_evidence) does.
+    /// Combining filters keeps the evidence of the first part that has one.
+    ///
+    /// ```
+    /// use auth_core::engine::Evidence;
+    /// use auth_core::filter::{Field, Filter};
+    ///
+    /// struct Doc { owner: i64 }
+    /// const OWNER: Field<Doc, i64> = Field::int("owner", |d| d.owner);
+    ///
+    /// let filter = OWNER.eq(7).with_evidence(Evidence::new("cedar", "owner-reads"));
+    /// let narrowed = Filter::all().and(filter);
+    /// assert_eq!(narrowed.evidence().map(Evidence::detail), Some("owner-reads"));
+    /// ```
+    #[must_use]
+    pub fn with_evidence(self, evidence: Evidence) -> Self {
+        Filter {
+            evidence: Some(Box::new(evidence)),
+            ..self
         }
+    }
+
+    /// The evidence attached with [`with_evidence`](Self::with_evidence).
+    pub fn evidence(&self) -> Option<&Evidence> {
+        self.evidence.as_deref()
+    }
+
+    /// `self`, with `evidence` when it has none of its own.
+    fn carrying(mut self, evidence: Option<Box<Evidence>>) -> Self {
+        if self.evidence.is_none() {
+            self.evidence = evidence;
+        }
+        self
     }
 
     /// Both this and `other`.
@@ -614,20 +725,40 @@ impl<R> Filter<R> {
     /// `and` or `or` of `filters`, folding constants and flattening parts of
     /// the same junction into one level. The first part's list is reused, so
     /// adding conditions one at a time in a loop is linear.
+    ///
+    /// An unavailable part makes the whole unavailable, wherever it stands
+    /// (every part is looked at, even after the answer is otherwise known).
     fn combine(filters: impl IntoIterator<Item = Filter<R>>, junction: Junction) -> Self {
         let mut parts: Vec<Node<R>> = Vec::new();
         // The depth of the deepest part, as it stands in `parts`.
         let mut deepest = 0;
+        // The answer once a part decided it (too deep, or the absorbing
+        // constant); the remaining parts are still searched for an outage
+        // (which wins over both) and for a part too deep (which wins over the
+        // constant).
+        let mut decided: Option<Self> = None;
+        // The first part's evidence that has one.
+        let mut evidence: Option<Box<Evidence>> = None;
         for filter in filters {
             let depth = filter.depth;
+            if evidence.is_none() {
+                evidence = filter.evidence;
+            }
             let node = match filter.node {
-                Node::TooDeep => return Self::of(Node::TooDeep, 1),
+                Node::Unavailable(component) => return Self::unavailable(component),
+                // Too deep wins over an absorbing constant, before or after it.
+                Node::TooDeep => {
+                    decided = Some(Self::of(Node::TooDeep, 1));
+                    continue;
+                }
+                _ if decided.is_some() => continue,
                 node => node,
             };
             // The absorbing constant (`none` for `and`, `all` for `or`)
             // decides; the neutral one is dropped.
             if junction.absorbs(&node) {
-                return Self::of(node, depth);
+                decided = Some(Self::of(node, depth));
+                continue;
             }
             if junction.is_neutral(&node) {
                 continue;
@@ -647,7 +778,10 @@ impl<R> Filter<R> {
                 }
             }
         }
-        match parts.len() {
+        if let Some(decided) = decided {
+            return decided.carrying(evidence);
+        }
+        let combined = match parts.len() {
             0 => match junction {
                 Junction::And => Self::all(),
                 Junction::Or => Self::none(),
@@ -663,7 +797,8 @@ impl<R> Filter<R> {
                 },
                 deepest + 1,
             ),
-        }
+        };
+        combined.carrying(evidence)
     }
 
     /// Whether the filter holds for every `R` (no `WHERE` needed).
@@ -672,6 +807,8 @@ impl<R> Filter<R> {
     }
 
     /// Whether the filter holds for no `R` (no query needed: the list is empty).
+    /// `false` for an [unavailable](Self::unavailable) filter, which is no
+    /// answer rather than an empty one.
     pub fn is_none(&self) -> bool {
         self.node.is_none()
     }
@@ -707,16 +844,19 @@ impl<R> std::ops::Not for Filter<R> {
     type Output = Filter<R>;
 
     /// Every `R` this filter does not select (nothing, for a filter built
-    /// past [`MAX_DEPTH`](Filter::MAX_DEPTH)).
+    /// past [`MAX_DEPTH`](Filter::MAX_DEPTH); still unavailable, for an
+    /// [unavailable](Filter::unavailable) one).
     fn not(self) -> Filter<R> {
         let depth = self.depth;
-        match self.node {
+        let negated = match self.node {
             Node::TooDeep => Filter::of(Node::TooDeep, 1),
+            Node::Unavailable(component) => Filter::unavailable(component),
             node if node.is_all() => Filter::none(),
             node if node.is_none() => Filter::all(),
             Node::Not(node) => Filter::of(*node, depth.saturating_sub(1)),
             node => Filter::of(Node::Not(Box::new(node)), depth + 1),
-        }
+        };
+        negated.carrying(self.evidence)
     }
 }
 
@@ -786,6 +926,76 @@ mod tests {
     }
 
     #[test]
+    fn an_unavailable_part_makes_any_combination_unavailable() {
+        let down = || Filter::<Row>::unavailable("engine");
+        let mut too_deep = A.eq(0);
+        for i in 0..200 {
+            too_deep = (!too_deep).and(A.ne(i));
+        }
+        let others = || {
+            [
+                Filter::all(),
+                Filter::none(),
+                A.eq(1),
+                !A.eq(1),
+                A.eq(1).named("n"),
+                A.eq(1).or(A.eq(2)),
+                A.eq(1).and(A.eq(2)),
+                too_deep.clone(),
+            ]
+        };
+        for other in others() {
+            let combined = [
+                down().or(other.clone()),
+                other.clone().or(down()),
+                down().and(other.clone()),
+                other.clone().and(down()),
+                Filter::any_of([other.clone(), down(), other.clone()]),
+                Filter::all_of([other.clone(), down(), other.clone()]),
+                !(other.clone().or(down())),
+                !!(other.clone().and(down())),
+                other.clone().or(down()).named("n"),
+            ];
+            for filter in combined {
+                assert_eq!(filter.unavailable_component(), Some("engine"), "{filter}");
+                assert!(!filter.is_all() && !filter.is_none(), "{filter}");
+                assert!(!filter.matches(&Row { a: 1 }) && !filter.matches(&Row { a: 3 }));
+                assert_eq!(filter.reason(&Row { a: 1 }), None);
+                assert_eq!(filter.to_string(), "UNAVAILABLE (engine)");
+                assert_eq!(
+                    filter.to_sql(crate::filter::SqlDialect::Sqlite).clause(),
+                    "1 = 0"
+                );
+            }
+        }
+        assert_eq!(A.eq(1).unavailable_component(), None);
+    }
+
+    #[test]
+    fn evidence_rides_through_combinations() {
+        let evidence = || Evidence::new("engine", "rule 1");
+        let with = || A.eq(1).with_evidence(evidence());
+        for filter in [
+            with(),
+            !with(),
+            with().named("n"),
+            Filter::all().and(with()),
+            A.eq(2).or(with()),
+            Filter::none().or(with()),
+            Filter::none().and(with()),
+            with().or(Filter::all()),
+        ] {
+            assert_eq!(filter.evidence(), Some(&evidence()), "{filter}");
+        }
+        let first = A
+            .eq(1)
+            .with_evidence(Evidence::new("engine", "first"))
+            .or(A.eq(2).with_evidence(Evidence::new("engine", "second")));
+        assert_eq!(first.evidence().map(Evidence::detail), Some("first"));
+        assert_eq!(A.eq(1).or(A.eq(2)).evidence(), None);
+    }
+
+    #[test]
     fn a_filter_past_the_depth_limit_selects_nothing_even_negated() {
         let mut filter = A.eq(0);
         let mut depths = Vec::new();
@@ -802,6 +1012,11 @@ mod tests {
             filter.clone().or(Filter::all()).is_none(),
             "poison wins over `all`"
         );
+        assert!(
+            Filter::all().or(filter.clone()).is_none(),
+            "poison wins over `all` before it too"
+        );
+        assert!(Filter::none().and(filter.clone()).is_none());
         assert!(filter.clone().named("x").is_none());
         assert_eq!(
             filter.to_sql(crate::filter::SqlDialect::Sqlite).clause(),

@@ -53,7 +53,9 @@ pub trait FilterPolicy<R>: Action {
     /// rather than a 403. `false` unless set.
     const HIDES_DENIED: bool = false;
 
-    /// Every `R` that `principal` may act on.
+    /// Every `R` that `principal` may act on; [`Filter::unavailable`] when the
+    /// engine or store the rule asks cannot say (a 503 for one `R` and for
+    /// the list, never an allow).
     fn filter(principal: &Authenticated<Self::Principal>, state: &Self::State) -> Filter<R>;
 }
 
@@ -76,7 +78,10 @@ where
             };
         }
         let filter = A::filter(principal, state);
-        if filter.matches(resource) {
+        if let Some(component) = filter.unavailable_component() {
+            return Decision::unavailable(component, None);
+        }
+        let decision = if filter.matches(resource) {
             Decision::allow(
                 filter
                     .reason(resource)
@@ -86,6 +91,10 @@ where
             Decision::not_found("the rule's filter does not select it")
         } else {
             Decision::deny("the rule's filter does not select it")
+        };
+        match filter.evidence() {
+            None => decision,
+            Some(evidence) => decision.with_evidence(evidence.clone()),
         }
     }
 }

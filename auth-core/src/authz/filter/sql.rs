@@ -109,7 +109,7 @@ impl Writer {
     fn node<R>(&mut self, node: &Node<R>) {
         match node {
             Node::All => self.clause.push_str("1 = 1"),
-            Node::None | Node::TooDeep => self.clause.push_str("1 = 0"),
+            Node::None | Node::TooDeep | Node::Unavailable(_) => self.clause.push_str("1 = 0"),
             Node::Cmp(cmp) => {
                 self.identifier(cmp.column);
                 // A boolean column of SQLite or MySQL is an integer, and Rust

@@ -324,6 +324,12 @@ impl Cedar {
     /// selects exactly the resources [`decide`](Self::decide) allows, provided
     /// `fields` reads what [`CedarEntity::attributes`] gives Cedar.
     ///
+    /// The filter carries the policies it comes from as its
+    /// [evidence](Filter::evidence): those that hold whatever the resource, and
+    /// those whose residual it is. A [`FilterPolicy`](crate::FilterPolicy)
+    /// returning it puts them on every decision and on the list's audit event;
+    /// its refusal becomes [`CedarListError::to_filter`] there (a 503).
+    ///
     /// # Errors
     /// [`CedarListError::Untranslatable`] for a residual that has no filter
     /// (naming the policy and the residual), [`CedarListError::Unavailable`]
@@ -341,7 +347,7 @@ impl Cedar {
         fields: &CedarFields<R>,
     ) -> Result<Filter<R>, CedarListError> {
         self.residual_filter(principal, action, context, fields)
-            .map(|(filter, _)| filter)
+            .map(|(filter, ids)| filter.with_evidence(Evidence::new(ENGINE, join(&ids))))
     }
 
     /// The filter, and the policies it comes from (those that hold whatever the

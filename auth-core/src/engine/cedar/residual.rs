@@ -175,6 +175,35 @@ impl CedarListError {
         tracing::error!(target: "auth_core::cedar", error = %self, "cedar list refused");
         crate::Decision::unavailable("cedar", None)
     }
+
+    /// The refusal as a [`FilterPolicy`](crate::FilterPolicy)'s answer:
+    /// [`Filter::unavailable`] (a 503 for one resource and for the list, never
+    /// an allow), logged with the residual as [`to_decision`](Self::to_decision)
+    /// does. For a `FilterPolicy` whose filter is Cedar's:
+    ///
+    /// ```
+    /// # use auth_core::cedar::{Cedar, CedarEntity, CedarFields, Record};
+    /// # use auth_core::filter::Filter;
+    /// # use auth_core::{Action, Authenticated, FilterPolicy, Resource};
+    /// # #[derive(Action)] #[action(name = "read")] pub struct Read;
+    /// # pub struct User; pub struct Doc { id: i64 }
+    /// # impl CedarEntity for User { const TYPE: &'static str = "U"; fn cedar_id(&self) -> String { String::new() } fn attributes(&self, _: &mut Record) {} }
+    /// # impl CedarEntity for Doc { const TYPE: &'static str = "D"; fn cedar_id(&self) -> String { String::new() } fn attributes(&self, _: &mut Record) {} }
+    /// impl FilterPolicy<Doc> for Read {
+    ///     type Principal = User;
+    ///     type State = Cedar;
+    ///
+    ///     fn filter(user: &Authenticated<User>, cedar: &Cedar) -> Filter<Doc> {
+    ///         cedar
+    ///             .filter(&**user, Read, &Record::new(), &CedarFields::new())
+    ///             .unwrap_or_else(|refused| refused.to_filter())
+    ///     }
+    /// }
+    /// ```
+    pub fn to_filter<R>(&self) -> Filter<R> {
+        tracing::error!(target: "auth_core::cedar", error = %self, "cedar list refused");
+        Filter::unavailable("cedar")
+    }
 }
 
 /// The filter of one residual policy `policy` (its id `id`).
