@@ -722,6 +722,14 @@ fn outage_is_503_then_recovery() {
     ] {
         let response = service.call(method, &path, Some(&alice.key), body);
         assert_eq!(response.status, 503, "{method} {path}: {}", response.body);
+        // From a gate (the policy's decision) or from the service's write
+        // alike: when to ask again.
+        assert_eq!(
+            response.header("retry-after"),
+            Some("1"),
+            "{method} {path}: {:?}",
+            response.headers
+        );
     }
     // The document whose relationships could not be written was not kept.
     let audit = service.call("GET", "/admin/documents", Some(&service.admin), None);

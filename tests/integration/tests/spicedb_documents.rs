@@ -525,6 +525,7 @@ fn an_outage_is_a_503_with_no_allow_then_recovery() {
     for path in ["/docs/1", "/docs/1/twice"] {
         let (response, events) = service.send("GET", path, "alice");
         assert_eq!(response.status, 503, "{response:?}");
+        assert_eq!(response.header("retry-after"), Some("1"), "{response:?}");
         let refusals = decisions(&events);
         assert!(!refusals.is_empty(), "the refusal is audited");
         assert!(

@@ -83,17 +83,32 @@ pub enum SpiceDbError {
     Malformed(&'static str),
 }
 
+/// The `Retry-After` of a SpiceDB outage.
+const RETRY_AFTER: std::time::Duration = std::time::Duration::from_secs(1);
+
 impl SpiceDbError {
     /// The decision of a policy that could not ask SpiceDB:
-    /// [unavailable](crate::Decision::unavailable) (503, component `spicedb`),
-    /// never an allow; a denial (403) for [`InvalidCursor`](Self::InvalidCursor). The error is logged (target `auth_core::spicedb`, at
-    /// `WARN`); the client is told only that the service is unavailable.
+    /// [unavailable](crate::Decision::unavailable) (503, component `spicedb`,
+    /// with `Retry-After: 1`: the client already retried the reads it may,
+    /// so the caller waits a second before asking again), never an allow; a
+    /// denial (403) for [`InvalidCursor`](Self::InvalidCursor). The error is
+    /// logged (target `auth_core::spicedb`, at `WARN`); the client is told
+    /// only that the service is unavailable.
+    ///
+    /// ```
+    /// use auth_core::spicedb::SpiceDbError;
+    ///
+    /// let outage = SpiceDbError::Malformed("no ZedToken").decision();
+    /// let error = outage.into_result().unwrap_err();
+    /// assert_eq!(error.status().as_u16(), 503);
+    /// assert_eq!(error.retry_after(), Some(std::time::Duration::from_secs(1)));
+    /// ```
     pub fn decision(&self) -> crate::Decision {
         if let SpiceDbError::InvalidCursor = self {
             return crate::Decision::deny("spicedb: not a cursor of this list");
         }
         tracing::warn!(target: "auth_core::spicedb", error = %self, "spicedb could not decide");
-        crate::Decision::unavailable("spicedb", None)
+        crate::Decision::unavailable("spicedb", Some(RETRY_AFTER))
     }
 
     pub(crate) fn status(status: &tonic::Status) -> Self {
