@@ -922,6 +922,20 @@ fn share_updates(
     ])
 }
 
+/// Writes `updates` (`wide`: they reach other rows than `row`), and answers
+/// with the write's ZedToken.
+async fn written(
+    app: &App,
+    row: Row,
+    updates: Vec<RelationshipUpdate>,
+    wide: bool,
+) -> Result<axum::Json<Written>, DocError> {
+    let token = app.0.write(row, updates, wide).await?;
+    Ok(axum::Json(Written {
+        zedtoken: token.as_str().to_owned(),
+    }))
+}
+
 fn unshare_updates(
     resource: &ObjectRef,
     subject: &SubjectRef,
@@ -941,10 +955,7 @@ async fn share_document(
 ) -> Result<axum::Json<Written>, DocError> {
     let subject = grantee(&app, share.with, share.id)?;
     let updates = share_updates(&object("document", doc.id)?, &subject, share.role)?;
-    let token = app.0.write(Row::Document(doc.id), updates, false).await?;
-    Ok(axum::Json(Written {
-        zedtoken: token.as_str().to_owned(),
-    }))
+    written(&app, Row::Document(doc.id), updates, false).await
 }
 
 #[requires(Manage(doc), state = app)]
@@ -956,10 +967,7 @@ async fn unshare_document(
 ) -> Result<axum::Json<Written>, DocError> {
     let subject = grantee(&app, unshare.with, unshare.id)?;
     let updates = unshare_updates(&object("document", doc.id)?, &subject)?;
-    let token = app.0.write(Row::Document(doc.id), updates, false).await?;
-    Ok(axum::Json(Written {
-        zedtoken: token.as_str().to_owned(),
-    }))
+    written(&app, Row::Document(doc.id), updates, false).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -993,11 +1001,9 @@ async fn move_document(
             object("folder", old)?,
         )?));
     }
-    let token = app.0.write(Row::Document(doc.id), updates, false).await?;
+    let answer = written(&app, Row::Document(doc.id), updates, false).await?;
     app.0.db.move_document(&doc, folder)?;
-    Ok(axum::Json(Written {
-        zedtoken: token.as_str().to_owned(),
-    }))
+    Ok(answer)
 }
 
 #[requires(Manage(folder), state = app)]
@@ -1010,10 +1016,7 @@ async fn share_folder(
     let subject = grantee(&app, share.with, share.id)?;
     let updates = share_updates(&object("folder", folder.id)?, &subject, share.role)?;
     // Reaches every document and subfolder inside.
-    let token = app.0.write(Row::Folder(folder.id), updates, true).await?;
-    Ok(axum::Json(Written {
-        zedtoken: token.as_str().to_owned(),
-    }))
+    written(&app, Row::Folder(folder.id), updates, true).await
 }
 
 #[requires(Manage(folder), state = app)]
@@ -1025,10 +1028,7 @@ async fn unshare_folder(
 ) -> Result<axum::Json<Written>, DocError> {
     let subject = grantee(&app, unshare.with, unshare.id)?;
     let updates = unshare_updates(&object("folder", folder.id)?, &subject)?;
-    let token = app.0.write(Row::Folder(folder.id), updates, true).await?;
-    Ok(axum::Json(Written {
-        zedtoken: token.as_str().to_owned(),
-    }))
+    written(&app, Row::Folder(folder.id), updates, true).await
 }
 
 /// Any path no route serves.
