@@ -1,7 +1,9 @@
 //! `orders-grpc` over real HTTP/2 on loopback, with tonic's own client: the
 //! status matrix (the same policies as the HTTP services, as gRPC codes, with
 //! `www-authenticate` metadata), and the 401-first rule (an unauthenticated
-//! call to a guarded method is `UNAUTHENTICATED`, whatever its message).
+//! call to a guarded method is `UNAUTHENTICATED`, whatever its message). The
+//! status matrix and the lists run under both engines of the order rules
+//! (`ORDERS_API_POLICY_ENGINE=rust` and `cedar`), with the same expectations.
 #![allow(clippy::expect_used, clippy::panic)]
 
 use std::net::SocketAddr;
@@ -91,9 +93,19 @@ async fn get_order(
         .map(tonic::Response::into_inner)
 }
 
+/// The order rules' engine (`ORDERS_API_POLICY_ENGINE`): every test of the
+/// rules runs under each, with the same expectations.
+const ENGINES: [&str; 2] = ["rust", "cedar"];
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_status_matrix_over_grpc() {
-    let (addr, service) = start(&[]).await;
+    for engine in ENGINES {
+        status_matrix(engine).await;
+    }
+}
+
+async fn status_matrix(engine: &str) {
+    let (addr, service) = start(&[("ORDERS_API_POLICY_ENGINE", engine)]).await;
     let mut client = client(addr).await;
     let alice = token(&service, "alice", None).await;
     let carol = token(&service, "carol", None).await;
@@ -184,7 +196,13 @@ async fn the_status_matrix_over_grpc() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lists_and_writes_over_grpc() {
-    let (addr, service) = start(&[]).await;
+    for engine in ENGINES {
+        lists_and_writes(engine).await;
+    }
+}
+
+async fn lists_and_writes(engine: &str) {
+    let (addr, service) = start(&[("ORDERS_API_POLICY_ENGINE", engine)]).await;
     let mut client = client(addr).await;
     let alice = token(&service, "alice", None).await;
     let carol = token(&service, "carol", None).await;
