@@ -11,7 +11,6 @@
 
 use std::path::Path;
 use std::sync::LazyLock;
-use std::time::UNIX_EPOCH;
 
 use auth_core::cedar::{Cedar, CedarEntity, CedarError, CedarFields, CedarFile, Parents, Record};
 use auth_core::filter::Filter;
@@ -186,15 +185,8 @@ impl CedarEntity for Order {
 /// The request's context: its one "now" (`user.context().at()`), in Unix
 /// seconds, as the Rust refund rule reads it.
 pub fn context(user: &Authenticated<User>) -> Record {
-    let now = user
-        .context()
-        .at()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |since| {
-            i64::try_from(since.as_secs()).unwrap_or(i64::MAX)
-        });
     let mut context = Record::new();
-    context.long("now", now);
+    context.long("now", crate::policy::request_time(user));
     context
 }
 

@@ -22,15 +22,13 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use auth_core::Authenticated;
 use auth_integration::client as http;
 use examples::config::Config;
-use examples::domain::User;
-use examples::service::{LoginRequest, Service, StartError};
+use examples::service::{Service, StartError};
 use serde_json::json;
 
 mod orders_support;
-use orders_support::{BOTH, Framework, bearer, config, start};
+use orders_support::{BOTH, Framework, bearer, config, signed_in, start};
 
 /// A scratch file that is removed when dropped.
 struct Scratch(PathBuf);
@@ -224,29 +222,6 @@ async fn both_engines_answer_alike_on_axum() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn both_engines_answer_alike_on_actix() {
     both_engines_answer_alike(Framework::Actix).await;
-}
-
-/// Signs `who` in on `service` without HTTP, as the extractors would.
-async fn signed_in(service: &Service, who: &str) -> Authenticated<User> {
-    let tokens = service
-        .login(
-            None,
-            &LoginRequest {
-                email: format!("{who}@example.com"),
-                password: format!("{who}-password"),
-                scope: None,
-            },
-        )
-        .await
-        .expect("a login");
-    let (parts, ()) = ::http::Request::builder()
-        .header("authorization", format!("Bearer {}", tokens.access_token))
-        .body(())
-        .expect("a request")
-        .into_parts();
-    auth_core::authenticate(&service.authenticator, &parts)
-        .await
-        .expect("authenticated")
 }
 
 #[tokio::test]

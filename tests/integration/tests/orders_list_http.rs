@@ -6,15 +6,13 @@
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
 
-use auth_core::Authenticated;
 use auth_integration::client as http;
-use examples::domain::User;
 use examples::page::PageQuery;
-use examples::service::{LoginRequest, Service};
+use examples::service::Service;
 use serde_json::{Value, json};
 
 mod orders_support;
-use orders_support::{Framework, config, start};
+use orders_support::{Framework, config, signed_in, start};
 
 async fn login(addr: SocketAddr, who: &str) -> String {
     let body =
@@ -103,28 +101,6 @@ async fn lists_through_the_filter_on_axum() {
 #[tokio::test]
 async fn lists_through_the_filter_on_actix() {
     lists_through_the_filter(Framework::Actix).await;
-}
-
-async fn signed_in(service: &Service, who: &str) -> Authenticated<User> {
-    let tokens = service
-        .login(
-            None,
-            &LoginRequest {
-                email: format!("{who}@example.com"),
-                password: format!("{who}-password"),
-                scope: None,
-            },
-        )
-        .await
-        .expect("a login");
-    let (parts, ()) = ::http::Request::builder()
-        .header("authorization", format!("Bearer {}", tokens.access_token))
-        .body(())
-        .expect("a request")
-        .into_parts();
-    auth_core::authenticate(&service.authenticator, &parts)
-        .await
-        .expect("authenticated")
 }
 
 /// One list, one audit event: principal, action, `order:*` and the filter's

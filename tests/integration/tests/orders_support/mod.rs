@@ -384,3 +384,29 @@ pub(crate) async fn bearer(addr: SocketAddr, who: &str, scope: Option<&str>) -> 
         .expect("an access token")
         .to_owned()
 }
+
+/// Signs `who` in on `service` without HTTP, as the extractors would.
+pub(crate) async fn signed_in(
+    service: &Service,
+    who: &str,
+) -> auth_core::Authenticated<examples::domain::User> {
+    let tokens = service
+        .login(
+            None,
+            &examples::service::LoginRequest {
+                email: format!("{who}@example.com"),
+                password: format!("{who}-password"),
+                scope: None,
+            },
+        )
+        .await
+        .expect("a login");
+    let (parts, ()) = ::http::Request::builder()
+        .header("authorization", format!("Bearer {}", tokens.access_token))
+        .body(())
+        .expect("a request")
+        .into_parts();
+    auth_core::authenticate(&service.authenticator, &parts)
+        .await
+        .expect("authenticated")
+}
