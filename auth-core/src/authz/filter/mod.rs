@@ -632,6 +632,14 @@ impl<R> Filter<R> {
         }
     }
 
+    /// Whether the filter was built past [`MAX_DEPTH`](Self::MAX_DEPTH): it
+    /// selects nothing because the rule could not be held, not because the
+    /// rule selects nothing. An engine that translates a rule refuses it.
+    #[cfg(feature = "cedar")]
+    pub(crate) fn is_too_deep(&self) -> bool {
+        matches!(self.node, Node::TooDeep)
+    }
+
     /// Every `R` when `condition` holds, else none: a condition on the principal
     /// (`principal.role == admin`), which is known when the filter is built.
     pub const fn when(condition: bool) -> Self {

@@ -243,6 +243,14 @@ pub(crate) fn policy_filter<R>(
             why,
         })?);
     }
+    // A filter past the depth limit selects nothing: Cedar's answer would be
+    // lost, silently, as a deny of every resource and an empty list.
+    if filter.is_too_deep() {
+        return Err(untranslatable(&format!(
+            "it nests deeper than a filter may ({} levels of `&&`, `||` and `!`)",
+            Filter::<R>::MAX_DEPTH
+        )));
+    }
     Ok(filter)
 }
 
