@@ -269,3 +269,37 @@ async fn a_rule_with_no_filter_is_unavailable_over_grpc() {
         "nothing was deleted"
     );
 }
+
+/// `if c then t else e` becomes `(c && t) || (!c && e)`: `c` twice. Nested in
+/// the condition, `n` levels of a 20-line rule became 2^n comparisons (n = 20:
+/// 3 million SQL parameters, a 67 MB `WHERE`, over a second per request in a
+/// debug build), on every read and every list. The probe accepted it, though
+/// the list's query is past SQLite's 32 766 parameters. Such a rule is now
+/// refused at start, as one with no filter.
+#[test]
+fn a_rule_whose_filter_explodes_is_refused_at_start() {
+    with_big_parser_stack(|| async {
+        let mut cond = "resource.amount == 0".to_owned();
+        for k in 1..=20 {
+            cond = format!("if ({cond}) then resource.amount == {k} else resource.owner_id == {k}");
+        }
+        let (policies, schema) = files(
+            "ite",
+            &format!(
+                r#"@id("ite") permit (principal, action == Orders::Action::"orders.read", resource) when {{ {cond} }};"#
+            ),
+        );
+        let roles = examples::access::load(None).expect("the built-in roles");
+        let started = std::time::Instant::now();
+        let refused = cedar_orders::load(Some((policies.0.as_path(), schema.0.as_path())), &roles)
+            .expect_err("a rule whose filter explodes is refused at start");
+        let message = refused.to_string();
+        assert!(message.contains("`orders.read`"), "{message}");
+        assert!(message.contains("`ite`"), "{message}");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(1),
+            "refused before the filter is built: {:?}",
+            started.elapsed()
+        );
+    });
+}
