@@ -105,7 +105,8 @@
 //! into a [`Filter`] over the fields [`CedarFields`] maps. A residual that is
 //! not a comparison of mapped fields with values (arithmetic, `like`,
 //! hierarchies `in`, optional attributes), or that nests deeper than
-//! [`Filter::MAX_DEPTH`], is refused with
+//! [`Filter::MAX_DEPTH`] (or, through `if .. then .. else` nested in
+//! conditions, grows past 4 096 comparisons), is refused with
 //! [`CedarListError::Untranslatable`], naming the policy and the residual: such
 //! a rule lists through the slow path (every row decided).
 
