@@ -201,6 +201,16 @@ async fn outage_for_carol() {
     }
 }
 
+/// `message` with `token` as its bearer credential.
+fn signed<T>(message: T, token: &str) -> Request<T> {
+    let mut request = Request::new(message);
+    request.metadata_mut().insert(
+        "authorization",
+        format!("Bearer {token}").parse().expect("ascii"),
+    );
+    request
+}
+
 /// orders-grpc decides through `authorize_with(order, &rules)`: the same 503
 /// (`UNAVAILABLE`) for carol's read, delete and list.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -238,14 +248,6 @@ async fn a_rule_with_no_filter_is_unavailable_over_grpc() {
         .await
         .expect("carol signs in")
         .access_token;
-    fn signed<T>(message: T, token: &str) -> Request<T> {
-        let mut request = Request::new(message);
-        request.metadata_mut().insert(
-            "authorization",
-            format!("Bearer {token}").parse().expect("ascii"),
-        );
-        request
-    }
     let read = client
         .get_order(signed(pb::GetOrderRequest { id: 1 }, &carol))
         .await
