@@ -497,6 +497,18 @@ impl<R> Node<R> {
         }
     }
 
+    #[cfg(feature = "cedar")]
+    fn comparisons(&self) -> usize {
+        match self {
+            Node::All | Node::None | Node::TooDeep | Node::Unavailable(_) => 0,
+            Node::Cmp(_) => 1,
+            Node::And(nodes) | Node::Or(nodes) => nodes
+                .iter()
+                .fold(0, |sum, node| sum.saturating_add(node.comparisons())),
+            Node::Not(node) | Node::Named(_, node) => node.comparisons(),
+        }
+    }
+
     /// The name of the first named part that made `row` match, if any; asked
     /// only of a node that matches `row` (so every part of an `and` does).
     fn reason(&self, row: &R) -> Option<&'static str> {
@@ -630,6 +642,21 @@ impl<R> Filter<R> {
             Node::Unavailable(component) => Some(component),
             _ => None,
         }
+    }
+
+    /// Whether the filter was built past [`MAX_DEPTH`](Self::MAX_DEPTH): it
+    /// selects nothing because the rule could not be held, not because the
+    /// rule selects nothing. An engine that translates a rule refuses it.
+    #[cfg(feature = "cedar")]
+    pub(crate) fn is_too_deep(&self) -> bool {
+        matches!(self.node, Node::TooDeep)
+    }
+
+    /// How many comparisons the filter holds (each its own part of the
+    /// `WHERE`): what an engine that translates a rule bounds.
+    #[cfg(feature = "cedar")]
+    pub(crate) fn comparisons(&self) -> usize {
+        self.node.comparisons()
     }
 
     /// Every `R` when `condition` holds, else none: a condition on the principal

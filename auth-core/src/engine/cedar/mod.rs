@@ -104,7 +104,9 @@
 //! remains (the *residual*, e.g. `resource.owner_id == 7 || resource.public`)
 //! into a [`Filter`] over the fields [`CedarFields`] maps. A residual that is
 //! not a comparison of mapped fields with values (arithmetic, `like`,
-//! hierarchies `in`, optional attributes) is refused with
+//! hierarchies `in`, optional attributes), or that nests deeper than
+//! [`Filter::MAX_DEPTH`] (or, through `if .. then .. else` nested in
+//! conditions, grows past 4 096 comparisons), is refused with
 //! [`CedarListError::Untranslatable`], naming the policy and the residual: such
 //! a rule lists through the slow path (every row decided).
 
@@ -457,7 +459,15 @@ impl Cedar {
         for id in residual_forbids {
             forbids.push(residual(id)?);
         }
-        Ok((Filter::any_of(permits).and(!Filter::any_of(forbids)), ids))
+        let filter = Filter::any_of(permits).and(!Filter::any_of(forbids));
+        if filter.is_too_deep() {
+            // Each residual fits, but not all of them together.
+            return Err(unavailable(format!(
+                "the residuals of {} together nest deeper than a filter may",
+                join(&ids)
+            )));
+        }
+        Ok((filter, ids))
     }
 
     /// [`filter`](Self::filter) as the answer of a

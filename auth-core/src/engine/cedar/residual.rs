@@ -243,8 +243,21 @@ pub(crate) fn policy_filter<R>(
             why,
         })?);
     }
+    // A filter past the depth limit selects nothing: Cedar's answer would be
+    // lost, silently, as a deny of every resource and an empty list.
+    if filter.is_too_deep() {
+        return Err(untranslatable(&format!(
+            "it nests deeper than a filter may ({} levels of `&&`, `||` and `!`)",
+            Filter::<R>::MAX_DEPTH
+        )));
+    }
     Ok(filter)
 }
+
+/// The most comparisons an `if .. then .. else` may make of a filter: its
+/// condition is written twice, so nested conditions grow it exponentially
+/// (every request builds it, every list binds a parameter per comparison).
+const MAX_COMPARISONS: usize = 4_096;
 
 struct Translator<'a, R> {
     fields: &'a CedarFields<R>,
@@ -307,6 +320,19 @@ impl<R> Translator<'_, R> {
                 let cond = self.filter(cond)?;
                 let then = self.filter(then_expr)?;
                 let otherwise = self.filter(else_expr)?;
+                // The condition is written twice: nested in conditions, each
+                // level doubles the filter, so it is bounded as it is built.
+                let comparisons = cond
+                    .comparisons()
+                    .saturating_mul(2)
+                    .saturating_add(then.comparisons())
+                    .saturating_add(otherwise.comparisons());
+                if comparisons > MAX_COMPARISONS {
+                    return Err(format!(
+                        "`if .. then .. else` nested in its conditions makes a filter of more \
+                         than {MAX_COMPARISONS} comparisons"
+                    ));
+                }
                 Ok(cond.clone().and(then).or((!cond).and(otherwise)))
             }
             // `resource.archived`, a boolean attribute on its own
