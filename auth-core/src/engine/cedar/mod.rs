@@ -328,9 +328,12 @@ impl Cedar {
     ///
     /// The filter carries the policies it comes from as its
     /// [evidence](Filter::evidence): those that hold whatever the resource, and
-    /// those whose residual it is. A [`FilterPolicy`](crate::FilterPolicy)
-    /// returning it puts them on every decision and on the list's audit event;
-    /// its refusal becomes [`CedarListError::to_filter`] there (a 503).
+    /// those whose residual it is (none when nothing can permit: Cedar's
+    /// default deny). A [`FilterPolicy`](crate::FilterPolicy) returning it
+    /// puts them on every decision and on the list's audit event: the
+    /// policies the rule was made of for this principal, not the one that
+    /// matched this resource ([`decide`](Self::decide) names that one). Its
+    /// refusal becomes [`CedarListError::to_filter`] there (a 503).
     ///
     /// # Errors
     /// [`CedarListError::Untranslatable`] for a residual that has no filter
@@ -349,7 +352,15 @@ impl Cedar {
         fields: &CedarFields<R>,
     ) -> Result<Filter<R>, CedarListError> {
         self.residual_filter(principal, action, context, fields)
-            .map(|(filter, ids)| filter.with_evidence(Evidence::new(ENGINE, join(&ids))))
+            .map(|(filter, ids)| {
+                if ids.is_empty() {
+                    // Partial evaluation denied outright: no policy to name
+                    // (Cedar's default deny).
+                    filter
+                } else {
+                    filter.with_evidence(Evidence::new(ENGINE, join(&ids)))
+                }
+            })
     }
 
     /// The filter, and the policies it comes from (those that hold whatever the
