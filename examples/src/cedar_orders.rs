@@ -7,7 +7,10 @@
 //! It answers exactly as the Rust rules do (a property test compares both on
 //! random users and orders:
 //! `tests/integration/tests/cedar_orders_equivalence.rs`; the HTTP tests run
-//! the service under both: `orders_cedar.rs`).
+//! the service under both: `orders_cedar_http.rs`), under roles files in which
+//! no role inherits `admin`, as the built-in one: the Rust read rule reads the
+//! `admin` role as stored ([`User::is_admin`]), Cedar every role the user holds,
+//! inherited ones included (SECURITY.md, known limit 32).
 
 use std::path::Path;
 use std::sync::LazyLock;

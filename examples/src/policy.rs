@@ -16,7 +16,7 @@
 //! partial evaluation turned into the same SQL `WHERE`; a Cedar that cannot
 //! answer is a 503, never an allow. Both give the same answers: a property
 //! test compares them (`tests/integration/tests/cedar_orders_equivalence.rs`),
-//! and the HTTP tests run under both (`orders_cedar.rs`).
+//! and the HTTP tests run under both (`orders_cedar_http.rs`).
 
 use std::sync::Arc;
 use std::time::UNIX_EPOCH;
