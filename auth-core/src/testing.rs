@@ -116,8 +116,7 @@ impl PolicyTable {
         A: AsyncPolicy<R>,
         R: Resource,
     {
-        let decision =
-            decide_async::<A, R, A::Principal, A::State>(principal, &resource, state).await;
+        let decision = decide_async!(A, R, A::Principal, A::State; principal, &resource, state);
         self.record::<A, R>(principal.subject(), &resource, expected, &decision);
         self
     }

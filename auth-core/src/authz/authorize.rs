@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use crate::audit::{self, Subject};
 use crate::authz::guarded::Guarded;
-use crate::authz::memo::Memo;
+use crate::authz::memo::{Memo, MemoKey};
 use std::future::Future;
 
 use crate::authz::load::{DecideOn, DecideOnAsync, LoadError};
@@ -95,36 +95,78 @@ where
     decision
 }
 
-/// [`decide`] for a policy that may await; a guest is refused before the
-/// policy's future is built.
-pub(crate) async fn decide_async<A, R, U, S>(
+/// What `decide_async!` finds before an async policy runs.
+pub(crate) enum BeforePolicy {
+    /// Decided without the policy: another tenant's resource, a guest the
+    /// policy does not decide for, or a memoized answer.
+    Decided(Decision),
+    /// The policy must run; its decision is kept under this key when the policy
+    /// is memoized ([`Policy::MEMO`]). Boxed: it is held across the policy's
+    /// `.await`, and unboxed it made every resource gate's future 64 bytes
+    /// larger, memoized or not.
+    Run(Option<Box<MemoKey>>),
+}
+
+/// The checks [`decide`] makes, for a policy that may await: another tenant's
+/// resource is refused and a guest the policy does not decide for is refused,
+/// both before the policy's future is built, and a memoized policy answers from
+/// the request's memo.
+#[allow(
+    clippy::inline_always,
+    reason = "measured: inlined, the tenant, guest and memo tests fold away for resources and policies without them"
+)]
+#[inline(always)]
+pub(crate) fn before_async<A, R, U, S>(
     principal: &Authenticated<U>,
     resource: &R,
     state: &S,
-) -> Decision
+) -> BeforePolicy
 where
     A: AsyncPolicyFor<R, U, S>,
     R: Resource,
     S: ?Sized,
 {
     if other_tenant(principal.info(), resource) {
-        return other_tenant_refused();
+        return BeforePolicy::Decided(other_tenant_refused());
     }
     if crate::authz::policy::refuses_guest(principal, <A as AsyncPolicyFor<R, U, S>>::GUESTS) {
-        return crate::authz::policy::guest_refused();
+        return BeforePolicy::Decided(crate::authz::policy::guest_refused());
     }
     if !<A as AsyncPolicyFor<R, U, S>>::MEMO {
-        return <A as AsyncPolicyFor<R, U, S>>::decide_for(principal, resource, state).await;
+        return BeforePolicy::Run(None);
     }
-    let memo = principal.info().memo();
     let key = Memo::key::<A, R, S>(resource, state);
-    if let Some(decision) = memo.get(&key) {
-        return decision;
+    match principal.info().memo().get(&key) {
+        Some(decision) => BeforePolicy::Decided(decision),
+        None => BeforePolicy::Run(Some(Box::new(key))),
     }
-    let decision = <A as AsyncPolicyFor<R, U, S>>::decide_for(principal, resource, state).await;
-    memo.put(key, &decision);
-    decision
 }
+
+/// [`decide`] for a policy that may await, written into the caller's own
+/// future: [`before_async`], then the policy's future, awaited directly, then
+/// the memo. Not an `async fn`: its future, nested in every resource gate's,
+/// held the memo key across the `.await` (unboxed) and made a `Read(order)`
+/// gate 9 instructions dearer, memoized or not (BENCHMARKS.md item 1).
+macro_rules! decide_async {
+    ($a:ty, $r:ty, $u:ty, $s:ty; $principal:expr, $resource:expr, $state:expr) => {{
+        let (principal, resource, state) = ($principal, $resource, $state);
+        match $crate::authz::authorize::before_async::<$a, $r, $u, $s>(principal, resource, state) {
+            $crate::authz::authorize::BeforePolicy::Decided(decision) => decision,
+            $crate::authz::authorize::BeforePolicy::Run(key) => {
+                let decision =
+                    <$a as $crate::authz::policy::AsyncPolicyFor<$r, $u, $s>>::decide_for(
+                        principal, resource, state,
+                    )
+                    .await;
+                if let Some(key) = key {
+                    principal.info().memo().put(*key, &decision);
+                }
+                decision
+            }
+        }
+    }};
+}
+pub(crate) use decide_async;
 
 impl<U> Authenticated<U> {
     /// Asks the policy of `A` on `R` whether this principal may perform `A` on
@@ -206,7 +248,7 @@ impl<U> Authenticated<U> {
         A: AsyncPolicy<R, Principal = U>,
         R: Resource,
     {
-        let decision = decide_async::<A, R, U, A::State>(self, &resource, state).await;
+        let decision = decide_async!(A, R, U, A::State; self, &resource, state);
         conclude(self, Site::Body, resource, decision)
     }
 
@@ -569,7 +611,7 @@ impl<'p, U, R: Resource, S: ?Sized> ResourceCheck<'_, 'p, U, R, S> {
         A: AsyncPolicyFor<R, U, S>,
     {
         let principal = self.gatekeeper.principal;
-        let decision = decide_async::<A, R, U, S>(principal, &self.resource, self.state).await;
+        let decision = decide_async!(A, R, U, S; principal, &self.resource, self.state);
         finish(
             self.gatekeeper,
             self.gate,
@@ -614,7 +656,7 @@ impl<'p, U, P, S: ?Sized> ResourceCheck<'_, 'p, U, P, S> {
             Err(error) => return Err(load_failed::<A, R, U>(gatekeeper, gate, error)),
         };
         // The tenant check, the memo and the policy, as for a resource in hand.
-        let decision = decide_async::<A, R, U, S>(principal, &resource, state).await;
+        let decision = decide_async!(A, R, U, S; principal, &resource, state);
         finish(gatekeeper, gate, bit, resource, decision)
     }
 }
