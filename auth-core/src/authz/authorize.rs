@@ -166,6 +166,8 @@ macro_rules! decide_async {
         }
     }};
 }
+// For `testing::PolicyTable`; this module calls it by its textual scope.
+#[cfg(feature = "testing")]
 pub(crate) use decide_async;
 
 impl<U> Authenticated<U> {

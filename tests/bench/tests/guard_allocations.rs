@@ -86,19 +86,19 @@ fn guards_add_no_allocation_on_the_allow_path() {
                 consume(poll_once(handlers::macro_resource(
                     black_box(user),
                     own_order(),
-                )))
+                )));
             }),
             blocks(|| {
                 consume(poll_once(handlers::by_hand_resource(
                     black_box(user),
                     own_order(),
-                )))
+                )));
             }),
             blocks(|| {
                 consume(poll_once(handlers::plain_resource(
                     black_box(user),
                     own_order(),
-                )))
+                )));
             }),
         ),
         (
@@ -107,20 +107,20 @@ fn guards_add_no_allocation_on_the_allow_path() {
                 consume(poll_once(handlers::macro_three(
                     black_box(user),
                     own_order(),
-                )))
+                )));
             }),
             blocks(|| {
                 consume(poll_once(handlers::by_hand_three(
                     black_box(user),
                     own_order(),
-                )))
+                )));
             }),
             blocks(|| {
                 consume(poll_once(handlers::plain_three(
                     black_box(user),
                     scopes,
                     own_order(),
-                )))
+                )));
             }),
         ),
     ];

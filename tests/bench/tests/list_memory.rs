@@ -102,7 +102,7 @@ fn measure(orders: i64) -> Measured {
         PAGE as usize
     );
     assert_eq!(
-        lists::decide_each::<Read>(&customer, lists::load_all(&conn)),
+        lists::decide_each::<Read>(&customer, lists::load_all(&conn), &OrderRules::Rust),
         page.items,
         "both paths give the customer the same page"
     );
@@ -118,7 +118,9 @@ fn measure(orders: i64) -> Measured {
         customer: peak(|| lists::filter_path(&db, &customer, first_page())),
         admin: peak(|| lists::filter_path(&db, &admin, first_page())),
         customer_mid: peak(|| lists::filter_path(&db, &customer, mid_page(orders))),
-        load_all: peak(|| lists::decide_each::<Read>(&customer, lists::load_all(&conn))),
+        load_all: peak(|| {
+            lists::decide_each::<Read>(&customer, lists::load_all(&conn), &OrderRules::Rust)
+        }),
         work,
     }
 }
