@@ -20,7 +20,6 @@
 #![allow(clippy::expect_used, clippy::panic)]
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 
 use auth_integration::client as http;
 use examples::config::Config;
@@ -28,32 +27,7 @@ use examples::service::{Service, StartError};
 use serde_json::json;
 
 mod orders_support;
-use orders_support::{BOTH, Framework, bearer, config, signed_in, start};
-
-/// A scratch file that is removed when dropped.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Scratch {
-        let path = std::env::temp_dir().join(format!(
-            "orders-cedar-{}-{:?}-{name}",
-            std::process::id(),
-            std::thread::current().id()
-        ));
-        let _ = std::fs::remove_file(&path);
-        Scratch(path)
-    }
-
-    fn path(&self) -> &str {
-        self.0.to_str().expect("a UTF-8 temporary path")
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
-}
+use orders_support::{BOTH, Framework, Scratch, bearer, config, signed_in, start};
 
 /// One instance of the service, on a database file of its own (so the test
 /// can age orders in it).

@@ -12,7 +12,6 @@
 #![allow(clippy::expect_used, clippy::panic)]
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 
 use auth_integration::client as http;
 use examples::cedar_orders::{self, POLICIES, SCHEMA};
@@ -22,32 +21,7 @@ use examples::service::{LoginRequest, Service};
 use tonic::{Code, Request};
 
 mod orders_support;
-use orders_support::{BOTH, Framework, bearer, config, start};
-
-/// A scratch file that is removed when dropped.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn with(name: &str, text: &str) -> Scratch {
-        let path = std::env::temp_dir().join(format!(
-            "red-team-cedar-orders-{}-{:?}-{name}",
-            std::process::id(),
-            std::thread::current().id()
-        ));
-        std::fs::write(&path, text).expect("written");
-        Scratch(path)
-    }
-
-    fn path(&self) -> &str {
-        self.0.to_str().expect("a UTF-8 temporary path")
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
-}
+use orders_support::{BOTH, Framework, Scratch, bearer, config, start};
 
 /// The built-in policy set with `extra` policies, and the built-in schema.
 fn files(name: &str, extra: &str) -> (Scratch, Scratch) {

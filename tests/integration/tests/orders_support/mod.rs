@@ -410,3 +410,37 @@ pub(crate) async fn signed_in(
         .await
         .expect("authenticated")
 }
+
+/// A scratch file under the temporary directory, named for this process and
+/// thread, removed when dropped.
+pub(crate) struct Scratch(pub(crate) std::path::PathBuf);
+
+impl Scratch {
+    /// The path `name` will have; nothing is there yet.
+    pub(crate) fn new(name: &str) -> Scratch {
+        let path = std::env::temp_dir().join(format!(
+            "orders-test-{}-{:?}-{name}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        let _ = std::fs::remove_file(&path);
+        Scratch(path)
+    }
+
+    /// A file `name` holding `text`.
+    pub(crate) fn with(name: &str, text: &str) -> Scratch {
+        let scratch = Scratch::new(name);
+        std::fs::write(&scratch.0, text).expect("written");
+        scratch
+    }
+
+    pub(crate) fn path(&self) -> &str {
+        self.0.to_str().expect("a UTF-8 temporary path")
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
