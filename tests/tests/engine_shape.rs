@@ -370,3 +370,56 @@ fn a_page_size_is_bounded() {
     assert_eq!(Page::first(u32::MAX).limit(), Page::MAX_LIMIT);
     assert_eq!(Page::after("x", 0).limit(), 1);
 }
+
+/// Lists through a filter the engine built: unavailable (`Sweep` on an even
+/// document id) or carrying the engine's evidence on the filter itself.
+#[derive(Action)]
+struct Sweep;
+
+impl AsyncPolicy<Doc> for Sweep {
+    type Principal = Member;
+    type State = Engine;
+
+    async fn decide(_: &Authenticated<Member>, _: &Doc, _: &Engine) -> Decision {
+        Decision::allow("swept")
+    }
+}
+
+impl ListPolicy<Doc> for Sweep {
+    async fn list(
+        user: &Authenticated<Member>,
+        _: &Engine,
+        _: Page<'_>,
+    ) -> Result<Listing<Doc>, Decision> {
+        Ok(Listing::complete(if user.id % 2 == 0 {
+            // An admin's `all` beside the outage does not hide it.
+            Filter::all().or(Filter::unavailable("sweep-engine"))
+        } else {
+            ID.eq(user.id)
+                .with_evidence(Evidence::new("sweep-engine", "rule 2"))
+        }))
+    }
+}
+
+#[test]
+fn an_unavailable_engine_filter_is_a_503_and_a_filters_evidence_is_audited() {
+    let engine = Engine::default();
+    let admin = member(2, Some("a"));
+    audit::start();
+    let down = block_on(admin.authorize_page::<Sweep, Doc>(&engine, Page::first(10)));
+    let events = audit::take();
+    assert!(
+        matches!(down, Err(AuthError::Unavailable { .. })),
+        "{down:?}"
+    );
+    assert_eq!(events.len(), 1, "{events:#?}");
+    assert_eq!(events[0]["decision"], "unavailable");
+
+    let user = member(3, Some("a"));
+    audit::start();
+    let list = block_on(user.authorize_page::<Sweep, Doc>(&engine, Page::first(10)));
+    let events = audit::take();
+    assert!(list.expect("listed").admit(doc(3, "a")).is_ok());
+    assert_eq!(events[0]["engine"], "sweep-engine", "{events:#?}");
+    assert_eq!(events[0]["evidence"], "rule 2");
+}

@@ -135,15 +135,16 @@ impl<A: Action, R> fmt::Debug for ListPermit<'_, A, R> {
     }
 }
 
-/// The refusal of a list whose filter is [unavailable](Filter::unavailable):
-/// audited, and a 503 naming `component`.
+/// A list refused by `refusal` (an engine's refusal, or an
+/// [unavailable](Filter::unavailable) filter's 503): audited once, and its
+/// error. A refusal that says allow refuses all the same: a rule that did
+/// not list grants nothing.
 #[cold]
-fn unavailable_list<A: Action, R: Resource>(subject: &str, component: &'static str) -> AuthError {
-    let decision = Decision::unavailable(component, None);
-    audit::list_decision::<A, R>(subject, &decision, None);
-    match decision.into_result() {
+fn refused_list<A: Action, R: Resource>(subject: &str, refusal: Decision) -> AuthError {
+    audit::list_decision::<A, R>(subject, &refusal, None);
+    match refusal.into_result() {
         Err(error) => error,
-        Ok(()) => AuthError::forbidden("the list's rule did not answer"),
+        Ok(()) => AuthError::forbidden("the rule refused the list"),
     }
 }
 
@@ -223,7 +224,8 @@ impl<U> Authenticated<U> {
         }
         let filter = A::filter(self, state);
         if let Some(component) = filter.unavailable_component() {
-            return Err(unavailable_list::<A, R>(self.subject(), component));
+            let refusal = Decision::unavailable(component, None);
+            return Err(refused_list::<A, R>(self.subject(), refusal));
         }
         let filter = within_tenant(self.info(), filter);
         let mut decision = Decision::allow("the list is narrowed by the rule's filter");
@@ -270,22 +272,20 @@ impl<U> Authenticated<U> {
         }
         let listing = match A::list(self, state, page).await {
             Ok(listing) => listing,
-            Err(refusal) => {
-                audit::list_decision::<A, R>(self.subject(), &refusal, None);
-                return Err(match refusal.into_result() {
-                    Err(error) => error,
-                    // An `Err` that allows refuses all the same: an engine
-                    // that did not list grants nothing.
-                    Ok(()) => AuthError::forbidden("the engine refused the list"),
-                });
-            }
+            Err(refusal) => return Err(refused_list::<A, R>(self.subject(), refusal)),
         };
         if let Some(component) = listing.filter.unavailable_component() {
-            return Err(unavailable_list::<A, R>(self.subject(), component));
+            let refusal = Decision::unavailable(component, None);
+            return Err(refused_list::<A, R>(self.subject(), refusal));
         }
+        // The listing's own evidence, else the filter's (`Listing::complete`
+        // of a filter an engine built with its evidence).
+        let evidence = listing
+            .evidence
+            .or_else(|| listing.filter.evidence().cloned());
         let filter = within_tenant(self.info(), listing.filter);
         let mut decision = Decision::allow("the list is narrowed by the engine's answer");
-        if let Some(evidence) = listing.evidence {
+        if let Some(evidence) = evidence {
             decision = decision.with_evidence(evidence);
         }
         audit::list_decision::<A, R>(self.subject(), &decision, Some(&filter));
